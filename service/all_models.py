@@ -1,0 +1,24 @@
+"""Every table model, imported once so metadata is complete (Alembic, the schema test)."""
+
+from sqlmodel import SQLModel
+
+from service.catalog import models as catalog_models
+from service.ledger import models as ledger_models
+from service.parties import models as parties_models
+from service.sales import models as sales_models
+from service.statements import models as statements_models
+from service.takedowns import models as takedowns_models
+from service.tariffs import models as tariffs_models
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "catalog_models",
+    "ledger_models",
+    "metadata",
+    "parties_models",
+    "sales_models",
+    "statements_models",
+    "takedowns_models",
+    "tariffs_models",
+]

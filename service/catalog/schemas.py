@@ -1,0 +1,97 @@
+"""Request and response bodies of the catalog."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.identifiers import ISRC, ISWC, Territory
+from service.rights import RightType
+
+
+# One holder's share as sent by an admin.
+class ShareIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    holder_id: str
+    right_type: RightType
+    share: Annotated[Decimal, Field(gt=0, le=1, examples=["0.5"])]
+    territory: Territory = "WORLD"
+
+
+# A share as read back.
+class SharePublic(BaseModel):
+    holder_id: str
+    right_type: RightType
+    share: Decimal
+    territory: str
+
+
+# The part of a right type in a territory that no holder claims (held in suspense).
+class Unclaimed(BaseModel):
+    right_type: RightType
+    territory: str
+    share: Decimal
+
+
+# One effective-dated version of an asset's shares.
+class ShareVersionPublic(BaseModel):
+    valid_from: Annotated[date | None, Field(description="null: from the beginning of time")]
+    shares: list[SharePublic]
+    unclaimed: list[Unclaimed]
+
+
+# A new share version, effective from `valid_from` (PUT .../shares).
+class SharesPut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    valid_from: date
+    shares: list[ShareIn]
+
+
+# What an admin sends to register a work.
+class WorkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    iswc: ISWC
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    shares: list[ShareIn] = []
+
+
+# A work with its share versions, newest last.
+class WorkPublic(BaseModel):
+    iswc: str
+    title: str
+    shares: list[SharePublic] = Field(description="The version in force today.")
+    unclaimed: list[Unclaimed]
+    share_versions: list[ShareVersionPublic]
+
+
+# What an admin sends to register a recording.
+class RecordingCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    isrc: ISRC
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    artist: Annotated[str, Field(min_length=1, max_length=300)]
+    duration_s: Annotated[int | None, Field(gt=0, le=86_400, examples=[245])] = None
+    iswc: ISWC | None = None
+    shares: list[ShareIn] = []
+
+
+# A partial update of a recording (e.g. linking its work later).
+class RecordingUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    iswc: ISWC | None = None
+    title: Annotated[str | None, Field(min_length=1, max_length=300)] = None
+    artist: Annotated[str | None, Field(min_length=1, max_length=300)] = None
+    duration_s: Annotated[int | None, Field(gt=0, le=86_400)] = None
+
+
+# A recording with its share versions.
+class RecordingPublic(BaseModel):
+    isrc: str
+    title: str
+    artist: str
+    duration_s: int | None
+    iswc: str | None
+    shares: list[SharePublic]
+    unclaimed: list[Unclaimed]
+    share_versions: list[ShareVersionPublic]

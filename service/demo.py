@@ -1,0 +1,260 @@
+"""Demo data for `make run`: a small, realistic catalogue in an empty embedded database.
+
+Loaded only when LEDGER_DEMO is true, the database is SQLite and holds no society yet —
+a PostgreSQL database is never seeded by itself. Tokens are kept in a file beside the
+database so every later `make run` can print them again.
+"""
+
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from service.catalog import service as catalog
+from service.catalog.schemas import RecordingCreate, ShareIn, WorkCreate
+from service.config import get_settings
+from service.db import get_engine
+from service.parties import service as parties
+from service.parties.models import Society
+from service.parties.schemas import (
+    ApiKeyCreate,
+    MandateCreate,
+    RightsHolderCreate,
+    SocietyCreate,
+    StoreCreate,
+)
+from service.rights import HolderKind, RightType, Role
+from service.tariffs import service as tariffs
+from service.tariffs.schemas import FxRateCreate, PerMinute, TariffCreate
+
+TOKENS_FILE = Path("royalty-ledger.demo-tokens.txt")
+M, P, N = RightType.mechanical, RightType.performance, RightType.neighbouring
+
+
+def _societies(session: Session) -> None:
+    for code, name, country, currency, rights, rate, ecl in [
+        (
+            "ROMS",
+            "Russian Organisation for Multimedia and Digital Networks",
+            "RU",
+            "RUB",
+            [M, P],
+            "0.15",
+            True,
+        ),
+        (
+            "FAIR",
+            "Federation of Authors and Rightholders (neighbouring rights)",
+            "RU",
+            "RUB",
+            [N],
+            "0.10",
+            True,
+        ),
+        ("HFA", "Harry Fox Agency", "US", "USD", [M], "0.085", False),
+        ("MCPS", "Mechanical-Copyright Protection Society", "GB", "GBP", [M], "0.12", False),
+        ("PRS", "PRS for Music", "GB", "GBP", [P], "0.12", False),
+    ]:
+        parties.create_society(
+            session=session,
+            data=SocietyCreate(
+                code=code,
+                name=name,
+                country=country,
+                currency=currency,
+                right_types=rights,
+                commission_rate=Decimal(rate),
+                extended_collective_licensing=ecl,
+                payout_threshold=Decimal("50") if code == "HFA" else None,
+            ),
+        )
+
+
+def _holder(
+    session: Session, name: str, kind: HolderKind, currency: str, ipi: str | None = None
+) -> str:
+    data = RightsHolderCreate(name=name, kind=kind, ipi=ipi, currency=currency)
+    return parties.create_holder(session=session, data=data).id
+
+
+def _catalogue(session: Session) -> None:
+    writer = _holder(session, "Vladimir Composer", HolderKind.composer, "RUB", "00033188001")
+    publisher = _holder(session, "Kalinka Music Publishing", HolderKind.publisher, "USD")
+    indie_publisher = _holder(session, "Westside Songs (non-member)", HolderKind.publisher, "USD")
+    label = _holder(session, "Soyuz Records", HolderKind.label, "RUB")
+    us_label = _holder(session, "Brooklyn Indie Label", HolderKind.label, "USD")
+    for holder, society, right, territories in [
+        (writer, "ROMS", M, ["WORLD"]),
+        (writer, "ROMS", P, ["WORLD"]),
+        (publisher, "HFA", M, ["US"]),
+        (publisher, "MCPS", M, ["GB"]),
+        (publisher, "PRS", P, ["GB"]),
+        (label, "FAIR", N, ["RU"]),
+    ]:
+        parties.create_mandate(
+            session=session,
+            data=MandateCreate(
+                holder_id=holder,
+                society_code=society,
+                right_type=right,
+                territories=territories,
+                valid_from=date(2006, 1, 1),
+            ),
+        )
+    works = [
+        ("T-034.524.680-1", "Kalinka (new arrangement)", [(writer, "0.5"), (publisher, "0.5")]),
+        ("T-070.000.000-5", "Moscow Nights Remix", [(writer, "0.5"), (indie_publisher, "0.5")]),
+        ("T-101.010.101-4", "Brooklyn Bridge", [(publisher, "0.75")]),
+    ]
+    for iswc, title, owners in works:
+        shares = [
+            ShareIn(holder_id=h, right_type=r, share=Decimal(s)) for h, s in owners for r in (M, P)
+        ]
+        catalog.create_work(session=session, data=WorkCreate(iswc=iswc, title=title, shares=shares))
+    recordings = [
+        ("RUA010600001", "Kalinka", "Soyuz Ensemble", 245, "T-034.524.680-1", label),
+        (
+            "RUA010600002",
+            "Moscow Nights (Extended)",
+            "Soyuz Ensemble",
+            421,
+            "T-070.000.000-5",
+            label,
+        ),
+        ("USBRK0600001", "Brooklyn Bridge", "The Indies", 300, "T-101.010.101-4", us_label),
+        ("USBRK0600002", "Brooklyn Bridge (Live)", "The Indies", 301, None, us_label),
+    ]
+    for isrc, title, artist, duration, iswc, owner in recordings:
+        catalog.create_recording(
+            session=session,
+            data=RecordingCreate(
+                isrc=isrc,
+                title=title,
+                artist=artist,
+                duration_s=duration,
+                iswc=iswc,
+                shares=[ShareIn(holder_id=owner, right_type=N, share=Decimal(1))],
+            ),
+        )
+
+
+def _tariffs(session: Session) -> None:
+    start = date(2006, 1, 1)
+    rows = [
+        # AllofMP3 said it paid 15% of gross to ROMS and 25% to FAIR.
+        TariffCreate(
+            territory="RU",
+            right_type=M,
+            currency="RUB",
+            valid_from=start,
+            percent_of_gross=Decimal("0.15"),
+        ),
+        TariffCreate(
+            territory="RU",
+            right_type=N,
+            currency="RUB",
+            valid_from=start,
+            percent_of_gross=Decimal("0.25"),
+        ),
+        # US statutory mechanical 2006-2022: 9.1 cents or 1.75 cents per started minute over 5 minutes.
+        TariffCreate(
+            territory="US",
+            right_type=M,
+            currency="USD",
+            valid_from=start,
+            valid_to=date(2023, 1, 1),
+            per_unit=Decimal("0.091"),
+            per_minute=PerMinute(rate=Decimal("0.0175"), over_seconds=300),
+        ),
+        # UK Joint Online Licence: 8% of gross, 75% MCPS mechanical / 25% PRS performance.
+        TariffCreate(
+            territory="GB",
+            right_type=M,
+            currency="GBP",
+            valid_from=start,
+            percent_of_gross=Decimal("0.06"),
+        ),
+        TariffCreate(
+            territory="GB",
+            right_type=P,
+            currency="GBP",
+            valid_from=start,
+            percent_of_gross=Decimal("0.02"),
+        ),
+    ]
+    for row in rows:
+        tariffs.create_tariff(session=session, data=row)
+    for day, pair, rate in [
+        (date(2006, 10, 31), ("USD", "RUB"), "26.7"),
+        (date(2006, 10, 31), ("GBP", "USD"), "1.9"),
+        (date(2006, 10, 31), ("GBP", "RUB"), "50.9"),
+    ]:
+        tariffs.create_fx_rate(
+            session=session,
+            data=FxRateCreate(
+                date=day, from_currency=pair[0], to_currency=pair[1], rate=Decimal(rate)
+            ),
+        )
+
+
+def _tokens(session: Session) -> dict[str, str]:
+    parties.create_store(
+        session=session, data=StoreCreate(code="allofmp3", name="AllofMP3", country="RU")
+    )
+    tokens = {}
+    for label, role, subject in [
+        ("admin", Role.admin, None),
+        ("store allofmp3", Role.store, "allofmp3"),
+        ("society ROMS", Role.society, "ROMS"),
+    ]:
+        _, token = parties.issue_api_key(
+            session=session, data=ApiKeyCreate(role=role, subject=subject)
+        )
+        tokens[label] = token
+    return tokens
+
+
+def load_demo(session: Session) -> dict[str, str]:
+    _societies(session)
+    _catalogue(session)
+    _tariffs(session)
+    return _tokens(session)
+
+
+def main() -> int:
+    settings = get_settings()
+    engine = get_engine()
+    if not settings.demo or engine.dialect.name != "sqlite":
+        return 0
+    with Session(engine) as session:
+        empty = session.exec(select(Society)).first() is None
+        if empty:
+            tokens = load_demo(session)
+            session.commit()
+            TOKENS_FILE.write_text("".join(f"{k}\t{v}\n" for k, v in tokens.items()))
+    if not TOKENS_FILE.exists():
+        return 0
+    tokens = dict(line.split("\t", 1) for line in TOKENS_FILE.read_text().splitlines())
+    base = f"http://{settings.host}:{settings.port}"
+    out = sys.stdout
+    out.write("\nDemo data loaded (societies ROMS, FAIR, HFA, MCPS, PRS; store allofmp3).\n")
+    for label, token in tokens.items():
+        out.write(f"  {label + ' token:':<22} {token}\n")
+    if settings.admin_token:
+        out.write("  (LEDGER_ADMIN_TOKEN also works as an admin token)\n")
+    out.write(
+        "\nTry:\n"
+        f"  curl -s -H 'Authorization: Bearer {tokens['store allofmp3']}' "
+        "-H 'Content-Type: application/json' "
+        f'{base}/v1/sales -d \'{{"sale_id":"o-1001-1","isrc":"RUA010600001",'
+        '"territory":"US","sold_at":"2006-11-03T10:00:00Z","quantity":1,'
+        '"unit_price":"0.10","currency":"USD"}\'\n'
+        f"  API docs: {base}/docs\n\n"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""Identifier and code validation, as pydantic types usable in every schema.
+
+ISRC and ISNI come from python-stdnum, territories and currencies from pycountry/babel.
+ISWC and IPI check digits are written by hand because no maintained library covers them.
+"""
+
+import re
+from typing import Annotated
+
+import pycountry
+from babel.numbers import get_currency_precision
+from pydantic import AfterValidator, BeforeValidator, Field
+from stdnum import isni as stdnum_isni
+from stdnum import isrc as stdnum_isrc
+from stdnum.exceptions import ValidationError as StdnumError
+
+WORLD = "WORLD"
+_ISWC = re.compile(r"^T-?(\d{3})\.?(\d{3})\.?(\d{3})-?(\d)$")
+_IPI = re.compile(r"^\d{11}$")
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def normalize_isrc(value: str) -> str:
+    """``CC-XXX-YY-NNNNN`` with or without hyphens -> ``CCXXXYYNNNNN``."""
+    try:
+        return str(stdnum_isrc.validate(value.upper()))
+    except StdnumError as exc:
+        raise ValueError(f"not a valid ISRC: {value!r} ({exc})") from None
+
+
+def iswc_check_digit(digits: str) -> int:
+    # ISO 15707: S = 1 + sum(i * d_i), check = (10 - S mod 10) mod 10.
+    total = 1 + sum(i * int(d) for i, d in enumerate(digits, start=1))
+    return (10 - total % 10) % 10
+
+
+def normalize_iswc(value: str) -> str:
+    """Accepts ``T0345246801`` or ``T-034.524.680-1``; stores the dotted form."""
+    match = _ISWC.match(value.upper())
+    if not match:
+        raise ValueError(f"not an ISWC (T-ddd.ddd.ddd-c): {value!r}")
+    digits = "".join(match.groups()[:3])
+    check = int(match.group(4))
+    if iswc_check_digit(digits) != check:
+        raise ValueError(f"ISWC check digit does not match: {value!r}")
+    return f"T-{digits[:3]}.{digits[3:6]}.{digits[6:]}-{check}"
+
+
+def ipi_check(number: str) -> int:
+    # CISAC IPI name number: weights 10..2 over the first nine digits, mod 101.
+    total = sum(int(d) * w for d, w in zip(number[:9], range(10, 1, -1), strict=True)) % 101
+    return 0 if total == 0 else (101 - total) % 100
+
+
+def normalize_ipi(value: str) -> str:
+    number = value.replace(" ", "").replace(".", "")
+    if not _IPI.match(number):
+        raise ValueError(f"an IPI name number has 11 digits: {value!r}")
+    if ipi_check(number) != int(number[9:]):
+        raise ValueError(f"IPI check digits do not match: {value!r}")
+    return number
+
+
+def normalize_isni(value: str) -> str:
+    try:
+        return str(stdnum_isni.validate(value))
+    except StdnumError as exc:
+        raise ValueError(f"not a valid ISNI: {value!r} ({exc})") from None
+
+
+def normalize_country(value: str) -> str:
+    code = value.upper()
+    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+        raise ValueError(f"not an ISO 3166-1 alpha-2 country: {value!r}")
+    return code
+
+
+def normalize_territory(value: str) -> str:
+    return WORLD if value.upper() == WORLD else normalize_country(value)
+
+
+def normalize_currency(value: str) -> str:
+    code = value.upper()
+    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"not an ISO 4217 currency: {value!r}")
+    return code
+
+
+def minor_units(currency: str) -> int:
+    """Digits after the decimal point for ``currency`` (JPY 0, USD 2, BHD 3)."""
+    return int(get_currency_precision(currency))
+
+
+_pre = BeforeValidator(_strip)
+ISRC = Annotated[str, _pre, AfterValidator(normalize_isrc), Field(examples=["RUA010600001"])]
+ISWC = Annotated[str, _pre, AfterValidator(normalize_iswc), Field(examples=["T-034.524.680-1"])]
+IPI = Annotated[str, _pre, AfterValidator(normalize_ipi), Field(examples=["00033188001"])]
+ISNI = Annotated[str, _pre, AfterValidator(normalize_isni), Field(examples=["0000000121032683"])]
+Country = Annotated[str, _pre, AfterValidator(normalize_country), Field(examples=["RU"])]
+Territory = Annotated[str, _pre, AfterValidator(normalize_territory), Field(examples=["RU"])]
+Currency = Annotated[str, _pre, AfterValidator(normalize_currency), Field(examples=["USD"])]

@@ -1,0 +1,59 @@
+"""The FastAPI application: routers, problem handlers, middleware, health and metrics."""
+
+from typing import Any
+
+from fastapi import FastAPI, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from service.catalog.router import router as catalog_router
+from service.config import get_settings
+from service.db import SessionDep
+from service.ledger.router import router as ledger_router
+from service.middleware import BodyLimit, Metrics
+from service.parties.router import router as parties_router
+from service.problems import install_problem_handlers, problem
+from service.sales.router import router as sales_router
+from service.statements.router import router as statements_router
+from service.takedowns.router import router as takedowns_router
+
+DESCRIPTION = """
+Royalty books between download stores, collecting societies and rights holders.
+Money, rates and shares are decimal **strings**. Errors are RFC 9457 problem details.
+Authenticate with `Authorization: Bearer <token>`.
+"""
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(title="royalty-ledger", version="1.0.0", description=DESCRIPTION)
+    install_problem_handlers(app)
+    for router in (
+        parties_router,
+        catalog_router,
+        sales_router,
+        ledger_router,
+        statements_router,
+        takedowns_router,
+    ):
+        app.include_router(router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz(session: SessionDep) -> Any:
+        """200 when the service and its database answer."""
+        try:
+            session.execute(text("SELECT 1"))
+        except Exception:
+            return problem(503, detail="The database does not answer.")
+        return {"status": "ok"}
+
+    @app.get("/metrics", tags=["ops"], include_in_schema=False)
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Metrics)
+    return app
+
+
+app = create_app()

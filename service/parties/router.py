@@ -1,0 +1,157 @@
+"""HTTP endpoints of the parties domain (thin: parse, authorize, call, shape)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from service.auth import AdminCaller, AnyCaller
+from service.db import SessionDep
+from service.pagination import Page, PageDep
+from service.parties import service
+from service.parties.schemas import (
+    ApiKeyCreate,
+    ApiKeyPublic,
+    MandateCreate,
+    MandatePublic,
+    RightsHolderCreate,
+    RightsHolderPublic,
+    SocietyCreate,
+    SocietyPublic,
+    StoreCreate,
+    StorePublic,
+)
+from service.rights import HolderKind, RightType
+
+router = APIRouter(prefix="/v1")
+
+
+@router.post("/api-keys", status_code=201, tags=["auth"])
+def issue_api_key(data: ApiKeyCreate, session: SessionDep, _: AdminCaller) -> ApiKeyPublic:
+    """Issue a key; the token is shown once, only its hash is kept."""
+    key, token = service.issue_api_key(session=session, data=data)
+    return ApiKeyPublic(id=key.id, role=data.role, subject=key.subject, token=token)
+
+
+@router.get("/api-keys", tags=["auth"])
+def list_api_keys(session: SessionDep, _: AdminCaller, page: PageDep) -> Page[ApiKeyPublic]:
+    rows, cursor = service.list_api_keys(session=session, page=page)
+    data = [
+        ApiKeyPublic(id=k.id, role=k.role, subject=k.subject, revoked=k.revoked_at is not None)
+        for k in rows
+    ]
+    return Page(data=data, next_cursor=cursor)
+
+
+@router.delete("/api-keys/{key_id}", status_code=204, tags=["auth"])
+def revoke_api_key(key_id: str, session: SessionDep, _: AdminCaller) -> Response:
+    """Revoke a key; it stops working with the next request."""
+    service.revoke_api_key(session=session, key_id=key_id)
+    return Response(status_code=204)
+
+
+@router.post("/societies", status_code=201, tags=["parties"])
+def create_society(data: SocietyCreate, session: SessionDep, _: AdminCaller) -> SocietyPublic:
+    return SocietyPublic.model_validate(
+        service.create_society(session=session, data=data), from_attributes=True
+    )
+
+
+@router.get("/societies", tags=["parties"])
+def list_societies(
+    session: SessionDep,
+    _: AnyCaller,
+    page: PageDep,
+    country: str | None = None,
+    right_type: RightType | None = None,
+    extended_collective_licensing: bool | None = None,
+) -> Page[SocietyPublic]:
+    rows, cursor = service.list_societies(
+        session=session,
+        page=page,
+        country=country,
+        right_type=right_type,
+        extended_collective_licensing=extended_collective_licensing,
+    )
+    data = [SocietyPublic.model_validate(s, from_attributes=True) for s in rows]
+    return Page(data=data, next_cursor=cursor)
+
+
+@router.get("/societies/{code}", tags=["parties"])
+def get_society(code: str, session: SessionDep, _: AnyCaller) -> SocietyPublic:
+    return SocietyPublic.model_validate(
+        service.get_society(session=session, code=code), from_attributes=True
+    )
+
+
+@router.post("/stores", status_code=201, tags=["parties"])
+def create_store(data: StoreCreate, session: SessionDep, _: AdminCaller) -> StorePublic:
+    return StorePublic.model_validate(
+        service.create_store(session=session, data=data), from_attributes=True
+    )
+
+
+@router.get("/stores", tags=["parties"])
+def list_stores(session: SessionDep, caller: AnyCaller, page: PageDep) -> Page[StorePublic]:
+    rows, cursor = service.list_stores(session=session, page=page, caller=caller)
+    return Page(
+        data=[StorePublic.model_validate(s, from_attributes=True) for s in rows],
+        next_cursor=cursor,
+    )
+
+
+@router.get("/stores/{code}", tags=["parties"])
+def get_store(code: str, session: SessionDep, caller: AnyCaller) -> StorePublic:
+    store = service.get_store(session=session, code=code, caller=caller)
+    return StorePublic.model_validate(store, from_attributes=True)
+
+
+@router.post("/rights-holders", status_code=201, tags=["parties"])
+def create_rights_holder(
+    data: RightsHolderCreate, session: SessionDep, _: AdminCaller
+) -> RightsHolderPublic:
+    holder = service.create_holder(session=session, data=data)
+    return RightsHolderPublic.model_validate(holder, from_attributes=True)
+
+
+@router.get("/rights-holders", tags=["parties"])
+def list_rights_holders(
+    session: SessionDep, caller: AnyCaller, page: PageDep, kind: HolderKind | None = None
+) -> Page[RightsHolderPublic]:
+    """Admin sees every holder; a holder sees itself; others see none."""
+    rows, cursor = service.list_holders(session=session, page=page, caller=caller, kind=kind)
+    data = [RightsHolderPublic.model_validate(h, from_attributes=True) for h in rows]
+    return Page(data=data, next_cursor=cursor)
+
+
+@router.get("/rights-holders/{holder_id}", tags=["parties"])
+def get_rights_holder(holder_id: str, session: SessionDep, caller: AnyCaller) -> RightsHolderPublic:
+    holder = service.get_holder(session=session, holder_id=holder_id, caller=caller)
+    return RightsHolderPublic.model_validate(holder, from_attributes=True)
+
+
+@router.post("/mandates", status_code=201, tags=["parties"])
+def create_mandate(data: MandateCreate, session: SessionDep, _: AdminCaller) -> MandatePublic:
+    mandate = service.create_mandate(session=session, data=data)
+    return MandatePublic.model_validate(mandate, from_attributes=True)
+
+
+@router.get("/mandates", tags=["parties"])
+def list_mandates(
+    session: SessionDep,
+    caller: AnyCaller,
+    page: PageDep,
+    holder_id: str | None = None,
+    society_code: str | None = None,
+    right_type: Annotated[RightType | None, Query()] = None,
+) -> Page[MandatePublic]:
+    """Admin sees all; a society its own mandates; a holder the mandates it gave."""
+    rows, cursor = service.list_mandates(
+        session=session,
+        page=page,
+        caller=caller,
+        holder_id=holder_id,
+        society_code=society_code,
+        right_type=right_type,
+    )
+    data = [MandatePublic.model_validate(m, from_attributes=True) for m in rows]
+    return Page(data=data, next_cursor=cursor)

@@ -1,0 +1,127 @@
+"""Request and response bodies of the parties domain."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from service.identifiers import IPI, ISNI, Country, Currency, Territory
+from service.rights import HolderKind, RightType, Role
+
+Rate = Annotated[Decimal, Field(ge=0, le=1, examples=["0.15"])]
+
+
+# What an admin sends to register a society.
+class SocietyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{1,31}$", examples=["ROMS"])]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    country: Country
+    currency: Currency
+    right_types: Annotated[list[RightType], Field(min_length=1)]
+    commission_rate: Rate
+    extended_collective_licensing: bool = False
+    payout_threshold: Annotated[Decimal | None, Field(ge=0)] = None
+
+    @model_validator(mode="after")
+    def _unique_right_types(self) -> "SocietyCreate":
+        self.right_types = sorted(set(self.right_types))
+        return self
+
+
+# A society as every authenticated caller reads it.
+class SocietyPublic(BaseModel):
+    code: str
+    name: str
+    country: str
+    currency: str
+    right_types: list[RightType]
+    commission_rate: Decimal
+    extended_collective_licensing: bool
+    payout_threshold: Decimal | None
+
+
+# What an admin sends to register a store.
+class StoreCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$", examples=["allofmp3"])]
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    country: Country
+    webhook_url: Annotated[str | None, Field(max_length=2000)] = None
+
+
+# A store as admins and the store itself read it.
+class StorePublic(BaseModel):
+    code: str
+    name: str
+    country: str
+    webhook_url: str | None
+
+
+# What an admin sends to register a rights holder.
+class RightsHolderCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    kind: HolderKind
+    ipi: IPI | None = None
+    isni: ISNI | None = None
+    currency: Currency = "USD"
+
+
+# A rights holder as admins and the holder itself read it.
+class RightsHolderPublic(BaseModel):
+    id: str
+    name: str
+    kind: HolderKind
+    ipi: str | None
+    isni: str | None
+    currency: str
+
+
+# What an admin sends to record a holder's mandate with a society.
+class MandateCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    holder_id: str
+    society_code: str
+    right_type: RightType
+    territories: Annotated[list[Territory], Field(min_length=1)]
+    valid_from: date
+    valid_to: date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "MandateCreate":
+        if self.valid_to is not None and self.valid_to <= self.valid_from:
+            raise ValueError("valid_to must be after valid_from (ranges are half-open)")
+        self.territories = sorted(set(self.territories))
+        return self
+
+
+# A mandate as admins, the holder and the society read it.
+class MandatePublic(BaseModel):
+    id: int
+    holder_id: str
+    society_code: str
+    right_type: RightType
+    territories: list[str]
+    valid_from: date
+    valid_to: date | None
+
+
+# What an admin sends to issue a key.
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+    subject: Annotated[
+        str | None,
+        Field(description="Store code, society code or holder id; none for admin."),
+    ] = None
+
+
+# An issued key; `token` is present only in the response that creates it.
+class ApiKeyPublic(BaseModel):
+    id: str
+    role: Role
+    subject: str | None
+    token: str | None = None
+    revoked: bool = False

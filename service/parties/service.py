@@ -1,0 +1,295 @@
+"""Rules of the parties domain: plain functions over a session, no HTTP."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import date
+
+from sqlmodel import Session, SQLModel, col, select
+
+from service.auth import Caller, hash_token, new_token
+from service.pagination import PageParams, paginate
+from service.parties.exceptions import (
+    BadSubject,
+    EclOverlap,
+    MandateRejected,
+    PartyExists,
+    PartyNotFound,
+)
+from service.parties.models import ApiKey, Mandate, RightsHolder, Society, Store
+from service.parties.schemas import (
+    ApiKeyCreate,
+    MandateCreate,
+    RightsHolderCreate,
+    SocietyCreate,
+    StoreCreate,
+)
+from service.rights import RightType, Role
+from service.timeutil import utcnow
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+# --- societies -------------------------------------------------------------------------
+
+
+def create_society(*, session: Session, data: SocietyCreate) -> Society:
+    if session.get(Society, data.code) is not None:
+        raise PartyExists(f"Society {data.code} already exists.", party=f"society:{data.code}")
+    if data.extended_collective_licensing:
+        for other in session.exec(
+            select(Society).where(
+                Society.country == data.country, col(Society.extended_collective_licensing)
+            )
+        ):
+            shared = set(other.right_types) & set(data.right_types)
+            if shared:
+                raise EclOverlap(
+                    f"Society {other.code} already collects for non-members in {data.country} "
+                    f"for {', '.join(sorted(shared))}.",
+                    party=f"society:{other.code}",
+                )
+    society = Society.model_validate(data.model_dump())
+    society.right_types = [str(r) for r in data.right_types]
+    session.add(society)
+    session.flush()
+    return society
+
+
+def get_society(*, session: Session, code: str) -> Society:
+    society = session.get(Society, code)
+    if society is None:
+        raise PartyNotFound(f"No society {code}.")
+    return society
+
+
+def list_societies(
+    *,
+    session: Session,
+    page: PageParams,
+    country: str | None = None,
+    right_type: RightType | None = None,
+    extended_collective_licensing: bool | None = None,
+) -> tuple[Sequence[Society], str | None]:
+    query = select(Society)
+    if country:
+        query = query.where(Society.country == country.upper())
+    if extended_collective_licensing is not None:
+        query = query.where(Society.extended_collective_licensing == extended_collective_licensing)
+    rows, cursor = paginate(session, query, key=Society.code, params=page)
+    if right_type is not None:
+        # JSON containment is dialect-specific; societies are few, so filter the page here.
+        rows = [s for s in rows if right_type in s.right_types]
+    return rows, cursor
+
+
+def ecl_societies(*, session: Session) -> dict[tuple[str, str], str]:
+    """(country, right type) -> the society collecting there for non-members."""
+    result: dict[tuple[str, str], str] = {}
+    for society in session.exec(select(Society).where(col(Society.extended_collective_licensing))):
+        for right_type in society.right_types:
+            result[(society.country, right_type)] = society.code
+    return result
+
+
+# --- stores ----------------------------------------------------------------------------
+
+
+def create_store(*, session: Session, data: StoreCreate) -> Store:
+    if session.get(Store, data.code) is not None:
+        raise PartyExists(f"Store {data.code} already exists.", party=f"store:{data.code}")
+    store = Store.model_validate(data.model_dump())
+    session.add(store)
+    session.flush()
+    return store
+
+
+def get_store(*, session: Session, code: str, caller: Caller) -> Store:
+    store = session.get(Store, code)
+    if store is None or not (caller.is_admin or caller.subject == code):
+        raise PartyNotFound(f"No store {code}.")
+    return store
+
+
+def list_stores(
+    *, session: Session, page: PageParams, caller: Caller
+) -> tuple[Sequence[Store], str | None]:
+    query = select(Store)
+    if not caller.is_admin:
+        query = query.where(Store.code == caller.subject)
+    return paginate(session, query, key=Store.code, params=page)
+
+
+# --- rights holders --------------------------------------------------------------------
+
+
+def create_holder(*, session: Session, data: RightsHolderCreate) -> RightsHolder:
+    for field in ("ipi", "isni"):
+        value = getattr(data, field)
+        if (
+            value
+            and session.exec(
+                select(RightsHolder).where(getattr(RightsHolder, field) == value)
+            ).first()
+        ):
+            raise PartyExists(f"A rights holder with {field.upper()} {value} already exists.")
+    holder = RightsHolder(id=new_id(), **data.model_dump())
+    session.add(holder)
+    session.flush()
+    return holder
+
+
+def get_holder(*, session: Session, holder_id: str, caller: Caller | None = None) -> RightsHolder:
+    holder = session.get(RightsHolder, holder_id)
+    visible = caller is None or caller.is_admin or caller.subject == holder_id
+    if holder is None or not visible:
+        raise PartyNotFound(f"No rights holder {holder_id}.")
+    return holder
+
+
+def list_holders(
+    *, session: Session, page: PageParams, caller: Caller, kind: str | None = None
+) -> tuple[Sequence[RightsHolder], str | None]:
+    query = select(RightsHolder)
+    if not caller.is_admin:
+        query = query.where(RightsHolder.id == caller.subject)
+    if kind:
+        query = query.where(RightsHolder.kind == kind)
+    return paginate(session, query, key=RightsHolder.id, params=page)
+
+
+# --- mandates --------------------------------------------------------------------------
+
+
+def create_mandate(*, session: Session, data: MandateCreate) -> Mandate:
+    get_holder(session=session, holder_id=data.holder_id)
+    society = get_society(session=session, code=data.society_code)
+    if data.right_type not in society.right_types:
+        raise MandateRejected(
+            f"{society.code} administers {', '.join(society.right_types)}, not {data.right_type}.",
+            errors=[{"loc": ["body", "right_type"], "msg": "not administered by this society"}],
+        )
+    clash = _overlapping_mandate(session=session, data=data)
+    if clash is not None:
+        raise PartyExists(
+            f"Mandate {clash.id} already gives {clash.society_code} the holder's "
+            f"{data.right_type} right in an overlapping territory and period.",
+            mandate_id=clash.id,
+        )
+    mandate = Mandate.model_validate(data.model_dump())
+    session.add(mandate)
+    session.flush()
+    return mandate
+
+
+def _overlapping_mandate(*, session: Session, data: MandateCreate) -> Mandate | None:
+    candidates = session.exec(
+        select(Mandate).where(
+            Mandate.holder_id == data.holder_id, Mandate.right_type == data.right_type
+        )
+    )
+    for mandate in candidates:
+        territories_meet = (
+            "WORLD" in mandate.territories
+            or "WORLD" in data.territories
+            or set(mandate.territories) & set(data.territories)
+        )
+        if territories_meet and ranges_overlap(
+            mandate.valid_from, mandate.valid_to, data.valid_from, data.valid_to
+        ):
+            return mandate
+    return None
+
+
+def ranges_overlap(
+    a_from: date | None, a_to: date | None, b_from: date | None, b_to: date | None
+) -> bool:
+    """Half-open [from, to) ranges; None is unbounded on that side."""
+    starts_before_b_ends = b_to is None or a_from is None or a_from < b_to
+    b_starts_before_a_ends = a_to is None or b_from is None or b_from < a_to
+    return starts_before_b_ends and b_starts_before_a_ends
+
+
+def list_mandates(
+    *,
+    session: Session,
+    page: PageParams,
+    caller: Caller,
+    holder_id: str | None = None,
+    society_code: str | None = None,
+    right_type: RightType | None = None,
+) -> tuple[Sequence[Mandate], str | None]:
+    query = select(Mandate)
+    if caller.role is Role.rights_holder:
+        query = query.where(Mandate.holder_id == caller.subject)
+    elif caller.role is Role.society:
+        query = query.where(Mandate.society_code == caller.subject)
+    elif not caller.is_admin:
+        query = query.where(Mandate.id == -1)
+    if holder_id:
+        query = query.where(Mandate.holder_id == holder_id)
+    if society_code:
+        query = query.where(Mandate.society_code == society_code)
+    if right_type:
+        query = query.where(Mandate.right_type == right_type)
+    return paginate(session, query, key=Mandate.id, params=page, convert=int)
+
+
+# --- API keys --------------------------------------------------------------------------
+
+
+def issue_api_key(*, session: Session, data: ApiKeyCreate) -> tuple[ApiKey, str]:
+    _check_subject(session=session, role=data.role, subject=data.subject)
+    token = new_token()
+    key = ApiKey(
+        id=new_id(), role=data.role.value, subject=data.subject, token_hash=hash_token(token)
+    )
+    session.add(key)
+    session.flush()
+    return key, token
+
+
+def _check_subject(*, session: Session, role: Role, subject: str | None) -> None:
+    if role is Role.admin:
+        if subject is not None:
+            raise BadSubject("An admin key has no subject.")
+        return
+    models: dict[Role, type[SQLModel]] = {
+        Role.store: Store,
+        Role.society: Society,
+        Role.rights_holder: RightsHolder,
+    }
+    model = models[role]
+    if subject is None or session.get(model, subject) is None:
+        raise BadSubject(
+            f"A {role.value} key needs the {role.value.replace('_', ' ')} it acts for; "
+            f"{subject!r} does not exist.",
+            errors=[{"loc": ["body", "subject"], "msg": "unknown subject"}],
+        )
+
+
+def revoke_api_key(*, session: Session, key_id: str) -> None:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise PartyNotFound(f"No API key {key_id}.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.add(key)
+        session.flush()
+
+
+def list_api_keys(*, session: Session, page: PageParams) -> tuple[Sequence[ApiKey], str | None]:
+    return paginate(session, select(ApiKey), key=ApiKey.id, params=page)
+
+
+def party_exists(*, session: Session, party: str) -> bool:
+    """``society:ROMS`` / ``holder:<id>`` / ``store:<code>`` names an existing party."""
+    kind, _, ident = party.partition(":")
+    models: dict[str, type[SQLModel]] = {
+        "society": Society,
+        "holder": RightsHolder,
+        "store": Store,
+    }
+    model = models.get(kind)
+    return model is not None and bool(ident) and session.get(model, ident) is not None

@@ -1,0 +1,135 @@
+"""RFC 9457 problem details: the one place that turns failures into responses.
+
+Services raise :class:`DomainError` subclasses (each domain keeps its own in
+``exceptions.py``); nothing below the routers builds an HTTP response by hand.
+"""
+
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://royalty-ledger.example/problems/"
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; ``status`` and ``code`` say how to report it."""
+
+    status: int = 422
+    code: str = "invalid"
+    title: str = "The request breaks a rule of the ledger"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[dict[str, Any]] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors or [])
+        self.extensions = extensions
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    title = "Conflicts with the current state"
+
+
+class Invalid(DomainError):
+    status = 422
+    code = "invalid"
+    title = "Invalid request"
+
+
+def problem(
+    status: int,
+    *,
+    detail: str,
+    title: str | None = None,
+    code: str | None = None,
+    errors: Sequence[dict[str, Any]] = (),
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + (code or str(status)),
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if code:
+        body["code"] = code
+    if errors:
+        body["errors"] = list(errors)
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Pydantic errors reduced to the contract's ``{"loc", "msg"}`` (plus the error type)."""
+    return [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type")}
+        for err in errors
+    ]
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem(
+        exc.status,
+        detail=exc.detail,
+        title=exc.title,
+        code=exc.code,
+        errors=exc.errors,
+        **exc.extensions,
+    )
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = validation_errors(exc.errors())
+    json_invalid = any(err["type"] == "json_invalid" for err in errors)
+    if json_invalid:
+        return problem(400, detail="The body is not valid JSON.", code="malformed", errors=errors)
+    fields = ", ".join(".".join(str(p) for p in err["loc"]) for err in errors[:5])
+    return problem(
+        422,
+        detail=f"{len(errors)} field(s) failed validation: {fields}",
+        title="Invalid request",
+        code="invalid",
+        errors=errors,
+    )
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    return problem(
+        exc.status_code,
+        detail=str(exc.detail) if exc.detail else HTTPStatus(exc.status_code).phrase,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+    return problem(500, detail="An unexpected error occurred; nothing was written.")
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

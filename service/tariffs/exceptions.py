@@ -1,0 +1,15 @@
+"""Errors of tariffs and exchange rates."""
+
+from service.problems import Conflict, NotFound
+
+
+class TariffNotFound(NotFound):
+    pass
+
+
+class TariffOverlap(Conflict):
+    pass
+
+
+class FxRateExists(Conflict):
+    pass
