@@ -120,7 +120,12 @@ def check_balanced(legs: Sequence[Leg]) -> None:
         raise Unbalanced(f"Legs do not sum to zero: {off}")
 
 
-def _lock_head(session: Session) -> LedgerHead:
+def lock_chain(session: Session) -> LedgerHead:
+    """Take the chain's lock for the rest of the transaction (idempotent within it).
+
+    Writers that must decide something consistently with the chain (which month a sale
+    is booked in, what a month close sees) take it first, then post.
+    """
     # FOR UPDATE serialises appenders on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
     head = session.exec(select(LedgerHead).where(LedgerHead.id == 1).with_for_update()).first()
     if head is None:
@@ -136,7 +141,7 @@ def post(*, session: Session, postings: Sequence[Posting]) -> list[int]:
         return []
     for posting in postings:
         check_balanced(posting.legs)
-    head = _lock_head(session)
+    head = lock_chain(session)
     sequence, prev_hash = head.sequence, head.hash
     tx_rows: list[dict[str, Any]] = []
     leg_rows: list[dict[str, Any]] = []
