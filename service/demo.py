@@ -113,7 +113,7 @@ def _catalogue(session: Session) -> None:
             ShareIn(holder_id=h, right_type=r, share=Decimal(s)) for h, s in owners for r in (M, P)
         ]
         catalog.create_work(session=session, data=WorkCreate(iswc=iswc, title=title, shares=shares))
-    recordings = [
+    recordings: list[tuple[str, str, str, int, str | None, str]] = [
         ("RUA010600001", "Kalinka", "Soyuz Ensemble", 245, "T-034.524.680-1", label),
         (
             "RUA010600002",
