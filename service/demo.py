@@ -126,7 +126,7 @@ def _catalogue(session: Session) -> None:
         ("USBRK0600001", "Brooklyn Bridge", "The Indies", 300, "T-101.010.101-4", us_label),
         ("USBRK0600002", "Brooklyn Bridge (Live)", "The Indies", 301, None, us_label),
     ]
-    for isrc, title, artist, duration, iswc, owner in recordings:
+    for isrc, title, artist, duration, work_iswc, owner in recordings:
         catalog.create_recording(
             session=session,
             data=RecordingCreate(
@@ -134,7 +134,7 @@ def _catalogue(session: Session) -> None:
                 title=title,
                 artist=artist,
                 duration_s=duration,
-                iswc=iswc,
+                iswc=work_iswc,
                 shares=[ShareIn(holder_id=owner, right_type=N, share=Decimal(1))],
             ),
         )
