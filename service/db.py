@@ -51,4 +51,6 @@ def get_session() -> Iterator[Session]:
             raise
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit (or roll back) as soon as the endpoint returns, BEFORE the
+# response is sent, so a failed commit can never be reported to the client as success.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
