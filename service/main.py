@@ -16,6 +16,7 @@ from service.problems import install_problem_handlers, problem
 from service.sales.router import router as sales_router
 from service.statements.router import router as statements_router
 from service.takedowns.router import router as takedowns_router
+from service.tariffs.router import router as tariffs_router
 
 DESCRIPTION = """
 Royalty books between download stores, collecting societies and rights holders.
@@ -31,6 +32,7 @@ def create_app() -> FastAPI:
     for router in (
         parties_router,
         catalog_router,
+        tariffs_router,
         sales_router,
         ledger_router,
         statements_router,
