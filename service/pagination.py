@@ -41,19 +41,29 @@ def page_params(
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
+_CURSOR_TAG = "k1:"
+
+
+def _bad_cursor() -> Invalid:
+    return Invalid(
+        "The cursor is not one this service issued.",
+        errors=[{"loc": ["query", "cursor"], "msg": "unknown cursor"}],
+    )
+
+
 def encode_cursor(key: Any) -> str:
-    return base64.urlsafe_b64encode(str(key).encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode(f"{_CURSOR_TAG}{key}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> str:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        return base64.urlsafe_b64decode(padded.encode()).decode()
+        decoded = base64.b64decode(padded.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise Invalid(
-            "The cursor is not one this service issued.",
-            errors=[{"loc": ["query", "cursor"], "msg": "unknown cursor"}],
-        ) from exc
+        raise _bad_cursor() from exc
+    if not decoded.startswith(_CURSOR_TAG):
+        raise _bad_cursor()
+    return decoded[len(_CURSOR_TAG) :]
 
 
 def paginate(
@@ -69,7 +79,7 @@ def paginate(
         try:
             after = convert(decode_cursor(params.cursor))
         except ValueError as exc:
-            raise Invalid("The cursor is not one this service issued.") from exc
+            raise _bad_cursor() from exc
         query = query.where(key > after)
     rows = session.exec(query.order_by(key).limit(params.limit + 1)).all()
     more = len(rows) > params.limit
