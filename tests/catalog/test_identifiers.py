@@ -16,7 +16,11 @@ from service.identifiers import (
 
 @pytest.mark.parametrize(
     ("raw", "stored"),
-    [("RU-A01-06-00001", "RUA010600001"), ("rua010600001", "RUA010600001"), ("USRC17607839", "USRC17607839")],
+    [
+        ("RU-A01-06-00001", "RUA010600001"),
+        ("rua010600001", "RUA010600001"),
+        ("USRC17607839", "USRC17607839"),
+    ],
 )
 def test_valid_isrc_is_stored_without_hyphens(raw: str, stored: str) -> None:
     assert normalize_isrc(raw) == stored
