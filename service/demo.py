@@ -158,7 +158,7 @@ def _tariffs(session: Session) -> None:
             valid_from=start,
             percent_of_gross=Decimal("0.25"),
         ),
-        # US statutory mechanical 2006-2022: 9.1 cents or 1.75 cents per started minute over 5 minutes.
+        # US statutory mechanical 2006-2022: 9.1c, or 1.75c per started minute over 5 minutes.
         TariffCreate(
             territory="US",
             right_type=M,

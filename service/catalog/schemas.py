@@ -21,6 +21,18 @@ class ShareIn(BaseModel):
 
 # A share as read back.
 class SharePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                    "right_type": "mechanical",
+                    "share": "0.5",
+                    "territory": "WORLD",
+                }
+            ]
+        }
+    )
     holder_id: str
     right_type: RightType
     share: Decimal
@@ -29,6 +41,11 @@ class SharePublic(BaseModel):
 
 # The part of a right type in a territory that no holder claims (held in suspense).
 class Unclaimed(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"right_type": "mechanical", "territory": "WORLD", "share": "0.5"}]
+        }
+    )
     right_type: RightType
     territory: str
     share: Decimal
@@ -36,6 +53,26 @@ class Unclaimed(BaseModel):
 
 # One effective-dated version of an asset's shares.
 class ShareVersionPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "valid_from": None,
+                    "shares": [
+                        {
+                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                            "right_type": "mechanical",
+                            "share": "0.5",
+                            "territory": "WORLD",
+                        }
+                    ],
+                    "unclaimed": [
+                        {"right_type": "mechanical", "territory": "WORLD", "share": "0.5"}
+                    ],
+                }
+            ]
+        }
+    )
     valid_from: Annotated[date | None, Field(description="null: from the beginning of time")]
     shares: list[SharePublic]
     unclaimed: list[Unclaimed]
@@ -43,14 +80,49 @@ class ShareVersionPublic(BaseModel):
 
 # A new share version, effective from `valid_from` (PUT .../shares).
 class SharesPut(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "valid_from": "2007-01-01",
+                    "shares": [
+                        {
+                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                            "right_type": "mechanical",
+                            "share": "1",
+                            "territory": "WORLD",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
     valid_from: date
     shares: list[ShareIn]
 
 
 # What an admin sends to register a work.
 class WorkCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "iswc": "T-034.524.680-1",
+                    "title": "Kalinka",
+                    "shares": [
+                        {
+                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                            "right_type": "mechanical",
+                            "share": "0.5",
+                            "territory": "WORLD",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
     iswc: ISWC
     title: Annotated[str, Field(min_length=1, max_length=300)]
     shares: list[ShareIn] = []
@@ -58,6 +130,43 @@ class WorkCreate(BaseModel):
 
 # A work with its share versions, newest last.
 class WorkPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "iswc": "T-034.524.680-1",
+                    "title": "Kalinka",
+                    "shares": [
+                        {
+                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                            "right_type": "mechanical",
+                            "share": "0.5",
+                            "territory": "WORLD",
+                        }
+                    ],
+                    "unclaimed": [
+                        {"right_type": "mechanical", "territory": "WORLD", "share": "0.5"}
+                    ],
+                    "share_versions": [
+                        {
+                            "valid_from": None,
+                            "shares": [
+                                {
+                                    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                                    "right_type": "mechanical",
+                                    "share": "0.5",
+                                    "territory": "WORLD",
+                                }
+                            ],
+                            "unclaimed": [
+                                {"right_type": "mechanical", "territory": "WORLD", "share": "0.5"}
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
     iswc: str
     title: str
     shares: list[SharePublic] = Field(description="The version in force today.")
@@ -67,7 +176,28 @@ class WorkPublic(BaseModel):
 
 # What an admin sends to register a recording.
 class RecordingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "isrc": "RUA010600001",
+                    "title": "Kalinka",
+                    "artist": "Soyuz Ensemble",
+                    "duration_s": 245,
+                    "iswc": "T-034.524.680-1",
+                    "shares": [
+                        {
+                            "holder_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                            "right_type": "neighbouring",
+                            "share": "1",
+                            "territory": "WORLD",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
     isrc: ISRC
     title: Annotated[str, Field(min_length=1, max_length=300)]
     artist: Annotated[str, Field(min_length=1, max_length=300)]
@@ -78,7 +208,9 @@ class RecordingCreate(BaseModel):
 
 # A partial update of a recording (e.g. linking its work later).
 class RecordingUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"iswc": "T-034.524.680-1"}]}
+    )
     iswc: ISWC | None = None
     title: Annotated[str | None, Field(min_length=1, max_length=300)] = None
     artist: Annotated[str | None, Field(min_length=1, max_length=300)] = None
@@ -87,6 +219,42 @@ class RecordingUpdate(BaseModel):
 
 # A recording with its share versions.
 class RecordingPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "isrc": "RUA010600001",
+                    "title": "Kalinka",
+                    "artist": "Soyuz Ensemble",
+                    "duration_s": 245,
+                    "iswc": "T-034.524.680-1",
+                    "shares": [
+                        {
+                            "holder_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                            "right_type": "neighbouring",
+                            "share": "1",
+                            "territory": "WORLD",
+                        }
+                    ],
+                    "unclaimed": [],
+                    "share_versions": [
+                        {
+                            "valid_from": None,
+                            "shares": [
+                                {
+                                    "holder_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                                    "right_type": "neighbouring",
+                                    "share": "1",
+                                    "territory": "WORLD",
+                                }
+                            ],
+                            "unclaimed": [],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
     isrc: str
     title: str
     artist: str

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 # The tip of the hash chain.
@@ -13,6 +13,18 @@ class HeadPublic(BaseModel):
 
 # The outcome of recomputing the chain from genesis.
 class VerificationPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "ok": True,
+                    "transactions": 1042,
+                    "head": {"sequence": 1042, "hash": "9f2c...e1"},
+                    "first_bad_sequence": None,
+                }
+            ]
+        }
+    )
     ok: bool
     transactions: int
     head: HeadPublic
@@ -21,11 +33,27 @@ class VerificationPublic(BaseModel):
 
 # One currency's exact balance of a party (positive: owed to the party).
 class BalancePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"currency": "RUB", "amount": "2670.000000"}]}
+    )
     currency: str
     amount: Decimal
 
 
 # A party's balances across currencies.
 class BalancesPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "party": "society:ROMS",
+                    "balances": [
+                        {"currency": "RUB", "amount": "2670.000000"},
+                        {"currency": "USD", "amount": "0.015000"},
+                    ],
+                }
+            ]
+        }
+    )
     party: str
     balances: list[BalancePublic]

@@ -14,7 +14,23 @@ Rate = Annotated[Decimal, Field(ge=0, le=1, examples=["0.15"])]
 
 # What an admin sends to register a society.
 class SocietyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "ROMS",
+                    "name": "Russian Organisation for Multimedia and Digital Networks",
+                    "country": "RU",
+                    "currency": "RUB",
+                    "right_types": ["mechanical", "performance"],
+                    "commission_rate": "0.15",
+                    "extended_collective_licensing": True,
+                    "payout_threshold": None,
+                }
+            ]
+        },
+    )
     code: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{1,31}$", examples=["ROMS"])]
     name: Annotated[str, Field(min_length=1, max_length=200)]
     country: Country
@@ -32,6 +48,22 @@ class SocietyCreate(BaseModel):
 
 # A society as every authenticated caller reads it.
 class SocietyPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "ROMS",
+                    "name": "Russian Organisation for Multimedia and Digital Networks",
+                    "country": "RU",
+                    "currency": "RUB",
+                    "right_types": ["mechanical", "performance"],
+                    "commission_rate": "0.15",
+                    "extended_collective_licensing": True,
+                    "payout_threshold": None,
+                }
+            ]
+        }
+    )
     code: str
     name: str
     country: str
@@ -44,7 +76,14 @@ class SocietyPublic(BaseModel):
 
 # What an admin sends to register a store.
 class StoreCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"code": "allofmp3", "name": "AllofMP3", "country": "RU", "webhook_url": None}
+            ]
+        },
+    )
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$", examples=["allofmp3"])]
     name: Annotated[str, Field(min_length=1, max_length=200)]
     country: Country
@@ -53,6 +92,13 @@ class StoreCreate(BaseModel):
 
 # A store as admins and the store itself read it.
 class StorePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"code": "allofmp3", "name": "AllofMP3", "country": "RU", "webhook_url": None}
+            ]
+        }
+    )
     code: str
     name: str
     country: str
@@ -61,7 +107,20 @@ class StorePublic(BaseModel):
 
 # What an admin sends to register a rights holder.
 class RightsHolderCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Kalinka Music Publishing",
+                    "kind": "publisher",
+                    "ipi": "00033188001",
+                    "isni": None,
+                    "currency": "USD",
+                }
+            ]
+        },
+    )
     name: Annotated[str, Field(min_length=1, max_length=200)]
     kind: HolderKind
     ipi: IPI | None = None
@@ -71,6 +130,20 @@ class RightsHolderCreate(BaseModel):
 
 # A rights holder as admins and the holder itself read it.
 class RightsHolderPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                    "name": "Kalinka Music Publishing",
+                    "kind": "publisher",
+                    "ipi": "00033188001",
+                    "isni": None,
+                    "currency": "USD",
+                }
+            ]
+        }
+    )
     id: str
     name: str
     kind: HolderKind
@@ -81,7 +154,21 @@ class RightsHolderPublic(BaseModel):
 
 # What an admin sends to record a holder's mandate with a society.
 class MandateCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                    "society_code": "ROMS",
+                    "right_type": "mechanical",
+                    "territories": ["RU"],
+                    "valid_from": "2006-01-01",
+                    "valid_to": None,
+                }
+            ]
+        },
+    )
     holder_id: str
     society_code: str
     right_type: RightType
@@ -99,6 +186,21 @@ class MandateCreate(BaseModel):
 
 # A mandate as admins, the holder and the society read it.
 class MandatePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                    "society_code": "ROMS",
+                    "right_type": "mechanical",
+                    "territories": ["RU"],
+                    "valid_from": "2006-01-01",
+                    "valid_to": None,
+                }
+            ]
+        }
+    )
     id: int
     holder_id: str
     society_code: str
@@ -110,7 +212,9 @@ class MandatePublic(BaseModel):
 
 # What an admin sends to issue a key.
 class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"role": "store", "subject": "allofmp3"}]}
+    )
     role: Role
     subject: Annotated[
         str | None,
@@ -120,6 +224,19 @@ class ApiKeyCreate(BaseModel):
 
 # An issued key; `token` is present only in the response that creates it.
 class ApiKeyPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "9b1d0c2e3f4a5b6c7d8e9f0a1b2c3d4e",
+                    "role": "store",
+                    "subject": "allofmp3",
+                    "token": "rl_Zx3...shown-once",
+                    "revoked": False,
+                }
+            ]
+        }
+    )
     id: str
     role: Role
     subject: str | None

@@ -14,7 +14,9 @@ PositiveDecimal = Annotated[Decimal, Field(gt=0)]
 
 # "rate per started minute, only when the recording is longer than over_seconds".
 class PerMinute(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"rate": "0.0239", "over_seconds": 300}]}
+    )
     rate: PositiveDecimal
     over_seconds: Annotated[int, Field(ge=0)] = 0
 
@@ -58,6 +60,23 @@ class TariffCreate(BaseModel):
 
 # A tariff as read back.
 class TariffPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "territory": "US",
+                    "right_type": "mechanical",
+                    "currency": "USD",
+                    "valid_from": "2024-01-01",
+                    "valid_to": None,
+                    "percent_of_gross": None,
+                    "per_unit": "0.124",
+                    "per_minute": {"rate": "0.0239", "over_seconds": 300},
+                }
+            ]
+        }
+    )
     id: int
     territory: str
     right_type: RightType
@@ -71,7 +90,13 @@ class TariffPublic(BaseModel):
 
 # What an admin sends to record an exchange rate.
 class FxRateCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={
+            "examples": [{"date": "2006-10-31", "from": "USD", "to": "RUB", "rate": "26.7"}]
+        },
+    )
     date: dt.date
     from_currency: Annotated[Currency, Field(alias="from")]
     to_currency: Annotated[Currency, Field(alias="to")]
@@ -86,7 +111,22 @@ class FxRateCreate(BaseModel):
 
 # An exchange rate as read back (`inverse` derived).
 class FxRatePublic(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        populate_by_name=True,
+        serialize_by_alias=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 1,
+                    "date": "2006-10-31",
+                    "from": "USD",
+                    "to": "RUB",
+                    "rate": "26.7",
+                    "inverse": "0.037453183521",
+                }
+            ]
+        },
+    )
     id: int
     date: dt.date
     from_currency: str = Field(alias="from")
