@@ -12,7 +12,7 @@ from service.db import SessionDep
 from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, Metrics
 from service.parties.router import router as parties_router
-from service.problems import install_problem_handlers, problem
+from service.problems import PROBLEM_RESPONSES, install_problem_handlers, problem
 from service.sales.router import router as sales_router
 from service.statements.router import router as statements_router
 from service.takedowns.router import router as takedowns_router
@@ -38,7 +38,7 @@ def create_app() -> FastAPI:
         statements_router,
         takedowns_router,
     ):
-        app.include_router(router)
+        app.include_router(router, responses=PROBLEM_RESPONSES)
 
     @app.get("/healthz", tags=["ops"])
     def healthz(session: SessionDep) -> Any:

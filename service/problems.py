@@ -11,10 +11,60 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://royalty-ledger.example/problems/"
+
+
+# One bad field of a request.
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str | None = None
+
+
+# RFC 9457 problem details, as every error is reported.
+class Problem(BaseModel):
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": TYPE_BASE + "invalid",
+                    "title": "Invalid request",
+                    "status": 422,
+                    "detail": "1 field(s) failed validation: body.territory",
+                    "code": "invalid",
+                    "errors": [
+                        {"loc": ["body", "territory"], "msg": "not an ISO 3166-1 alpha-2 country"}
+                    ],
+                }
+            ]
+        },
+    )
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str | None = None
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+def _problem_response(description: str) -> dict[str, Any]:
+    return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _problem_response("The body cannot be parsed"),
+    401: _problem_response("Missing, unknown or revoked token"),
+    403: _problem_response("This role may not use the endpoint"),
+    404: _problem_response("Not found (or someone else's)"),
+    409: _problem_response("Conflicts with the current state"),
+    413: _problem_response("The body is too large"),
+    422: _problem_response("Validation failed; `errors` names each bad field"),
+}
 
 
 class DomainError(Exception):
