@@ -1,0 +1,156 @@
+"""Request and response bodies of the takedowns domain."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationInfo,
+    field_validator,
+)
+
+from service.identifiers import ISRC, ISWC, WORLD, Territory
+
+
+class TakedownStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+    lifted = "lifted"
+
+
+# What the proof of ownership is; the document itself stays with the claimant, the
+# ledger keeps its reference and fingerprint so it can be matched later.
+class EvidenceKind(StrEnum):
+    contract = "contract"
+    registration = "registration"
+    court_order = "court_order"
+    declaration = "declaration"
+    other = "other"
+
+
+Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class Evidence(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    kind: EvidenceKind
+    reference: Annotated[
+        str,
+        Field(min_length=1, max_length=500, examples=["Publishing agreement 2004-17, clause 3"]),
+    ]
+    sha256: Annotated[
+        str,
+        Field(
+            pattern=r"^[0-9a-fA-F]{64}$",
+            description="SHA-256 of the document, 64 hex digits (stored lower-case).",
+        ),
+    ]
+
+    @field_validator("sha256")
+    @classmethod
+    def _lower(cls, value: str) -> str:
+        return value.lower()
+
+
+# `POST /v1/takedowns`: exactly one of `isrc` (one recording) or `iswc` (the work and so
+# every recording of it).
+class TakedownCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    isrc: ISRC | None = None
+    iswc: Annotated[ISWC | None, Field(validate_default=True)] = None
+    territories: Annotated[
+        list[Territory],
+        Field(min_length=1, max_length=300, description='Country codes, or ["WORLD"] alone.'),
+    ]
+    claimant_holder_id: Annotated[str, Field(min_length=1, max_length=32)]
+    evidence: Evidence
+
+    @field_validator("iswc")
+    @classmethod
+    def _one_asset(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if "isrc" not in info.data:  # the ISRC itself failed; that error says enough
+            return value
+        if (info.data["isrc"] is None) == (value is None):
+            raise ValueError("name exactly one asset: isrc (a recording) or iswc (a work)")
+        return value
+
+    @field_validator("territories")
+    @classmethod
+    def _world_alone(cls, value: list[str]) -> list[str]:
+        unique = sorted(set(value))
+        if WORLD in unique and len(unique) > 1:
+            raise ValueError("WORLD already covers every territory; send it alone")
+        return unique
+
+
+# `POST /v1/takedowns/{id}/decision` (admin).
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    approve: StrictBool
+    effective_at: Annotated[
+        AwareDatetime | None,
+        Field(description="When sales stop (approval only); default: the decision time."),
+    ] = None
+    reason: Annotated[
+        Reason | None, Field(description="Required to reject; optional to approve.")
+    ] = None
+
+
+# `POST /v1/takedowns/{id}/lift` (admin).
+class LiftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    effective_at: Annotated[
+        AwareDatetime | None,
+        Field(description="Sales dated from this instant are accepted again; default: now."),
+    ] = None
+    reason: Reason
+
+
+class EvidencePublic(BaseModel):
+    kind: str
+    reference: str
+    sha256: str
+
+
+# One entry of a takedown's history.
+class TakedownEventPublic(BaseModel):
+    action: str = Field(description="requested | approved | rejected | lifted")
+    status: TakedownStatus = Field(description="The status after this change.")
+    at: datetime = Field(description="When the change was recorded.")
+    actor: str = Field(description='The API key id that made it, or "admin-token".')
+    actor_role: str
+    effective_at: datetime | None
+    reason: str | None
+    evidence: dict[str, Any] | None
+
+
+class TakedownPublic(BaseModel):
+    id: str
+    status: TakedownStatus
+    isrc: str | None
+    iswc: str | None
+    isrcs: list[str] = Field(
+        description="Recordings covered today: the ISRC itself, or every recording of the work."
+    )
+    territories: list[str]
+    claimant_holder_id: str
+    evidence: EvidencePublic
+    requested_at: datetime
+    decided_at: datetime | None
+    effective_at: datetime | None = Field(description="Sales dated from this instant are refused.")
+    lift_effective_at: datetime | None = Field(
+        description="Sales dated from this instant are accepted again."
+    )
+    history: list[TakedownEventPublic]
+
+
+# The JSON a store's webhook receives when a takedown is approved or lifted.
+class TakedownNotice(BaseModel):
+    event: str = Field(description="takedown.approved | takedown.lifted")
+    takedown: TakedownPublic

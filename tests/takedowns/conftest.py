@@ -1,0 +1,109 @@
+"""A small catalogue with known owners, and helpers to file and decide takedowns."""
+
+import hashlib
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+
+from service.identifiers import iswc_check_digit
+from tests.factories import Api, bearer, isrc, share
+
+_works = itertools.count(100_000_000)
+
+
+def new_iswc() -> str:
+    digits = f"{next(_works):09d}"
+    return f"T-{digits[:3]}.{digits[3:6]}.{digits[6:]}-{iswc_check_digit(digits)}"
+
+
+def evidence(kind: str = "contract", text: str = "publishing agreement") -> dict[str, str]:
+    return {
+        "kind": kind,
+        "reference": f"{text} (scan on file)",
+        "sha256": hashlib.sha256(text.encode()).hexdigest(),
+    }
+
+
+@dataclass
+class Catalog:
+    """One work with two recordings, one recording without a work, and their owners.
+
+    publisher: 100% mechanical of the work, WORLD. label: 100% neighbouring of both
+    recordings of the work, WORLD. stranger: holds nothing. lone_label: neighbouring
+    of the lone recording, but only in RU (territory-specific rows, no WORLD row).
+    """
+
+    iswc: str
+    isrc_a: str
+    isrc_b: str
+    isrc_lone: str
+    publisher: str
+    label: str
+    stranger: str
+    lone_label: str
+
+
+@pytest.fixture
+def catalog(api: Api) -> Catalog:
+    publisher, label, stranger, lone_label = (api.holder()["id"] for _ in range(4))
+    iswc = new_iswc()
+    api.work(iswc, [share(publisher, "mechanical", "1")])
+    isrc_a, isrc_b, isrc_lone = isrc(), isrc(), isrc()
+    for code in (isrc_a, isrc_b):
+        api.recording(code, [share(label, "neighbouring", "1")], iswc=iswc)
+    api.recording(isrc_lone, [share(lone_label, "neighbouring", "1", territory="RU")])
+    return Catalog(iswc, isrc_a, isrc_b, isrc_lone, publisher, label, stranger, lone_label)
+
+
+class Takedowns:
+    """Thin helpers over the real endpoints; each returns the raw response."""
+
+    def __init__(self, client: TestClient, api: Api) -> None:
+        self.client = client
+        self.api = api
+
+    def file(self, token: str | None = None, *, defaults: bool = True, **body: Any) -> Response:
+        if defaults:
+            body.setdefault("territories", ["US"])
+            body.setdefault("evidence", evidence())
+        headers = bearer(token) if token else self.api.admin
+        return self.client.post("/v1/takedowns", json=body, headers=headers)
+
+    def filed(self, **body: Any) -> dict[str, Any]:
+        response = self.file(**body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def decide(self, takedown_id: str, token: str | None = None, **body: Any) -> Response:
+        body.setdefault("approve", True)
+        headers = bearer(token) if token else self.api.admin
+        return self.client.post(f"/v1/takedowns/{takedown_id}/decision", json=body, headers=headers)
+
+    def approved(self, effective_at: str = "2006-11-01T00:00:00Z", **body: Any) -> dict[str, Any]:
+        takedown = self.filed(**body)
+        response = self.decide(takedown["id"], effective_at=effective_at)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    def lift(self, takedown_id: str, **body: Any) -> Response:
+        body.setdefault("reason", "licence agreed")
+        return self.client.post(
+            f"/v1/takedowns/{takedown_id}/lift", json=body, headers=self.api.admin
+        )
+
+    def get(self, takedown_id: str, token: str | None = None) -> Response:
+        headers = bearer(token) if token else self.api.admin
+        return self.client.get(f"/v1/takedowns/{takedown_id}", headers=headers)
+
+    def list(self, token: str | None = None, **params: Any) -> Response:
+        headers = bearer(token) if token else self.api.admin
+        return self.client.get("/v1/takedowns", params=params, headers=headers)
+
+
+@pytest.fixture
+def td(client: TestClient, api: Api) -> Takedowns:
+    return Takedowns(client, api)
