@@ -1,0 +1,5 @@
+"""Clients for store backends and collecting societies (httpx, sync and async)."""
+
+from service.client.api import AsyncLedgerClient, BatchResult, LedgerClient, SalesSummary
+
+__all__ = ["AsyncLedgerClient", "BatchResult", "LedgerClient", "SalesSummary"]
