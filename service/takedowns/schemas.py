@@ -1,10 +1,11 @@
 """Request and response bodies of the takedowns domain."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -35,6 +36,8 @@ class EvidenceKind(StrEnum):
 
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
+# Any offset is accepted and kept as UTC; a timestamp without one is ambiguous (422).
+Instant = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
 
 
 class Evidence(BaseModel):
@@ -94,7 +97,7 @@ class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     approve: StrictBool
     effective_at: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Field(description="When sales stop (approval only); default: the decision time."),
     ] = None
     reason: Annotated[
@@ -106,7 +109,7 @@ class DecisionIn(BaseModel):
 class LiftIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
     effective_at: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Field(description="Sales dated from this instant are accepted again; default: now."),
     ] = None
     reason: Reason

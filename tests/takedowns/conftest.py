@@ -59,6 +59,17 @@ def catalog(api: Api) -> Catalog:
     return Catalog(iswc, isrc_a, isrc_b, isrc_lone, publisher, label, stranger, lone_label)
 
 
+def put_recording_shares(
+    api: Api, code: str, valid_from: str, shares: list[dict[str, Any]]
+) -> None:
+    response = api.client.put(
+        f"/v1/recordings/{code}/shares",
+        json={"valid_from": valid_from, "shares": shares},
+        headers=api.admin,
+    )
+    assert response.status_code == 200, response.text
+
+
 class Takedowns:
     """Thin helpers over the real endpoints; each returns the raw response."""
 
