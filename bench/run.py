@@ -1,0 +1,303 @@
+"""`make bench`: ingestion, month close and statement streaming at catalogue scale.
+
+Against the local PostgreSQL (BENCH_DATABASE_URL's server), in a fresh database:
+builds a synthetic catalogue, starts the real service with uvicorn, posts BENCH_SALES
+sales through POST /v1/sales in batches of 1,000 from separate processes, loads the same
+rows with a bare COPY (the physical floor), closes the month, fetches the largest statement
+as CSV and as DSR while sampling the server's RSS, and prints one summary line last.
+
+Environment: BENCH_SALES (default 200000), BENCH_RECORDINGS (10000), BENCH_POSTERS (2),
+BENCH_WORKERS (uvicorn workers, 1), BENCH_DATABASE_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
+"""
+
+import multiprocessing
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from bench.catalogue import CURRENCY_OF, TERRITORIES, Catalogue, build
+from service.db import make_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVER_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+DB_NAME = "ledger_bench"
+PORT = int(os.environ.get("BENCH_PORT", "8765"))
+BASE = f"http://127.0.0.1:{PORT}"
+PERIOD = "2006-11"
+PRICES = {"USD": "0.99", "GBP": "0.79", "RUB": "2.70", "EUR": "0.99"}
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- the database ------------------------------------------------------------------------
+
+
+def fresh_database() -> str:
+    admin = sa.create_engine(
+        make_url(SERVER_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{DB_NAME}"')
+    admin.dispose()
+    url = make_url(SERVER_URL).set(database=DB_NAME).render_as_string(hide_password=False)
+    env = {**os.environ, "LEDGER_DATABASE_URL": url}
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return url
+
+
+# --- the sales ---------------------------------------------------------------------------
+
+
+def sale(i: int, isrcs: list[str]) -> dict[str, Any]:
+    rng = random.Random(i)
+    territory = rng.choices(TERRITORIES, weights=[35, 15, 25, 10, 10, 5])[0]
+    currency = "USD" if territory == "RU" and rng.random() < 0.5 else CURRENCY_OF[territory]
+    sold_at = datetime(2006, 11, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(30 * 86400))
+    return {
+        "sale_id": f"b-{i:08d}",
+        "isrc": rng.choice(isrcs),
+        "territory": territory,
+        "sold_at": sold_at.isoformat().replace("+00:00", "Z"),
+        "quantity": 1 if rng.random() < 0.9 else rng.randint(2, 3),
+        "unit_price": PRICES[currency],
+        "currency": currency,
+    }
+
+
+def _poster(args: tuple[int, int, int, list[str], str]) -> tuple[int, int]:
+    start, stop, batch, isrcs, token = args
+    recorded = rejected = 0
+    with httpx.Client(
+        base_url=BASE, timeout=300, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        for first in range(start, stop, batch):
+            rows = [sale(i, isrcs) for i in range(first, min(first + batch, stop))]
+            response = client.post("/v1/sales", json={"sales": rows})
+            response.raise_for_status()
+            body = response.json()
+            recorded += body["recorded"]
+            rejected += body["rejected"]
+    return recorded, rejected
+
+
+def post_all(cat: Catalogue, total: int, posters: int) -> tuple[float, int, int]:
+    chunk = -(-total // posters)
+    jobs = [
+        (p * chunk, min((p + 1) * chunk, total), 1000, cat.isrcs, cat.store_token)
+        for p in range(posters)
+    ]
+    started = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(posters) as pool:
+        results = pool.map(_poster, jobs)
+    elapsed = time.perf_counter() - started
+    return elapsed, sum(r for r, _ in results), sum(r for _, r in results)
+
+
+def copy_floor(url: str, cat: Catalogue, total: int) -> float:
+    """The same rows through a bare COPY into an equivalent table: the physical floor."""
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    rows = [sale(i, cat.isrcs) for i in range(total)]
+    with psycopg.connect(dsn) as conn:
+        conn.execute(
+            "CREATE TABLE bench_copy_sale (id bigserial PRIMARY KEY, store_code varchar(64), "
+            "sale_id varchar(100), isrc varchar(12), territory varchar(2), sold_at timestamptz, "
+            "period varchar(7), quantity int, unit_price bigint, currency varchar(3), "
+            "UNIQUE (store_code, sale_id))"
+        )
+        conn.commit()
+        started = time.perf_counter()
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY bench_copy_sale (store_code, sale_id, isrc, territory, sold_at, period, "
+                "quantity, unit_price, currency) FROM STDIN"
+            ) as copy,
+        ):
+            for r in rows:
+                copy.write_row(
+                    (
+                        cat.store_code,
+                        r["sale_id"],
+                        r["isrc"],
+                        r["territory"],
+                        r["sold_at"],
+                        PERIOD,
+                        r["quantity"],
+                        int(Decimal(r["unit_price"]) * 1_000_000),
+                        r["currency"],
+                    )
+                )
+        conn.commit()
+        return time.perf_counter() - started
+
+
+# --- the server --------------------------------------------------------------------------
+
+
+def rss_mb(pid: int) -> float:
+    total = 0.0
+    for p in [pid, *children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except FileNotFoundError:
+            pass
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text().split() if (task / "children").exists() else []
+        found.extend(int(c) for c in text)
+    return found
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.running = pid, rss_mb(pid), True
+
+    def run(self) -> None:
+        while self.running:
+            self.peak = max(self.peak, rss_mb(self.pid))
+            time.sleep(0.05)
+
+    def stop(self) -> float:
+        self.running = False
+        self.join()
+        return self.peak
+
+
+def start_server(url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_DEMO": "false"}
+    workers = os.environ.get("BENCH_WORKERS", "1")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "service.main:app",
+            "--port",
+            str(PORT),
+            "--workers",
+            workers,
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    for _ in range(100):
+        try:
+            if httpx.get(f"{BASE}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the service did not start")
+
+
+def fetch(client: httpx.Client, path: str, **kwargs: Any) -> tuple[float, int]:
+    started = time.perf_counter()
+    lines = 0
+    with client.stream("GET", path, **kwargs) as response:
+        response.raise_for_status()
+        for chunk in response.iter_bytes():
+            lines += chunk.count(b"\n")
+    return time.perf_counter() - started, lines
+
+
+def main() -> int:
+    total = int(os.environ.get("BENCH_SALES", "200000"))
+    posters = int(os.environ.get("BENCH_POSTERS", "2"))
+    url = fresh_database()
+    engine = make_engine(url)
+    started = time.perf_counter()
+    cat = build(engine, recordings=int(os.environ.get("BENCH_RECORDINGS", "10000")))
+    say(f"catalogue: {len(cat.isrcs)} recordings in {time.perf_counter() - started:.1f} s")
+    server = start_server(url)
+    try:
+        rss_start = rss_mb(server.pid)
+        ingest_s, recorded, rejected = post_all(cat, total, posters)
+        ingest_rate = total / ingest_s
+        say(
+            f"ingest: {total} sales ({recorded} recorded, {rejected} rejected) in {ingest_s:.1f} s "
+            f"= {ingest_rate:,.0f} sales/s with {posters} posting processes"
+        )
+        copy_s = copy_floor(url, cat, total)
+        copy_rate = total / copy_s
+        say(
+            f"COPY floor: {total} rows in {copy_s:.2f} s = {copy_rate:,.0f} rows/s; "
+            f"ratio {copy_rate / ingest_rate:.1f}x"
+        )
+        admin = httpx.Client(
+            base_url=BASE, timeout=3600, headers={"Authorization": f"Bearer {cat.admin_token}"}
+        )
+        started = time.perf_counter()
+        closed = admin.post(f"/v1/periods/{PERIOD}/close")
+        close_s = time.perf_counter() - started
+        closed.raise_for_status()
+        say(f"close {PERIOD}: {close_s:.1f} s")
+        statements = admin.get("/v1/statements", params={"period": PERIOD, "limit": 1000}).json()[
+            "data"
+        ]
+        largest = max(statements, key=lambda s: s["line_count"])
+        say(
+            f"statements: {len(statements)}; largest {largest['party']} "
+            f"with {largest['line_count']} lines"
+        )
+        before = rss_mb(server.pid)
+        sampler = RssSampler(server.pid)
+        sampler.start()
+        csv_s, csv_lines = fetch(
+            admin, f"/v1/statements/{largest['id']}", headers={"Accept": "text/csv"}
+        )
+        dsr_s, dsr_lines = fetch(admin, f"/v1/statements/{largest['id']}", params={"format": "dsr"})
+        peak = sampler.stop()
+        say(f"CSV: {csv_lines} lines in {csv_s:.2f} s = {csv_lines / csv_s:,.0f} lines/s")
+        say(f"DSR: {dsr_lines} lines in {dsr_s:.2f} s = {dsr_lines / dsr_s:,.0f} lines/s")
+        say(
+            f"server RSS: start {rss_start:.0f} MB, before fetch {before:.0f} MB, "
+            f"peak while fetching {peak:.0f} MB (growth {peak - before:.0f} MB)"
+        )
+        peak_overall = max(peak, rss_mb(server.pid))
+        say(
+            f"ingest_sales_per_s={ingest_rate:.0f} copy_ratio={copy_rate / ingest_rate:.1f} "
+            f"close_s={close_s:.1f} csv_lines_per_s={csv_lines / csv_s:.0f} "
+            f"peak_rss_mb={peak_overall:.0f}"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
