@@ -33,7 +33,11 @@ class LedgerTransaction(SQLModel, table=True):
 class LedgerLeg(SQLModel, table=True):
     __tablename__ = "ledger_leg"
     __table_args__ = (sa.Index("ix_ledger_leg_account_period", "account", "period"),)
-    id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, primary_key=True))
+    # SQLite numbers rows by itself only for INTEGER PRIMARY KEY (BIGINT stays null).
+    id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    )
     sequence: int = Field(
         sa_column=sa.Column(
             sa.BigInteger, sa.ForeignKey("ledger_transaction.sequence"), nullable=False, index=True

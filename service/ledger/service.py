@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from service.ledger.exceptions import Unbalanced
 from service.ledger.models import GENESIS_HASH, LedgerHead, LedgerLeg, LedgerTransaction
-from service.money import MICRO, from_micros, normalize
+from service.money import MICRO, normalize
 from service.timeutil import utcnow
 
 
@@ -127,7 +127,14 @@ def lock_chain(session: Session) -> LedgerHead:
     is booked in, what a month close sees) take it first, then post.
     """
     # FOR UPDATE serialises appenders on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
-    head = session.exec(select(LedgerHead).where(LedgerHead.id == 1).with_for_update()).first()
+    # populate_existing: a head read earlier in this transaction must not mask the row the
+    # lock now returns (another writer may have appended meanwhile).
+    head = session.exec(
+        select(LedgerHead)
+        .where(LedgerHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
     if head is None:
         head = LedgerHead(id=1, sequence=0, hash=GENESIS_HASH)
         session.add(head)
@@ -257,4 +264,5 @@ def balances(*, session: Session, account: str) -> dict[str, Decimal]:
         .group_by(LEGS.c.currency)
         .order_by(LEGS.c.currency)
     )
-    return {currency: from_micros(total) for currency, total in rows}
+    # SUM keeps the column's Money type, so totals arrive already converted from micros.
+    return {currency: Decimal(total).quantize(MICRO) for currency, total in rows}

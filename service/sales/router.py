@@ -1,5 +1,266 @@
-"""HTTP endpoints of the sales domain."""
+"""HTTP endpoints of the sales domain: sales, refunds and suspense."""
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from service.auth import AdminCaller, Caller, StoreCaller
+from service.db import SessionDep
+from service.pagination import Page, PageDep
+from service.rights import RightType
+from service.sales import service, suspense
+from service.sales.exceptions import StoreRequired
+from service.sales.ingest import parse
+from service.sales.models import Sale
+from service.sales.postings import RELEASE, SALE, sale_entries
+from service.sales.refunds import refund_sale, refunds_of
+from service.sales.schemas import (
+    MAX_BATCH,
+    SALE_EXAMPLE,
+    BatchResult,
+    RefundIn,
+    RefundPublic,
+    ReleasePublic,
+    ReleaseRun,
+    SaleBatchIn,
+    SaleDetail,
+    SaleIn,
+    SalePublic,
+    SaleResult,
+    SuspensePublic,
+)
+from service.timeutil import utcnow
 
 router = APIRouter(prefix="/v1", tags=["sales"])
+
+StoreParam = Annotated[
+    str | None, Query(description="Admin only: the store acted for (a store is always itself).")
+]
+
+
+def _store_of(caller: Caller, store: str | None) -> str:
+    """The store a request acts for: a store key's own, or the admin's `store=`."""
+    if not caller.is_admin:
+        assert caller.subject is not None
+        return caller.subject
+    if not store:
+        raise StoreRequired(
+            "Admin requests on a store's sales name it with `?store=`.",
+            errors=[{"loc": ["query", "store"], "msg": "required for admin"}],
+        )
+    return store
+
+
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+_SALES_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "oneOf": [
+                        SaleIn.model_json_schema(),
+                        {
+                            "type": "object",
+                            "properties": {
+                                "sales": {
+                                    "type": "array",
+                                    "maxItems": MAX_BATCH,
+                                    "items": SaleIn.model_json_schema(),
+                                }
+                            },
+                            "required": ["sales"],
+                            "additionalProperties": False,
+                        },
+                    ]
+                },
+                "examples": {
+                    "bare": {"value": SALE_EXAMPLE},
+                    "batch": {
+                        "value": SaleBatchIn.model_validate({"sales": [SALE_EXAMPLE]}).model_dump(
+                            mode="json"
+                        )
+                    },
+                },
+            },
+            "application/x-ndjson": {"schema": {"type": "string"}},
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": "sale_id,isrc,territory,sold_at,quantity,unit_price,currency\n"
+                "o-1001-1,RUA010600001,US,2006-11-03T10:00:00Z,1,0.10,USD\n",
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/sales",
+    response_model=SaleResult | BatchResult,
+    openapi_extra=_SALES_BODY,
+    responses={
+        200: {"description": "A batch's results, or a bare sale already recorded (duplicate)"},
+        201: {"description": "A bare sale, recorded"},
+        409: {"description": "A bare sale whose sale_id was recorded with other content"},
+        415: {"description": "Not JSON, NDJSON or CSV"},
+        451: {"description": "A bare sale that is withdrawn or unlicensed"},
+    },
+)
+def post_sales(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    caller: StoreCaller,
+    body: Annotated[bytes, Depends(_raw_body)],
+    store: StoreParam = None,
+) -> SaleResult | BatchResult:
+    """Record sales: one bare sale, `{"sales": [...]}` (≤ 10,000), NDJSON or CSV rows.
+
+    A batch answers 200 with one result per row, in order; each row is atomic on its
+    own. A bare sale answers 201 (recorded), 200 (duplicate: the first result again) or a
+    problem with `code` `invalid` (422), `conflict` (409), `withdrawn` or `unlicensed`
+    (451). `royalties` are in the sale's currency, gross of commission.
+    """
+    store_code = _store_of(caller, store)
+    parsed = parse(body, request.headers.get("content-type"), now=utcnow())
+    if parsed.bare:
+        result = service.record_one(session=session, store_code=store_code, row=parsed.rows[0])
+        response.status_code = 201 if result.status == "recorded" else 200
+        return result
+    return service.record_sales(session=session, store_code=store_code, rows=parsed.rows)
+
+
+def _public(sale: Sale, refunded: int) -> SalePublic:
+    return SalePublic(
+        sale_id=sale.sale_id,
+        store=sale.store_code,
+        isrc=sale.isrc,
+        iswc=sale.iswc,
+        territory=sale.territory,
+        sold_at=sale.sold_at,
+        period=sale.period,
+        quantity=sale.quantity,
+        refunded_quantity=refunded,
+        unit_price=sale.unit_price,
+        currency=sale.currency,
+        held=sale.held,
+        recorded_at=sale.recorded_at,
+    )
+
+
+@router.get("/sales")
+def list_sales(
+    session: SessionDep,
+    caller: StoreCaller,
+    page: PageDep,
+    store: StoreParam = None,
+    isrc: str | None = None,
+    territory: str | None = None,
+    period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", examples=["2006-11"])] = None,
+) -> Page[SalePublic]:
+    """A store's own sales; an admin sees every store's (filter with `store=`)."""
+    store_code = caller.subject if not caller.is_admin else store
+    rows, cursor = service.list_sales(
+        session=session,
+        page=page,
+        store_code=store_code,
+        isrc=isrc,
+        territory=territory,
+        period=period,
+    )
+    refunded = service.refunded_units(session, (s.id for s in rows if s.id is not None))
+    return Page(data=[_public(s, refunded.get(s.id or 0, 0)) for s in rows], next_cursor=cursor)
+
+
+@router.get("/sales/{sale_id}")
+def get_sale(
+    sale_id: str, session: SessionDep, caller: StoreCaller, store: StoreParam = None
+) -> SaleDetail:
+    """One sale with its first result's royalties, its refunds and its suspense releases."""
+    sale = _own_sale(session, caller, store, sale_id)
+    assert sale.id is not None
+    entries = sale_entries(session, sale.id)
+    refunds = refunds_of(session, sale)
+    return SaleDetail(
+        **_public(sale, sum(r.quantity for r in refunds)).model_dump(),
+        royalties=next((e.royalties for e in entries if e.kind == SALE), []),
+        refunds=refunds,
+        releases=[
+            ReleasePublic(
+                sequence=e.sequence,
+                period=e.period,
+                adjustment=e.adjustment,
+                created_at=e.created_at,
+                royalties=e.royalties,
+            )
+            for e in entries
+            if e.kind == RELEASE
+        ],
+    )
+
+
+def _own_sale(session: SessionDep, caller: Caller, store: str | None, sale_id: str) -> Sale:
+    return service.get_sale(session=session, store_code=_store_of(caller, store), sale_id=sale_id)
+
+
+@router.post(
+    "/sales/{sale_id}/refunds",
+    status_code=201,
+    responses={200: {"description": "Already recorded: the first result again"}},
+)
+def post_refund(
+    sale_id: str,
+    data: RefundIn,
+    response: Response,
+    session: SessionDep,
+    caller: StoreCaller,
+    store: StoreParam = None,
+) -> RefundPublic:
+    """Refund units of one of your sales; its royalties are reversed exactly.
+
+    Idempotent on `refund_id` (a replay answers 200 with the first result; other content
+    under the same id is a 409). More units than were sold in total → 422
+    `refund_exceeds_sale`.
+    """
+    store_code = _store_of(caller, store)
+    refund, created = refund_sale(
+        session=session, store_code=store_code, sale_id=sale_id, data=data
+    )
+    if not created:
+        response.status_code = 200
+    return refund
+
+
+@router.get("/suspense")
+def list_suspense(
+    session: SessionDep,
+    _: AdminCaller,
+    page: PageDep,
+    reason: str | None = None,
+    territory: str | None = None,
+    isrc: str | None = None,
+    right_type: RightType | None = None,
+) -> Page[SuspensePublic]:
+    """What suspense holds, by reason, territory, ISRC and right type, per currency."""
+    data, cursor = suspense.list_suspense(
+        session=session,
+        page=page,
+        reason=reason,
+        territory=territory.upper() if territory else None,
+        isrc=isrc,
+        right_type=right_type.value if right_type else None,
+    )
+    return Page(data=data, next_cursor=cursor)
+
+
+@router.post("/suspense/release")
+def release_suspense(session: SessionDep, _: AdminCaller) -> ReleaseRun:
+    """Release whatever suspense can now be allocated (e.g. after adding FX rates).
+
+    Catalog changes (a new recording, a work linked, new shares) release by themselves;
+    this re-examines every sale that still holds something.
+    """
+    return suspense.release(session=session)

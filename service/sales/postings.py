@@ -1,0 +1,213 @@
+"""Ledger postings of sales, refunds and releases, and the royalties read back from them.
+
+Each is one balanced transaction in the sale's currency: every beneficiary's change is a
+leg (``society:``/``holder:``/``suspense:`` account) carrying the royalty's dimensions,
+and the store's leg (``store:<code>``) balances them. A result's ``royalties`` are always
+built from those legs, so a replay reads back exactly what the first answer said.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from service.ledger.models import LedgerTransaction
+from service.ledger.service import LEGS, Leg, Posting
+from service.sales.basis import RIGHT_ORDER, Delta, sort_key
+from service.sales.schemas import RoyaltyPublic
+from service.statements.periods import booking_periods
+
+SALE, REFUND, RELEASE = "sale", "refund", "release"
+_CHUNK = 5000
+TXS: sa.Table = LedgerTransaction.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class SaleDims:
+    """The dimensions every leg of one sale carries."""
+
+    sale_pk: int
+    store_code: str
+    isrc: str
+    iswc: str | None
+    territory: str
+    currency: str
+    unit_price: Decimal
+
+
+def account_of(society: str | None, holder: str | None, suspense: str | None) -> str:
+    if suspense is not None:
+        return f"suspense:{suspense}"
+    if society is not None:
+        return f"society:{society}"
+    return f"holder:{holder}"
+
+
+def legs_for(dims: SaleDims, deltas: Sequence[Delta], *, store_units: int | None) -> list[Leg]:
+    """The beneficiaries' legs plus the store's balancing leg (empty if nothing moves)."""
+    legs: list[Leg] = []
+    for d in deltas:
+        right_type, society, holder, non_member, suspense = d.key
+        legs.append(
+            Leg(
+                account=account_of(society, holder, suspense),
+                currency=dims.currency,
+                amount=d.amount,
+                sale_pk=dims.sale_pk,
+                right_type=right_type,
+                isrc=dims.isrc,
+                iswc=dims.iswc,
+                territory=dims.territory,
+                holder_id=holder,
+                society_code=society,
+                non_member=non_member,
+                suspense_reason=suspense,
+                share=d.share,
+                units=d.units,
+                gross=d.units * dims.unit_price,
+            )
+        )
+    total = sum((leg.amount for leg in legs), Decimal(0))
+    if not legs and not total:
+        return []
+    legs.append(
+        Leg(
+            account=f"store:{dims.store_code}",
+            currency=dims.currency,
+            amount=-total,
+            sale_pk=dims.sale_pk,
+            isrc=dims.isrc,
+            iswc=dims.iswc,
+            territory=dims.territory,
+            units=store_units,
+            gross=None if store_units is None else store_units * dims.unit_price,
+        )
+    )
+    return legs
+
+
+def royalties(legs: Iterable[Leg]) -> list[RoyaltyPublic]:
+    """A result's ``royalties``: the non-store legs, in the canonical order."""
+    return _public(
+        {
+            "account": leg.account,
+            "right_type": leg.right_type,
+            "society_code": leg.society_code,
+            "holder_id": leg.holder_id,
+            "non_member": leg.non_member,
+            "suspense_reason": leg.suspense_reason,
+            "amount": leg.amount,
+            "currency": leg.currency,
+        }
+        for leg in legs
+    )
+
+
+def _public(rows: Iterable[dict[str, Any]]) -> list[RoyaltyPublic]:
+    entries = [
+        RoyaltyPublic(
+            right_type=row["right_type"],
+            society_code=row["society_code"],
+            holder_id=row["holder_id"],
+            non_member=row["non_member"],
+            suspense=row["suspense_reason"],
+            amount=row["amount"],
+            currency=row["currency"],
+        )
+        for row in rows
+        if not row["account"].startswith("store:") and row["right_type"] in RIGHT_ORDER
+    ]
+    return sorted(
+        entries,
+        key=lambda e: sort_key(
+            (e.right_type.value, e.society_code, e.holder_id, e.non_member, e.suspense)
+        ),
+    )
+
+
+def book(session: Session, entries: Sequence[tuple[str, str, str, list[Leg]]]) -> list[Posting]:
+    """Postings for (kind, reference, month it belongs to, legs), each in its booked month.
+
+    The caller holds the chain lock, so no month can close between this and the post.
+    """
+    booked = booking_periods(session=session, periods={month for _, _, month, _ in entries})
+    postings = []
+    for kind, reference, month, legs in entries:
+        period, adjustment = booked[month]
+        postings.append(Posting(kind, reference, period, legs, adjustment))
+    return postings
+
+
+# --- reading royalties back from the ledger ------------------------------------------------
+
+
+def _leg_query() -> sa.Select[Any]:
+    return sa.select(
+        LEGS.c.sale_pk,
+        LEGS.c.account,
+        LEGS.c.right_type,
+        LEGS.c.society_code,
+        LEGS.c.holder_id,
+        LEGS.c.non_member,
+        LEGS.c.suspense_reason,
+        LEGS.c.amount,
+        LEGS.c.currency,
+        TXS.c.sequence,
+        TXS.c.kind,
+        TXS.c.reference,
+        TXS.c.period,
+        TXS.c.adjustment,
+        TXS.c.created_at,
+    ).join(TXS, TXS.c.sequence == LEGS.c.sequence)
+
+
+def sale_royalties(session: Session, sale_pks: Iterable[int]) -> dict[int, list[RoyaltyPublic]]:
+    """Each sale's first result: the legs of its ``sale`` transaction. One query per 5,000."""
+    pks = sorted(set(sale_pks))
+    rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for start in range(0, len(pks), _CHUNK):
+        chunk = pks[start : start + _CHUNK]
+        query = _leg_query().where(LEGS.c.sale_pk.in_(chunk), TXS.c.kind == SALE)
+        for row in session.execute(query).mappings():
+            rows[row["sale_pk"]].append(dict(row))
+    return {pk: _public(rows.get(pk, [])) for pk in pks}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One ledger transaction of a sale, with the royalties it moved."""
+
+    sequence: int
+    kind: str
+    reference: str
+    period: str
+    adjustment: bool
+    created_at: datetime
+    royalties: list[RoyaltyPublic]
+
+
+def sale_entries(session: Session, sale_pk: int) -> list[Entry]:
+    """Every transaction that moved money of one sale (sale, refunds, releases), in order."""
+    by_tx: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in session.execute(_leg_query().where(LEGS.c.sale_pk == sale_pk)).mappings():
+        by_tx[row["sequence"]].append(dict(row))
+    entries = []
+    for sequence in sorted(by_tx):
+        first = by_tx[sequence][0]
+        entries.append(
+            Entry(
+                sequence=sequence,
+                kind=first["kind"],
+                reference=first["reference"],
+                period=first["period"],
+                adjustment=first["adjustment"],
+                created_at=first["created_at"],
+                royalties=_public(by_tx[sequence]),
+            )
+        )
+    return entries

@@ -1,0 +1,219 @@
+"""Request and response bodies of the sales domain."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_serializer,
+)
+
+from service.identifiers import ISRC, Country, Currency
+from service.rights import RightType
+
+MAX_BATCH = 10_000
+MAX_QUANTITY = 1_000_000
+SALE_FIELDS = ("sale_id", "isrc", "territory", "sold_at", "quantity", "unit_price", "currency")
+
+
+def _no_bool(value: object) -> object:
+    # JSON true is not one unit; pydantic's lax int would take it as 1.
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not a boolean")
+    return value
+
+
+# Printable ASCII without spaces or "/", so every id can appear in a URL path as is.
+ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[!-.0-~]+$")]
+Quantity = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=MAX_QUANTITY)]
+Price = Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=6)]
+
+SALE_EXAMPLE: dict[str, Any] = {
+    "sale_id": "o-1001-1",
+    "isrc": "RUA010600001",
+    "territory": "US",
+    "sold_at": "2006-11-03T10:00:00Z",
+    "quantity": 1,
+    "unit_price": "0.10",
+    "currency": "USD",
+}
+
+
+# One sale as a store posts it (alone, in a JSON batch, an NDJSON line or a CSV row).
+class SaleIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, json_schema_extra={"examples": [SALE_EXAMPLE]}
+    )
+    sale_id: Annotated[ClientId, Field(description="Unique per store; the idempotency key.")]
+    isrc: ISRC
+    territory: Annotated[Country, Field(description="Where the buyer is (ISO 3166-1 alpha-2).")]
+    sold_at: Annotated[AwareDatetime, Field(description="UTC timestamp; not in the future.")]
+    quantity: Quantity
+    unit_price: Annotated[Price, Field(description="Net of sales tax, in `currency`.")]
+    currency: Currency
+
+
+# A JSON batch: up to 10,000 sales.
+class SaleBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sales: Annotated[list[SaleIn], Field(max_length=MAX_BATCH)]
+
+
+# One beneficiary's royalty of one right type, in the sale's currency, gross of commission.
+class RoyaltyPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "right_type": "mechanical",
+                    "society_code": "HFA",
+                    "holder_id": "5f0c...",
+                    "non_member": False,
+                    "suspense": None,
+                    "amount": "0.091000",
+                    "currency": "USD",
+                }
+            ]
+        }
+    )
+    right_type: RightType
+    society_code: Annotated[str | None, Field(description="null: paid directly")]
+    holder_id: Annotated[str | None, Field(description="null: held in suspense")]
+    non_member: bool
+    suspense: Annotated[
+        str | None,
+        Field(description="unknown_recording | unknown_work | unclaimed_share | missing_fx_rate"),
+    ]
+    amount: Decimal
+    currency: str
+
+
+# Why a row was rejected; withdrawn rows name the takedown, invalid rows the bad fields.
+class RowError(BaseModel):
+    code: Literal["invalid", "withdrawn", "unlicensed", "conflict"]
+    detail: str
+    takedown_id: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_empty_extensions(self, handler: Any) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for extension in ("takedown_id", "errors"):
+            if data.get(extension) is None:
+                data.pop(extension, None)
+        return data
+
+
+# The outcome of one posted row.
+class SaleResult(BaseModel):
+    sale_id: str | None
+    status: Literal["recorded", "duplicate", "rejected"]
+    error: RowError | None
+    royalties: list[RoyaltyPublic]
+
+
+# The outcome of a batch: one result per row, in order.
+class BatchResult(BaseModel):
+    recorded: int
+    duplicates: int
+    rejected: int
+    results: list[SaleResult]
+
+
+# A recorded sale as listed.
+class SalePublic(BaseModel):
+    sale_id: str
+    store: str
+    isrc: str
+    iswc: str | None
+    territory: str
+    sold_at: datetime
+    period: str
+    quantity: int
+    refunded_quantity: int
+    unit_price: Decimal
+    currency: str
+    held: Annotated[bool, Field(description="Some of its royalty is still in suspense.")]
+    recorded_at: datetime
+
+
+# What a refund posts.
+class RefundIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {"refund_id": "r-1001-1", "quantity": 1, "refunded_at": "2006-11-05T12:00:00Z"}
+            ]
+        },
+    )
+    refund_id: Annotated[ClientId, Field(description="Unique per store; the idempotency key.")]
+    quantity: Quantity
+    refunded_at: AwareDatetime
+
+
+# A recorded refund with the royalties it reversed (negative amounts).
+class RefundPublic(BaseModel):
+    refund_id: str
+    sale_id: str
+    quantity: int
+    refunded_at: datetime
+    recorded_at: datetime
+    royalties: list[RoyaltyPublic]
+
+
+# A suspense release of one sale: what moved out of suspense, and to whom.
+class ReleasePublic(BaseModel):
+    sequence: int
+    period: str
+    adjustment: bool
+    created_at: datetime
+    royalties: list[RoyaltyPublic]
+
+
+# A sale with its first result's royalties, its refunds and its releases.
+class SaleDetail(SalePublic):
+    royalties: list[RoyaltyPublic]
+    refunds: list[RefundPublic]
+    releases: list[ReleasePublic]
+
+
+# Money held in one currency.
+class HeldAmount(BaseModel):
+    currency: str
+    amount: Decimal
+    units: Annotated[int, Field(description="Units whose royalty this is.")]
+
+
+# What suspense holds for one reason, territory, recording and right type.
+class SuspensePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "unknown_recording",
+                    "territory": "RU",
+                    "isrc": "RUA010600099",
+                    "right_type": "mechanical",
+                    "amounts": [{"currency": "USD", "amount": "0.015000", "units": 1}],
+                }
+            ]
+        }
+    )
+    reason: str
+    territory: str
+    isrc: str
+    right_type: RightType
+    amounts: list[HeldAmount]
+
+
+# The outcome of an explicit release run.
+class ReleaseRun(BaseModel):
+    examined: Annotated[int, Field(description="Sales holding suspense that were re-priced.")]
+    released: Annotated[int, Field(description="Release transactions posted.")]

@@ -1,0 +1,317 @@
+"""Recording sales: one batch = one transaction, a handful of set-based statements.
+
+Order of a batch, under the ledger chain's lock (taken first, so the catalog a sale is
+priced against and the suspense releases a catalog change books never miss each other):
+
+1. rows that do not validate are ``invalid``; a sale_id repeated inside the batch takes
+   the first row's outcome (``conflict`` if its content differs);
+2. sale_ids the store already recorded are ``duplicate`` (same content) or ``conflict``;
+3. the rest are priced from one snapshot of catalog, tariffs, FX and mandates, and
+   checked once against takedowns: ``withdrawn``, ``unlicensed`` or accepted;
+4. accepted rows are inserted with ``INSERT .. ON CONFLICT DO NOTHING RETURNING`` (the
+   unique constraint, not the read in step 2, is what makes a sale_id count once) and
+   their ledger transactions are appended together.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, func, select
+
+from service.ledger.service import lock_chain, post
+from service.pagination import PageParams, paginate
+from service.sales import basis as bases
+from service.sales.exceptions import REJECTIONS, SaleNotFound
+from service.sales.ingest import Row
+from service.sales.models import Refund, Sale
+from service.sales.postings import SALE, SaleDims, book, legs_for, royalties, sale_royalties
+from service.sales.pricing import load_snapshot, price, sale_date
+from service.sales.schemas import BatchResult, RowError, RoyaltyPublic, SaleIn, SaleResult
+from service.takedowns.service import SaleAsset, withdrawn_sales
+from service.timeutil import period_of, utcnow
+
+SALES: sa.Table = Sale.__table__  # type: ignore[attr-defined]
+_INSERT_CHUNK = 1000
+_COMPARED = ("isrc", "territory", "sold_at", "quantity", "unit_price", "currency")
+
+
+def differences(stored: Sale | SaleIn, sent: SaleIn) -> list[str]:
+    """Fields whose values differ (instants and amounts compared by value)."""
+    return [name for name in _COMPARED if getattr(stored, name) != getattr(sent, name)]
+
+
+def _rejected(sale_id: str | None, code: str, detail: str, **extra: Any) -> SaleResult:
+    return SaleResult(
+        sale_id=sale_id,
+        status="rejected",
+        error=RowError(code=code, detail=detail, **extra),
+        royalties=[],
+    )
+
+
+def _conflict(sale_id: str, fields: Iterable[str], where: str) -> SaleResult:
+    return _rejected(
+        sale_id,
+        "conflict",
+        f"sale_id {sale_id} was {where} with a different {', '.join(fields)}.",
+    )
+
+
+@dataclass(slots=True)
+class _Batch:
+    store_code: str
+    rows: Sequence[Row]
+    results: list[SaleResult | None]
+    duplicates: dict[int, int]  # row index -> sale pk whose first result it replays
+
+    def classify(self, index: int, stored: Sale, sent: SaleIn) -> None:
+        changed = differences(stored, sent)
+        if changed:
+            self.results[index] = _conflict(sent.sale_id, changed, "already recorded")
+        else:
+            assert stored.id is not None
+            self.duplicates[index] = stored.id
+
+
+def record_sales(*, session: Session, store_code: str, rows: Sequence[Row]) -> BatchResult:
+    batch = _Batch(store_code, rows, [None] * len(rows), {})
+    first: dict[str, int] = {}
+    repeats: list[tuple[int, int]] = []
+    for i, row in enumerate(rows):
+        if row.sale is None:
+            detail = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'row'}: {e['msg']}" for e in row.errors
+            )
+            batch.results[i] = _rejected(row.sale_id, "invalid", detail, errors=row.errors)
+        elif row.sale.sale_id in first:
+            repeats.append((i, first[row.sale.sale_id]))
+        else:
+            first[row.sale.sale_id] = i
+
+    lock_chain(session)
+    stored = _stored(session, store_code, first)
+    fresh = []
+    for sale_id, i in first.items():
+        sale = rows[i].sale
+        assert sale is not None
+        if sale_id in stored:
+            batch.classify(i, stored[sale_id], sale)
+        else:
+            fresh.append(i)
+    _record_fresh(session, batch, fresh)
+
+    replayed = sale_royalties(session, batch.duplicates.values())
+    for i, pk in batch.duplicates.items():
+        batch.results[i] = SaleResult(
+            sale_id=rows[i].sale_id, status="duplicate", error=None, royalties=replayed[pk]
+        )
+    for i, j in repeats:
+        batch.results[i] = _repeat(rows[i], rows[j], batch.results[j])
+
+    results = [r for r in batch.results if r is not None]
+    assert len(results) == len(rows)
+    return BatchResult(
+        recorded=sum(r.status == "recorded" for r in results),
+        duplicates=sum(r.status == "duplicate" for r in results),
+        rejected=sum(r.status == "rejected" for r in results),
+        results=results,
+    )
+
+
+def _repeat(row: Row, first_row: Row, first: SaleResult | None) -> SaleResult:
+    """A sale_id seen earlier in the same batch takes that row's outcome."""
+    assert row.sale is not None and first_row.sale is not None and first is not None
+    changed = differences(first_row.sale, row.sale)
+    if changed:
+        return _conflict(row.sale.sale_id, changed, "sent earlier in this batch")
+    if first.status == "rejected":
+        return first
+    return SaleResult(
+        sale_id=row.sale.sale_id, status="duplicate", error=None, royalties=first.royalties
+    )
+
+
+def _stored(session: Session, store_code: str, sale_ids: Iterable[str]) -> dict[str, Sale]:
+    ids = sorted(sale_ids)
+    found: dict[str, Sale] = {}
+    for start in range(0, len(ids), 5000):
+        query = select(Sale).where(
+            Sale.store_code == store_code, col(Sale.sale_id).in_(ids[start : start + 5000])
+        )
+        found.update((s.sale_id, s) for s in session.exec(query))
+    return found
+
+
+def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
+    sales = [batch.rows[i].sale for i in fresh]
+    valid = [s for s in sales if s is not None]
+    if not valid:
+        return
+    snap = load_snapshot(session=session, sales=valid)
+    withdrawn = withdrawn_sales(
+        session=session,
+        sales=[SaleAsset(s.isrc, snap.iswc_of(s.isrc), s.territory, s.sold_at) for s in valid],
+    )
+    accepted: list[tuple[int, SaleIn, bases.Basis]] = []
+    for j, (i, sale) in enumerate(zip(fresh, valid, strict=True)):
+        if j in withdrawn:
+            batch.results[i] = _rejected(
+                sale.sale_id,
+                "withdrawn",
+                f"{sale.isrc} is taken down in {sale.territory} on that date.",
+                takedown_id=withdrawn[j],
+            )
+            continue
+        basis = price(sale, snap)
+        if not basis:
+            batch.results[i] = _rejected(
+                sale.sale_id,
+                "unlicensed",
+                f"No tariff of any right type covers {sale.territory} "
+                f"on {sale_date(sale.sold_at)}.",
+            )
+            continue
+        accepted.append((i, sale, basis))
+
+    rows = [
+        {
+            "store_code": batch.store_code,
+            "sale_id": sale.sale_id,
+            "isrc": sale.isrc,
+            "territory": sale.territory,
+            "sold_at": sale.sold_at,
+            "period": period_of(sale.sold_at),
+            "quantity": sale.quantity,
+            "unit_price": sale.unit_price,
+            "currency": sale.currency,
+            "iswc": snap.iswc_of(sale.isrc),
+            "held": bases.holds(basis),
+            "basis": bases.dump(basis),
+            "recorded_at": utcnow(),
+        }
+        for _, sale, basis in accepted
+    ]
+    inserted = insert_ignoring_duplicates(
+        session, SALES, rows, ("store_code", "sale_id"), "sale_id"
+    )
+
+    entries = []
+    recorded: list[tuple[int, list[RoyaltyPublic]]] = []
+    raced: list[tuple[int, SaleIn]] = []
+    for i, sale, basis in accepted:
+        pk = inserted.get(sale.sale_id)
+        if pk is None:  # another writer recorded it first; the constraint said so
+            raced.append((i, sale))
+            continue
+        dims = SaleDims(
+            pk,
+            batch.store_code,
+            sale.isrc,
+            snap.iswc_of(sale.isrc),
+            sale.territory,
+            sale.currency,
+            sale.unit_price,
+        )
+        deltas = bases.sale_deltas(
+            basis, units=sale.quantity, territory=sale.territory, on=sale_date(sale.sold_at)
+        )
+        legs = legs_for(dims, deltas, store_units=sale.quantity)
+        if legs:
+            reference = f"sale:{batch.store_code}/{sale.sale_id}"
+            entries.append((SALE, reference, period_of(sale.sold_at), legs))
+        recorded.append((i, royalties(legs)))
+    post(session=session, postings=book(session, entries))
+    for i, royalty_list in recorded:
+        sale_id = batch.rows[i].sale_id
+        batch.results[i] = SaleResult(
+            sale_id=sale_id, status="recorded", error=None, royalties=royalty_list
+        )
+    if raced:
+        stored = _stored(session, batch.store_code, (sale.sale_id for _, sale in raced))
+        for i, sale in raced:
+            batch.classify(i, stored[sale.sale_id], sale)
+
+
+def insert_ignoring_duplicates(
+    session: Session,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    unique: Sequence[str],
+    key: str,
+) -> dict[Any, int]:
+    """Multi-row ``INSERT .. ON CONFLICT (unique) DO NOTHING RETURNING id, key``.
+
+    Returns key -> new id for the rows actually inserted; a row the constraint refused
+    (recorded meanwhile by someone else) is simply absent.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted: dict[Any, int] = {}
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        statement = (
+            insert(table)
+            .values(list(rows[start : start + _INSERT_CHUNK]))
+            .on_conflict_do_nothing(index_elements=list(unique))
+            .returning(table.c.id, table.c[key])
+        )
+        inserted.update((row[1], row[0]) for row in session.execute(statement))
+    return inserted
+
+
+def record_one(*, session: Session, store_code: str, row: Row) -> SaleResult:
+    """A bare sale: its result, or its rejection raised as a problem (nothing written)."""
+    result = record_sales(session=session, store_code=store_code, rows=[row]).results[0]
+    if result.error is not None:
+        error = result.error
+        errors = [{**e, "loc": ["body", *e["loc"]]} for e in error.errors or []]
+        extra = {"takedown_id": error.takedown_id} if error.takedown_id else {}
+        raise REJECTIONS[error.code](error.detail, errors=errors, **extra)
+    return result
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def get_sale(*, session: Session, store_code: str, sale_id: str) -> Sale:
+    sale = session.exec(
+        select(Sale).where(Sale.store_code == store_code, Sale.sale_id == sale_id)
+    ).first()
+    if sale is None:
+        raise SaleNotFound(f"No sale {sale_id} of store {store_code}.")
+    return sale
+
+
+def list_sales(
+    *,
+    session: Session,
+    page: PageParams,
+    store_code: str | None,
+    isrc: str | None = None,
+    territory: str | None = None,
+    period: str | None = None,
+) -> tuple[Sequence[Sale], str | None]:
+    query = select(Sale)
+    if store_code is not None:
+        query = query.where(Sale.store_code == store_code)
+    if isrc:
+        query = query.where(Sale.isrc == isrc.replace("-", "").upper())
+    if territory:
+        query = query.where(Sale.territory == territory.upper())
+    if period:
+        query = query.where(Sale.period == period)
+    return paginate(session, query, key=Sale.id, params=page, convert=int)
+
+
+def refunded_units(session: Session, sale_pks: Iterable[int]) -> dict[int, int]:
+    pks = list(set(sale_pks))
+    if not pks:
+        return {}
+    rows = session.exec(
+        select(Refund.sale_pk, func.sum(Refund.quantity))
+        .where(col(Refund.sale_pk).in_(pks))
+        .group_by(col(Refund.sale_pk))
+    )
+    return {pk: int(total or 0) for pk, total in rows}

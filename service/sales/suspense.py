@@ -1,0 +1,187 @@
+"""Suspense: royalties that cannot be routed yet, and their release.
+
+What is held is read from the ledger (the ``suspense:<reason>`` accounts), never from a
+copy. A sale that holds something is flagged ``held``; when the catalog changes (a new
+recording, a work linked, a new share version) or an admin asks after adding FX rates,
+its held right types are re-based on what is now known for the ORIGINAL sale date and
+the difference is booked as one ``release`` transaction per sale, in the sale's month
+(or, if closed, the oldest open one). The new basis is stored in the same transaction,
+under the chain lock, so an amount is released once and never twice.
+"""
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from service.catalog.events import CatalogChanged, subscribe
+from service.catalog.models import Recording
+from service.catalog.service import RECORDING
+from service.ledger.service import LEGS, lock_chain, post
+from service.money import MICRO
+from service.pagination import PageParams, decode_cursor, encode_cursor
+from service.problems import Invalid
+from service.sales import basis as bases
+from service.sales.models import Sale
+from service.sales.postings import RELEASE, SaleDims, book, legs_for
+from service.sales.pricing import load_snapshot, reprice, sale_date
+from service.sales.schemas import HeldAmount, ReleaseRun, SuspensePublic
+from service.sales.service import refunded_units
+
+_CHUNK = 2000
+_GROUP = (LEGS.c.suspense_reason, LEGS.c.territory, LEGS.c.isrc, LEGS.c.right_type)
+
+
+# --- releasing ---------------------------------------------------------------------------
+
+
+def release(*, session: Session, isrcs: Iterable[str] | None = None) -> ReleaseRun:
+    """Re-base every held sale (of ``isrcs``, or all) and book what can now be allocated."""
+    lock_chain(session)  # before reading: a sale committed meanwhile is seen, not missed
+    wanted = None if isrcs is None else sorted(set(isrcs))
+    examined = released = 0
+    after = 0
+    while True:
+        query = select(Sale).where(col(Sale.held), col(Sale.id) > after)
+        if wanted is not None:
+            query = query.where(col(Sale.isrc).in_(wanted))
+        chunk = list(session.exec(query.order_by(col(Sale.id)).limit(_CHUNK)))
+        if not chunk:
+            return ReleaseRun(examined=examined, released=released)
+        examined += len(chunk)
+        released += _release_chunk(session, chunk)
+        after = chunk[-1].id or after
+
+
+def _release_chunk(session: Session, sales: Sequence[Sale]) -> int:
+    snap = load_snapshot(session=session, sales=sales)
+    refunded = refunded_units(session, (s.id for s in sales if s.id is not None))
+    entries = []
+    for sale in sales:
+        assert sale.id is not None
+        old = bases.load(sale.basis)
+        new = reprice(sale, old, snap)
+        if new == old:
+            continue
+        iswc = snap.iswc_of(sale.isrc)
+        dims = SaleDims(
+            sale.id,
+            sale.store_code,
+            sale.isrc,
+            iswc,
+            sale.territory,
+            sale.currency,
+            sale.unit_price,
+        )
+        deltas = bases.release_deltas(
+            old,
+            new,
+            sold=sale.quantity,
+            refunded=refunded.get(sale.id, 0),
+            territory=sale.territory,
+            on=sale_date(sale.sold_at),
+        )
+        legs = legs_for(dims, deltas, store_units=None)
+        if legs:
+            reference = f"{RELEASE}:{sale.store_code}/{sale.sale_id}"
+            entries.append((RELEASE, reference, sale.period, legs))
+        sale.basis = bases.dump(new)
+        sale.held = bases.holds(new)
+        sale.iswc = iswc
+        session.add(sale)
+    post(session=session, postings=book(session, entries))
+    session.flush()
+    return len(entries)
+
+
+def _on_catalog_change(session: Session, change: CatalogChanged) -> None:
+    if change.asset_kind == RECORDING:
+        isrcs = [change.asset_id]
+    else:
+        isrcs = list(session.exec(select(Recording.isrc).where(Recording.iswc == change.asset_id)))
+    if isrcs:
+        release(session=session, isrcs=isrcs)
+
+
+subscribe(_on_catalog_change)
+
+
+# --- listing -----------------------------------------------------------------------------
+
+
+def _held(
+    reason: str | None, territory: str | None, isrc: str | None, right_type: str | None
+) -> sa.Subquery:
+    """Per (reason, territory, ISRC, right type, currency): amount and units still held."""
+    query = sa.select(
+        *_GROUP,
+        LEGS.c.currency,
+        sa.func.sum(LEGS.c.amount).label("amount"),
+        sa.func.sum(LEGS.c.units).label("units"),
+    ).where(LEGS.c.account.like("suspense:%"))
+    for column, value in zip(_GROUP, (reason, territory, isrc, right_type), strict=True):
+        if value is not None:
+            query = query.where(column == value)
+    query = query.group_by(*_GROUP, LEGS.c.currency).having(
+        sa.or_(sa.func.sum(LEGS.c.amount) != 0, sa.func.sum(LEGS.c.units) != 0)
+    )
+    return query.subquery()
+
+
+def list_suspense(
+    *,
+    session: Session,
+    page: PageParams,
+    reason: str | None = None,
+    territory: str | None = None,
+    isrc: str | None = None,
+    right_type: str | None = None,
+) -> tuple[list[SuspensePublic], str | None]:
+    held = _held(reason, territory, isrc and isrc.replace("-", "").upper(), right_type)
+    key = (held.c.suspense_reason, held.c.territory, held.c.isrc, held.c.right_type)
+    keys_query = sa.select(*key).distinct().order_by(*key).limit(page.limit + 1)
+    if page.cursor is not None:
+        keys_query = keys_query.where(sa.tuple_(*key) > sa.tuple_(*_cursor(page.cursor)))
+    keys = [tuple(row) for row in session.execute(keys_query)]
+    more = len(keys) > page.limit
+    keys = keys[: page.limit]
+    if not keys:
+        return [], None
+    amounts: dict[tuple[Any, ...], list[HeldAmount]] = defaultdict(list)
+    rows = session.execute(
+        sa.select(*key, held.c.currency, held.c.amount, held.c.units)
+        .where(sa.tuple_(*key) >= sa.tuple_(*keys[0]), sa.tuple_(*key) <= sa.tuple_(*keys[-1]))
+        .order_by(*key, held.c.currency)
+    )
+    for row in rows:
+        amounts[tuple(row[:4])].append(
+            HeldAmount(
+                currency=row.currency,
+                amount=Decimal(row.amount).quantize(MICRO),
+                units=int(row.units or 0),
+            )
+        )
+    data = [
+        SuspensePublic(reason=k[0], territory=k[1], isrc=k[2], right_type=k[3], amounts=amounts[k])
+        for k in keys
+    ]
+    return data, encode_cursor(json.dumps(list(keys[-1]))) if more else None
+
+
+def _cursor(cursor: str) -> list[str]:
+    try:
+        values = json.loads(decode_cursor(cursor))
+    except ValueError:
+        values = None
+    if not (
+        isinstance(values, list) and len(values) == 4 and all(isinstance(v, str) for v in values)
+    ):
+        raise Invalid(
+            "The cursor is not one this service issued.",
+            errors=[{"loc": ["query", "cursor"], "msg": "unknown cursor"}],
+        )
+    return values
