@@ -1,5 +1,326 @@
-"""HTTP endpoints of the statements domain."""
+"""HTTP endpoints of periods, statements, remittance advice and payments."""
 
-from fastapi import APIRouter
+import hashlib
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi.responses import StreamingResponse
+
+from service.auth import AdminCaller, AnyCaller, Caller, Forbidden, require_role
+from service.db import SessionDep
+from service.ledger.schemas import HeadPublic
+from service.pagination import Page, PageDep, encode_cursor
+from service.rights import Role
+from service.statements import payments as payments_service
+from service.statements import render, service
+from service.statements.amounts import fmt_exact, fmt_minor, fmt_rate
+from service.statements.close import close_period
+from service.statements.exceptions import NotAcceptable
+from service.statements.models import Payment, Statement
+from service.statements.periods import PERIOD_PATTERN
+from service.statements.schemas import (
+    LinePublic,
+    PaymentCreate,
+    PaymentPublic,
+    PeriodPublic,
+    ReconciliationPublic,
+    RemittanceLinePublic,
+    StatementDetail,
+    StatementPublic,
+    TotalsPublic,
+)
+from service.timeutil import utcnow
 
 router = APIRouter(prefix="/v1", tags=["statements"])
+
+PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, examples=["2006-11"])]
+PeriodQuery = Annotated[str | None, Query(pattern=PERIOD_PATTERN, examples=["2006-11"])]
+PartyReader = Annotated[Caller, Depends(require_role(Role.society, Role.rights_holder))]
+CSV = "text/csv"
+JSON = "application/json"
+TSV = "text/tab-separated-values"
+_MEDIA = {JSON: "json", CSV: "csv", TSV: "dsr", "application/*": "json", "*/*": "json"}
+
+
+# --- periods -------------------------------------------------------------------------
+
+
+def _period_public(view: service.PeriodView) -> PeriodPublic:
+    head = None
+    if view.ledger_sequence is not None and view.ledger_hash is not None:
+        head = HeadPublic(sequence=view.ledger_sequence, hash=view.ledger_hash)
+    recon = None
+    if view.reconciliation is not None:
+        recon = [
+            ReconciliationPublic(
+                currency=r.currency,
+                recorded=fmt_exact(r.recorded),
+                converted=fmt_exact(r.converted),
+                on_statements=fmt_exact(r.on_statements),
+                in_suspense=fmt_exact(r.in_suspense),
+                difference=fmt_exact(r.difference),
+                balanced=r.difference == 0,
+            )
+            for r in view.reconciliation
+        ]
+    return PeriodPublic(
+        period=view.period,
+        status=view.status,
+        closed_at=view.closed_at,
+        ledger_head=head,
+        statement_count=view.statement_count,
+        fx_transactions=view.fx_transactions,
+        reconciliation=recon,
+    )
+
+
+@router.post(
+    "/periods/{period}/close",
+    status_code=201,
+    responses={200: {"model": PeriodPublic, "description": "Already closed: the same result."}},
+)
+def close(
+    period: PeriodPath, session: SessionDep, _: AdminCaller, response: Response
+) -> PeriodPublic:
+    """Close a month: 201 the first time, 200 with the same result on every repeat.
+
+    409 `period_not_ended` before the month is over, `earlier_period_open` (naming the
+    month) while an earlier month with entries is open, `missing_fx_rate` (naming the
+    pairs) when a conversion has no rate; nothing is written then.
+    """
+    outcome = close_period(session=session, period=period, now=utcnow())
+    if not outcome.created:
+        response.status_code = 200
+    view = service.period_view(session=session, period=period, with_reconciliation=True)
+    return _period_public(view)
+
+
+@router.get("/periods/{period}")
+def get_period(period: PeriodPath, session: SessionDep, caller: AnyCaller) -> PeriodPublic:
+    """Status of a month; the reconciliation block (closed months) is shown to admins."""
+    view = service.period_view(session=session, period=period, with_reconciliation=caller.is_admin)
+    return _period_public(view)
+
+
+# --- statements ----------------------------------------------------------------------
+
+
+def _statement_public(st: Statement) -> StatementPublic:
+    c = st.currency
+    return StatementPublic(
+        id=st.id,
+        period=st.period,
+        party_type=st.party_type,
+        party=st.party,
+        currency=c,
+        totals=TotalsPublic(
+            royalty=fmt_minor(st.royalty, c),
+            commission=fmt_minor(st.commission, c),
+            net=fmt_minor(st.net, c),
+        ),
+        opening_balance=fmt_minor(st.opening_balance, c),
+        payments=fmt_minor(st.payments, c),
+        closing_balance=fmt_minor(st.closing_balance, c),
+        payable=st.payable,
+        line_count=st.line_count,
+        ledger_head=HeadPublic(sequence=st.ledger_sequence, hash=st.ledger_hash),
+        party_name=st.party_name,
+        commission_rate=fmt_rate(st.commission_rate) or "0",
+        payout_threshold=fmt_rate(st.payout_threshold),
+        balance_exact=fmt_exact(st.balance_exact),
+        closed_at=st.closed_at,
+    )
+
+
+@router.get("/statements")
+def list_statements(
+    session: SessionDep,
+    caller: PartyReader,
+    page: PageDep,
+    period: PeriodQuery = None,
+    party: Annotated[str | None, Query(examples=["society:ROMS"])] = None,
+) -> Page[StatementPublic]:
+    """The caller's statements (admin: all, `party=` to filter)."""
+    rows, cursor = service.list_statements(
+        session=session, caller=caller, page=page, period=period, party=party
+    )
+    return Page(data=[_statement_public(st) for st in rows], next_cursor=cursor)
+
+
+def _representation(format_: str | None, accept: str | None) -> str:
+    if format_ is not None:
+        return format_
+    if not accept:
+        return "json"
+    best, best_q = None, 0.0
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        q = 1.0
+        for param in params:
+            if param.startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        kind = _MEDIA.get(media.lower())
+        if kind is not None and q > best_q:
+            best, best_q = kind, q
+    if best is None:
+        raise NotAcceptable(
+            "Statements are served as application/json, text/csv, or (?format=dsr) "
+            "text/tab-separated-values.",
+        )
+    return best
+
+
+def _etag_matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    if if_none_match.strip() == "*":
+        return True
+    return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
+
+
+@router.get(
+    "/statements/{statement_id}",
+    responses={
+        200: {
+            "content": {
+                CSV: {"schema": {"type": "string"}},
+                TSV: {"schema": {"type": "string"}},
+            },
+            "description": "JSON (a page of lines), CSV (every line) or the DSR file.",
+        },
+        304: {"description": "If-None-Match matched the ETag."},
+    },
+)
+def get_statement(
+    statement_id: str,
+    session: SessionDep,
+    caller: PartyReader,
+    page: PageDep,
+    format: Annotated[
+        Literal["json", "csv", "dsr"] | None, Query(description="Overrides Accept.")
+    ] = None,
+    accept: Annotated[str | None, Header()] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> StatementDetail:
+    """A statement: JSON with a page of lines, `Accept: text/csv` (streamed), or
+    `?format=dsr` (DDEX DSR BasicAudioProfile 1.2). Strong ETag, `Vary: Accept`."""
+    st = service.get_statement(session=session, caller=caller, statement_id=statement_id)
+    kind = _representation(format, accept)
+    headers = {"Vary": "Accept"}
+    if kind == "json":
+        after = service.cursor_after(page.cursor)
+        lines = render.line_page(session, st.id, after=after, limit=page.limit + 1)
+        more = len(lines) > page.limit
+        lines = lines[: page.limit]
+        detail = StatementDetail(
+            **_statement_public(st).model_dump(),
+            lines=[LinePublic(**render.line_values(line, st)) for line in lines],
+            next_cursor=encode_cursor(lines[-1].line_no) if more else None,
+        )
+        body = detail.model_dump_json().encode()
+        headers["ETag"] = f'"{hashlib.sha256(body).hexdigest()}"'
+        if _etag_matches(if_none_match, headers["ETag"]):
+            return Response(status_code=304, headers=headers)  # type: ignore[return-value]
+        return Response(body, media_type=JSON, headers=headers)  # type: ignore[return-value]
+    digest = st.csv_sha256 if kind == "csv" else st.dsr_sha256
+    headers["ETag"] = f'"{digest}"'
+    if _etag_matches(if_none_match, headers["ETag"]):
+        return Response(status_code=304, headers=headers)  # type: ignore[return-value]
+    if kind == "csv":
+        name = f"statement-{st.period}-{st.party.replace(':', '-')}.csv"
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return StreamingResponse(  # type: ignore[return-value]
+            render.csv_chunks(session, st), media_type=CSV, headers=headers
+        )
+    document = render.dsr_document(session, st)
+    headers["Content-Disposition"] = f'attachment; filename="{st.dsr_file_name}"'
+    return StreamingResponse(  # type: ignore[return-value]
+        document.chunks(), media_type=TSV, headers=headers
+    )
+
+
+@router.get("/royalties")
+def royalties(
+    session: SessionDep,
+    caller: PartyReader,
+    page: PageDep,
+    period: PeriodQuery = None,
+    holder_id: Annotated[str | None, Query(description="Admin only.")] = None,
+) -> Page[RemittanceLinePublic]:
+    """A rights holder's own lines on every society statement (remittance advice)."""
+    if caller.role is Role.society:
+        raise Forbidden("Remittance advice is for rights holders (and admins).")
+    if not caller.is_admin:
+        holder_id = caller.subject
+    if holder_id is None:
+        return Page(data=[], next_cursor=None)
+    rows, cursor = service.remittance(
+        session=session, holder_id=holder_id, period=period, page=page
+    )
+    data = [
+        RemittanceLinePublic(
+            **render.line_values(line, st), statement_id=st.id, period=st.period, society=st.party
+        )
+        for line, st in rows
+    ]
+    return Page(data=data, next_cursor=cursor)
+
+
+# --- payments ------------------------------------------------------------------------
+
+
+def _payment_public(p: Payment) -> PaymentPublic:
+    return PaymentPublic(
+        id=p.id,
+        party=p.party,
+        amount=fmt_minor(p.amount, p.currency),
+        currency=p.currency,
+        paid_at=p.paid_at,
+        reference=p.reference,
+        period=p.period,
+        adjustment=p.adjustment,
+        ledger_sequence=p.ledger_sequence,
+    )
+
+
+@router.post(
+    "/payments",
+    status_code=201,
+    tags=["payments"],
+    responses={200: {"model": PaymentPublic, "description": "Replay of a known reference."}},
+)
+def create_payment(
+    data: PaymentCreate, session: SessionDep, _: AdminCaller, response: Response
+) -> PaymentPublic:
+    """Record a payout (party debited, `cash` credited) in the party's currency.
+
+    Idempotent on `reference`: a replay answers 200 with the first payment; the same
+    reference with different content is a 409 `conflict`.
+    """
+    payment, created = payments_service.create_payment(session=session, data=data, now=utcnow())
+    if not created:
+        response.status_code = 200
+    return _payment_public(payment)
+
+
+@router.get("/payments", tags=["payments"])
+def list_payments(
+    session: SessionDep,
+    caller: PartyReader,
+    page: PageDep,
+    party: Annotated[str | None, Query(examples=["society:ROMS"])] = None,
+) -> Page[PaymentPublic]:
+    rows, cursor = payments_service.list_payments(
+        session=session, caller=caller, page=page, party=party
+    )
+    return Page(data=[_payment_public(p) for p in rows], next_cursor=cursor)
+
+
+@router.get("/payments/{payment_id}", tags=["payments"])
+def get_payment(payment_id: str, session: SessionDep, caller: PartyReader) -> PaymentPublic:
+    return _payment_public(
+        payments_service.get_payment(session=session, caller=caller, payment_id=payment_id)
+    )

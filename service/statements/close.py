@@ -1,0 +1,400 @@
+"""Closing a month: convert, freeze, and issue every statement in a few set-based steps.
+
+Order matters: the chain lock is taken first (sales posting takes the same lock, so no
+entry can land in the month while it closes, and two closes run one after the other);
+then the month's foreign-currency royalties are converted; then statement headers,
+lines (``INSERT … SELECT … GROUP BY`` over the month's legs) and DSR usage rows are
+written; last, each streamed representation is hashed once for its ETag.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from service.config import get_settings
+from service.ledger.service import lock_chain
+from service.parties.models import RightsHolder, Society
+from service.statements import render
+from service.statements.amounts import exact_product, round_minor
+from service.statements.exceptions import EarlierPeriodOpen, PeriodNotEnded
+from service.statements.fx import convert_period
+from service.statements.ledgerq import (
+    HOLDER_PREFIX,
+    LEGS,
+    PAYMENT,
+    REFUND,
+    SOCIETY_PREFIX,
+    TXS,
+    parties,
+    royalty_legs,
+    signed_gross,
+    signed_units,
+)
+from service.statements.models import PeriodClose, Statement, StatementLine, StatementUsage
+from service.statements.periods import latest_closed, month_end
+
+STATEMENTS: sa.Table = Statement.__table__  # type: ignore[attr-defined]
+LINES: sa.Table = StatementLine.__table__  # type: ignore[attr-defined]
+USAGE: sa.Table = StatementUsage.__table__  # type: ignore[attr-defined]
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class CloseOutcome:
+    period: str
+    created: bool  # False: the month was already closed (a repeat returns the same result)
+
+
+def close_period(*, session: Session, period: str, now: datetime) -> CloseOutcome:
+    """Close ``period`` once; repeating it is a no-op that reports the first close."""
+    lock_chain(session)
+    last = latest_closed(session)
+    if session.get(PeriodClose, period) is not None or (last is not None and period <= last):
+        return CloseOutcome(period, created=False)
+    if now < month_end(period):
+        raise PeriodNotEnded(
+            f"{period} has not ended yet (it ends {month_end(period).isoformat()}).",
+            period=period,
+        )
+    earlier = session.execute(
+        sa.select(sa.func.min(TXS.c.period)).where(
+            TXS.c.period < period, TXS.c.period > (last or "")
+        )
+    ).scalar_one_or_none()
+    if earlier is not None:
+        raise EarlierPeriodOpen(
+            f"{earlier} has entries and is still open; close it before {period}.",
+            period=earlier,
+        )
+    fx_transactions = convert_period(session=session, period=period)
+    head = lock_chain(session)  # the head after the conversions: what statements pin
+    count = _issue_statements(session, period, now, (head.sequence, head.hash))
+    _hash_representations(session, period)
+    # The primary key on period is the last word on "closed once".
+    session.add(
+        PeriodClose(
+            period=period,
+            closed_at=now,
+            ledger_sequence=head.sequence,
+            ledger_hash=head.hash,
+            statement_count=count,
+            fx_transactions=fx_transactions,
+        )
+    )
+    session.flush()
+    return CloseOutcome(period, created=True)
+
+
+def _line_groups(period: str) -> sa.Subquery:
+    """The month's statement lines of every party, in its own currency (after conversion)."""
+    party = parties()
+    units, gross = signed_units(), signed_gross()
+    amount = sa.func.sum(LEGS.c.amount)
+    keys = [
+        LEGS.c.account,
+        LEGS.c.isrc,
+        LEGS.c.iswc,
+        LEGS.c.territory,
+        LEGS.c.right_type,
+        LEGS.c.holder_id,
+        TXS.c.adjustment,
+        LEGS.c.non_member,
+        LEGS.c.share,
+    ]
+    return (
+        royalty_legs(with_conversions=True)
+        .join(
+            party,
+            sa.and_(party.c.account == LEGS.c.account, party.c.currency == LEGS.c.currency),
+        )
+        .add_columns(
+            *keys,
+            amount.label("royalty"),
+            sa.func.sum(units).label("units"),
+            sa.type_coerce(sa.func.sum(gross), LEGS.c.gross.type).label("gross_sales"),
+        )
+        .where(LEGS.c.period == period)
+        .group_by(*keys)
+        # A sale refunded in the same month nets to nothing: no line for it.
+        .having(sa.or_(amount != 0, sa.func.sum(units) != 0, sa.func.sum(gross) != 0))
+        .subquery("line")
+    )
+
+
+def _party_terms(session: Session, accounts: set[str]) -> dict[str, dict[str, Any]]:
+    codes = [a.removeprefix(SOCIETY_PREFIX) for a in accounts if a.startswith(SOCIETY_PREFIX)]
+    holders = [a.removeprefix(HOLDER_PREFIX) for a in accounts if a.startswith(HOLDER_PREFIX)]
+    terms: dict[str, dict[str, Any]] = {}
+    for society in session.exec(select(Society).where(col(Society.code).in_(codes))):
+        terms[SOCIETY_PREFIX + society.code] = {
+            "party_type": "society",
+            "party_name": society.name,
+            "currency": society.currency,
+            "commission_rate": society.commission_rate,
+            "payout_threshold": society.payout_threshold,
+        }
+    for holder in session.exec(select(RightsHolder).where(col(RightsHolder.id).in_(holders))):
+        terms[HOLDER_PREFIX + holder.id] = {
+            "party_type": "holder",
+            "party_name": holder.name,
+            "currency": holder.currency,
+            "commission_rate": _ZERO,
+            "payout_threshold": None,
+        }
+    return terms
+
+
+def _previous(session: Session, period: str) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+    """(party, currency) -> (closing balance, exact balance) of its latest earlier statement."""
+    latest = (
+        sa.select(STATEMENTS.c.party, sa.func.max(STATEMENTS.c.period).label("period"))
+        .where(STATEMENTS.c.period < period)
+        .group_by(STATEMENTS.c.party)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            STATEMENTS.c.party,
+            STATEMENTS.c.currency,
+            STATEMENTS.c.closing_balance,
+            STATEMENTS.c.balance_exact,
+        ).join(
+            latest,
+            sa.and_(STATEMENTS.c.party == latest.c.party, STATEMENTS.c.period == latest.c.period),
+        )
+    )
+    return {(r.party, r.currency): (r.closing_balance, r.balance_exact) for r in rows}
+
+
+def _issue_statements(
+    session: Session, period: str, closed_at: datetime, head: tuple[int, str]
+) -> int:
+    """Write every statement of the month with its lines and usage rows; returns how many."""
+    lines = _line_groups(period)
+    royalties = {
+        r.account: (int(r.lines), r.royalty)
+        for r in session.execute(
+            sa.select(
+                lines.c.account,
+                sa.func.count().label("lines"),
+                sa.func.sum(lines.c.royalty).label("royalty"),
+            ).group_by(lines.c.account)
+        )
+    }
+    party = parties()
+    payments = {
+        r.account: r.amount
+        for r in session.execute(
+            sa.select(LEGS.c.account, sa.func.sum(LEGS.c.amount).label("amount"))
+            .join(TXS, TXS.c.sequence == LEGS.c.sequence)
+            .join(party, party.c.account == LEGS.c.account)
+            .where(LEGS.c.period == period, TXS.c.kind == PAYMENT)
+            .group_by(LEGS.c.account)
+        )
+    }
+    terms = _party_terms(session, set(royalties) | set(payments))
+    previous = _previous(session, period)
+    settings = get_settings()
+    rows = []
+    for account in sorted(terms):
+        t = terms[account]
+        currency = t["currency"]
+        line_count, royalty_exact = royalties.get(account, (0, _ZERO))
+        paid_legs = payments.get(account, _ZERO)  # negative: a payment reduces what is owed
+        opening, balance_before = previous.get((account, currency), (_ZERO, _ZERO))
+        royalty = round_minor(royalty_exact, currency)
+        commission = round_minor(exact_product(t["commission_rate"], royalty_exact), currency)
+        paid = round_minor(-paid_legs, currency)
+        closing = opening + royalty - paid
+        threshold = t["payout_threshold"]
+        rows.append(
+            {
+                **t,
+                "id": uuid.uuid4().hex,
+                "period": period,
+                "party": account,
+                "royalty_exact": royalty_exact,
+                "royalty": royalty,
+                "commission": commission,
+                "net": royalty - commission,
+                "opening_balance": opening,
+                "payments": paid,
+                "closing_balance": closing,
+                "balance_exact": balance_before + royalty_exact + paid_legs,
+                "payable": closing > 0 and (threshold is None or closing >= threshold),
+                "line_count": line_count,
+                "ledger_sequence": head[0],
+                "ledger_hash": head[1],
+                "closed_at": closed_at,
+                # Frozen so the DSR file stays byte-identical if the settings change later.
+                "dsr_sender_id": settings.dsr_sender_id,
+                "dsr_sender_name": settings.dsr_sender_name,
+            }
+        )
+    if rows:
+        session.execute(sa.insert(Statement), rows)
+        _insert_lines(session, period)
+        _insert_usage(session, period)
+    return len(rows)
+
+
+def _insert_lines(session: Session, period: str) -> None:
+    g = _line_groups(period)
+    order = [
+        sa.func.coalesce(g.c.isrc, ""),
+        sa.func.coalesce(g.c.iswc, ""),
+        sa.func.coalesce(g.c.territory, ""),
+        g.c.right_type,
+        sa.func.coalesce(g.c.holder_id, ""),
+        g.c.adjustment,
+        g.c.non_member,
+        sa.nulls_first(g.c.share.asc()),
+    ]
+    st = STATEMENTS
+    query = sa.select(
+        st.c.id,
+        sa.func.row_number().over(partition_by=st.c.id, order_by=order),
+        g.c.isrc,
+        g.c.iswc,
+        g.c.territory,
+        g.c.right_type,
+        g.c.holder_id,
+        g.c.share,
+        g.c.units,
+        g.c.gross_sales,
+        g.c.royalty,
+        g.c.adjustment,
+        g.c.non_member,
+    ).select_from(g.join(st, sa.and_(st.c.party == g.c.account, st.c.period == period)))
+    columns = [
+        "statement_id",
+        "line_no",
+        "isrc",
+        "iswc",
+        "territory",
+        "right_type",
+        "holder_id",
+        "share",
+        "units",
+        "gross_sales",
+        "royalty",
+        "adjustment",
+        "non_member",
+    ]
+    session.execute(sa.insert(LINES).from_select(columns, query))
+
+
+def _insert_usage(session: Session, period: str) -> None:
+    """One row per sale and right type behind each statement, in the sale's currency."""
+    st = STATEMENTS
+    per_tx = (
+        royalty_legs(with_conversions=False)
+        .join(st, sa.and_(st.c.party == LEGS.c.account, st.c.period == period))
+        .add_columns(
+            st.c.id.label("statement_id"),
+            LEGS.c.isrc,
+            LEGS.c.territory,
+            LEGS.c.right_type,
+            LEGS.c.currency,
+            LEGS.c.sale_pk,
+            TXS.c.kind,
+            # Legs of one transaction repeat the sale's units and gross (one per holder).
+            sa.func.max(sa.func.abs(sa.func.coalesce(LEGS.c.units, 0))).label("u"),
+            sa.func.max(sa.func.abs(sa.func.coalesce(LEGS.c.gross, 0))).label("g"),
+            sa.func.sum(LEGS.c.amount).label("r"),
+        )
+        .where(LEGS.c.period == period)
+        .group_by(
+            st.c.id,
+            LEGS.c.isrc,
+            LEGS.c.territory,
+            LEGS.c.right_type,
+            LEGS.c.currency,
+            LEGS.c.sale_pk,
+            LEGS.c.sequence,
+            TXS.c.kind,
+        )
+        .subquery("per_tx")
+    )
+    refund = per_tx.c.kind == REFUND
+    keys = [
+        per_tx.c.statement_id,
+        per_tx.c.isrc,
+        per_tx.c.territory,
+        per_tx.c.right_type,
+        per_tx.c.currency,
+        per_tx.c.sale_pk,
+    ]
+    per_sale = (
+        sa.select(
+            *keys,
+            # A sale and the releases of its held royalty describe the same units sold.
+            sa.func.max(sa.case((refund, 0), else_=per_tx.c.u)).label("usages"),
+            sa.func.sum(sa.case((refund, per_tx.c.u), else_=0)).label("returns"),
+            sa.func.max(sa.case((refund, 0), else_=per_tx.c.g)).label("gross_sold"),
+            sa.func.sum(sa.case((refund, per_tx.c.g), else_=0)).label("gross_returned"),
+            sa.func.sum(per_tx.c.r).label("royalty"),
+        )
+        .group_by(*keys)
+        .subquery("per_sale")
+    )
+    s = per_sale.c
+    order = [
+        sa.func.coalesce(s.isrc, ""),
+        sa.func.coalesce(s.territory, ""),
+        s.right_type,
+        s.currency,
+        s.sale_pk,
+    ]
+    query = sa.select(
+        s.statement_id,
+        sa.func.row_number().over(partition_by=s.statement_id, order_by=order),
+        s.isrc,
+        s.territory,
+        s.right_type,
+        s.currency,
+        s.sale_pk,
+        s.usages,
+        s.returns,
+        s.gross_sold,
+        s.gross_returned,
+        s.royalty,
+    )
+    columns = [
+        "statement_id",
+        "row_no",
+        "isrc",
+        "territory",
+        "right_type",
+        "currency",
+        "sale_pk",
+        "usages",
+        "returns",
+        "gross_sold",
+        "gross_returned",
+        "royalty",
+    ]
+    session.execute(sa.insert(USAGE).from_select(columns, query))
+
+
+def _hash_representations(session: Session, period: str) -> None:
+    """Render each streamed representation once and keep its SHA-256 (the strong ETag)."""
+    updates = []
+    for statement in session.exec(select(Statement).where(Statement.period == period)).all():
+        csv_hash = render.sha256_of(render.csv_chunks(session, statement))
+        dsr = render.dsr_document(session, statement)
+        updates.append(
+            {
+                "id": statement.id,
+                "csv_sha256": csv_hash,
+                "dsr_sha256": render.sha256_of(dsr.chunks()),
+                "dsr_file_name": dsr.file_name,
+            }
+        )
+    if updates:
+        session.execute(sa.update(Statement), updates)

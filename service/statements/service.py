@@ -1,0 +1,200 @@
+"""Read side of the statements domain: periods, reconciliation, statements, remittance.
+
+Every function takes the caller so scoping lives here once: a society or holder only
+ever reaches its own statements, anything else is "not found".
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from service.auth import Caller
+from service.ledger.models import GENESIS_HASH
+from service.pagination import PageParams, decode_cursor, encode_cursor, paginate
+from service.problems import Invalid
+from service.rights import Role
+from service.statements.exceptions import StatementNotFound
+from service.statements.ledgerq import LEGS
+from service.statements.models import PeriodClose, Statement, StatementLine
+from service.statements.periods import latest_closed
+
+_OWN_PREFIX = {Role.society: "society:", Role.rights_holder: "holder:"}
+_ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciliation:
+    """Per currency: recorded + converted = on statements + in suspense, exactly."""
+
+    currency: str
+    recorded: Decimal  # royalties the stores' sales and refunds booked in the month
+    converted: Decimal  # net amount the close's FX conversion moved into this currency
+    on_statements: Decimal  # exact sum of the month's statements in this currency
+    in_suspense: Decimal  # held in suspense, booked in the month
+
+    @property
+    def difference(self) -> Decimal:
+        return self.recorded + self.converted - self.on_statements - self.in_suspense
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodView:
+    period: str
+    status: str  # open | closed
+    closed_at: datetime | None
+    ledger_sequence: int | None
+    ledger_hash: str | None
+    statement_count: int
+    fx_transactions: int
+    reconciliation: list[Reconciliation] | None
+
+
+def own_party(caller: Caller) -> str | None:
+    prefix = _OWN_PREFIX.get(caller.role)
+    return f"{prefix}{caller.subject}" if prefix else None
+
+
+def period_view(*, session: Session, period: str, with_reconciliation: bool) -> PeriodView:
+    row = session.get(PeriodClose, period)
+    last = latest_closed(session)
+    if row is None and (last is None or period > last):
+        return PeriodView(period, "open", None, None, None, 0, 0, None)
+    if row is None:
+        # Skipped while it had no entries and frozen by a later close: report that close.
+        row = session.exec(
+            select(PeriodClose)
+            .where(PeriodClose.period > period)
+            .order_by(col(PeriodClose.period))
+            .limit(1)
+        ).one()
+        counts = (0, 0)
+    else:
+        counts = (row.statement_count, row.fx_transactions)
+    return PeriodView(
+        period=period,
+        status="closed",
+        closed_at=row.closed_at,
+        ledger_sequence=row.ledger_sequence,
+        ledger_hash=row.ledger_hash,
+        statement_count=counts[0],
+        fx_transactions=counts[1],
+        reconciliation=reconcile(session=session, period=period) if with_reconciliation else None,
+    )
+
+
+def reconcile(*, session: Session, period: str) -> list[Reconciliation]:
+    """Conservation of a month, from the ledger and the stored statements (two queries)."""
+    money = LEGS.c.amount.type
+
+    def total(prefix: str) -> sa.ColumnElement[Decimal]:
+        picked = sa.case((LEGS.c.account.startswith(prefix), LEGS.c.amount), else_=0)
+        return sa.type_coerce(sa.func.coalesce(sa.func.sum(picked), 0), money)
+
+    figures: dict[str, dict[str, Decimal]] = {}
+    for r in session.execute(
+        sa.select(LEGS.c.currency, total("store:"), total("fx:"), total("suspense:"))
+        .where(LEGS.c.period == period)
+        .group_by(LEGS.c.currency)
+    ):
+        figures[r[0]] = {"recorded": -r[1], "converted": -r[2], "in_suspense": r[3]}
+    for currency, amount in session.execute(
+        sa.select(col(Statement.currency), sa.func.sum(col(Statement.royalty_exact)))
+        .where(col(Statement.period) == period)
+        .group_by(col(Statement.currency))
+    ):
+        figures.setdefault(currency, {})["on_statements"] = amount
+    return [
+        Reconciliation(
+            currency=currency,
+            recorded=f.get("recorded", _ZERO),
+            converted=f.get("converted", _ZERO),
+            on_statements=f.get("on_statements", _ZERO),
+            in_suspense=f.get("in_suspense", _ZERO),
+        )
+        for currency, f in sorted(figures.items())
+        if any(f.values())
+    ]
+
+
+def ledger_head_of(view: PeriodView) -> tuple[int, str] | None:
+    if view.ledger_sequence is None:
+        return None
+    return view.ledger_sequence, view.ledger_hash or GENESIS_HASH
+
+
+# --- statements ----------------------------------------------------------------------
+
+
+def list_statements(
+    *,
+    session: Session,
+    caller: Caller,
+    page: PageParams,
+    period: str | None,
+    party: str | None,
+) -> tuple[Sequence[Statement], str | None]:
+    query = select(Statement)
+    if not caller.is_admin:
+        mine = own_party(caller)
+        if party is not None and party != mine:
+            return [], None  # another party's statements do not exist for this caller
+        party = mine
+    if party is not None:
+        query = query.where(Statement.party == party)
+    if period is not None:
+        query = query.where(Statement.period == period)
+    return paginate(session, query, key=Statement.id, params=page)
+
+
+def get_statement(*, session: Session, caller: Caller, statement_id: str) -> Statement:
+    statement = session.get(Statement, statement_id)
+    if statement is None or not (caller.is_admin or statement.party == own_party(caller)):
+        raise StatementNotFound(f"No statement {statement_id}.")
+    return statement
+
+
+def cursor_after(cursor: str | None) -> int:
+    if cursor is None:
+        return 0
+    try:
+        return int(decode_cursor(cursor))
+    except ValueError as exc:
+        raise Invalid(
+            "The cursor is not one this service issued.",
+            errors=[{"loc": ["query", "cursor"], "msg": "unknown cursor"}],
+        ) from exc
+
+
+def next_cursor(rows: Sequence[StatementLine], limit: int, key: str) -> str | None:
+    return encode_cursor(getattr(rows[-1], key)) if len(rows) > limit else None
+
+
+def remittance(
+    *,
+    session: Session,
+    holder_id: str,
+    period: str | None,
+    page: PageParams,
+) -> tuple[list[tuple[StatementLine, Statement]], str | None]:
+    """A holder's own lines on every society statement (read-only remittance advice)."""
+    query = (
+        select(StatementLine, Statement)
+        .join(Statement, col(Statement.id) == col(StatementLine.statement_id))
+        .where(StatementLine.holder_id == holder_id, Statement.party_type == "society")
+    )
+    if period is not None:
+        query = query.where(Statement.period == period)
+    after = cursor_after(page.cursor)
+    rows = list(
+        session.exec(
+            query.where(col(StatementLine.id) > after)
+            .order_by(col(StatementLine.id))
+            .limit(page.limit + 1)
+        )
+    )
+    cursor = encode_cursor(rows[page.limit - 1][0].id) if len(rows) > page.limit else None
+    return [(line, statement) for line, statement in rows[: page.limit]], cursor
