@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.catalog.models import Recording
+from service.money import normalize
 from service.statements.amounts import exact_product, exact_quotient, fmt_exact, fmt_rate
 from service.statements.dsr import (
     RIGHTS_TYPE_FOR,
@@ -213,7 +214,7 @@ class DsrDocument:
             ),
             usages=sold,
             returns=returned,
-            price_consumer_paid_exc_sales_tax=price,
+            price_consumer_paid_exc_sales_tax=normalize(price),
         )
 
 

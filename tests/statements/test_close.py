@@ -79,9 +79,7 @@ def test_later_entries_of_a_closed_month_go_to_the_oldest_open_month(
     session: Session, statements: Statements, ledger: Ledger, roms: str
 ) -> None:
     ledger.sale("2006-11", _society_sale(roms, "1"))
-    assert booking_periods(session=session, periods=["2006-11"]) == {
-        "2006-11": ("2006-11", False)
-    }
+    assert booking_periods(session=session, periods=["2006-11"]) == {"2006-11": ("2006-11", False)}
     statements.close("2006-11")
     booked = booking_periods(session=session, periods=["2006-10", "2006-11", "2006-12", "2007-02"])
     assert booked == {
