@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from service.ledger.models import LedgerTransaction
 from service.ledger.service import LEGS, Leg, Posting
+from service.royalties.engine import MISSING_FX_RATE
 from service.sales.basis import RIGHT_ORDER, Delta, sort_key
 from service.sales.schemas import RoyaltyPublic
 from service.statements.periods import booking_periods
@@ -120,7 +121,11 @@ def _public(rows: Iterable[dict[str, Any]]) -> list[RoyaltyPublic]:
             currency=row["currency"],
         )
         for row in rows
-        if not row["account"].startswith("store:") and row["right_type"] in RIGHT_ORDER
+        if not row["account"].startswith("store:")
+        and row["right_type"] in RIGHT_ORDER
+        # Legs that only move units (a zero share of a refund) are not royalties; a price
+        # still waiting for its FX rate is shown, at zero.
+        and (row["amount"] or row["suspense_reason"] == MISSING_FX_RATE)
     ]
     return sorted(
         entries,
