@@ -8,8 +8,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlmodel import Session
 
+from service.catalog.schemas import RecordingCreate, ShareIn, WorkCreate
+from service.catalog.service import create_recording, create_work
 from service.identifiers import iswc_check_digit
+from service.parties.schemas import RightsHolderCreate
+from service.parties.service import create_holder
+from service.rights import HolderKind
 from tests.factories import Api, bearer, isrc, share
 
 _works = itertools.count(100_000_000)
@@ -48,14 +54,38 @@ class Catalog:
 
 
 @pytest.fixture
-def catalog(api: Api) -> Catalog:
-    publisher, label, stranger, lone_label = (api.holder()["id"] for _ in range(4))
+def catalog(session: Session) -> Catalog:
+    # Arranged through the services, in the test's transaction: every test needs it, and
+    # eight HTTP round trips each would double the folder's run time. The endpoints that
+    # build it are tested by the catalog and parties suites.
+    def holder() -> str:
+        data = RightsHolderCreate(name="A holder", kind=HolderKind.publisher)
+        return create_holder(session=session, data=data).id
+
+    def shares(holder_id: str, right_type: str, territory: str = "WORLD") -> list[ShareIn]:
+        return [ShareIn.model_validate(share(holder_id, right_type, "1", territory))]
+
+    def recording(code: str, holder_id: str, territory: str, iswc: str | None) -> None:
+        data = RecordingCreate(
+            isrc=code,
+            title="A recording",
+            artist="An artist",
+            iswc=iswc,
+            shares=shares(holder_id, "neighbouring", territory),
+        )
+        create_recording(session=session, data=data)
+
+    publisher, label, stranger, lone_label = holder(), holder(), holder(), holder()
     iswc = new_iswc()
-    api.work(iswc, [share(publisher, "mechanical", "1")])
+    create_work(
+        session=session,
+        data=WorkCreate(iswc=iswc, title="A song", shares=shares(publisher, "mechanical")),
+    )
     isrc_a, isrc_b, isrc_lone = isrc(), isrc(), isrc()
-    for code in (isrc_a, isrc_b):
-        api.recording(code, [share(label, "neighbouring", "1")], iswc=iswc)
-    api.recording(isrc_lone, [share(lone_label, "neighbouring", "1", territory="RU")])
+    recording(isrc_a, label, "WORLD", iswc)
+    recording(isrc_b, label, "WORLD", iswc)
+    recording(isrc_lone, lone_label, "RU", None)
+    session.flush()
     return Catalog(iswc, isrc_a, isrc_b, isrc_lone, publisher, label, stranger, lone_label)
 
 
