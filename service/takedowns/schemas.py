@@ -61,10 +61,42 @@ class Evidence(BaseModel):
         return value.lower()
 
 
+_EXAMPLE_SHA256 = (
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
+)
+
+
 # `POST /v1/takedowns`: exactly one of `isrc` (one recording) or `iswc` (the work and so
 # every recording of it).
 class TakedownCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "isrc": "RUA010600001",
+                    "territories": ["US"],
+                    "claimant_holder_id": "3f2c9a61d0b84e7f9a1c2b3d4e5f6a7b",
+                    "evidence": {
+                        "kind": "contract",
+                        "reference": "Master licence 2004-17, clause 3",
+                        "sha256": _EXAMPLE_SHA256[0],
+                    },
+                },
+                {
+                    "iswc": "T-034.524.680-1",
+                    "territories": ["WORLD"],
+                    "claimant_holder_id": "3f2c9a61d0b84e7f9a1c2b3d4e5f6a7b",
+                    "evidence": {
+                        "kind": "registration",
+                        "reference": "Society work registration 12345",
+                        "sha256": _EXAMPLE_SHA256[1],
+                    },
+                },
+            ]
+        },
+    )
     isrc: ISRC | None = None
     iswc: Annotated[ISWC | None, Field(validate_default=True)] = None
     territories: Annotated[
@@ -94,7 +126,20 @@ class TakedownCreate(BaseModel):
 
 # `POST /v1/takedowns/{id}/decision` (admin).
 class DecisionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "approve": True,
+                    "effective_at": "2006-11-01T00:00:00Z",
+                    "reason": "Licence checked",
+                },
+                {"approve": False, "reason": "The contract names another label"},
+            ]
+        },
+    )
     approve: StrictBool
     effective_at: Annotated[
         Instant | None,
@@ -107,7 +152,13 @@ class DecisionIn(BaseModel):
 
 # `POST /v1/takedowns/{id}/lift` (admin).
 class LiftIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [{"effective_at": "2007-01-01T00:00:00Z", "reason": "Licence agreed"}]
+        },
+    )
     effective_at: Annotated[
         Instant | None,
         Field(description="Sales dated from this instant are accepted again; default: now."),
