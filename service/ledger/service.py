@@ -67,6 +67,10 @@ class Verification:
     first_bad_sequence: int | None
 
 
+LEGS: sa.Table = LedgerLeg.__table__  # type: ignore[attr-defined]
+TRANSACTIONS: sa.Table = LedgerTransaction.__table__  # type: ignore[attr-defined]
+
+
 def _canonical_leg(leg: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in leg.items():
@@ -181,8 +185,11 @@ def post(*, session: Session, postings: Sequence[Posting]) -> list[int]:
         )
         leg_rows.extend(legs)
         prev_hash = digest
-    session.execute(sa.insert(LedgerTransaction), tx_rows)
-    session.execute(sa.insert(LedgerLeg), leg_rows)
+    # Core inserts of uniform rows: one executemany each (batched into multi-row VALUES).
+    # The ORM's bulk insert would split the legs into a statement per run of rows with
+    # the same non-null columns, i.e. several per transaction.
+    session.execute(sa.insert(TRANSACTIONS), tx_rows)
+    session.execute(sa.insert(LEGS), leg_rows)
     head.sequence, head.hash = sequence, prev_hash
     session.add(head)
     session.flush()
@@ -194,7 +201,6 @@ def head(*, session: Session) -> Head:
     return Head(0, GENESIS_HASH) if row is None else Head(row.sequence, row.hash)
 
 
-LEGS: sa.Table = LedgerLeg.__table__  # type: ignore[attr-defined]
 _LEG_COLUMNS = [c for c in LEGS.columns if c.key != "id"]
 
 
