@@ -81,14 +81,17 @@ def test_asset_filters_and_a_works_takedown_found_by_isrc(td: Takedowns, catalog
     assert _ids(td.list(iswc=catalog.iswc.replace("-", "").replace(".", ""))) == [of_work["id"]]
 
 
-@pytest.mark.parametrize(
-    "params",
-    [{"territory": "XX"}, {"isrc": "nope"}, {"iswc": "T-1"}, {"status": "gone"}, {"limit": 0}],
-)
-def test_bad_filters_are_422(td: Takedowns, params: dict[str, object]) -> None:
-    response = td.list(**params)
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["loc"][0] == "query"
+def test_bad_filters_are_422(td: Takedowns) -> None:
+    for params in (
+        {"territory": "XX"},
+        {"isrc": "nope"},
+        {"iswc": "T-1"},
+        {"status": "gone"},
+        {"limit": 0},
+    ):
+        response = td.list(**params)
+        assert response.status_code == 422, params
+        assert response.json()["errors"][0]["loc"] == ["query", next(iter(params))]
 
 
 def test_pages_follow_the_cursor(td: Takedowns, catalog: Catalog) -> None:
@@ -137,13 +140,13 @@ def test_history_keeps_who_when_what_why_and_the_evidence(
     assert all(stamp.endswith("Z") for stamp in stamps) and stamps == sorted(stamps)
 
 
-@pytest.mark.parametrize(
-    "statement",
-    ["UPDATE takedown_event SET reason = 'rewritten'", "DELETE FROM takedown_event"],
-)
 def test_the_history_table_refuses_updates_and_deletes(
-    td: Takedowns, catalog: Catalog, session: Session, statement: str
+    td: Takedowns, catalog: Catalog, session: Session
 ) -> None:
     td.filed(isrc=catalog.isrc_a, claimant_holder_id=catalog.label)
-    with pytest.raises(DatabaseError, match="append-only"), session.begin_nested():
-        session.execute(sa.text(statement))
+    for statement in (
+        "UPDATE takedown_event SET reason = 'rewritten'",
+        "DELETE FROM takedown_event",
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), session.begin_nested():
+            session.execute(sa.text(statement))
