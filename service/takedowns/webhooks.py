@@ -68,6 +68,9 @@ def _forget(future: Future[bool]) -> None:
 
 def deliver(url: str, notice: dict[str, Any], key: str) -> bool:
     """POST one notice, retrying transport errors, 429 and 5xx; True once a 2xx came back."""
+    if not _usable(url):  # a bad webhook_url will not get better by retrying
+        log.error("takedown webhook %r is not an http(s) URL; not sent (%s)", url, key)
+        return False
     headers = {"Idempotency-Key": key, "X-Ledger-Event": str(notice.get("event", ""))}
     with httpx.Client(transport=transport, timeout=TIMEOUT_S) as client:
         for attempt in range(ATTEMPTS):
@@ -87,6 +90,13 @@ def deliver(url: str, notice: dict[str, Any], key: str) -> bool:
             log.warning("takedown webhook %s attempt %d: %d", url, attempt + 1, status)
     log.error("takedown webhook %s: gave up after %d attempts (%s)", url, ATTEMPTS, key)
     return False
+
+
+def _usable(url: str) -> bool:
+    try:
+        return httpx.URL(url).scheme in ("http", "https")
+    except httpx.InvalidURL:
+        return False
 
 
 def wait_idle(timeout: float | None = None) -> None:

@@ -102,6 +102,12 @@ def test_a_store_that_stays_down_is_given_up_after_a_few_attempts(
     assert len(receiver.to(one)) == webhooks.ATTEMPTS
 
 
+def test_an_unusable_url_is_given_up_at_once(receiver: Receiver) -> None:
+    assert webhooks.deliver("https://exa mple.com/\x00", {"event": "e"}, "k") is False
+    assert webhooks.deliver("ftp://store.example/hook", {"event": "e"}, "k") is False
+    assert receiver.requests == []
+
+
 def test_a_client_error_is_not_retried(
     td: Takedowns, catalog: Catalog, receiver: Receiver, stores: Callable[[], tuple[str, str]]
 ) -> None:
