@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from service.royalties.engine import (
@@ -34,6 +35,9 @@ from service.royalties.engine import (
 # Right types in the order results and legs list them.
 RIGHT_ORDER = ("mechanical", "performance", "neighbouring")
 ZERO = Decimal("0.000000")
+# Routes are stored with the basis (decided on the sale date), so the engine is handed
+# mandates valid from the beginning of time and any date will do.
+_ANY_DAY = date.min
 
 # (right type, society code, holder id, non_member, suspense reason): one beneficiary.
 Key = tuple[str, str | None, str | None, bool, str | None]
@@ -97,7 +101,7 @@ def _key(a: Allocation) -> Key:
 
 
 def _engine_inputs(
-    basis: RightBasis, territory: str, on: date
+    basis: RightBasis, territory: str
 ) -> tuple[list[ShareClaim] | None, list[MandateTerms], str | None, str]:
     """Shares, mandates and ECL society that make the engine route exactly as stored."""
     if not basis.claims:
@@ -105,7 +109,7 @@ def _engine_inputs(
     shares = [ShareClaim(c.holder_id, c.share) for c in basis.claims]
     mandates = [
         MandateTerms(
-            c.holder_id, c.society_code, basis.right_type, frozenset({territory}), on, None
+            c.holder_id, c.society_code, basis.right_type, frozenset({territory}), _ANY_DAY, None
         )
         for c in basis.claims
         if c.society_code is not None and not c.non_member
@@ -118,9 +122,18 @@ def _engine_inputs(
     return shares, mandates, ecl, UNCLAIMED_SHARE
 
 
-def allocate(basis: RightBasis, *, units: int, territory: str, on: date) -> list[Allocation]:
-    """The engine's allocations of ``units`` units, plus a zero marker for a pending price."""
-    shares, mandates, ecl, reason = _engine_inputs(basis, territory, on)
+def allocate(basis: RightBasis, *, units: int, territory: str) -> tuple[Allocation, ...]:
+    """The engine's allocations of ``units`` units, plus a zero marker for a pending price.
+
+    Cached: a batch prices many sales with the same basis and quantity, and the engine's
+    exact apportionment is the costliest step of a batch.
+    """
+    return _allocate(basis, units, territory)
+
+
+@lru_cache(maxsize=16_384)
+def _allocate(basis: RightBasis, units: int, territory: str) -> tuple[Allocation, ...]:
+    shares, mandates, ecl, reason = _engine_inputs(basis, territory)
     allocations = allocate_units(
         right_type=basis.right_type,
         unit_royalty=basis.unit_royalty,
@@ -128,36 +141,36 @@ def allocate(basis: RightBasis, *, units: int, territory: str, on: date) -> list
         shares=shares,
         suspense_reason_if_no_shares=reason,
         territory=territory,
-        on=on,
+        on=_ANY_DAY,
         mandates=mandates,
         ecl_society=ecl,
     )
     if basis.pending_fx is not None and units > 0 and not allocations:
         allocations = [Allocation(basis.right_type, None, None, False, MISSING_FX_RATE, None, ZERO)]
-    return allocations
+    return tuple(allocations)
 
 
 def _by_key(allocations: Iterable[Allocation]) -> dict[Key, Allocation]:
     return {_key(a): a for a in allocations}
 
 
-def sale_deltas(basis: Basis, *, units: int, territory: str, on: date) -> list[Delta]:
+def sale_deltas(basis: Basis, *, units: int, territory: str) -> list[Delta]:
     """What recording ``units`` units books: every beneficiary's part, units attached."""
     deltas = [
         Delta(_key(a), a.amount, units, a.share)
         for right in basis.values()
-        for a in allocate(right, units=units, territory=territory, on=on)
+        for a in allocate(right, units=units, territory=territory)
     ]
     return sorted(deltas, key=lambda d: sort_key(d.key))
 
 
 def refund_deltas(
-    basis: Basis, *, sold: int, refunded: int, refunding: int, territory: str, on: date
+    basis: Basis, *, sold: int, refunded: int, refunding: int, territory: str
 ) -> list[Delta]:
     """What refunding ``refunding`` more units books (negative amounts and units)."""
     deltas: list[Delta] = []
     for right in basis.values():
-        shares, mandates, ecl, reason = _engine_inputs(right, territory, on)
+        shares, mandates, ecl, reason = _engine_inputs(right, territory)
         reversed_ = _by_key(
             refund_allocations(
                 right_type=right.right_type,
@@ -168,12 +181,12 @@ def refund_deltas(
                 shares=shares,
                 suspense_reason_if_no_shares=reason,
                 territory=territory,
-                on=on,
+                on=_ANY_DAY,
                 mandates=mandates,
                 ecl_society=ecl,
             )
         )
-        attributed = _by_key(allocate(right, units=sold, territory=territory, on=on))
+        attributed = _by_key(allocate(right, units=sold, territory=territory))
         for key in attributed.keys() | reversed_.keys():
             amount = reversed_[key].amount if key in reversed_ else ZERO
             units = -refunding if key in attributed else 0
@@ -184,7 +197,7 @@ def refund_deltas(
 
 
 def release_deltas(
-    old: Basis, new: Basis, *, sold: int, refunded: int, territory: str, on: date
+    old: Basis, new: Basis, *, sold: int, refunded: int, territory: str
 ) -> list[Delta]:
     """``(B(n) - B(k)) - (A(n) - A(k))`` per beneficiary: what moving to ``new`` books."""
     outstanding = sold - refunded
@@ -193,10 +206,10 @@ def release_deltas(
         a, b = old.get(right_type), new.get(right_type)
         if a is None or b is None or a == b or outstanding == 0:
             continue
-        before = _outstanding(a, sold, refunded, territory, on)
-        after = _outstanding(b, sold, refunded, territory, on)
-        was = _by_key(allocate(a, units=sold, territory=territory, on=on))
-        now = _by_key(allocate(b, units=sold, territory=territory, on=on))
+        before = _outstanding(a, sold, refunded, territory)
+        after = _outstanding(b, sold, refunded, territory)
+        was = _by_key(allocate(a, units=sold, territory=territory))
+        now = _by_key(allocate(b, units=sold, territory=territory))
         for key in before.keys() | after.keys() | was.keys() | now.keys():
             amount = after.get(key, ZERO) - before.get(key, ZERO)
             units = outstanding * ((key in now) - (key in was))
@@ -207,14 +220,12 @@ def release_deltas(
     return sorted(deltas, key=lambda d: sort_key(d.key))
 
 
-def _outstanding(
-    basis: RightBasis, sold: int, refunded: int, territory: str, on: date
-) -> dict[Key, Decimal]:
+def _outstanding(basis: RightBasis, sold: int, refunded: int, territory: str) -> dict[Key, Decimal]:
     """``A(sold) - A(refunded)`` per key."""
     amounts: dict[Key, Decimal] = {}
-    for a in allocate(basis, units=sold, territory=territory, on=on):
+    for a in allocate(basis, units=sold, territory=territory):
         amounts[_key(a)] = amounts.get(_key(a), ZERO) + a.amount
-    for a in allocate(basis, units=refunded, territory=territory, on=on):
+    for a in allocate(basis, units=refunded, territory=territory):
         amounts[_key(a)] = amounts.get(_key(a), ZERO) - a.amount
     return amounts
 

@@ -12,7 +12,6 @@ from service.sales import basis as bases
 from service.sales.exceptions import RefundConflict, RefundExceedsSale, RefundInvalid
 from service.sales.models import Refund, Sale
 from service.sales.postings import REFUND, SaleDims, book, legs_for, royalties, sale_entries
-from service.sales.pricing import sale_date
 from service.sales.schemas import RefundIn, RefundPublic, RoyaltyPublic
 from service.sales.service import get_sale, insert_ignoring_duplicates, refunded_units
 from service.timeutil import period_of, utcnow
@@ -77,7 +76,6 @@ def refund_sale(
         refunded=already,
         refunding=data.quantity,
         territory=sale.territory,
-        on=sale_date(sale.sold_at),
     )
     legs = legs_for(_dims(sale), deltas, store_units=-data.quantity)
     if legs:

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, col, func, select
 
+from service.ledger.bulk import unnest_insert
 from service.ledger.service import lock_chain, post
 from service.pagination import PageParams, paginate
 from service.sales import basis as bases
@@ -34,11 +35,10 @@ from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
 
 SALES: sa.Table = Sale.__table__  # type: ignore[attr-defined]
-_INSERT_CHUNK = 1000
 _COMPARED = ("isrc", "territory", "sold_at", "quantity", "unit_price", "currency")
 
 
-def differences(stored: Sale | SaleIn, sent: SaleIn) -> list[str]:
+def differences(stored: "StoredSale | SaleIn", sent: SaleIn) -> list[str]:
     """Fields whose values differ (instants and amounts compared by value)."""
     return [name for name in _COMPARED if getattr(stored, name) != getattr(sent, name)]
 
@@ -67,7 +67,7 @@ class _Batch:
     results: list[SaleResult | None]
     duplicates: dict[int, int]  # row index -> sale pk whose first result it replays
 
-    def classify(self, index: int, stored: Sale, sent: SaleIn) -> None:
+    def classify(self, index: int, stored: "StoredSale", sent: SaleIn) -> None:
         changed = differences(stored, sent)
         if changed:
             self.results[index] = _conflict(sent.sale_id, changed, "already recorded")
@@ -134,14 +134,19 @@ def _repeat(row: Row, first_row: Row, first: SaleResult | None) -> SaleResult:
     )
 
 
-def _stored(session: Session, store_code: str, sale_ids: Iterable[str]) -> dict[str, Sale]:
+_STORED_COLUMNS = (SALES.c.id, SALES.c.sale_id, *(SALES.c[name] for name in _COMPARED))
+StoredSale = sa.Row[Any]  # id, sale_id and the compared fields of a recorded sale
+
+
+def _stored(session: Session, store_code: str, sale_ids: Iterable[str]) -> dict[str, StoredSale]:
+    """The store's recorded sales among ``sale_ids`` (plain rows: no ORM objects)."""
     ids = sorted(sale_ids)
-    found: dict[str, Sale] = {}
+    found: dict[str, StoredSale] = {}
     for start in range(0, len(ids), 5000):
-        query = select(Sale).where(
-            Sale.store_code == store_code, col(Sale.sale_id).in_(ids[start : start + 5000])
+        query = sa.select(*_STORED_COLUMNS).where(
+            SALES.c.store_code == store_code, SALES.c.sale_id.in_(ids[start : start + 5000])
         )
-        found.update((s.sale_id, s) for s in session.exec(query))
+        found.update((row.sale_id, row) for row in session.execute(query))
     return found
 
 
@@ -215,9 +220,7 @@ def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
             sale.currency,
             sale.unit_price,
         )
-        deltas = bases.sale_deltas(
-            basis, units=sale.quantity, territory=sale.territory, on=sale_date(sale.sold_at)
-        )
+        deltas = bases.sale_deltas(basis, units=sale.quantity, territory=sale.territory)
         legs = legs_for(dims, deltas, store_units=sale.quantity)
         if legs:
             reference = f"sale:{batch.store_code}/{sale.sale_id}"
@@ -242,23 +245,25 @@ def insert_ignoring_duplicates(
     unique: Sequence[str],
     key: str,
 ) -> dict[Any, int]:
-    """Multi-row ``INSERT .. ON CONFLICT (unique) DO NOTHING RETURNING id, key``.
+    """``INSERT .. ON CONFLICT (unique) DO NOTHING RETURNING id, key`` for many rows.
 
     Returns key -> new id for the rows actually inserted; a row the constraint refused
-    (recorded meanwhile by someone else) is simply absent.
+    (recorded meanwhile by someone else) is simply absent. One ``unnest`` statement on
+    PostgreSQL; an executemany (multi-row VALUES batches) on SQLite.
     """
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    inserted: dict[Any, int] = {}
-    for start in range(0, len(rows), _INSERT_CHUNK):
-        statement = (
-            insert(table)
-            .values(list(rows[start : start + _INSERT_CHUNK]))
-            .on_conflict_do_nothing(index_elements=list(unique))
-            .returning(table.c.id, table.c[key])
-        )
-        inserted.update((row[1], row[0]) for row in session.execute(statement))
-    return inserted
+    if not rows:
+        return {}
+    dialect = session.get_bind().dialect
+    if dialect.name == "postgresql":
+        suffix = f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING id, {key}"
+        text, params = unnest_insert(dialect, table, rows, suffix=suffix)
+        return {row[1]: row[0] for row in session.execute(text, params)}
+    statement = (
+        sqlite.insert(table)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(table.c.id, table.c[key])
+    )
+    return {row[1]: row[0] for row in session.execute(statement, list(rows))}
 
 
 def record_one(*, session: Session, store_code: str, row: Row) -> SaleResult:

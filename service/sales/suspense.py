@@ -28,7 +28,7 @@ from service.problems import Invalid
 from service.sales import basis as bases
 from service.sales.models import Sale
 from service.sales.postings import RELEASE, SaleDims, book, legs_for
-from service.sales.pricing import load_snapshot, reprice, sale_date
+from service.sales.pricing import load_snapshot, reprice
 from service.sales.schemas import HeldAmount, ReleaseRun, SuspensePublic
 from service.sales.service import refunded_units
 
@@ -83,7 +83,6 @@ def _release_chunk(session: Session, sales: Sequence[Sale]) -> int:
             sold=sale.quantity,
             refunded=refunded.get(sale.id, 0),
             territory=sale.territory,
-            on=sale_date(sale.sold_at),
         )
         legs = legs_for(dims, deltas, store_units=None)
         if legs:
