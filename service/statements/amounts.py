@@ -1,28 +1,25 @@
 """How statement amounts are computed and written: exact lines, rounded totals."""
 
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from service.identifiers import minor_units
 from service.money import MICRO, normalize
 
+# Enough digits that a rate times a money amount is never rounded.
+_WIDE = Context(prec=60, rounding=ROUND_HALF_EVEN)
+
 
 def exact_product(a: Decimal, b: Decimal) -> Decimal:
     """``a * b`` without rounding (a rate times a six-digit amount needs more digits)."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return a * b
+    return _WIDE.multiply(a, b)
 
 
 def exact_quotient(a: Decimal, b: int) -> Decimal:
     """``a / b``, rounded half-even to six places only when it does not come out exact."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        quotient = a / b
-    return (
-        quotient
-        if quotient == quotient.quantize(MICRO)
-        else quotient.quantize(MICRO, rounding=ROUND_HALF_EVEN)
-    )
+    quotient = _WIDE.divide(a, Decimal(b))
+    if quotient == quotient.quantize(MICRO):
+        return quotient
+    return quotient.quantize(MICRO, rounding=ROUND_HALF_EVEN)
 
 
 def round_minor(amount: Decimal, currency: str) -> Decimal:

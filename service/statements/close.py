@@ -118,7 +118,7 @@ def _line_groups(period: str) -> sa.Subquery:
             sa.func.sum(units).label("units"),
             sa.type_coerce(sa.func.sum(gross), LEGS.c.gross.type).label("gross_sales"),
         )
-        .where(LEGS.c.period == period)
+        .where(TXS.c.period == period)
         .group_by(*keys)
         # A sale refunded in the same month nets to nothing: no line for it.
         .having(sa.or_(amount != 0, sa.func.sum(units) != 0, sa.func.sum(gross) != 0))
@@ -193,7 +193,7 @@ def _issue_statements(
             sa.select(LEGS.c.account, sa.func.sum(LEGS.c.amount).label("amount"))
             .join(TXS, TXS.c.sequence == LEGS.c.sequence)
             .join(party, party.c.account == LEGS.c.account)
-            .where(LEGS.c.period == period, TXS.c.kind == PAYMENT)
+            .where(TXS.c.period == period, TXS.c.kind == PAYMENT)
             .group_by(LEGS.c.account)
         )
     }
@@ -308,7 +308,7 @@ def _insert_usage(session: Session, period: str) -> None:
             sa.func.max(sa.func.abs(sa.func.coalesce(LEGS.c.gross, 0))).label("g"),
             sa.func.sum(LEGS.c.amount).label("r"),
         )
-        .where(LEGS.c.period == period)
+        .where(TXS.c.period == period)
         .group_by(
             st.c.id,
             LEGS.c.isrc,

@@ -10,7 +10,7 @@ month ends up wholly in its own currency while the ledger stays balanced per cur
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from service.ledger.service import Leg, Posting, post
 from service.money import MICRO
+from service.statements.amounts import exact_product
 from service.statements.exceptions import MissingFxRates
 from service.statements.ledgerq import (
     FX_CONVERSION,
@@ -59,9 +60,7 @@ class _Group:
 
 
 def _convert(amount: Decimal, rate: Decimal) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return (amount * rate).quantize(MICRO, rounding=ROUND_HALF_EVEN)
+    return exact_product(amount, rate).quantize(MICRO, rounding=ROUND_HALF_EVEN)
 
 
 def _foreign_groups(session: Session, period: str) -> list[_Group]:
@@ -84,7 +83,7 @@ def _foreign_groups(session: Session, period: str) -> list[_Group]:
             sa.func.sum(signed_units()).label("units"),
             sa.type_coerce(sa.func.sum(signed_gross()), LEGS.c.gross.type).label("gross"),
         )
-        .where(LEGS.c.period == period, LEGS.c.currency != party.c.currency)
+        .where(TXS.c.period == period, LEGS.c.currency != party.c.currency)
         .group_by(
             LEGS.c.account,
             LEGS.c.currency,
@@ -95,19 +94,22 @@ def _foreign_groups(session: Session, period: str) -> list[_Group]:
         )
     )
     fallback = last_day(period)  # legs without a sale (none today) convert at month end
+    days: dict[Any, date] = {None: fallback}
     groups = []
     for row in session.execute(query).mappings():
         units, amount, gross = int(row["units"] or 0), row["amount"], row["gross"]
         if amount == 0 and units == 0 and gross == 0:
             continue  # a sale and its refund in one month: nothing to convert or report
-        day_value = row["day"]
+        sold_on = days.get(row["day"])
+        if sold_on is None:
+            sold_on = days[row["day"]] = date.fromisoformat(str(row["day"])[:10])
         groups.append(
             _Group(
                 account=row["account"],
                 from_currency=row["currency"],
                 to_currency=row["to_currency"],
                 adjustment=bool(row["adjustment"]),
-                day=fallback if day_value is None else date.fromisoformat(str(day_value)[:10]),
+                day=sold_on,
                 dims={name: row[name] for name in _DIMENSIONS},
                 amount=amount,
                 units=units,

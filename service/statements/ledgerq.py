@@ -1,5 +1,8 @@
 """SQL building blocks over the ledger's legs, shared by the close and the read side.
 
+A month's legs are found through ``ledger_transaction.period`` (indexed; a leg's period
+is always its transaction's) and joined by sequence, never by scanning every leg.
+
 Statements are aggregates of legs: these helpers name the parties that get statements
 (with their payout currency), the transaction kinds that carry royalties, and the signed
 units and gross of a leg, so every query reads the ledger the same way.

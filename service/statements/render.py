@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from service.catalog.models import Recording
 from service.money import normalize
@@ -51,6 +51,7 @@ CSV_COLUMNS = (
 )
 SERVICE = "Downloads"  # DSR ServiceDescription: no spaces or underscores allowed
 USAGE: sa.Table = StatementUsage.__table__  # type: ignore[attr-defined]
+LINES: sa.Table = StatementLine.__table__  # type: ignore[attr-defined]
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -64,7 +65,7 @@ def sha256_of(chunks: Iterable[bytes]) -> str:
 # --- lines ---------------------------------------------------------------------------
 
 
-def line_values(line: StatementLine, statement: Statement) -> dict[str, Any]:
+def line_values(line: Any, statement: Statement) -> dict[str, Any]:
     """A line as the API shows it; commission follows from the rate frozen at close."""
     commission = exact_product(line.royalty, statement.commission_rate)
     return {
@@ -85,20 +86,19 @@ def line_values(line: StatementLine, statement: Statement) -> dict[str, Any]:
     }
 
 
-def line_page(
-    session: Session, statement_id: str, *, after: int, limit: int
-) -> list[StatementLine]:
+def line_page(session: Session, statement_id: str, *, after: int, limit: int) -> list[Any]:
+    """Lines after ``line_no`` ``after``, as rows (Core: no ORM objects to build per line)."""
     return list(
-        session.exec(
-            select(StatementLine)
-            .where(StatementLine.statement_id == statement_id, StatementLine.line_no > after)
-            .order_by(col(StatementLine.line_no))
+        session.execute(
+            sa.select(LINES)
+            .where(LINES.c.statement_id == statement_id, LINES.c.line_no > after)
+            .order_by(LINES.c.line_no)
             .limit(limit)
         )
     )
 
 
-def iter_lines(session: Session, statement_id: str) -> Iterator[StatementLine]:
+def iter_lines(session: Session, statement_id: str) -> Iterator[Any]:
     after = 0
     while True:
         page = line_page(session, statement_id, after=after, limit=CHUNK)

@@ -18,7 +18,7 @@ from service.pagination import PageParams, decode_cursor, encode_cursor, paginat
 from service.problems import Invalid
 from service.rights import Role
 from service.statements.exceptions import StatementNotFound
-from service.statements.ledgerq import LEGS
+from service.statements.ledgerq import LEGS, TXS
 from service.statements.models import PeriodClose, Statement, StatementLine
 from service.statements.periods import latest_closed
 
@@ -97,7 +97,8 @@ def reconcile(*, session: Session, period: str) -> list[Reconciliation]:
     figures: dict[str, dict[str, Decimal]] = {}
     for r in session.execute(
         sa.select(LEGS.c.currency, total("store:"), total("fx:"), total("suspense:"))
-        .where(LEGS.c.period == period)
+        .join(TXS, TXS.c.sequence == LEGS.c.sequence)
+        .where(TXS.c.period == period)
         .group_by(LEGS.c.currency)
     ):
         figures[r[0]] = {"recorded": -r[1], "converted": -r[2], "in_suspense": r[3]}
