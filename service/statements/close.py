@@ -2,9 +2,10 @@
 
 Order matters: the chain lock is taken first (sales posting takes the same lock, so no
 entry can land in the month while it closes, and two closes run one after the other);
-then the month's foreign-currency royalties are converted; then statement headers,
-lines (``INSERT … SELECT … GROUP BY`` over the month's legs) and DSR usage rows are
-written; last, each streamed representation is hashed once for its ETag.
+then the month's foreign-currency royalties are converted (``fx``); then statement
+headers, lines and DSR usage rows are written (``lines``: ``INSERT … SELECT … GROUP BY``
+over the month's legs); last, each streamed representation is hashed once for its ETag,
+and the month's row is inserted (its primary key is the last word on "closed once").
 """
 
 import uuid
@@ -27,20 +28,14 @@ from service.statements.ledgerq import (
     HOLDER_PREFIX,
     LEGS,
     PAYMENT,
-    REFUND,
     SOCIETY_PREFIX,
     TXS,
     parties,
-    royalty_legs,
-    signed_gross,
-    signed_units,
 )
-from service.statements.models import PeriodClose, Statement, StatementLine, StatementUsage
+from service.statements.lines import STATEMENTS, insert_lines, insert_usage, line_groups
+from service.statements.models import PeriodClose, Statement
 from service.statements.periods import latest_closed, month_end
 
-STATEMENTS: sa.Table = Statement.__table__  # type: ignore[attr-defined]
-LINES: sa.Table = StatementLine.__table__  # type: ignore[attr-defined]
-USAGE: sa.Table = StatementUsage.__table__  # type: ignore[attr-defined]
 _ZERO = Decimal(0)
 
 
@@ -88,42 +83,6 @@ def close_period(*, session: Session, period: str, now: datetime) -> CloseOutcom
     )
     session.flush()
     return CloseOutcome(period, created=True)
-
-
-def _line_groups(period: str) -> sa.Subquery:
-    """The month's statement lines of every party, in its own currency (after conversion)."""
-    party = parties()
-    units, gross = signed_units(), signed_gross()
-    amount = sa.func.sum(LEGS.c.amount)
-    keys = [
-        LEGS.c.account,
-        LEGS.c.isrc,
-        LEGS.c.iswc,
-        LEGS.c.territory,
-        LEGS.c.right_type,
-        LEGS.c.holder_id,
-        TXS.c.adjustment,
-        LEGS.c.non_member,
-        LEGS.c.share,
-    ]
-    return (
-        royalty_legs(with_conversions=True)
-        .join(
-            party,
-            sa.and_(party.c.account == LEGS.c.account, party.c.currency == LEGS.c.currency),
-        )
-        .add_columns(
-            *keys,
-            amount.label("royalty"),
-            sa.func.sum(units).label("units"),
-            sa.type_coerce(sa.func.sum(gross), LEGS.c.gross.type).label("gross_sales"),
-        )
-        .where(TXS.c.period == period)
-        .group_by(*keys)
-        # A sale refunded in the same month nets to nothing: no line for it.
-        .having(sa.or_(amount != 0, sa.func.sum(units) != 0, sa.func.sum(gross) != 0))
-        .subquery("line")
-    )
 
 
 def _party_terms(session: Session, accounts: set[str]) -> dict[str, dict[str, Any]]:
@@ -175,7 +134,7 @@ def _issue_statements(
     session: Session, period: str, closed_at: datetime, head: tuple[int, str]
 ) -> int:
     """Write every statement of the month with its lines and usage rows; returns how many."""
-    lines = _line_groups(period)
+    lines = line_groups(period)
     royalties = {
         r.account: (int(r.lines), r.royalty)
         for r in session.execute(
@@ -238,148 +197,9 @@ def _issue_statements(
         )
     if rows:
         session.execute(sa.insert(Statement), rows)
-        _insert_lines(session, period)
-        _insert_usage(session, period)
+        insert_lines(session, period)
+        insert_usage(session, period)
     return len(rows)
-
-
-def _insert_lines(session: Session, period: str) -> None:
-    g = _line_groups(period)
-    order = [
-        sa.func.coalesce(g.c.isrc, ""),
-        sa.func.coalesce(g.c.iswc, ""),
-        sa.func.coalesce(g.c.territory, ""),
-        g.c.right_type,
-        sa.func.coalesce(g.c.holder_id, ""),
-        g.c.adjustment,
-        g.c.non_member,
-        sa.nulls_first(g.c.share.asc()),
-    ]
-    st = STATEMENTS
-    query = sa.select(
-        st.c.id,
-        sa.func.row_number().over(partition_by=st.c.id, order_by=order),
-        g.c.isrc,
-        g.c.iswc,
-        g.c.territory,
-        g.c.right_type,
-        g.c.holder_id,
-        g.c.share,
-        g.c.units,
-        g.c.gross_sales,
-        g.c.royalty,
-        g.c.adjustment,
-        g.c.non_member,
-    ).select_from(g.join(st, sa.and_(st.c.party == g.c.account, st.c.period == period)))
-    columns = [
-        "statement_id",
-        "line_no",
-        "isrc",
-        "iswc",
-        "territory",
-        "right_type",
-        "holder_id",
-        "share",
-        "units",
-        "gross_sales",
-        "royalty",
-        "adjustment",
-        "non_member",
-    ]
-    session.execute(sa.insert(LINES).from_select(columns, query))
-
-
-def _insert_usage(session: Session, period: str) -> None:
-    """One row per sale and right type behind each statement, in the sale's currency."""
-    st = STATEMENTS
-    per_tx = (
-        royalty_legs(with_conversions=False)
-        .join(st, sa.and_(st.c.party == LEGS.c.account, st.c.period == period))
-        .add_columns(
-            st.c.id.label("statement_id"),
-            LEGS.c.isrc,
-            LEGS.c.territory,
-            LEGS.c.right_type,
-            LEGS.c.currency,
-            LEGS.c.sale_pk,
-            TXS.c.kind,
-            # Legs of one transaction repeat the sale's units and gross (one per holder).
-            sa.func.max(sa.func.abs(sa.func.coalesce(LEGS.c.units, 0))).label("u"),
-            sa.func.max(sa.func.abs(sa.func.coalesce(LEGS.c.gross, 0))).label("g"),
-            sa.func.sum(LEGS.c.amount).label("r"),
-        )
-        .where(TXS.c.period == period)
-        .group_by(
-            st.c.id,
-            LEGS.c.isrc,
-            LEGS.c.territory,
-            LEGS.c.right_type,
-            LEGS.c.currency,
-            LEGS.c.sale_pk,
-            LEGS.c.sequence,
-            TXS.c.kind,
-        )
-        .subquery("per_tx")
-    )
-    refund = per_tx.c.kind == REFUND
-    keys = [
-        per_tx.c.statement_id,
-        per_tx.c.isrc,
-        per_tx.c.territory,
-        per_tx.c.right_type,
-        per_tx.c.currency,
-        per_tx.c.sale_pk,
-    ]
-    per_sale = (
-        sa.select(
-            *keys,
-            # A sale and the releases of its held royalty describe the same units sold.
-            sa.func.max(sa.case((refund, 0), else_=per_tx.c.u)).label("usages"),
-            sa.func.sum(sa.case((refund, per_tx.c.u), else_=0)).label("returns"),
-            sa.func.max(sa.case((refund, 0), else_=per_tx.c.g)).label("gross_sold"),
-            sa.func.sum(sa.case((refund, per_tx.c.g), else_=0)).label("gross_returned"),
-            sa.func.sum(per_tx.c.r).label("royalty"),
-        )
-        .group_by(*keys)
-        .subquery("per_sale")
-    )
-    s = per_sale.c
-    order = [
-        sa.func.coalesce(s.isrc, ""),
-        sa.func.coalesce(s.territory, ""),
-        s.right_type,
-        s.currency,
-        s.sale_pk,
-    ]
-    query = sa.select(
-        s.statement_id,
-        sa.func.row_number().over(partition_by=s.statement_id, order_by=order),
-        s.isrc,
-        s.territory,
-        s.right_type,
-        s.currency,
-        s.sale_pk,
-        s.usages,
-        s.returns,
-        s.gross_sold,
-        s.gross_returned,
-        s.royalty,
-    )
-    columns = [
-        "statement_id",
-        "row_no",
-        "isrc",
-        "territory",
-        "right_type",
-        "currency",
-        "sale_pk",
-        "usages",
-        "returns",
-        "gross_sold",
-        "gross_returned",
-        "royalty",
-    ]
-    session.execute(sa.insert(USAGE).from_select(columns, query))
 
 
 def _hash_representations(session: Session, period: str) -> None:
