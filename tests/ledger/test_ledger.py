@@ -169,3 +169,13 @@ def test_store_may_not_read_other_parties(api: Api, store: Store, booked: dict[s
         "/v1/balances", params={"party": f"store:{store.code}"}, headers=bearer(society_token)
     )
     assert other.status_code == 404
+
+
+def test_ledger_tables_cannot_be_truncated_on_postgresql(
+    session: Session, dialect: str, booked: dict[str, Any]
+) -> None:
+    if dialect != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE")
+    for table in ("ledger_leg", "ledger_transaction"):
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), session.begin_nested():
+            session.execute(sa.text(f"TRUNCATE {table} CASCADE"))
