@@ -244,7 +244,18 @@ def list_suspense(
     isrc: str | None = None,
     right_type: RightType | None = None,
 ) -> Page[SuspensePublic]:
-    """What suspense holds, by reason, territory, ISRC and right type, per currency."""
+    """What suspense holds, by reason, territory, ISRC and right type, per currency.
+
+    Reasons: `unknown_recording` (the ISRC is not in the catalog: every right type with a
+    tariff is held whole), `unknown_work` (the recording has no ISWC: mechanical and
+    performance are held), `unclaimed_share` (shares total below 1: the rest is held),
+    `missing_fx_rate` (a fixed tariff amount needs a rate that is missing: the part that
+    needs no rate, i.e. the percentage of the price or 0, is held; the rest is booked,
+    and the store debited for it, when the rate arrives). Held money is released, by the
+    shares, mandates and rates in force on the ORIGINAL sale date, when the catalog
+    changes or by `POST /v1/suspense/release`, booked in the sale's month (or the oldest
+    open one, as an adjustment). `units` counts the units whose royalty is held.
+    """
     data, cursor = suspense.list_suspense(
         session=session,
         page=page,
