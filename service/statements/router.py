@@ -39,7 +39,14 @@ PartyReader = Annotated[Caller, Depends(require_role(Role.society, Role.rights_h
 CSV = "text/csv"
 JSON = "application/json"
 TSV = "text/tab-separated-values"
-_MEDIA = {JSON: "json", CSV: "csv", TSV: "dsr", "application/*": "json", "*/*": "json"}
+_MEDIA = {
+    JSON: "json",
+    CSV: "csv",
+    TSV: "dsr",
+    "application/*": "json",
+    "text/*": "csv",
+    "*/*": "json",
+}
 
 
 # --- periods -------------------------------------------------------------------------
@@ -192,6 +199,7 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
             "description": "JSON (a page of lines), CSV (every line) or the DSR file.",
         },
         304: {"description": "If-None-Match matched the ETag."},
+        406: {"description": "Accept names no representation offered here."},
     },
 )
 def get_statement(

@@ -151,6 +151,14 @@ def test_every_representation_is_byte_identical_with_a_strong_etag(
         for kw in ({}, {"headers": {"Accept": "text/csv"}}, {"params": {"format": "dsr"}})
     }
     assert len(etags) == 3
+    csv_etag = statements.get(roms["id"], params={"format": "csv"}).headers["ETag"]
+    listed = f'W/{csv_etag}, "something-else"'
+    revalidated = statements.get(
+        roms["id"], headers={"Accept": "text/csv", "If-None-Match": listed}
+    )
+    assert revalidated.status_code == 304
+    stale = statements.get(roms["id"], headers={"Accept": "text/csv", "If-None-Match": '"x"'})
+    assert stale.status_code == 200
 
 
 def test_csv_has_a_header_row_and_one_row_per_line(month: Month, statements: Statements) -> None:
