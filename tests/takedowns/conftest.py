@@ -2,61 +2,23 @@
 
 import hashlib
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import Connection
 from sqlmodel import Session
 
 from service.catalog.schemas import RecordingCreate, ShareIn, WorkCreate
 from service.catalog.service import create_recording, create_work
-from service.db import get_session
 from service.identifiers import iswc_check_digit
-from service.main import create_app
 from service.parties.schemas import RightsHolderCreate
 from service.parties.service import create_holder
 from service.rights import HolderKind
 from tests.factories import Api, bearer, isrc, share
 
 _works = itertools.count(100_000_000)
-
-
-@pytest.fixture(scope="session")
-def shared_app() -> FastAPI:
-    return create_app()
-
-
-@pytest.fixture
-def client(connection: Connection, shared_app: FastAPI) -> Iterator[TestClient]:
-    """tests/conftest.py's ``client``, but on one app for the whole session.
-
-    A fresh app spends ~150 ms building its routes' models on its first request, which
-    was a third of this folder's run time. Requests still get their own session joined
-    to the test's transaction, exactly as in the shared fixture.
-    """
-
-    def test_session() -> Iterator[Session]:
-        with Session(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        ) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    shared_app.dependency_overrides[get_session] = test_session
-    try:
-        with TestClient(shared_app, raise_server_exceptions=False) as test_client:
-            yield test_client
-    finally:
-        shared_app.dependency_overrides.clear()
 
 
 def new_iswc() -> str:
