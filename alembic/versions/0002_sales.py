@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
+from alembic import op
 
 import service.money
 import service.timeutil
-from alembic import op
 
 revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"
