@@ -5,6 +5,8 @@ dimensions and sale day; each group is converted at the latest rate on or before
 sale's day (a refund or release converts at its sale's day too, like the sale did) and
 booked as ``fx_conversion`` transactions through ``fx:<CUR>`` accounts, so the party's
 month ends up wholly in its own currency while the ledger stays balanced per currency.
+One transaction per party, currency pair and adjustment flag: the party's sale-currency
+total leaves in one leg, and one converted leg per group carries the line dimensions.
 """
 
 from collections import defaultdict
@@ -165,7 +167,6 @@ def convert_period(*, session: Session, period: str) -> int:
         for g in members:
             rate = rates[(source, target, g.day)]
             converted = _convert(g.amount, rate)
-            legs.append(Leg(account, source, -g.amount, units=-g.units, gross=-g.gross, **g.dims))
             legs.append(
                 Leg(
                     account,
@@ -178,6 +179,9 @@ def convert_period(*, session: Session, period: str) -> int:
             )
             total_from += g.amount
             total_to += converted
+        # The party's holding in the sale currency leaves in one leg; only the converted
+        # side carries the line dimensions, as that is what statement lines are made of.
+        legs.append(Leg(account, source, -total_from))
         legs.append(Leg(f"fx:{source}", source, total_from))
         legs.append(Leg(f"fx:{target}", target, -total_to))
         suffix = ":adjustment" if adjustment else ""
