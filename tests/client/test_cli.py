@@ -1,0 +1,90 @@
+"""The CLI and client against the real application: a store posts a CSV, a society pulls."""
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from service.client import cli
+from service.client.api import LedgerClient
+from tests.factories import Api, share
+
+CSV = """sale_id,isrc,territory,sold_at,quantity,unit_price,currency
+o-1,RUA010600001,RU,2006-11-03T10:00:00Z,1,0.10,USD
+o-2,RUA010600001,RU,2006-11-04T10:00:00Z,2,0.10,USD
+o-3,RUA010600001,RU,2099-11-04T10:00:00Z,1,0.10,USD
+"""
+
+
+def catalogue(api: Api) -> str:
+    """ROMS collects RU mechanical (15% of gross) for a member publisher; returns the store."""
+    api.society(code="ROMS", country="RU", currency="RUB", extended_collective_licensing=True)
+    publisher = api.holder()
+    api.mandate(holder_id=publisher["id"], society_code="ROMS", right_type="mechanical")
+    api.work("T-034.524.680-1", [share(publisher["id"], "mechanical", "1")])
+    api.recording("RUA010600001", [], iswc="T-034.524.680-1")
+    api.tariff(territory="RU", right_type="mechanical", currency="RUB", percent_of_gross="0.15")
+    api.fx("2006-10-31", "USD", "RUB", "26.7")
+    return api.store(code="allofmp3")["code"]
+
+
+def test_post_sales_cli_posts_the_csv_in_batches(
+    api: Api, client: TestClient, tmp_path: Path, capsys
+) -> None:
+    store = catalogue(api)
+    ledger = LedgerClient(token=api.key("store", store), client=client)
+    path = tmp_path / "sales.csv"
+    path.write_text(CSV)
+
+    code = cli.main(["post-sales", str(path), "--batch-size", "2", "--quiet"], client=ledger)
+    out = capsys.readouterr().out
+    assert code == 1  # one row was rejected
+    assert "recorded=2 duplicates=0 rejected=1" in out
+    assert "rejected o-3: invalid" in out
+    # Posting the same file again is safe: nothing new is recorded.
+    cli.main(["post-sales", str(path), "--quiet"], client=ledger)
+    assert "recorded=0 duplicates=2 rejected=1" in capsys.readouterr().out
+    sales = client.get("/v1/sales", headers=ledger.auth).json()["data"]
+    assert sorted(s["sale_id"] for s in sales) == ["o-1", "o-2"]
+
+
+def test_pull_statements_cli_downloads_once_and_honours_etags(
+    api: Api, client: TestClient, tmp_path: Path, capsys
+) -> None:
+    store = catalogue(api)
+    LedgerClient(token=api.key("store", store), client=client).post_sales(
+        [
+            {
+                "sale_id": "o-1",
+                "isrc": "RUA010600001",
+                "territory": "RU",
+                "sold_at": "2006-11-03T10:00:00Z",
+                "quantity": 3,
+                "unit_price": "0.10",
+                "currency": "USD",
+            }
+        ]
+    )
+    assert client.post("/v1/periods/2006-11/close", headers=api.admin).status_code in (200, 201)
+    society = LedgerClient(token=api.key("society", "ROMS"), client=client)
+    out = tmp_path / "statements"
+
+    assert (
+        cli.main(
+            ["pull-statements", "--period", "2006-11", "--format", "csv", "--out", str(out)],
+            client=society,
+        )
+        == 0
+    )
+    files = [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert len(files) == 1
+    lines = files[0].read_text().splitlines()
+    assert len(lines) == 2  # header + the one line of 2006-11
+    assert "RUA010600001" in lines[1]
+    capsys.readouterr()
+
+    # Unchanged statements are not downloaded again (If-None-Match -> 304).
+    assert society.pull_statements("2006-11", out, fmt="csv") == []
+    dsr = society.pull_statements("2006-11", out, fmt="dsr")
+    assert len(dsr) == 1
+    assert dsr[0].name.startswith("DSR_") and dsr[0].suffix == ".tsv"
+    assert dsr[0].read_text().startswith("HEAD\t")
