@@ -7,7 +7,8 @@ rows with a bare COPY (the physical floor), closes the month, fetches the larges
 as CSV and as DSR while sampling the server's RSS, and prints one summary line last.
 
 Environment: BENCH_SALES (default 200000), BENCH_RECORDINGS (10000), BENCH_POSTERS (2),
-BENCH_WORKERS (uvicorn workers, 1), BENCH_DATABASE_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
+BENCH_WORKERS (uvicorn workers, 1), BENCH_DB_NAME (ledger_bench), BENCH_PORT (8765),
+BENCH_DATABASE_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
 """
 
 import multiprocessing
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SERVER_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-DB_NAME = "ledger_bench"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "ledger_bench")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 PERIOD = "2006-11"
