@@ -17,6 +17,8 @@ from pydantic import (
 
 from service.identifiers import ISRC, ISWC, WORLD, Territory
 
+_EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
 
 class TakedownStatus(StrEnum):
     pending = "pending"
@@ -62,7 +64,7 @@ class Evidence(BaseModel):
 
 
 _EXAMPLE_SHA256 = (
-    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    _EXAMPLE_SHA256,
     "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
 )
 
@@ -166,7 +168,20 @@ class LiftIn(BaseModel):
     reason: Reason
 
 
+# Evidence of ownership as read back.
 class EvidencePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "contract",
+                    "reference": "Publishing agreement 2004-117, clause 3",
+                    "sha256": _EXAMPLE_SHA256,
+                }
+            ]
+        }
+    )
+
     kind: str
     reference: str
     sha256: str
@@ -174,6 +189,23 @@ class EvidencePublic(BaseModel):
 
 # One entry of a takedown's history.
 class TakedownEventPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "action": "approved",
+                    "status": "approved",
+                    "at": "2006-11-21T12:00:00Z",
+                    "actor": "admin-token",
+                    "actor_role": "admin",
+                    "effective_at": "2006-11-22T00:00:00Z",
+                    "reason": "Contract verified",
+                    "evidence": None,
+                }
+            ]
+        }
+    )
+
     action: str = Field(description="requested | approved | rejected | lifted")
     status: TakedownStatus = Field(description="The status after this change.")
     at: datetime = Field(description="When the change was recorded.")
@@ -184,7 +216,59 @@ class TakedownEventPublic(BaseModel):
     evidence: dict[str, Any] | None
 
 
+# A takedown request with its current status and full history.
 class TakedownPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0190b7a2c4e87f1a9d3b5c6d7e8f9a0b",
+                    "status": "approved",
+                    "isrc": "RUA010600001",
+                    "iswc": None,
+                    "isrcs": ["RUA010600001"],
+                    "territories": ["US"],
+                    "claimant_holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                    "evidence": {
+                        "kind": "contract",
+                        "reference": "Publishing agreement 2004-117, clause 3",
+                        "sha256": _EXAMPLE_SHA256,
+                    },
+                    "requested_at": "2006-11-20T09:00:00Z",
+                    "decided_at": "2006-11-21T12:00:00Z",
+                    "effective_at": "2006-11-22T00:00:00Z",
+                    "lift_effective_at": None,
+                    "history": [
+                        {
+                            "action": "requested",
+                            "status": "pending",
+                            "at": "2006-11-20T09:00:00Z",
+                            "actor": "3f2a9c0d1e4b5a6978c0d1e2f3a4b5c6",
+                            "actor_role": "rights_holder",
+                            "effective_at": None,
+                            "reason": None,
+                            "evidence": {
+                                "kind": "contract",
+                                "reference": "Publishing agreement 2004-117, clause 3",
+                                "sha256": _EXAMPLE_SHA256,
+                            },
+                        },
+                        {
+                            "action": "approved",
+                            "status": "approved",
+                            "at": "2006-11-21T12:00:00Z",
+                            "actor": "admin-token",
+                            "actor_role": "admin",
+                            "effective_at": "2006-11-22T00:00:00Z",
+                            "reason": "Contract verified",
+                            "evidence": None,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     id: str
     status: TakedownStatus
     isrc: str | None
