@@ -17,8 +17,6 @@ from pydantic import (
 
 from service.identifiers import ISRC, ISWC, WORLD, Territory
 
-_EXAMPLE_SHA256 = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-
 
 class TakedownStatus(StrEnum):
     pending = "pending"
@@ -64,7 +62,7 @@ class Evidence(BaseModel):
 
 
 _EXAMPLE_SHA256 = (
-    _EXAMPLE_SHA256,
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752",
 )
 
@@ -176,7 +174,7 @@ class EvidencePublic(BaseModel):
                 {
                     "kind": "contract",
                     "reference": "Publishing agreement 2004-117, clause 3",
-                    "sha256": _EXAMPLE_SHA256,
+                    "sha256": _EXAMPLE_SHA256[0],
                 }
             ]
         }
@@ -232,7 +230,7 @@ class TakedownPublic(BaseModel):
                     "evidence": {
                         "kind": "contract",
                         "reference": "Publishing agreement 2004-117, clause 3",
-                        "sha256": _EXAMPLE_SHA256,
+                        "sha256": _EXAMPLE_SHA256[0],
                     },
                     "requested_at": "2006-11-20T09:00:00Z",
                     "decided_at": "2006-11-21T12:00:00Z",
@@ -250,7 +248,7 @@ class TakedownPublic(BaseModel):
                             "evidence": {
                                 "kind": "contract",
                                 "reference": "Publishing agreement 2004-117, clause 3",
-                                "sha256": _EXAMPLE_SHA256,
+                                "sha256": _EXAMPLE_SHA256[0],
                             },
                         },
                         {
