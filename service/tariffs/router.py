@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from service.auth import AdminCaller, AnyCaller
 from service.db import SessionDep
@@ -82,8 +82,12 @@ def list_tariffs(
     return Page(data=[_tariff_public(t) for t in rows], next_cursor=cursor)
 
 
+# Ids are 32-bit serials; a larger number is refused as invalid, never sent to the database.
+TariffId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
 @router.get("/tariffs/{tariff_id}")
-def get_tariff(tariff_id: int, session: SessionDep, _: AnyCaller) -> TariffPublic:
+def get_tariff(tariff_id: TariffId, session: SessionDep, _: AnyCaller) -> TariffPublic:
     return _tariff_public(service.get_tariff(session=session, tariff_id=tariff_id))
 
 
