@@ -4,15 +4,25 @@ Builds a fresh database with the synthetic catalogue (bench.catalogue), serves t
 with uvicorn and times: a fresh JSON batch, the same batch replayed (all duplicates),
 and a fresh batch as CSV. Then verifies the ledger chain.
 
-    .venv/bin/python -m bench.sales_batch
+    .venv/bin/python -m bench.sales_batch            # through uvicorn, timed
+    .venv/bin/python -m bench.sales_batch --profile  # in-process, under cProfile
+
+``--profile`` skips HTTP: it parses the same JSON body, records it with the service's
+own ``record_sales`` in one session, commits and serialises the result, in this process
+under cProfile (a cold batch, then a second fresh batch with warm per-process caches), and
+prints where the time goes.
 
 Environment: BENCH_DATABASE_URL (server; default the local postgres), BENCH_ROWS (10000),
-BENCH_RECORDINGS (2000), BENCH_PORT (8766).
+BENCH_RECORDINGS (2000), BENCH_PORT (8766), BENCH_DB_NAME (ledger_bench_sales_batch),
+BENCH_PROFILE_TOP (25).
 """
 
+import cProfile
 import csv
 import io
+import json
 import os
+import pstats
 import subprocess
 import sys
 import time
@@ -22,14 +32,14 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bench.catalogue import build
+from bench.catalogue import Catalogue, build
 from bench.run import sale
 from service.db import make_engine
 
 SERVER_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-DB_NAME = "ledger_bench_sales_batch"
+DB_NAME = os.environ.get("BENCH_DB_NAME", "ledger_bench_sales_batch")
 ROWS = int(os.environ.get("BENCH_ROWS", "10000"))
 PORT = int(os.environ.get("BENCH_PORT", "8766"))
 BASE = f"http://127.0.0.1:{PORT}"
@@ -96,11 +106,48 @@ def as_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+def profile_in_process(url: str, cat: Catalogue) -> None:
+    """Record fresh batches in this process under cProfile and print the hot spots."""
+    from sqlmodel import Session
+
+    from service.sales.ingest import parse
+    from service.sales.service import record_sales
+    from service.timeutil import utcnow
+
+    engine = make_engine(url)
+    top = int(os.environ.get("BENCH_PROFILE_TOP", "25"))
+    for label, first in (("cold", 0), ("warm", ROWS)):
+        body = json.dumps({"sales": [sale(i, cat.isrcs) for i in range(first, first + ROWS)]})
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        parsed = parse(body.encode(), "application/json", now=utcnow())
+        with Session(engine, expire_on_commit=False) as session:
+            result = record_sales(session=session, store_code=cat.store_code, rows=parsed.rows)
+            session.commit()
+        encoded = result.model_dump_json()
+        profiler.disable()
+        elapsed = time.perf_counter() - started
+        print(
+            f"\n== {label} batch in-process: {elapsed:.2f} s for {ROWS} rows "
+            f"({result.recorded} recorded, {len(encoded):,} response bytes) "
+            f"= {ROWS / elapsed:,.0f} rows/s (under cProfile)",
+            flush=True,
+        )
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(top)
+        stats.sort_stats("tottime").print_stats(top)
+    engine.dispose()
+
+
 def main() -> int:
     url = fresh_database()
     engine = make_engine(url)
     cat = build(engine, recordings=int(os.environ.get("BENCH_RECORDINGS", "2000")))
     engine.dispose()
+    if "--profile" in sys.argv[1:]:
+        profile_in_process(url, cat)
+        return 0
     server = serve(url)
     try:
         headers = {"Authorization": f"Bearer {cat.store_token}"}

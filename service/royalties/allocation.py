@@ -1,8 +1,15 @@
 """Largest-remainder (Hamilton) apportionment of a whole number of indivisible units.
 
 Kept free of money concepts: the engine converts amounts to integer quanta, apportions
-them here and converts back, so the arithmetic is exact integer/rational arithmetic and
-never depends on a decimal context's precision.
+them here and converts back, so the arithmetic is exact integer arithmetic and never
+depends on a decimal context's precision.
+
+Weights are decimals; they are scaled to integers over a common denominator (each
+decimal is exactly ``n / d`` with ``d`` a power of ten's divisor, so the least common
+multiple of the denominators makes every weight a whole number without rounding). The
+proportional value of part ``i`` is then ``total * w_i / W`` with integers only: its
+floor is ``total * w_i // W`` and its fractional remainder ``(total * w_i % W) / W``,
+and since every remainder has the same denominator ``W`` they compare as integers.
 """
 
 from __future__ import annotations
@@ -10,7 +17,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from decimal import Decimal
-from fractions import Fraction
 
 
 def largest_remainder(total: int, weights: Sequence[Decimal]) -> list[int]:
@@ -29,27 +35,40 @@ def largest_remainder(total: int, weights: Sequence[Decimal]) -> list[int]:
     Weights must be finite and non-negative; zero weights receive nothing. If every
     weight is zero only a zero total can be split.
     """
-    rational_weights = [_weight(w) for w in weights]
-    weight_sum = sum(rational_weights, Fraction(0))
+    integer_weights = scaled_weights(weights)
+    weight_sum = sum(integer_weights)
     if weight_sum == 0:
         if total == 0:
-            return [0] * len(rational_weights)
+            return [0] * len(integer_weights)
         raise ValueError("cannot apportion a non-zero total over weights that sum to zero")
 
     magnitude = abs(total)
-    exact = [magnitude * w / weight_sum for w in rational_weights]
-    parts = [math.floor(value) for value in exact]
+    parts: list[int] = []
+    remainders: list[int] = []
+    for weight in integer_weights:
+        part, remainder = divmod(magnitude * weight, weight_sum)
+        parts.append(part)
+        remainders.append(remainder)
     leftover = magnitude - sum(parts)
-    # Largest fractional remainder first; equal remainders in input order.
-    by_remainder = sorted(range(len(parts)), key=lambda i: (parts[i] - exact[i], i))
-    for index in by_remainder[:leftover]:
-        parts[index] += 1
+    if leftover:
+        # Largest fractional remainder first; equal remainders in input order.
+        by_remainder = sorted(range(len(parts)), key=lambda i: (-remainders[i], i))
+        for index in by_remainder[:leftover]:
+            parts[index] += 1
 
-    sign = -1 if total < 0 else 1
-    return [sign * part for part in parts]
+    if total < 0:
+        return [-part for part in parts]
+    return parts
 
 
-def _weight(weight: Decimal) -> Fraction:
+def scaled_weights(weights: Sequence[Decimal]) -> list[int]:
+    """The weights as integers in the same proportions (exactly: a common denominator)."""
+    ratios = [_ratio(w) for w in weights]
+    denominator = math.lcm(*(d for _, d in ratios)) if ratios else 1
+    return [n * (denominator // d) for n, d in ratios]
+
+
+def _ratio(weight: Decimal) -> tuple[int, int]:
     if not weight.is_finite() or weight < 0:
         raise ValueError(f"weights must be finite and non-negative, got {weight}")
-    return Fraction(weight)
+    return weight.as_integer_ratio()

@@ -58,6 +58,8 @@ _EXACT = Context(
 )
 # Rounding to QUANTUM is the one place where inexactness is intended.
 _ROUNDING = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation])
+_QUANTA_PER_UNIT = 1_000_000  # 10 ** -_QUANTUM_EXPONENT
+_scaleb = _EXACT.scaleb
 
 
 # --- rounding and quanta -------------------------------------------------------------
@@ -74,14 +76,16 @@ def quantize(amount: Decimal) -> Decimal:
 def _to_quanta(amount: Decimal) -> int:
     """Whole number of quanta in ``amount``; it must already be a multiple of QUANTUM."""
     _require_finite(amount, "amount")
-    scaled = amount.scaleb(-_QUANTUM_EXPONENT, context=_EXACT)
-    if scaled != scaled.to_integral_value(context=_EXACT):
+    # Integer arithmetic on the exact ratio: no decimal context involved.
+    numerator, denominator = amount.as_integer_ratio()
+    quanta, rest = divmod(numerator * _QUANTA_PER_UNIT, denominator)
+    if rest:
         raise ValueError(f"{amount} has more than 6 fractional digits; quantize it first")
-    return int(scaled)
+    return quanta
 
 
 def _from_quanta(quanta: int) -> Decimal:
-    return Decimal(quanta).scaleb(_QUANTUM_EXPONENT, context=_EXACT)
+    return _scaleb(Decimal(quanta), _QUANTUM_EXPONENT)
 
 
 def _exact_sum(values: Iterable[Decimal]) -> Decimal:
@@ -367,7 +371,9 @@ def allocate_right(
     claims = _merge_claims(shares)
     unclaimed = _EXACT.subtract(_ONE, claimed)
 
-    amounts = split_exact(total, [c.share for c in claims] + [unclaimed])
+    # ``total`` is already a whole number of quanta: apportion them directly.
+    quanta = largest_remainder(_to_quanta(total), [c.share for c in claims] + [unclaimed])
+    amounts = [_from_quanta(q) for q in quanta]
     allocations = [
         _holder_allocation(right_type, claim, amount, territory, on, mandates, ecl_society)
         for claim, amount in zip(claims, amounts[:-1], strict=True)

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from service.royalties.allocation import largest_remainder
 from service.royalties.engine import (
     QUANTUM,
     Allocation,
@@ -366,3 +367,32 @@ def test_allocate_right_rejects_unrounded_royalties(sale: Sale) -> None:
             mandates=sale.mandates,
             ecl_society=sale.ecl_society,
         )
+
+
+def _rational_largest_remainder(total: int, weights: list[Decimal]) -> list[int]:
+    """The reference: the rule computed with fractions, as the engine first did."""
+    rational = [Fraction(w) for w in weights]
+    weight_sum = sum(rational, Fraction(0))
+    exact = [abs(total) * w / weight_sum for w in rational]
+    parts = [int(value) for value in exact]  # floor: every value is non-negative
+    by_remainder = sorted(range(len(parts)), key=lambda i: (parts[i] - exact[i], i))
+    for index in by_remainder[: abs(total) - sum(parts)]:
+        parts[index] += 1
+    return [-p for p in parts] if total < 0 else parts
+
+
+@engine_settings
+@given(
+    st.integers(-(10**15), 10**15),
+    st.lists(
+        st.decimals(min_value=0, max_value=1000, allow_nan=False, allow_infinity=False)
+        | decimals("0", "1", 12),
+        min_size=1,
+        max_size=8,
+    ).filter(lambda weights: any(w > 0 for w in weights)),
+)
+def test_integer_largest_remainder_equals_the_rational_rule(
+    total: int, weights: list[Decimal]
+) -> None:
+    """Scaled-integer arithmetic gives exactly the parts the rational computation gives."""
+    assert largest_remainder(total, weights) == _rational_largest_remainder(total, weights)
