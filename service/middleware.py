@@ -12,12 +12,18 @@ REQUESTS = Counter("ledger_http_requests_total", "HTTP requests", ["method", "ro
 LATENCY = Histogram("ledger_http_request_seconds", "HTTP request latency", ["method", "route"])
 
 
-class _TooLarge(Exception):
-    pass
+# NUL can never be stored in PostgreSQL text and has no use in this API; refusing it at the
+# door turns what would be a database error into a clear problem, for every endpoint.
+_NUL_MARKERS = (b"\x00", b"\\u0000", b"%00")
+
+
+def _has_nul(data: bytes) -> bool:
+    return any(marker in data for marker in _NUL_MARKERS)
 
 
 class BodyLimit:
-    """Refuse bodies over ``limit`` bytes with a 413 problem, before anything is parsed."""
+    """Refuse bodies over ``limit`` bytes (413) and NUL characters in the query or body
+    (422) with a problem, before anything is parsed."""
 
     def __init__(self, app: ASGIApp, *, limit: int) -> None:
         self.app = app
@@ -31,27 +37,54 @@ class BodyLimit:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await self._refuse(scope, receive, send)
             return
+        if _has_nul(scope.get("query_string", b"")) or _has_nul(scope.get("path", "").encode()):
+            await self._refuse_nul(scope, receive, send)
+            return
+        # Read the body first (it is bounded by the limit), so a refusal is a clean problem
+        # response rather than an exception in the middle of the application's parsing.
+        chunks: list[bytes] = []
         seen = 0
-
-        async def limited_receive() -> Message:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLarge
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            seen += len(chunk)
+            if seen > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        if _has_nul(body):
+            await self._refuse_nul(scope, receive, send)
+            return
+        replayed = False
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem(
             413,
             detail=f"The body exceeds {self.limit} bytes; split the batch.",
             code="too_large",
+        )
+        await response(scope, receive, send)
+
+    async def _refuse_nul(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            422,
+            detail="Text may not contain NUL characters (U+0000).",
+            code="invalid",
+            title="Invalid request",
         )
         await response(scope, receive, send)
 

@@ -94,3 +94,35 @@ def test_duplicate_society_is_409_and_first_kept(api: Api, client: TestClient) -
     response = client.post("/v1/societies", json={**SOCIETY, "name": "second"}, headers=api.admin)
     assert_problem(response, 409)
     assert api.get("/v1/societies/ROMS").json()["name"] == "first"
+
+
+def test_nul_characters_are_refused_everywhere(
+    api: Api, client: TestClient, session: Session
+) -> None:
+    body = {**SOCIETY, "name": "RO\u0000MS"}
+    response = client.post("/v1/societies", json=body, headers=api.admin)
+    assert assert_problem(response, 422)["detail"].startswith("Text may not contain NUL")
+    raw = client.post(
+        "/v1/societies",
+        content=b'{"code": "ROMS", "name": "a\x00"}',
+        headers={**api.admin, "Content-Type": "application/json"},
+    )
+    assert_problem(raw, 422)  # caught before JSON parsing
+    assert_problem(client.get("/v1/works", params={"title": "\x00"}, headers=api.admin), 422)
+    assert society_count(session) == 0
+
+
+def test_oversized_body_without_content_length_is_refused(
+    api: Api, client: TestClient, session: Session
+) -> None:
+    def chunks():
+        yield b'{"code": "ROMS", "name": "'
+        for _ in range(10):
+            yield b"x" * (1024 * 1024)
+        yield b'"}'
+
+    response = client.post(
+        "/v1/societies", content=chunks(), headers={**api.admin, "Content-Type": "application/json"}
+    )
+    assert assert_problem(response, 413)["code"] == "too_large"
+    assert society_count(session) == 0
