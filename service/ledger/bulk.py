@@ -1,18 +1,78 @@
 """Many-row INSERTs that stay one statement on PostgreSQL however many rows there are.
 
-On PostgreSQL the rows travel as one array per column and ``unnest`` turns them back
-into rows: one statement, one round trip, no per-row parsing (psycopg's executemany
-would pipeline one statement per row; SQLAlchemy's multi-row VALUES compiles thousands of
-placeholders). SQLite, in-process, keeps a plain executemany.
+``copy_rows`` streams rows with PostgreSQL's ``COPY .. FROM STDIN`` (psycopg formats each
+row in C: no per-row SQL, no parameter arrays to build and escape); SQLite, in-process,
+gets a plain executemany of the same tuples. ``unnest_insert`` (one array per column,
+turned back into rows by ``unnest``) remains for statements that need a suffix on a
+small number of rows.
 """
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
+
+
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def raw_connection(session: Session) -> "psycopg.Connection[Any]":
+    """The psycopg connection under the session's current transaction (PostgreSQL only)."""
+    return cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)
+
+
+def copy_rows(
+    session: Session, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Append rows (tuples of values in ``columns`` order) to ``table``.
+
+    Values are what the model holds (Decimal money, aware datetimes...) and go through
+    each column type's own bind conversion, so both engines store exactly what an ORM
+    insert would; a JSON column takes its value as already-encoded JSON text. ``COPY`` on
+    PostgreSQL, one executemany on SQLite.
+    """
+    dialect = session.get_bind().dialect
+    processors = [_processor(table.c[name], dialect) for name in columns]
+    converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+    prepared: Iterable[Sequence[Any]] = (
+        (_convert(row, converted) for row in rows) if converted else rows
+    )
+    names = ", ".join(columns)
+    if dialect.name == "postgresql":
+        with (
+            raw_connection(session).cursor() as cursor,
+            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+        ):
+            for row in prepared:
+                copy.write_row(row)
+        return
+    batch = [tuple(row) for row in prepared]
+    if batch:
+        marks = ", ".join("?" for _ in columns)
+        session.connection().exec_driver_sql(
+            f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608 (our names)
+            batch,
+        )
+
+
+def _processor(column: sa.Column[Any], dialect: Dialect) -> Any:
+    if isinstance(column.type, sa.JSON):
+        return None  # given as JSON text
+    return column.type.bind_processor(dialect)
+
+
+def _convert(row: Sequence[Any], converted: list[tuple[int, Any]]) -> list[Any]:
+    values = list(row)
+    for i, process in converted:
+        value = values[i]
+        if value is not None:
+            values[i] = process(value)
+    return values
 
 
 def unnest_insert(

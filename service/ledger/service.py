@@ -1,22 +1,23 @@
 """The only writer of money: balanced transactions appended to a SHA-256 hash chain.
 
 Writers take one short lock on the chain's head per batch (not per sale), hash the batch's
-transactions in order in Python and insert them with multi-row statements.
+transactions in order in Python and append them with one COPY per table (PostgreSQL) or
+one executemany (SQLite).
 """
 
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from service.ledger.bulk import insert_rows
+from service.ledger.bulk import copy_rows
 from service.ledger.exceptions import Unbalanced
 from service.ledger.models import GENESIS_HASH, LedgerHead, LedgerLeg, LedgerTransaction
 from service.money import MICRO, normalize
@@ -75,7 +76,142 @@ LEGS: sa.Table = LedgerLeg.__table__  # type: ignore[attr-defined]
 TRANSACTIONS: sa.Table = LedgerTransaction.__table__  # type: ignore[attr-defined]
 
 
-def _canonical_leg(leg: dict[str, Any]) -> dict[str, Any]:
+# --- the hash chain's canonical encoding -------------------------------------------------
+#
+# Each transaction's hash is ``sha256(prev_hash + content)`` (hex), where ``content`` is
+#
+#     "v2\n" + header + "\n" + "\n".join(sorted(leg lines))
+#     header   = sequence | kind | reference | period | adjustment | created_at
+#     leg line = account | currency | amount | sale_pk | right_type | isrc | iswc |
+#                territory | holder_id | society_code | non_member | suspense_reason |
+#                share | units | gross
+#
+# fields joined by "|", in exactly that order, each written as: a string as
+# ``<length>:<text>``; None as ``-``; a boolean as ``T``/``F``; an integer in decimal;
+# ``amount``/``gross`` with exactly six decimals, ``share`` without trailing zeros (never
+# in exponent notation); ``created_at`` as UTC ISO 8601 with microseconds. Strings carry
+# their length, so no text can imitate a separator: the encoding is injective. Leg lines
+# are sorted, so the order legs are stored or read in does not matter.
+#
+# Chains written before this encoding hashed a JSON document instead (``_legacy_hash``);
+# ``verify`` accepts either for a transaction, so an existing chain stays verifiable.
+
+_HASH_VERSION = "v2"
+_LEG_HASHED = (
+    "account",
+    "currency",
+    "amount",
+    "sale_pk",
+    "right_type",
+    "isrc",
+    "iswc",
+    "territory",
+    "holder_id",
+    "society_code",
+    "non_member",
+    "suspense_reason",
+    "share",
+    "units",
+    "gross",
+)
+assert set(_LEG_HASHED) == set(_LEG_FIELDS)
+
+
+def _text(value: str | None) -> str:
+    return "-" if value is None else f"{len(value)}:{value}"
+
+
+def _micro_text(value: Decimal | None) -> str:
+    return "-" if value is None else str(value.quantize(MICRO))
+
+
+def leg_line(
+    account: str,
+    currency: str,
+    amount: Decimal,
+    sale_pk: int | None,
+    right_type: str | None,
+    isrc: str | None,
+    iswc: str | None,
+    territory: str | None,
+    holder_id: str | None,
+    society_code: str | None,
+    non_member: bool,
+    suspense_reason: str | None,
+    share: Decimal | None,
+    units: int | None,
+    gross: Decimal | None,
+) -> str:
+    """One leg's canonical line (arguments in ``_LEG_HASHED`` order)."""
+    return "|".join(
+        (
+            _text(account),
+            _text(currency),
+            str(amount.quantize(MICRO)),
+            "-" if sale_pk is None else str(sale_pk),
+            _text(right_type),
+            _text(isrc),
+            _text(iswc),
+            _text(territory),
+            _text(holder_id),
+            _text(society_code),
+            "T" if non_member else "F",
+            _text(suspense_reason),
+            "-" if share is None else str(normalize(share)),
+            "-" if units is None else str(units),
+            _micro_text(gross),
+        )
+    )
+
+
+def canonical_content(
+    sequence: int,
+    kind: str,
+    reference: str,
+    period: str,
+    adjustment: bool,
+    created_at: datetime,
+    leg_lines: list[str],
+) -> str:
+    """The text a transaction's hash covers (after the previous hash); sorts ``leg_lines``."""
+    leg_lines.sort()
+    header = "|".join(
+        (
+            str(sequence),
+            _text(kind),
+            _text(reference),
+            _text(period),
+            "T" if adjustment else "F",
+            created_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        )
+    )
+    return f"{_HASH_VERSION}\n{header}\n" + "\n".join(leg_lines)
+
+
+def _digest(prev_hash: str, *content: Any) -> str:
+    return hashlib.sha256((prev_hash + canonical_content(*content)).encode()).hexdigest()
+
+
+def transaction_hash(
+    *,
+    prev_hash: str,
+    sequence: int,
+    kind: str,
+    reference: str,
+    period: str,
+    adjustment: bool,
+    created_at: datetime,
+    legs: Sequence[Mapping[str, Any]],
+) -> str:
+    """SHA-256 over the previous hash and the transaction's canonical encoding (above).
+
+    ``legs`` are mappings with at least the ``Leg`` fields (other keys are ignored).
+    """
+    lines = [leg_line(*(leg[name] for name in _LEG_HASHED)) for leg in legs]
+    return _digest(prev_hash, sequence, kind, reference, period, adjustment, created_at, lines)
+
+
+def _legacy_canonical_leg(leg: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in leg.items():
         if key in ("id", "sequence", "period"):
@@ -88,7 +224,7 @@ def _canonical_leg(leg: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def transaction_hash(
+def _legacy_hash(
     *,
     prev_hash: str,
     sequence: int,
@@ -97,11 +233,12 @@ def transaction_hash(
     period: str,
     adjustment: bool,
     created_at: datetime,
-    legs: Sequence[dict[str, Any]],
+    legs: Sequence[Mapping[str, Any]],
 ) -> str:
-    """SHA-256 over the previous hash and a canonical JSON encoding of the transaction."""
+    """The first encoding (sorted-key JSON), still accepted by ``verify`` for old chains."""
     encoded_legs = sorted(
-        json.dumps(_canonical_leg(leg), sort_keys=True, separators=(",", ":")) for leg in legs
+        json.dumps(_legacy_canonical_leg(leg), sort_keys=True, separators=(",", ":"))
+        for leg in legs
     )
     content = json.dumps(
         {
@@ -150,6 +287,19 @@ def lock_chain(session: Session) -> LedgerHead:
     return head
 
 
+_TX_COLUMNS = (
+    "sequence",
+    "kind",
+    "reference",
+    "period",
+    "adjustment",
+    "created_at",
+    "prev_hash",
+    "hash",
+)
+_LEG_COPY_COLUMNS = ("sequence", "period", *_LEG_HASHED)
+
+
 def post(*, session: Session, postings: Sequence[Posting]) -> list[int]:
     """Append balanced postings atomically; returns their sequence numbers in order."""
     if not postings:
@@ -158,51 +308,64 @@ def post(*, session: Session, postings: Sequence[Posting]) -> list[int]:
         check_balanced(posting.legs)
     head = lock_chain(session)
     sequence, prev_hash = head.sequence, head.hash
-    tx_rows: list[dict[str, Any]] = []
-    leg_rows: list[dict[str, Any]] = []
+    first = sequence + 1
+    tx_rows: list[tuple[Any, ...]] = []
+    leg_rows: list[tuple[Any, ...]] = []
     for posting in postings:
         sequence += 1
-        # A shallow dict per leg (dataclasses.asdict deep-copies every value: slow at 10^5).
-        legs = [
-            {
-                **{name: getattr(leg, name) for name in _LEG_FIELDS},
-                "sequence": sequence,
-                "period": posting.period,
-            }
-            for leg in posting.legs
-        ]
-        digest = transaction_hash(
-            prev_hash=prev_hash,
-            sequence=sequence,
-            kind=posting.kind,
-            reference=posting.reference,
-            period=posting.period,
-            adjustment=posting.adjustment,
-            created_at=posting.created_at,
-            legs=legs,
+        values = [_leg_values(leg) for leg in posting.legs]
+        digest = _digest(
+            prev_hash,
+            sequence,
+            posting.kind,
+            posting.reference,
+            posting.period,
+            posting.adjustment,
+            posting.created_at,
+            [leg_line(*v) for v in values],
         )
         tx_rows.append(
-            {
-                "sequence": sequence,
-                "kind": posting.kind,
-                "reference": posting.reference,
-                "period": posting.period,
-                "adjustment": posting.adjustment,
-                "created_at": posting.created_at,
-                "prev_hash": prev_hash,
-                "hash": digest,
-            }
+            (
+                sequence,
+                posting.kind,
+                posting.reference,
+                posting.period,
+                posting.adjustment,
+                posting.created_at,
+                prev_hash,
+                digest,
+            )
         )
-        leg_rows.extend(legs)
+        leg_rows.extend((sequence, posting.period, *v) for v in values)
         prev_hash = digest
-    # One statement per table, whatever the batch size (not the ORM's bulk insert, which
-    # splits legs into a statement per run of rows with the same non-null columns).
-    insert_rows(session, TRANSACTIONS, tx_rows)
-    insert_rows(session, LEGS, leg_rows)
+    # One COPY per table on PostgreSQL (one executemany on SQLite), whatever the batch size.
+    copy_rows(session, TRANSACTIONS, _TX_COLUMNS, tx_rows)
+    copy_rows(session, LEGS, _LEG_COPY_COLUMNS, leg_rows)
     head.sequence, head.hash = sequence, prev_hash
     session.add(head)
     session.flush()
-    return [row["sequence"] for row in tx_rows]
+    return list(range(first, sequence + 1))
+
+
+def _leg_values(leg: Leg) -> tuple[Any, ...]:
+    """A leg's fields in ``_LEG_HASHED`` order."""
+    return (
+        leg.account,
+        leg.currency,
+        leg.amount,
+        leg.sale_pk,
+        leg.right_type,
+        leg.isrc,
+        leg.iswc,
+        leg.territory,
+        leg.holder_id,
+        leg.society_code,
+        leg.non_member,
+        leg.suspense_reason,
+        leg.share,
+        leg.units,
+        leg.gross,
+    )
 
 
 def head(*, session: Session) -> Head:
@@ -243,23 +406,27 @@ def verify(*, session: Session, chunk: int = 5000) -> Verification:
     """Recompute the chain from genesis; the first transaction that does not match is bad."""
     prev_hash, count, expected_sequence = GENESIS_HASH, 0, 1
     for tx, legs in _chain(session, chunk):
-        recomputed = transaction_hash(
-            prev_hash=prev_hash,
-            sequence=tx.sequence,
-            kind=tx.kind,
-            reference=tx.reference,
-            period=tx.period,
-            adjustment=tx.adjustment,
-            created_at=tx.created_at,
-            legs=legs,
-        )
+        content: dict[str, Any] = {
+            "prev_hash": prev_hash,
+            "sequence": tx.sequence,
+            "kind": tx.kind,
+            "reference": tx.reference,
+            "period": tx.period,
+            "adjustment": tx.adjustment,
+            "created_at": tx.created_at,
+            "legs": legs,
+        }
         totals: dict[str, Decimal] = defaultdict(Decimal)
         for leg in legs:
             totals[leg["currency"]] += leg["amount"]
         intact = (
             tx.sequence == expected_sequence
             and tx.prev_hash == prev_hash
-            and tx.hash == recomputed
+            and (
+                tx.hash == transaction_hash(**content)
+                # A transaction appended before the current encoding existed.
+                or tx.hash == _legacy_hash(**content)
+            )
             and all(v == 0 for v in totals.values())
             and all(leg["period"] == tx.period for leg in legs)
         )

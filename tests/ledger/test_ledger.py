@@ -1,6 +1,7 @@
 """The ledger through HTTP: balances, head, verification, tampering, append-only rows."""
 
 import hashlib
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -9,6 +10,14 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from service.ledger.models import GENESIS_HASH
+from service.ledger.service import (
+    LEGS,
+    TRANSACTIONS,
+    _legacy_hash,
+    canonical_content,
+    leg_line,
+    transaction_hash,
+)
 from tests.factories import Api, bearer, isrc, share
 from tests.sales.conftest import Store, a_sale, balance
 
@@ -179,3 +188,81 @@ def test_ledger_tables_cannot_be_truncated_on_postgresql(
     for table in ("ledger_leg", "ledger_transaction"):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"), session.begin_nested():
             session.execute(sa.text(f"TRUNCATE {table} CASCADE"))
+
+
+# --- the canonical encoding ----------------------------------------------------------------
+
+
+def test_the_canonical_encoding_is_fixed_and_documented() -> None:
+    """Pinned: changing the encoding silently would make every existing chain unverifiable."""
+    leg = dict(
+        account="holder:h|1",
+        currency="USD",
+        amount=D("0.015"),
+        sale_pk=7,
+        right_type="mechanical",
+        isrc="RUA010600001",
+        iswc=None,
+        territory="RU",
+        holder_id="h|1",
+        society_code=None,
+        non_member=False,
+        suspense_reason=None,
+        share=D("0.500000"),
+        units=1,
+        gross=D("0.1"),
+    )
+    store_leg = {**leg, "account": "store:s", "amount": D("-0.015"), "holder_id": None}
+    store_leg.update(right_type=None, share=None)
+    lines = [leg_line(**leg), leg_line(**store_leg)]
+    created = datetime(2006, 11, 3, 10, 0, tzinfo=UTC)
+    content = canonical_content(1, "sale", "sale:s/o-1", "2006-11", False, created, lines)
+    assert content == (
+        "v2\n"
+        "1|4:sale|10:sale:s/o-1|7:2006-11|F|2006-11-03T10:00:00.000000+00:00\n"
+        "10:holder:h|1|3:USD|0.015000|7|10:mechanical|12:RUA010600001|-|2:RU|3:h|1|-|F|-|0.5|1"
+        "|0.100000\n"
+        "7:store:s|3:USD|-0.015000|7|-|12:RUA010600001|-|2:RU|-|-|F|-|-|1|0.100000"
+    )
+    digest = transaction_hash(
+        prev_hash=GENESIS_HASH,
+        sequence=1,
+        kind="sale",
+        reference="sale:s/o-1",
+        period="2006-11",
+        adjustment=False,
+        created_at=created,
+        legs=[store_leg, {**leg, "id": 99, "sequence": 1, "period": "2006-11"}],
+    )
+    assert digest == hashlib.sha256((GENESIS_HASH + content).encode()).hexdigest()
+
+
+def test_a_chain_hashed_with_the_first_encoding_still_verifies(
+    api: Api, session: Session, dialect: str, booked: dict[str, Any]
+) -> None:
+    """Chains appended before the delimited encoding (sorted-key JSON) stay verifiable."""
+    _unguard(session, dialect)
+    prev = GENESIS_HASH
+    columns = [c for c in LEGS.columns if c.key != "id"]
+    for tx in session.execute(sa.select(TRANSACTIONS).order_by(TRANSACTIONS.c.sequence)).all():
+        legs = session.execute(sa.select(*columns).where(LEGS.c.sequence == tx.sequence))
+        legacy = _legacy_hash(
+            prev_hash=prev,
+            sequence=tx.sequence,
+            kind=tx.kind,
+            reference=tx.reference,
+            period=tx.period,
+            adjustment=tx.adjustment,
+            created_at=tx.created_at,
+            legs=[dict(leg) for leg in legs.mappings()],
+        )
+        session.execute(
+            sa.update(TRANSACTIONS)
+            .where(TRANSACTIONS.c.sequence == tx.sequence)
+            .values(prev_hash=prev, hash=legacy)
+        )
+        prev = legacy
+    session.execute(sa.text("UPDATE ledger_head SET hash = :h"), {"h": prev})
+    verification = api.get("/v1/ledger/verify").json()
+    assert verification["ok"] is True, verification
+    assert verification["transactions"] == 3
