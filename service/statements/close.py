@@ -4,8 +4,9 @@ Order matters: the chain lock is taken first (sales posting takes the same lock,
 entry can land in the month while it closes, and two closes run one after the other);
 then the month's foreign-currency royalties are converted (``fx``); then statement
 headers, lines and DSR usage rows are written (``lines``: ``INSERT … SELECT … GROUP BY``
-over the month's legs); last, each streamed representation is hashed once for its ETag,
-and the month's row is inserted (its primary key is the last word on "closed once").
+over the month's legs); last, the month's row is inserted (its primary key is the last
+word on "closed once"). Representations are not rendered here: each one's ETag is computed
+the first time it is requested (``service.etag_of``).
 """
 
 import uuid
@@ -19,11 +20,15 @@ from sqlmodel import Session, col, select
 
 from service.config import get_settings
 from service.ledger.service import lock_chain
+from service.money import Money
 from service.parties.models import RightsHolder, Society
-from service.statements import render
 from service.statements.amounts import exact_product, round_minor
 from service.statements.exceptions import EarlierPeriodOpen, PeriodNotEnded
-from service.statements.fx import convert_period
+from service.statements.fx import (
+    convert_period,
+    create_temporary_tables,
+    drop_temporary_tables,
+)
 from service.statements.ledgerq import (
     HOLDER_PREFIX,
     LEGS,
@@ -32,7 +37,14 @@ from service.statements.ledgerq import (
     TXS,
     parties,
 )
-from service.statements.lines import STATEMENTS, insert_lines, insert_usage, line_groups
+from service.statements.lines import (
+    CLOSE_LINES,
+    STATEMENTS,
+    fill_lines,
+    insert_lines,
+    insert_usage,
+    map_statements,
+)
 from service.statements.models import PeriodClose, Statement
 from service.statements.periods import latest_closed, month_end
 
@@ -66,10 +78,15 @@ def close_period(*, session: Session, period: str, now: datetime) -> CloseOutcom
             f"{earlier} has entries and is still open; close it before {period}.",
             period=earlier,
         )
+    if session.get_bind().dialect.name == "postgresql":
+        # The month's aggregates sort and hash millions of legs: let them do it in memory
+        # (for this transaction only).
+        session.execute(sa.text("SET LOCAL work_mem = '256MB'"))
+    create_temporary_tables(session)
     fx_transactions = convert_period(session=session, period=period)
     head = lock_chain(session)  # the head after the conversions: what statements pin
     count = _issue_statements(session, period, now, (head.sequence, head.hash))
-    _hash_representations(session, period)
+    drop_temporary_tables(session)
     # The primary key on period is the last word on "closed once".
     session.add(
         PeriodClose(
@@ -134,15 +151,16 @@ def _issue_statements(
     session: Session, period: str, closed_at: datetime, head: tuple[int, str]
 ) -> int:
     """Write every statement of the month with its lines and usage rows; returns how many."""
-    lines = line_groups(period)
+    fill_lines(session)
+    money = Money()
     royalties = {
         r.account: (int(r.lines), r.royalty)
         for r in session.execute(
             sa.select(
-                lines.c.account,
+                CLOSE_LINES.c.account,
                 sa.func.count().label("lines"),
-                sa.func.sum(lines.c.royalty).label("royalty"),
-            ).group_by(lines.c.account)
+                sa.type_coerce(sa.func.sum(CLOSE_LINES.c.royalty), money).label("royalty"),
+            ).group_by(CLOSE_LINES.c.account)
         )
     }
     party = parties()
@@ -197,24 +215,7 @@ def _issue_statements(
         )
     if rows:
         session.execute(sa.insert(Statement), rows)
-        insert_lines(session, period)
+        map_statements(session, {row["party"]: row["id"] for row in rows})
+        insert_lines(session)
         insert_usage(session, period)
     return len(rows)
-
-
-def _hash_representations(session: Session, period: str) -> None:
-    """Render each streamed representation once and keep its SHA-256 (the strong ETag)."""
-    updates = []
-    for statement in session.exec(select(Statement).where(Statement.period == period)).all():
-        csv_hash = render.sha256_of(render.csv_chunks(session, statement))
-        dsr = render.dsr_document(session, statement)
-        updates.append(
-            {
-                "id": statement.id,
-                "csv_sha256": csv_hash,
-                "dsr_sha256": render.sha256_of(dsr.chunks()),
-                "dsr_file_name": dsr.file_name,
-            }
-        )
-    if updates:
-        session.execute(sa.update(Statement), updates)

@@ -1,17 +1,27 @@
-"""Close step 1: convert a month's royalties into each party's payout currency.
+"""Close step 1: every party's month in its own currency, and the conversions booked.
 
-One grouped query finds what a party holds in other currencies, per statement-line
-dimensions and sale day; each group is converted at the latest rate on or before the
-sale's day (a refund or release converts at its sale's day too, like the sale did) and
-booked as ``fx_conversion`` transactions through ``fx:<CUR>`` accounts, so the party's
-month ends up wholly in its own currency while the ledger stays balanced per currency.
-One transaction per party, currency pair and adjustment flag: the party's sale-currency
-total leaves in one leg, and one converted leg per group carries the line dimensions.
+The month's royalty legs are summed per party, statement-line dimensions, sale currency
+and sale day; a group in another currency than the party's is converted at the latest
+rate on or before the sale's day (a refund or release converts at its sale's day too,
+like the sale did), rounded half-even to the micro-unit once per group. The results are
+kept per line dimensions and sale currency in a temporary table, ``close_part``, from
+which the statement lines are then built (``lines``).
+
+PostgreSQL does all of it in one ``INSERT … SELECT`` (exact NUMERIC arithmetic against a
+small table of the rates of the month's days); SQLite, the small embedded engine, fetches
+the day groups and converts them in Python with the same rule. Either way the amounts are
+the same to the micro-unit.
+
+The conversions are booked as ``fx_conversion`` transactions through ``fx:<CUR>`` accounts
+so that each party's month ends up wholly in its own currency while the ledger stays
+balanced per currency: one transaction per party, currency pair and adjustment flag, with
+four legs (the party's sale-currency total leaves, the converted total arrives, the two
+``fx:`` accounts balance them). A statement's lines add up exactly to what the ledger
+then holds for the party in its currency.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -19,12 +29,13 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from service.ledger.service import Leg, Posting, post
-from service.money import MICRO
+from service.money import ExactDecimal, Money
 from service.statements.amounts import exact_product
 from service.statements.exceptions import MissingFxRates
 from service.statements.ledgerq import (
     FX_CONVERSION,
     LEGS,
+    SALE,
     SALES,
     TXS,
     parties,
@@ -33,166 +44,300 @@ from service.statements.ledgerq import (
     signed_gross,
     signed_units,
 )
-from service.statements.periods import last_day
-from service.tariffs.service import FxTable, load_fx
+from service.statements.periods import first_day, last_day
+from service.tariffs.models import FxRate
+from service.tariffs.service import load_fx
 
-_DIMENSIONS = (
+# Temporary tables of one close (dropped at commit on PostgreSQL, by the close on SQLite).
+TEMP = sa.MetaData()
+LINE_DIMENSIONS = (
     "isrc",
     "iswc",
     "territory",
     "right_type",
     "holder_id",
-    "society_code",
+    "adjustment",
     "non_member",
     "share",
 )
+_FX_RATES: sa.Table = FxRate.__table__  # type: ignore[attr-defined]
+_TEMP_OPTIONS: dict[str, Any] = {"prefixes": ["TEMPORARY"], "postgresql_on_commit": "DROP"}
 
 
-@dataclass(frozen=True, slots=True)
-class _Group:
-    account: str
-    from_currency: str
-    to_currency: str
-    adjustment: bool
-    day: date
-    dims: dict[str, Any]
-    amount: Decimal
-    units: int
-    gross: Decimal
+def _dimension_columns() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("isrc", sa.String(12)),
+        sa.Column("iswc", sa.String(15)),
+        sa.Column("territory", sa.String(2)),
+        sa.Column("right_type", sa.String(16)),
+        sa.Column("holder_id", sa.String(32)),
+        sa.Column("adjustment", sa.Boolean),
+        sa.Column("non_member", sa.Boolean),
+        sa.Column("share", ExactDecimal),
+    ]
 
 
-def _convert(amount: Decimal, rate: Decimal) -> Decimal:
-    return exact_product(amount, rate).quantize(MICRO, rounding=ROUND_HALF_EVEN)
+# Per party, line dimensions and sale currency: royalty and gross converted into the
+# party's currency (micro-units), the amount in the sale currency, and flags.
+PARTS = sa.Table(
+    "close_part",
+    TEMP,
+    sa.Column("account", sa.String(80)),
+    sa.Column("currency", sa.String(3)),
+    sa.Column("to_currency", sa.String(3)),
+    *_dimension_columns(),
+    sa.Column("royalty", sa.BigInteger),
+    sa.Column("units", sa.BigInteger),
+    sa.Column("gross", sa.BigInteger),
+    sa.Column("source_amount", sa.BigInteger),
+    sa.Column("moved", sa.Integer),  # day groups with anything in them (amount, units, gross)
+    sa.Column("unrated", sa.Integer),  # foreign day groups without a rate
+    **_TEMP_OPTIONS,
+)
+# The rate of each (pair, day) the month may need, as FxTable.rate answers it.
+RATES = sa.Table(
+    "close_rate",
+    TEMP,
+    sa.Column("from_currency", sa.String(3)),
+    sa.Column("to_currency", sa.String(3)),
+    sa.Column("day", sa.Date),
+    sa.Column("rate", sa.Numeric),
+    **_TEMP_OPTIONS,
+)
 
 
-def _foreign_groups(session: Session, period: str) -> list[_Group]:
+def _day_groups(session: Session, period: str) -> sa.Select[Any]:
+    """The month's royalty legs per party, line dimensions, currency and sale day."""
     party = parties()
     dialect = session.get_bind().dialect.name
-    day = sale_day(dialect).label("day")
-    dims = [LEGS.c[name] for name in _DIMENSIONS]
-    query = (
+    month_end: Any = last_day(period) if dialect == "postgresql" else last_day(period).isoformat()
+    # Legs without a sale (none today) convert at the month's last day.
+    day = sa.func.coalesce(sale_day(dialect), month_end).label("day")
+    dims = [TXS.c.adjustment if name == "adjustment" else LEGS.c[name] for name in LINE_DIMENSIONS]
+    keys = [LEGS.c.account, LEGS.c.currency, party.c.currency.label("to_currency"), *dims, day]
+    return (
         royalty_legs(with_conversions=False)
         .join(party, party.c.account == LEGS.c.account)
         .outerjoin(SALES, SALES.c.id == LEGS.c.sale_pk)
         .add_columns(
-            LEGS.c.account,
-            LEGS.c.currency,
-            party.c.currency.label("to_currency"),
-            TXS.c.adjustment,
-            day,
-            *dims,
-            sa.func.sum(LEGS.c.amount).label("amount"),
+            *keys,
+            sa.type_coerce(sa.func.sum(LEGS.c.amount), sa.BigInteger).label("amount"),
             sa.func.sum(signed_units()).label("units"),
-            sa.type_coerce(sa.func.sum(signed_gross()), LEGS.c.gross.type).label("gross"),
+            sa.type_coerce(sa.func.sum(signed_gross()), sa.BigInteger).label("gross"),
         )
-        .where(TXS.c.period == period, LEGS.c.currency != party.c.currency)
-        .group_by(
-            LEGS.c.account,
-            LEGS.c.currency,
-            party.c.currency,
-            TXS.c.adjustment,
-            day,
-            *dims,
-        )
+        .where(TXS.c.period == period)
+        .group_by(*keys)
     )
-    fallback = last_day(period)  # legs without a sale (none today) convert at month end
-    days: dict[Any, date] = {None: fallback}
-    groups = []
-    for row in session.execute(query).mappings():
-        units, amount, gross = int(row["units"] or 0), row["amount"], row["gross"]
-        if amount == 0 and units == 0 and gross == 0:
-            continue  # a sale and its refund in one month: nothing to convert or report
-        sold_on = days.get(row["day"])
-        if sold_on is None:
-            sold_on = days[row["day"]] = date.fromisoformat(str(row["day"])[:10])
-        groups.append(
-            _Group(
-                account=row["account"],
-                from_currency=row["currency"],
-                to_currency=row["to_currency"],
-                adjustment=bool(row["adjustment"]),
-                day=sold_on,
-                dims={name: row[name] for name in _DIMENSIONS},
-                amount=amount,
-                units=units,
-                gross=gross,
+
+
+def _half_even(x: Any) -> Any:
+    """Round an exact NUMERIC to an integer, half to even (PostgreSQL's round() is half up)."""
+    floor = sa.func.floor(x)
+    return sa.case(
+        (x - floor > 0.5, floor + 1),
+        (x - floor < 0.5, floor),
+        else_=floor + sa.func.mod(sa.func.abs(floor), 2),
+    )
+
+
+def _rated_days(session: Session, period: str) -> set[date]:
+    """Every sale day the month's royalties can have: the month's own days, and those of
+    refunds, releases and late sales (their sales may lie in earlier months)."""
+    days = {first_day(period) + timedelta(days=n) for n in range(last_day(period).day)}
+    late = (
+        sa.select(sale_day("postgresql"))
+        .select_from(
+            LEGS.join(TXS, TXS.c.sequence == LEGS.c.sequence).join(
+                SALES, SALES.c.id == LEGS.c.sale_pk
             )
         )
-    return groups
+        .where(TXS.c.period == period, sa.or_(TXS.c.kind != SALE, TXS.c.adjustment))
+        .distinct()
+    )
+    days.update(sold_on for (sold_on,) in session.execute(late))
+    return days
 
 
-def _rates(groups: list[_Group], table: FxTable) -> dict[tuple[str, str, date], Decimal]:
-    rates: dict[tuple[str, str, date], Decimal] = {}
+def _fill_rates(session: Session, period: str) -> None:
+    """``close_rate``: the rate of every pair with known rates, on each day that may need it
+    (the pairs are few: those the fx_rate table names, and their inverses)."""
+    pairs = session.execute(
+        sa.select(_FX_RATES.c.from_currency, _FX_RATES.c.to_currency)
+        .where(_FX_RATES.c.date <= last_day(period))
+        .distinct()
+    ).all()
+    currencies = {c for pair in pairs for c in pair}
+    table = load_fx(session=session, currencies=currencies, until=last_day(period))
+    days = sorted(_rated_days(session, period))
+    rows = []
+    for source, target in sorted({*pairs, *((t, s) for s, t in pairs)}):
+        for day in days:
+            rate = table.rate(source, target, day)
+            if rate is not None:
+                rows.append(
+                    {"from_currency": source, "to_currency": target, "day": day, "rate": rate}
+                )
+    if rows:
+        session.execute(sa.insert(RATES), rows)
+
+
+def _parts_in_sql(session: Session, period: str) -> None:
+    _fill_rates(session, period)
+    g = _day_groups(session, period).subquery("g")
+    native = g.c.currency == g.c.to_currency
+    rated = sa.and_(
+        RATES.c.from_currency == g.c.currency,
+        RATES.c.to_currency == g.c.to_currency,
+        RATES.c.day == g.c.day,
+    )
+    moved = sa.or_(g.c.amount != 0, g.c.units != 0, g.c.gross != 0)
+    keys = [g.c.account, g.c.currency, g.c.to_currency, *(g.c[n] for n in LINE_DIMENSIONS)]
+    query = (
+        sa.select(
+            *keys,
+            sa.func.sum(sa.case((native, g.c.amount), else_=_half_even(g.c.amount * RATES.c.rate))),
+            sa.func.sum(g.c.units),
+            sa.func.sum(sa.case((native, g.c.gross), else_=_half_even(g.c.gross * RATES.c.rate))),
+            sa.func.sum(g.c.amount),
+            sa.func.sum(sa.case((moved, 1), else_=0)),
+            sa.func.sum(sa.case((sa.and_(~native, moved, RATES.c.rate.is_(None)), 1), else_=0)),
+        )
+        .select_from(g.outerjoin(RATES, rated))
+        .group_by(*keys)
+    )
+    columns = ["account", "currency", "to_currency", *LINE_DIMENSIONS]
+    columns += ["royalty", "units", "gross", "source_amount", "moved", "unrated"]
+    session.execute(sa.insert(PARTS).from_select(columns, query))
+    unrated = session.execute(sa.select(sa.func.sum(PARTS.c.unrated))).scalar()
+    if unrated:
+        missing = (
+            sa.select(g.c.currency, g.c.to_currency, g.c.day)
+            .select_from(g.outerjoin(RATES, rated))
+            .where(~native, moved, RATES.c.rate.is_(None))
+            .distinct()
+        )
+        _refuse({(s, t, d) for s, t, d in session.execute(missing)})
+
+
+def _convert(micros: int, rate: Decimal) -> int:
+    return int(exact_product(Decimal(micros), rate).quantize(Decimal(1), ROUND_HALF_EVEN))
+
+
+def _parts_in_python(session: Session, period: str) -> None:
+    groups = session.execute(_day_groups(session, period)).mappings().all()
+    foreign = [g for g in groups if g["currency"] != g["to_currency"]]
+    currencies = {g["currency"] for g in foreign} | {g["to_currency"] for g in foreign}
+    table = load_fx(session=session, currencies=currencies, until=last_day(period))
+    parts: dict[tuple[Any, ...], list[int]] = {}
     missing: set[tuple[str, str, date]] = set()
     for g in groups:
-        key = (g.from_currency, g.to_currency, g.day)
-        if key in rates or key in missing:
-            continue
-        rate = table.rate(g.from_currency, g.to_currency, g.day)
-        if rate is None:
-            missing.add(key)
+        source, target = g["currency"], g["to_currency"]
+        amount, units, gross = int(g["amount"] or 0), int(g["units"] or 0), int(g["gross"] or 0)
+        if not (amount or units or gross):
+            continue  # a sale and its refund in one day: nothing to convert or report
+        if source == target:
+            royalty, converted_gross = amount, gross
         else:
-            rates[key] = rate
+            day = date.fromisoformat(str(g["day"])[:10])
+            rate = table.rate(source, target, day)
+            if rate is None:
+                missing.add((source, target, day))
+                continue
+            royalty, converted_gross = _convert(amount, rate), _convert(gross, rate)
+        key = (g["account"], source, target, *(g[n] for n in LINE_DIMENSIONS))
+        part = parts.setdefault(key, [0, 0, 0, 0, 0])
+        part[0] += royalty
+        part[1] += units
+        part[2] += converted_gross
+        part[3] += amount
+        part[4] += 1
     if missing:
-        days: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for source, target, day in sorted(missing):
-            days[(source, target)].append(day.isoformat())
-        named = ", ".join(f"{source}/{target}" for source, target in days)
-        raise MissingFxRates(
-            f"No exchange rate on or before the sale date for {named}; "
-            "add the rates (POST /v1/fx-rates) and close again. Nothing was written.",
-            pairs=[{"from": s, "to": t, "dates": d} for (s, t), d in days.items()],
-        )
-    return rates
+        _refuse(missing)
+    names = ["account", "currency", "to_currency", *LINE_DIMENSIONS]
+    rows = [
+        dict(zip(names, key, strict=True))
+        | {"royalty": p[0], "units": p[1], "gross": p[2], "source_amount": p[3], "moved": p[4]}
+        | {"unrated": 0}
+        for key, p in parts.items()
+    ]
+    if rows:
+        session.execute(sa.insert(PARTS), rows)
+
+
+def _refuse(missing: set[tuple[str, str, date]]) -> None:
+    days: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for source, target, day in sorted(missing):
+        days[(source, target)].append(day.isoformat())
+    named = ", ".join(f"{source}/{target}" for source, target in days)
+    raise MissingFxRates(
+        f"No exchange rate on or before the sale date for {named}; "
+        "add the rates (POST /v1/fx-rates) and close again. Nothing was written.",
+        pairs=[{"from": s, "to": t, "dates": d} for (s, t), d in days.items()],
+    )
+
+
+def create_temporary_tables(session: Session) -> None:
+    connection = session.connection()
+    for table in TEMP.sorted_tables:
+        table.create(connection)
+
+
+def drop_temporary_tables(session: Session) -> None:
+    connection = session.connection()
+    for table in reversed(TEMP.sorted_tables):
+        table.drop(connection)
 
 
 def convert_period(*, session: Session, period: str) -> int:
-    """Book the conversions of ``period``; returns how many transactions were posted.
+    """Fill ``close_part`` and book the conversions; returns how many transactions.
 
-    Raises MissingFxRates (naming every missing pair) before writing anything.
+    Raises MissingFxRates (naming every missing pair and date) before posting anything.
     """
-    groups = _foreign_groups(session, period)
-    if not groups:
-        return 0
-    currencies = {g.from_currency for g in groups} | {g.to_currency for g in groups}
-    table = load_fx(session=session, currencies=currencies, until=last_day(period))
-    rates = _rates(groups, table)
-    by_posting: dict[tuple[str, str, str, bool], list[_Group]] = defaultdict(list)
-    for g in groups:
-        by_posting[(g.account, g.from_currency, g.to_currency, g.adjustment)].append(g)
+    if session.get_bind().dialect.name == "postgresql":
+        _parts_in_sql(session, period)
+    else:
+        _parts_in_python(session, period)
+    money = Money()
+    totals = session.execute(
+        sa.select(
+            PARTS.c.account,
+            PARTS.c.currency,
+            PARTS.c.to_currency,
+            PARTS.c.adjustment,
+            sa.type_coerce(sa.func.sum(PARTS.c.source_amount), money),
+            sa.type_coerce(sa.func.sum(PARTS.c.royalty), money),
+        )
+        .where(PARTS.c.currency != PARTS.c.to_currency)
+        .group_by(PARTS.c.account, PARTS.c.currency, PARTS.c.to_currency, PARTS.c.adjustment)
+        .having(sa.func.sum(PARTS.c.moved) > 0)
+        .order_by(PARTS.c.account, PARTS.c.currency, PARTS.c.to_currency, PARTS.c.adjustment)
+    ).all()
     postings = []
-    for (account, source, target, adjustment), members in sorted(by_posting.items()):
-        legs: list[Leg] = []
-        total_from = total_to = Decimal(0)
-        for g in members:
-            rate = rates[(source, target, g.day)]
-            converted = _convert(g.amount, rate)
-            legs.append(
-                Leg(
-                    account,
-                    target,
-                    converted,
-                    units=g.units,
-                    gross=_convert(g.gross, rate),
-                    **g.dims,
-                )
-            )
-            total_from += g.amount
-            total_to += converted
-        # The party's holding in the sale currency leaves in one leg; only the converted
-        # side carries the line dimensions, as that is what statement lines are made of.
-        legs.append(Leg(account, source, -total_from))
-        legs.append(Leg(f"fx:{source}", source, total_from))
-        legs.append(Leg(f"fx:{target}", target, -total_to))
+    for account, source, target, adjustment, total_from, total_to in totals:
         suffix = ":adjustment" if adjustment else ""
         postings.append(
             Posting(
                 kind=FX_CONVERSION,
                 reference=f"close:{period}:{account}:{source}-{target}{suffix}",
                 period=period,
-                legs=legs,
-                adjustment=adjustment,
+                legs=[
+                    Leg(account, source, -total_from),
+                    Leg(f"fx:{source}", source, total_from),
+                    Leg(f"fx:{target}", target, -total_to),
+                    Leg(account, target, total_to),
+                ],
+                adjustment=bool(adjustment),
             )
         )
     post(session=session, postings=postings)
     return len(postings)
+
+
+__all__ = [
+    "LINE_DIMENSIONS",
+    "PARTS",
+    "TEMP",
+    "convert_period",
+    "create_temporary_tables",
+    "drop_temporary_tables",
+]

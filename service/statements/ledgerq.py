@@ -19,10 +19,17 @@ from service.parties.models import RightsHolder, Society
 
 LEGS: sa.Table = LedgerLeg.__table__  # type: ignore[attr-defined]
 TXS: sa.Table = LedgerTransaction.__table__  # type: ignore[attr-defined]
-# Only the sale's date is read (the FX date of its royalties); a lightweight clause keeps
-# this domain independent of the sales models.
-SALES = sa.table("sale", sa.column("id", sa.BigInteger), sa.column("sold_at", sa.DateTime))
+# Only a sale's date (the FX date of its royalties), currency and month are read; a
+# lightweight clause keeps this domain independent of the sales models.
+SALES = sa.table(
+    "sale",
+    sa.column("id", sa.BigInteger),
+    sa.column("sold_at", sa.DateTime),
+    sa.column("currency", sa.String),
+    sa.column("period", sa.String),
+)
 
+SALE = "sale"
 PAYMENT = "payment"
 FX_CONVERSION = "fx_conversion"
 REFUND = "refund"

@@ -1,67 +1,74 @@
 """Close step 2: a month's statement lines and DSR usage rows, by aggregate SQL.
 
-Each is one ``INSERT … SELECT … GROUP BY`` over the month's legs for every statement at
-once (never a loop over sales); line numbers come from ``row_number()`` so pages and
-streams can read them back in keyset chunks.
+Lines are summed from ``close_part`` (the month's royalties per party, line dimensions
+and sale currency, already in the party's currency: see ``fx``) into ``close_line``, a
+temporary table the statements' totals are read from; then each is one
+``INSERT … SELECT`` for every statement at once (never a loop over sales). Line numbers
+come from ``row_number()`` so pages and streams can read them back in keyset chunks.
+Statements are joined through ``close_statement`` (party -> statement id), a small
+temporary table with fresh statistics, so the planner never guesses about the rows the
+close has just written.
 """
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.statements.ledgerq import (
-    LEGS,
-    REFUND,
-    TXS,
-    parties,
-    royalty_legs,
-    signed_gross,
-    signed_units,
-)
+from service.statements.fx import LINE_DIMENSIONS, PARTS, TEMP
+from service.statements.ledgerq import LEGS, REFUND, TXS, royalty_legs
 from service.statements.models import Statement, StatementLine, StatementUsage
 
 STATEMENTS: sa.Table = Statement.__table__  # type: ignore[attr-defined]
 LINES: sa.Table = StatementLine.__table__  # type: ignore[attr-defined]
 USAGE: sa.Table = StatementUsage.__table__  # type: ignore[attr-defined]
 
+CLOSE_LINES = sa.Table(
+    "close_line",
+    TEMP,
+    sa.Column("account", sa.String(80)),
+    *(sa.Column(c.name, c.type) for c in PARTS.c if c.name in LINE_DIMENSIONS),
+    sa.Column("royalty", sa.BigInteger),
+    sa.Column("units", sa.BigInteger),
+    sa.Column("gross", sa.BigInteger),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+CLOSE_STATEMENTS = sa.Table(
+    "close_statement",
+    TEMP,
+    sa.Column("account", sa.String(80)),
+    sa.Column("statement_id", sa.String(32)),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
 
-def line_groups(period: str) -> sa.Subquery:
-    """The month's statement lines of every party, in its own currency (after conversion)."""
-    party = parties()
-    units, gross = signed_units(), signed_gross()
-    amount = sa.func.sum(LEGS.c.amount)
-    keys = [
-        LEGS.c.account,
-        LEGS.c.isrc,
-        LEGS.c.iswc,
-        LEGS.c.territory,
-        LEGS.c.right_type,
-        LEGS.c.holder_id,
-        TXS.c.adjustment,
-        LEGS.c.non_member,
-        LEGS.c.share,
-    ]
-    return (
-        royalty_legs(with_conversions=True)
-        .join(
-            party,
-            sa.and_(party.c.account == LEGS.c.account, party.c.currency == LEGS.c.currency),
-        )
-        .add_columns(
-            *keys,
-            amount.label("royalty"),
-            sa.func.sum(units).label("units"),
-            sa.type_coerce(sa.func.sum(gross), LEGS.c.gross.type).label("gross_sales"),
-        )
-        .where(TXS.c.period == period)
+
+def fill_lines(session: Session) -> None:
+    """``close_line``: one row per statement line of every party (in its own currency)."""
+    keys = [PARTS.c.account, *(PARTS.c[name] for name in LINE_DIMENSIONS)]
+    royalty, units, gross = (sa.func.sum(PARTS.c[n]) for n in ("royalty", "units", "gross"))
+    query = (
+        sa.select(*keys, royalty, units, gross)
         .group_by(*keys)
         # A sale refunded in the same month nets to nothing: no line for it.
-        .having(sa.or_(amount != 0, sa.func.sum(units) != 0, sa.func.sum(gross) != 0))
-        .subquery("line")
+        .having(sa.or_(royalty != 0, units != 0, gross != 0))
     )
+    columns = ["account", *LINE_DIMENSIONS, "royalty", "units", "gross"]
+    session.execute(sa.insert(CLOSE_LINES).from_select(columns, query))
 
 
-def insert_lines(session: Session, period: str) -> None:
-    g = line_groups(period)
+def map_statements(session: Session, statement_ids: dict[str, str]) -> None:
+    """Fill ``close_statement`` (party -> statement id) and refresh the planner's statistics
+    of the temporary tables (PostgreSQL never analyses them by itself)."""
+    rows = [{"account": a, "statement_id": s} for a, s in statement_ids.items()]
+    if rows:
+        session.execute(sa.insert(CLOSE_STATEMENTS), rows)
+    if session.get_bind().dialect.name == "postgresql":
+        for table in (CLOSE_LINES, CLOSE_STATEMENTS):
+            session.execute(sa.text(f"ANALYZE {table.name}"))
+
+
+def insert_lines(session: Session) -> None:
+    g, m = CLOSE_LINES, CLOSE_STATEMENTS
     order = [
         sa.func.coalesce(g.c.isrc, ""),
         sa.func.coalesce(g.c.iswc, ""),
@@ -72,10 +79,9 @@ def insert_lines(session: Session, period: str) -> None:
         g.c.non_member,
         sa.nulls_first(g.c.share.asc()),
     ]
-    st = STATEMENTS
     query = sa.select(
-        st.c.id,
-        sa.func.row_number().over(partition_by=st.c.id, order_by=order),
+        m.c.statement_id,
+        sa.func.row_number().over(partition_by=m.c.statement_id, order_by=order),
         g.c.isrc,
         g.c.iswc,
         g.c.territory,
@@ -83,11 +89,11 @@ def insert_lines(session: Session, period: str) -> None:
         g.c.holder_id,
         g.c.share,
         g.c.units,
-        g.c.gross_sales,
+        g.c.gross,
         g.c.royalty,
         g.c.adjustment,
         g.c.non_member,
-    ).select_from(g.join(st, sa.and_(st.c.party == g.c.account, st.c.period == period)))
+    ).select_from(g.join(m, m.c.account == g.c.account))
     columns = [
         "statement_id",
         "line_no",
@@ -108,12 +114,12 @@ def insert_lines(session: Session, period: str) -> None:
 
 def insert_usage(session: Session, period: str) -> None:
     """One row per sale and right type behind each statement, in the sale's currency."""
-    st = STATEMENTS
+    st = CLOSE_STATEMENTS
     per_tx = (
         royalty_legs(with_conversions=False)
-        .join(st, sa.and_(st.c.party == LEGS.c.account, st.c.period == period))
+        .join(st, st.c.account == LEGS.c.account)
         .add_columns(
-            st.c.id.label("statement_id"),
+            st.c.statement_id,
             LEGS.c.isrc,
             LEGS.c.territory,
             LEGS.c.right_type,
@@ -127,7 +133,7 @@ def insert_usage(session: Session, period: str) -> None:
         )
         .where(TXS.c.period == period)
         .group_by(
-            st.c.id,
+            st.c.statement_id,
             LEGS.c.isrc,
             LEGS.c.territory,
             LEGS.c.right_type,

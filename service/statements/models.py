@@ -53,7 +53,8 @@ class Statement(SQLModel, table=True):
     ledger_sequence: int = Field(sa_type=sa.BigInteger)
     ledger_hash: str = Field(max_length=64)
     closed_at: datetime = Field(sa_type=UTCDateTime)
-    # SHA-256 of the streamed representations, computed at close (their strong ETags).
+    # Legacy: SHA-256 of the streamed representations as closes before migration 0006
+    # computed them; 0006 copied them into statement_etag, which now holds every ETag.
     csv_sha256: str | None = Field(default=None, max_length=64)
     dsr_sha256: str | None = Field(default=None, max_length=64)
     dsr_file_name: str | None = Field(default=None, max_length=200)
@@ -98,6 +99,15 @@ class StatementUsage(SQLModel, table=True):
     gross_sold: Decimal = Field(sa_type=Money)
     gross_returned: Decimal = Field(sa_type=Money)
     royalty: Decimal = Field(sa_type=Money)
+
+
+# The strong ETag of a streamed representation (csv | dsr): the SHA-256 of its bytes,
+# computed the first time it is requested (not at close) and kept; never changed.
+class StatementEtag(SQLModel, table=True):
+    __tablename__ = "statement_etag"
+    statement_id: str = Field(foreign_key="statement.id", primary_key=True, max_length=32)
+    representation: str = Field(primary_key=True, max_length=8)
+    sha256: str = Field(max_length=64)
 
 
 # A payout to a party, recorded as a ledger transaction; `reference` makes it idempotent.

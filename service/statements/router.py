@@ -233,7 +233,7 @@ def get_statement(
         if _etag_matches(if_none_match, headers["ETag"]):
             return Response(status_code=304, headers=headers)  # type: ignore[return-value]
         return Response(body, media_type=JSON, headers=headers)  # type: ignore[return-value]
-    digest = st.csv_sha256 if kind == "csv" else st.dsr_sha256
+    digest = service.etag_of(session=session, statement=st, representation=kind)
     headers["ETag"] = f'"{digest}"'
     if _etag_matches(if_none_match, headers["ETag"]):
         return Response(status_code=304, headers=headers)  # type: ignore[return-value]
@@ -244,7 +244,7 @@ def get_statement(
             render.csv_chunks(session, st), media_type=CSV, headers=headers
         )
     document = render.dsr_document(session, st)
-    headers["Content-Disposition"] = f'attachment; filename="{st.dsr_file_name}"'
+    headers["Content-Disposition"] = f'attachment; filename="{document.file_name}"'
     return StreamingResponse(  # type: ignore[return-value]
         document.chunks(), media_type=TSV, headers=headers
     )

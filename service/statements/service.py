@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from service.auth import Caller
@@ -17,9 +18,10 @@ from service.ledger.models import GENESIS_HASH
 from service.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from service.problems import Invalid
 from service.rights import Role
+from service.statements import render
 from service.statements.exceptions import StatementNotFound
 from service.statements.ledgerq import LEGS, TXS
-from service.statements.models import PeriodClose, Statement, StatementLine
+from service.statements.models import PeriodClose, Statement, StatementEtag, StatementLine
 from service.statements.periods import latest_closed
 
 _OWN_PREFIX = {Role.society: "society:", Role.rights_holder: "holder:"}
@@ -156,6 +158,33 @@ def get_statement(*, session: Session, caller: Caller, statement_id: str) -> Sta
     if statement is None or not (caller.is_admin or statement.party == own_party(caller)):
         raise StatementNotFound(f"No statement {statement_id}.")
     return statement
+
+
+ETAGS: sa.Table = StatementEtag.__table__  # type: ignore[attr-defined]
+
+
+def etag_of(*, session: Session, statement: Statement, representation: str) -> str:
+    """SHA-256 of a streamed representation (``csv`` or ``dsr``): its strong ETag.
+
+    Computed by rendering the bytes once, the first time it is asked for (a close does
+    not pay for files nobody fetches), then kept: the bytes never change, so neither does
+    the digest. Two first requests at once compute the same value; the first insert wins.
+    """
+    stored = session.execute(
+        sa.select(ETAGS.c.sha256).where(
+            ETAGS.c.statement_id == statement.id, ETAGS.c.representation == representation
+        )
+    ).scalar_one_or_none()
+    if stored is not None:
+        return str(stored)
+    if representation == "csv":
+        digest = render.sha256_of(render.csv_chunks(session, statement))
+    else:
+        digest = render.sha256_of(render.dsr_document(session, statement).chunks())
+    row = {"statement_id": statement.id, "representation": representation, "sha256": digest}
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(ETAGS).values(row).on_conflict_do_nothing())
+    return digest
 
 
 def cursor_after(cursor: str | None) -> int:

@@ -1,0 +1,390 @@
+"""Month close and statement streaming at 10^6 sales, without waiting for ingestion.
+
+    .venv/bin/python -m bench.close_scale load    # build the template database once
+    .venv/bin/python -m bench.close_scale close   # clone it, close the month, time it
+    .venv/bin/python -m bench.close_scale fetch   # serve it, stream the largest statement
+
+``load`` builds the bench catalogue (bench.catalogue) and prices CLOSE_SALES sales of
+bench.run's generator with the service's own pure pricing path (load_snapshot, price,
+sale_deltas, legs_for), then writes sales, ledger transactions and legs with COPY. Every
+transaction is hashed with ``service.ledger.service.transaction_hash`` over the same leg
+dicts ``post()`` builds, so the chain verifies exactly as if the sales had been posted
+(only the HTTP batch path is skipped). The result is kept as a template database.
+
+``close`` clones the template and runs ``close_period`` in-process in one transaction,
+printing how long it took (a cProfile dump with CLOSE_PROFILE=path; the EXPLAIN (ANALYZE,
+BUFFERS) of every statement over 200 ms, through auto_explain, with CLOSE_EXPLAIN=path).
+``fetch`` serves the closed clone with uvicorn and fetches the largest statement as CSV
+(twice: the first request also computes the ETag) and as DSR, sampling the server's RSS.
+
+Environment: CLOSE_SALES (1000000), CLOSE_DB_NAME (ledger_close_scale), CLOSE_PORT (8767),
+BENCH_RECORDINGS (10000), BENCH_DATABASE_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
+"""
+
+import cProfile
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from bench.catalogue import Catalogue, build
+from bench.run import ROOT, RssSampler, fetch, rss_mb, sale
+from service.db import make_engine
+from service.ledger.models import GENESIS_HASH
+from service.ledger.service import _LEG_FIELDS, transaction_hash
+from service.sales import basis as bases
+from service.sales.postings import SaleDims, legs_for
+from service.sales.pricing import load_snapshot, price
+from service.timeutil import period_of
+
+SERVER_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+DB_NAME = os.environ.get("CLOSE_DB_NAME", "ledger_close_scale")
+TEMPLATE = f"{DB_NAME}_tpl"
+PORT = int(os.environ.get("CLOSE_PORT", "8767"))
+PERIOD = "2006-11"
+CSV = "text/csv"
+CHUNK = 50_000
+CREATED = datetime(2006, 12, 1, tzinfo=UTC)
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _url(database: str) -> str:
+    return make_url(SERVER_URL).set(database=database).render_as_string(hide_password=False)
+
+
+def _dsn(database: str) -> str:
+    url = make_url(SERVER_URL).set(drivername="postgresql", database=database)
+    return url.render_as_string(hide_password=False)
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(_dsn("postgres"), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    sale_id: str
+    isrc: str
+    territory: str
+    sold_at: datetime
+    quantity: int
+    unit_price: Decimal
+    currency: str
+
+
+def _facts(i: int, isrcs: list[str]) -> Facts:
+    row = sale(i, isrcs)
+    return Facts(
+        row["sale_id"],
+        row["isrc"],
+        row["territory"],
+        datetime.fromisoformat(row["sold_at"]),
+        row["quantity"],
+        Decimal(row["unit_price"]),
+        row["currency"],
+    )
+
+
+def _micros(value: Decimal | None) -> int | None:
+    return None if value is None else int(value * 1_000_000)
+
+
+def load(total: int) -> None:
+    _admin(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{TEMPLATE}"')
+    url = _url(TEMPLATE)
+    # Up to the revision before the close work's, so that every clone applies the current
+    # 0006 (and any later revision) itself: one template serves before/after comparisons.
+    subprocess.run(
+        [sys.executable, "-m", "alembic", "upgrade", "0005"],
+        cwd=ROOT,
+        env={**os.environ, "LEDGER_DATABASE_URL": url},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    engine = make_engine(url)
+    cat: Catalogue = build(engine, recordings=int(os.environ.get("BENCH_RECORDINGS", "10000")))
+    say(f"catalogue: {len(cat.isrcs)} recordings")
+    started = time.perf_counter()
+    sequence, prev_hash, pk, legs_written = 0, GENESIS_HASH, 0, 0
+    cache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    with psycopg.connect(_dsn(TEMPLATE)) as conn:
+        for first in range(0, total, CHUNK):
+            facts = [_facts(i, cat.isrcs) for i in range(first, min(first + CHUNK, total))]
+            with Session(engine) as session:
+                snap = load_snapshot(session=session, sales=facts)
+            sale_rows, tx_rows, leg_rows = [], [], []
+            for f in facts:
+                # The bench catalogue has no validity change within the month: a sale's
+                # pricing depends only on these, so it is computed once per distinct key.
+                key = (f.isrc, f.territory, f.currency, f.unit_price, f.quantity)
+                priced = cache.get(key)
+                if priced is None:
+                    basis = price(f, snap)
+                    deltas = bases.sale_deltas(basis, units=f.quantity, territory=f.territory)
+                    priced = cache[key] = (
+                        basis,
+                        deltas,
+                        bases.holds(basis),
+                        json.dumps(bases.dump(basis)),
+                    )
+                basis, deltas, held, dumped = priced
+                if not basis:
+                    continue
+                pk += 1
+                iswc = snap.iswc_of(f.isrc)
+                period = period_of(f.sold_at)
+                sale_rows.append(
+                    (pk, cat.store_code, f.sale_id, f.isrc, f.territory, f.sold_at, period,
+                     f.quantity, _micros(f.unit_price), f.currency, iswc, held, dumped, CREATED)
+                )  # fmt: skip
+                dims = SaleDims(pk, cat.store_code, f.isrc, iswc, f.territory, f.currency,
+                                f.unit_price)  # fmt: skip
+                legs = legs_for(dims, deltas, store_units=f.quantity)
+                if not legs:
+                    continue
+                sequence += 1
+                reference = f"sale:{cat.store_code}/{f.sale_id}"
+                dicts: list[dict[str, Any]] = [
+                    {
+                        **{name: getattr(leg, name) for name in _LEG_FIELDS},
+                        "sequence": sequence,
+                        "period": period,
+                    }
+                    for leg in legs
+                ]
+                digest = transaction_hash(
+                    prev_hash=prev_hash,
+                    sequence=sequence,
+                    kind="sale",
+                    reference=reference,
+                    period=period,
+                    adjustment=False,
+                    created_at=CREATED,
+                    legs=dicts,
+                )
+                tx_rows.append(
+                    (sequence, "sale", reference, period, False, CREATED, prev_hash, digest)
+                )
+                prev_hash = digest
+                for d in dicts:
+                    leg_rows.append(
+                        (d["sequence"], d["account"], d["currency"], _micros(d["amount"]),
+                         d["period"], d["sale_pk"], d["right_type"], d["isrc"], d["iswc"],
+                         d["territory"], d["holder_id"], d["society_code"], d["non_member"],
+                         d["suspense_reason"], d["share"], d["units"], _micros(d["gross"]))
+                    )  # fmt: skip
+            with conn.cursor() as cur:
+                with cur.copy(
+                    "COPY sale (id, store_code, sale_id, isrc, territory, sold_at, period, "
+                    "quantity, unit_price, currency, iswc, held, basis, recorded_at) FROM STDIN"
+                ) as copy:
+                    for row in sale_rows:
+                        copy.write_row(row)
+                with cur.copy(
+                    "COPY ledger_transaction (sequence, kind, reference, period, adjustment, "
+                    "created_at, prev_hash, hash) FROM STDIN"
+                ) as copy:
+                    for row in tx_rows:
+                        copy.write_row(row)
+                with cur.copy(
+                    "COPY ledger_leg (sequence, account, currency, amount, period, sale_pk, "
+                    "right_type, isrc, iswc, territory, holder_id, society_code, non_member, "
+                    "suspense_reason, share, units, gross) FROM STDIN"
+                ) as copy:
+                    for row in leg_rows:
+                        copy.write_row(row)
+            conn.commit()
+            legs_written += len(leg_rows)
+            say(
+                f"  {min(first + CHUNK, total):>9,} sales priced and copied "
+                f"({legs_written:,} legs) at {time.perf_counter() - started:.0f} s"
+            )
+        conn.execute(
+            "INSERT INTO ledger_head (id, sequence, hash) VALUES (1, %s, %s) "
+            "ON CONFLICT (id) DO UPDATE SET sequence = excluded.sequence, hash = excluded.hash",
+            (sequence, prev_hash),
+        )
+        conn.execute("SELECT setval(pg_get_serial_sequence('sale', 'id'), %s)", (pk,))
+        conn.commit()
+    with psycopg.connect(_dsn(TEMPLATE), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    engine.dispose()
+    say(
+        f"loaded {pk:,} sales, {sequence:,} transactions, {legs_written:,} legs "
+        f"in {time.perf_counter() - started:.0f} s into template {TEMPLATE}"
+    )
+
+
+def clone() -> str:
+    started = time.perf_counter()
+    _admin(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    _admin(f'CREATE DATABASE "{DB_NAME}" TEMPLATE "{TEMPLATE}"')
+    url = _url(DB_NAME)
+    subprocess.run(  # the template may predate a newer migration of the close work
+        [sys.executable, "-m", "alembic", "upgrade", "head"],
+        cwd=ROOT,
+        env={**os.environ, "LEDGER_DATABASE_URL": url},
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    with psycopg.connect(_dsn(DB_NAME), autocommit=True) as conn:
+        conn.execute("ANALYZE")
+    say(f"cloned {TEMPLATE} -> {DB_NAME} in {time.perf_counter() - started:.0f} s")
+    return url
+
+
+def close() -> None:
+    from service.statements.close import close_period
+
+    url = clone()
+    engine = make_engine(url)
+    profile_to = os.environ.get("CLOSE_PROFILE")
+    profiler = cProfile.Profile() if profile_to else None
+    started = time.perf_counter()
+    plans: list[str] = []
+    with Session(engine) as session:
+        if os.environ.get("CLOSE_EXPLAIN"):
+            # auto_explain: every statement slower than 200 ms, with EXPLAIN (ANALYZE,
+            # BUFFERS), sent back as a notice (adds some timing overhead to the close).
+            raw = session.connection().connection.dbapi_connection
+            raw.add_notice_handler(lambda d: plans.append(d.message_primary or ""))  # type: ignore[union-attr]
+            for sql in (
+                "LOAD 'auto_explain'",
+                "SET auto_explain.log_min_duration = 200",
+                "SET auto_explain.log_analyze = on",
+                "SET auto_explain.log_buffers = on",
+                "SET auto_explain.log_level = notice",
+            ):
+                session.execute(sa.text(sql))
+        if profiler:
+            profiler.enable()
+        close_period(session=session, period=PERIOD, now=datetime.now(UTC))
+        session.commit()
+        if profiler:
+            profiler.disable()
+    close_s = time.perf_counter() - started
+    if profiler and profile_to:
+        profiler.dump_stats(profile_to)
+    if plans:
+        with open(os.environ["CLOSE_EXPLAIN"], "w") as out:
+            out.write("\n\n".join(plans))
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT (SELECT count(*) FROM statement) AS statements, "
+                "(SELECT count(*) FROM statement_line) AS lines, "
+                "(SELECT count(*) FROM statement_usage) AS usage, "
+                "(SELECT fx_transactions FROM period_close) AS fx, "
+                "(SELECT count(*) FROM ledger_leg l JOIN ledger_transaction t "
+                "  ON t.sequence = l.sequence WHERE t.kind = 'fx_conversion') AS fx_legs, "
+                "(SELECT count(*) FROM sale) AS sales"
+            )
+        ).one()
+    engine.dispose()
+    say(
+        f"close {PERIOD}: {close_s:.1f} s for {row.sales:,} sales -> {row.statements:,} "
+        f"statements, {row.lines:,} lines, {row.usage:,} usage rows, {row.fx:,} fx "
+        f"transactions with {row.fx_legs:,} legs"
+    )
+    say(f"close_sales={row.sales} close_s={close_s:.1f}")
+
+
+def serve(url: str) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_DEMO": "false"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "service.main:app", "--port", str(PORT),
+         "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            if httpx.get(f"http://127.0.0.1:{PORT}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.TransportError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the service did not start")
+
+
+def fetch_largest() -> None:
+    url = _url(DB_NAME)
+    server = serve(url)
+    try:
+        token = Catalogue().admin_token
+        client = httpx.Client(
+            base_url=f"http://127.0.0.1:{PORT}",
+            timeout=3600,
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with psycopg.connect(_dsn(DB_NAME)) as conn:
+            found = conn.execute(
+                "SELECT id, party, line_count FROM statement ORDER BY line_count DESC LIMIT 1"
+            ).fetchone()
+            usage = conn.execute(
+                "SELECT id, party, count(*) FROM statement_usage u JOIN statement s "
+                "ON s.id = u.statement_id GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"
+            ).fetchone()
+        assert found is not None
+        sid, party, lines = found
+        say(f"largest statement {party}: {lines:,} lines")
+        before = rss_mb(server.pid)
+        sampler = RssSampler(server.pid)
+        sampler.start()
+        for attempt in ("first (computes the ETag)", "second"):
+            csv_s, csv_lines = fetch(client, f"/v1/statements/{sid}", headers={"Accept": CSV})
+            say(f"CSV {attempt}: {csv_lines:,} lines in {csv_s:.2f} s = "
+                f"{csv_lines / csv_s:,.0f} lines/s")  # fmt: skip
+        peak = sampler.stop()
+        say(f"server RSS before {before:.0f} MB, peak while serving CSV {peak:.0f} MB "
+            f"(growth {peak - before:.0f} MB)")  # fmt: skip
+        if usage is not None:
+            dsid, dparty, _rows = usage
+            sampler = RssSampler(server.pid)
+            sampler.start()
+            for attempt in ("first (computes the ETag)", "second"):
+                dsr_s, dsr_lines = fetch(client, f"/v1/statements/{dsid}", params={"format": "dsr"})
+                say(f"DSR {dparty} {attempt}: {dsr_lines:,} lines in {dsr_s:.2f} s = "
+                    f"{dsr_lines / dsr_s:,.0f} lines/s")  # fmt: skip
+            peak_dsr = sampler.stop()
+            say(f"server RSS peak while serving DSR {peak_dsr:.0f} MB")
+        say(f"csv_lines={lines} csv_lines_per_s={csv_lines / csv_s:.0f} "
+            f"rss_growth_mb={peak - before:.0f}")  # fmt: skip
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> int:
+    step = sys.argv[1] if len(sys.argv) > 1 else "close"
+    if step == "load":
+        load(int(os.environ.get("CLOSE_SALES", "1000000")))
+    elif step == "close":
+        close()
+    elif step == "fetch":
+        fetch_largest()
+    else:
+        raise SystemExit(f"unknown step {step!r}: load | close | fetch")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
