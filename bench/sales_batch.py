@@ -14,7 +14,7 @@ prints where the time goes.
 
 Environment: BENCH_DATABASE_URL (server; default the local postgres), BENCH_ROWS (10000),
 BENCH_RECORDINGS (2000), BENCH_PORT (8766), BENCH_DB_NAME (ledger_bench_sales_batch),
-BENCH_PROFILE_TOP (25).
+BENCH_PROFILE_TOP (25), BENCH_CPROFILE (1; 0 times the in-process batches without cProfile).
 """
 
 import cProfile
@@ -106,6 +106,38 @@ def as_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
+def _phase_timers() -> dict[str, float]:
+    """Wrap the batch path's steps with wall-clock timers (for the no-profiler mode)."""
+    from service.sales import service
+
+    spent: dict[str, float] = {}
+
+    def timed_call(name: str, function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+
+        return wrapper
+
+    for name in (
+        "lock_chain",
+        "_stored",
+        "load_snapshot",
+        "withdrawn_sales",
+        "priced",
+        "_insert_sales",
+        "legs_for",
+        "book",
+        "post",
+        "sale_royalties",
+    ):
+        setattr(service, name, timed_call(name, getattr(service, name)))
+    return spent
+
+
 def profile_in_process(url: str, cat: Catalogue) -> None:
     """Record fresh batches in this process under cProfile and print the hot spots."""
     from sqlmodel import Session
@@ -116,11 +148,15 @@ def profile_in_process(url: str, cat: Catalogue) -> None:
 
     engine = make_engine(url)
     top = int(os.environ.get("BENCH_PROFILE_TOP", "25"))
-    for label, first in (("cold", 0), ("warm", ROWS)):
+    profiling = os.environ.get("BENCH_CPROFILE", "1") != "0"
+    spent = {} if profiling else _phase_timers()
+    for label, first in (("cold", 0), ("warm", ROWS), ("warm again", 2 * ROWS)):
         body = json.dumps({"sales": [sale(i, cat.isrcs) for i in range(first, first + ROWS)]})
         profiler = cProfile.Profile()
+        spent.clear()
         started = time.perf_counter()
-        profiler.enable()
+        if profiling:
+            profiler.enable()
         parsed = parse(body.encode(), "application/json", now=utcnow())
         with Session(engine, expire_on_commit=False) as session:
             result = record_sales(session=session, store_code=cat.store_code, rows=parsed.rows)
@@ -131,9 +167,12 @@ def profile_in_process(url: str, cat: Catalogue) -> None:
         print(
             f"\n== {label} batch in-process: {elapsed:.2f} s for {ROWS} rows "
             f"({result.recorded} recorded, {len(encoded):,} response bytes) "
-            f"= {ROWS / elapsed:,.0f} rows/s (under cProfile)",
+            f"= {ROWS / elapsed:,.0f} rows/s ({'under cProfile' if profiling else 'no profiler'})",
             flush=True,
         )
+        if not profiling:
+            print("   " + ", ".join(f"{k} {v:.2f} s" for k, v in spent.items()), flush=True)
+            continue
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(top)
         stats.sort_stats("tottime").print_stats(top)

@@ -1,20 +1,84 @@
-"""ingest perf: indexes and fast paths (filled in by the performance work)
+"""ingest perf: a catalog version token for the sales path's per-process cache
 
 Revision ID: 0005
 Revises: 0004
+
+``catalog_version`` holds one row whose ``token`` the database itself changes, to a fresh
+random value, whenever a statement writes a table that pricing reads; the trigger runs in
+the writing transaction, so the token and the data it stands for commit (or roll back)
+together. PostgreSQL: one statement-level trigger per table (a bulk insert bumps it once);
+SQLite: row-level triggers (the only kind it has).
 """
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
 
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Every table whose rows change what a sale is priced and routed against.
+PRICING_TABLES = (
+    "work",
+    "recording",
+    "share_version",
+    "share",
+    "tariff",
+    "fx_rate",
+    "mandate",
+    "society",
+)
+ACTIONS = ("INSERT", "UPDATE", "DELETE")
+
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "catalog_version",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("token", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_version")),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("INSERT INTO catalog_version (id, token) VALUES (1, gen_random_uuid()::text)")
+        op.execute(
+            """
+            CREATE OR REPLACE FUNCTION catalog_version_bump() RETURNS trigger AS $$
+            BEGIN
+                UPDATE catalog_version SET token = gen_random_uuid()::text WHERE id = 1;
+                RETURN NULL;
+            END;
+            $$ LANGUAGE plpgsql
+            """
+        )
+        for table in PRICING_TABLES:
+            op.execute(
+                f"CREATE TRIGGER {table}_catalog_version "
+                f"AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION catalog_version_bump()"
+            )
+        return
+    op.execute("INSERT INTO catalog_version (id, token) VALUES (1, lower(hex(randomblob(16))))")
+    for table in PRICING_TABLES:
+        for action in ACTIONS:
+            op.execute(
+                f"CREATE TRIGGER {table}_catalog_version_{action.lower()} "
+                f"AFTER {action} ON {table} BEGIN "
+                "UPDATE catalog_version SET token = lower(hex(randomblob(16))) WHERE id = 1; END"
+            )
 
 
 def downgrade() -> None:
-    pass
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for table in PRICING_TABLES:
+        if postgres:
+            op.execute(f"DROP TRIGGER IF EXISTS {table}_catalog_version ON {table}")
+        else:
+            for action in ACTIONS:
+                op.execute(f"DROP TRIGGER IF EXISTS {table}_catalog_version_{action.lower()}")
+    if postgres:
+        op.execute("DROP FUNCTION IF EXISTS catalog_version_bump()")
+    op.drop_table("catalog_version")

@@ -27,26 +27,35 @@ def raw_connection(session: Session) -> "psycopg.Connection[Any]":
 
 
 def copy_rows(
-    session: Session, table: sa.Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    session: Session,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    into: str | None = None,
 ) -> None:
-    """Append rows (tuples of values in ``columns`` order) to ``table``.
+    """Append rows (tuples of values in ``columns`` order) to ``table`` (or ``into``).
 
     Values are what the model holds (Decimal money, aware datetimes...) and go through
     each column type's own bind conversion, so both engines store exactly what an ORM
-    insert would; a JSON column takes its value as already-encoded JSON text. ``COPY`` on
-    PostgreSQL, one executemany on SQLite.
+    insert would; a JSON column takes its value as already-encoded JSON text, and a
+    column ``table`` does not have (``into`` a staging table) is passed as is. ``COPY``
+    on PostgreSQL, one executemany on SQLite.
     """
     dialect = session.get_bind().dialect
-    processors = [_processor(table.c[name], dialect) for name in columns]
+    processors = [
+        _processor(table.c[name], dialect) if name in table.c else None for name in columns
+    ]
     converted = [(i, p) for i, p in enumerate(processors) if p is not None]
     prepared: Iterable[Sequence[Any]] = (
         (_convert(row, converted) for row in rows) if converted else rows
     )
     names = ", ".join(columns)
+    target = into or table.name
     if dialect.name == "postgresql":
         with (
             raw_connection(session).cursor() as cursor,
-            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+            cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy,
         ):
             for row in prepared:
                 copy.write_row(row)
@@ -55,7 +64,7 @@ def copy_rows(
     if batch:
         marks = ", ".join("?" for _ in columns)
         session.connection().exec_driver_sql(
-            f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608 (our names)
+            f"INSERT INTO {target} ({names}) VALUES ({marks})",  # noqa: S608 (our names)
             batch,
         )
 

@@ -57,3 +57,14 @@ class Refund(SQLModel, table=True):
     quantity: int
     refunded_at: datetime = Field(sa_type=UTCDateTime)
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# One row whose token changes, to a fresh random value, in every transaction that writes
+# what pricing reads (works, recordings, share versions and shares, tariffs, FX rates,
+# mandates, societies): database triggers set it (migration 0005). The sales path caches
+# that data per process and compares the token once per batch (service.sales.snapshot).
+# Random rather than a counter: a rolled-back change never hands its value to a later one.
+class CatalogVersion(SQLModel, table=True):
+    __tablename__ = "catalog_version"
+    id: int = Field(default=1, primary_key=True)
+    token: str = Field(max_length=36)

@@ -1,30 +1,27 @@
-"""Everything a batch of sales needs from other domains, loaded in a few set queries,
-and the pure step that turns one sale plus that snapshot into its allocation basis.
+"""Everything a batch of sales needs from other domains, and the pure step that turns one
+sale plus that snapshot into its allocation basis.
 
-Queries per batch: recordings, share versions (two), tariffs, FX rates, mandates, ECL
-societies; never one per sale.
+The snapshot comes from a per-process cache (``service.sales.snapshot``) that is checked
+against the database's catalog version token once per batch: a batch whose recordings,
+shares, tariffs, FX rates and mandates are all cached costs one query; otherwise only the
+missing ones are loaded, in a few set queries, never one per sale.
+
+Pricing memoises per cache generation (the data it reads cannot change within one):
+tariffs by (territory, date), FX rates by (pair, date), unit royalties by (tariff, price,
+currency, duration, rate), routed claims by (asset, right type, territory, validity
+interval) and whole bases by their parts, so a sale that repeats earlier inputs costs a
+few dictionary lookups.
 """
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Protocol
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from service.catalog.models import Recording
-from service.catalog.service import (
-    RECORDING,
-    WORK,
-    AssetKey,
-    VersionShares,
-    load_share_versions,
-    resolve_shares,
-)
-from service.parties.models import Mandate
-from service.parties.service import ecl_societies
+from service.catalog.service import RECORDING, WORK, AssetKey, VersionShares, resolve_shares
 from service.rights import WORK_RIGHTS
 from service.royalties.engine import (
     MISSING_FX_RATE,
@@ -38,8 +35,8 @@ from service.royalties.engine import (
     unit_royalty,
 )
 from service.sales.basis import RIGHT_ORDER, Basis, Claim, RightBasis
-from service.tariffs.models import Tariff
-from service.tariffs.service import FxTable, load_fx, load_tariffs
+from service.sales.snapshot import Generation, RecordingFacts, TariffFacts, load_generation
+from service.tariffs.service import FxTable
 
 
 class SaleFacts(Protocol):
@@ -64,75 +61,75 @@ def sale_date(sold_at: datetime) -> date:
 
 @dataclass(slots=True)
 class Snapshot:
-    recordings: dict[str, Recording]
-    versions: dict[AssetKey, list[VersionShares]]
-    tariffs: dict[tuple[str, str], list[Tariff]]
+    """The catalog as one batch sees it (a view over one cache generation)."""
+
+    generation: Generation
     fx: FxTable
-    mandates: dict[str, list[MandateTerms]]
-    ecl: dict[tuple[str, str], str]
-    _empty: list[VersionShares] = field(default_factory=list)
+
+    @property
+    def recordings(self) -> dict[str, RecordingFacts | None]:
+        return self.generation.recordings
+
+    @property
+    def mandates(self) -> dict[str, list[MandateTerms]]:
+        return self.generation.mandates
+
+    @property
+    def ecl(self) -> dict[tuple[str, str], str]:
+        return self.generation.ecl
 
     def iswc_of(self, isrc: str) -> str | None:
-        recording = self.recordings.get(isrc)
+        recording = self.generation.recordings.get(isrc)
         return recording.iswc if recording else None
 
-    def tariff_on(self, territory: str, right_type: str, on: date) -> Tariff | None:
-        for tariff in self.tariffs.get((territory, right_type), ()):
-            if tariff.valid_from <= on and (tariff.valid_to is None or on < tariff.valid_to):
+    def recording(self, isrc: str) -> RecordingFacts | None:
+        return self.generation.recordings.get(isrc)
+
+    def tariff_on(self, territory: str, right_type: str, on: date) -> TariffFacts | None:
+        for tariff in self.generation.tariffs.get(territory, ()):
+            if (
+                tariff.right_type == right_type
+                and tariff.valid_from <= on
+                and (tariff.valid_to is None or on < tariff.valid_to)
+            ):
                 return tariff
         return None
 
+    def tariffs_on(self, territory: str, on: date) -> tuple[tuple[str, TariffFacts], ...]:
+        """(right type, tariff) of every right type with a tariff in force, in RIGHT_ORDER."""
+        memo = self.generation.memo_tariffs
+        key = (territory, on)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = tuple(
+                (right_type, tariff)
+                for right_type in RIGHT_ORDER
+                if (tariff := self.tariff_on(territory, right_type, on)) is not None
+            )
+        return found
+
     def shares_of(self, asset: AssetKey) -> list[VersionShares]:
-        return self.versions.get(asset, self._empty)
+        return self.generation.versions.get(asset) or []
+
+    def rate(self, from_currency: str, to_currency: str, on: date) -> Decimal | None:
+        memo = self.generation.memo_rates
+        key = (from_currency, to_currency, on)
+        if key in memo:
+            found: Decimal | None = memo[key]
+            return found
+        rate = memo[key] = self.fx.rate(from_currency, to_currency, on)
+        return rate
 
 
 def load_snapshot(*, session: Session, sales: Sequence[SaleFacts]) -> Snapshot:
-    isrcs = {s.isrc for s in sales}
-    recordings = (
-        {r.isrc: r for r in session.exec(select(Recording).where(col(Recording.isrc).in_(isrcs)))}
-        if isrcs
-        else {}
+    """The snapshot for ``sales``: from the process cache, topped up in a few set queries."""
+    generation, fx = load_generation(
+        session=session,
+        isrcs={s.isrc for s in sales},
+        territories={s.territory for s in sales},
+        currencies={s.currency for s in sales},
     )
-    assets: set[AssetKey] = {(RECORDING, isrc) for isrc in recordings}
-    assets |= {(WORK, r.iswc) for r in recordings.values() if r.iswc}
-    versions = load_share_versions(session=session, assets=assets)
-
-    tariffs: dict[tuple[str, str], list[Tariff]] = defaultdict(list)
-    for tariff in load_tariffs(session=session, territories={s.territory for s in sales}):
-        tariffs[(tariff.territory, tariff.right_type)].append(tariff)
-
-    currencies = {s.currency for s in sales} | {t.currency for ts in tariffs.values() for t in ts}
-    until = max((sale_date(s.sold_at) for s in sales), default=date.min)
-    fx = load_fx(session=session, currencies=currencies, until=until)
-
-    holders = {row.holder_id for vs in versions.values() for v in vs for row in v.rows}
-    return Snapshot(
-        recordings=recordings,
-        versions=versions,
-        tariffs=dict(tariffs),
-        fx=fx,
-        mandates=_mandates(session, holders),
-        ecl=ecl_societies(session=session),
-    )
-
-
-def _mandates(session: Session, holders: Iterable[str]) -> dict[str, list[MandateTerms]]:
-    wanted = set(holders)
-    result: dict[str, list[MandateTerms]] = defaultdict(list)
-    if not wanted:
-        return result
-    for m in session.exec(select(Mandate).where(col(Mandate.holder_id).in_(wanted))):
-        result[m.holder_id].append(
-            MandateTerms(
-                holder_id=m.holder_id,
-                society_code=m.society_code,
-                right_type=m.right_type,
-                territories=frozenset(m.territories),
-                valid_from=m.valid_from,
-                valid_to=m.valid_to,
-            )
-        )
-    return result
+    return Snapshot(generation, fx)
 
 
 # --- pricing one sale --------------------------------------------------------------------
@@ -140,19 +137,37 @@ def _mandates(session: Session, holders: Iterable[str]) -> dict[str, list[Mandat
 
 def price(sale: SaleFacts, snap: Snapshot) -> Basis:
     """The basis of every right type with a tariff in force; empty means unlicensed."""
+    return dict(priced(sale, snap)[1])
+
+
+def priced(sale: SaleFacts, snap: Snapshot) -> tuple[tuple[object, ...], Basis]:
+    """(a key equal for equal bases, the basis); the basis is shared: do not mutate it."""
     on = sale_date(sale.sold_at)
+    parts: list[tuple[object, ...]] = []
+    for right_type, tariff in snap.tariffs_on(sale.territory, on):
+        unit_key, (_, _, pending) = _unit_royalty(tariff, sale, snap, on)
+        if pending is not None:
+            claims_key: object = MISSING_FX_RATE
+        else:
+            claims_key = _claims_key(sale, right_type, snap, on)
+        parts.append((right_type, unit_key, claims_key))
+    key = tuple(parts)
+    memo = snap.generation.memo_bases
+    basis = memo.get(key)
+    if basis is None:
+        basis = memo[key] = _basis(sale, snap, on)
+    return key, basis
+
+
+def _basis(sale: SaleFacts, snap: Snapshot, on: date) -> Basis:
     basis: Basis = {}
-    for right_type in RIGHT_ORDER:
-        tariff = snap.tariff_on(sale.territory, right_type, on)
-        if tariff is None:
-            continue
-        unit, fx_rate, pending = _unit_royalty(tariff, sale, snap, on)
+    for right_type, tariff in snap.tariffs_on(sale.territory, on):
+        _, (unit, fx_rate, pending) = _unit_royalty(tariff, sale, snap, on)
         if pending is not None:
             claims: tuple[Claim, ...] = ()
             reason = MISSING_FX_RATE
         else:
             claims, reason = resolve_claims(sale, right_type, snap, on)
-        assert tariff.id is not None
         basis[right_type] = RightBasis(
             right_type=right_type,
             unit_royalty=unit,
@@ -179,11 +194,11 @@ def reprice(sale: SaleFacts, old: Basis, snap: Snapshot) -> Basis:
             continue
         unit, fx_rate, pending = right.unit_royalty, right.fx_rate, right.pending_fx
         if pending is not None:
-            rate = snap.fx.rate(pending[0], pending[1], on)
+            rate = snap.rate(pending[0], pending[1], on)
             if rate is not None:
                 tariff = _tariff_by_id(snap, sale.territory, right_type, right.tariff_id)
                 if tariff is not None:
-                    unit, fx_rate, pending = _unit_royalty(tariff, sale, snap, on)
+                    _, (unit, fx_rate, pending) = _unit_royalty(tariff, sale, snap, on)
         if pending is not None:
             new[right_type] = right
             continue
@@ -194,36 +209,67 @@ def reprice(sale: SaleFacts, old: Basis, snap: Snapshot) -> Basis:
     return new
 
 
-def _tariff_by_id(snap: Snapshot, territory: str, right_type: str, tariff_id: int) -> Tariff | None:
+def _tariff_by_id(
+    snap: Snapshot, territory: str, right_type: str, tariff_id: int
+) -> TariffFacts | None:
     return next(
-        (t for t in snap.tariffs.get((territory, right_type), ()) if t.id == tariff_id), None
+        (
+            t
+            for t in snap.generation.tariffs.get(territory, ())
+            if t.right_type == right_type and t.id == tariff_id
+        ),
+        None,
     )
+
+
+UnitRoyalty = tuple[Decimal, Decimal | None, tuple[str, str] | None]
 
 
 def _unit_royalty(
-    tariff: Tariff, sale: SaleFacts, snap: Snapshot, on: date
-) -> tuple[Decimal, Decimal | None, tuple[str, str] | None]:
-    """(unit royalty in the sale currency, FX rate used, pair still missing a rate)."""
-    terms = TariffTerms(
-        right_type=tariff.right_type,
-        currency=tariff.currency,
-        percent_of_gross=tariff.percent_of_gross,
-        per_unit=tariff.per_unit,
-        per_minute_rate=tariff.per_minute_rate,
-        per_minute_over_seconds=tariff.per_minute_over_seconds,
-    )
-    recording = snap.recordings.get(sale.isrc)
+    tariff: TariffFacts, sale: SaleFacts, snap: Snapshot, on: date
+) -> tuple[tuple[object, ...], UnitRoyalty]:
+    """(memo key, (unit royalty in the sale currency, FX rate used, pair missing a rate)).
+
+    Decimals enter the key with their exponent: equal values written differently (0.99
+    and 0.990) give unit royalties written differently, and the basis stores the text.
+    """
+    recording = snap.recording(sale.isrc)
     duration = recording.duration_s if recording else None
     rate = None
     if tariff.currency != sale.currency:
-        rate = snap.fx.rate(tariff.currency, sale.currency, on)
+        rate = snap.rate(tariff.currency, sale.currency, on)
+    price = sale.unit_price
+    key = (
+        tariff.id,
+        price,
+        price.as_tuple().exponent,
+        sale.currency,
+        duration,
+        rate,
+        None if rate is None else rate.as_tuple().exponent,
+    )
+    memo = snap.generation.memo_units
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _compute_unit_royalty(tariff, price, sale.currency, duration, rate)
+    return key, found
+
+
+def _compute_unit_royalty(
+    tariff: TariffFacts,
+    unit_price: Decimal,
+    currency: str,
+    duration: int | None,
+    rate: Decimal | None,
+) -> UnitRoyalty:
+    terms = tariff.terms
     try:
         unit = unit_royalty(
             terms,
-            unit_price=sale.unit_price,
+            unit_price=unit_price,
             duration_s=duration,
             fx_rate=rate,
-            sale_currency=sale.currency,
+            sale_currency=currency,
         )
         return unit, rate, None
     except MissingFxRate:
@@ -232,39 +278,70 @@ def _unit_royalty(
         partial = Decimal(0)
         if terms.percent_of_gross is not None:
             percent_only = TariffTerms(
-                terms.right_type, sale.currency, terms.percent_of_gross, None, None
+                terms.right_type, currency, terms.percent_of_gross, None, None
             )
             partial = unit_royalty(
-                percent_only, unit_price=sale.unit_price, duration_s=None, fx_rate=None
+                percent_only, unit_price=unit_price, duration_s=None, fx_rate=None
             )
-        return partial, None, (tariff.currency, sale.currency)
+        return partial, None, (tariff.currency, currency)
+
+
+def _asset_of(
+    recording: RecordingFacts | None, right_type: str
+) -> tuple[AssetKey | None, str | None]:
+    """(the asset whose shares apply, or None and the reason there is none)."""
+    if recording is None:
+        return None, UNKNOWN_RECORDING
+    if right_type in WORK_RIGHTS:
+        if recording.iswc is None:
+            return None, UNKNOWN_WORK
+        return (WORK, recording.iswc), None
+    return (RECORDING, recording.isrc), None
+
+
+def _claims_key(sale: SaleFacts, right_type: str, snap: Snapshot, on: date) -> object:
+    asset, reason = _asset_of(snap.recording(sale.isrc), right_type)
+    if asset is None:
+        return reason
+    return (asset, right_type, sale.territory, snap.generation.interval(asset, on))
 
 
 def resolve_claims(
     sale: SaleFacts, right_type: str, snap: Snapshot, on: date
 ) -> tuple[tuple[Claim, ...], str]:
-    """The routed shares of one right type on the sale date, or why there are none."""
-    recording = snap.recordings.get(sale.isrc)
-    if recording is None:
-        return (), UNKNOWN_RECORDING
-    if right_type in WORK_RIGHTS:
-        if recording.iswc is None:
-            return (), UNKNOWN_WORK
-        asset: AssetKey = (WORK, recording.iswc)
-    else:
-        asset = (RECORDING, recording.isrc)
+    """The routed shares of one right type on the sale date, or why there are none.
+
+    Memoised by validity interval: between two consecutive dates on which a version of
+    the asset starts or a mandate of one of its holders starts or ends, the answer for an
+    (asset, right type, territory) cannot change.
+    """
+    asset, reason = _asset_of(snap.recording(sale.isrc), right_type)
+    if asset is None:
+        assert reason is not None
+        return (), reason
+    key = (asset, right_type, sale.territory, snap.generation.interval(asset, on))
+    memo = snap.generation.memo_claims
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = (_route(asset, right_type, sale.territory, snap, on), UNCLAIMED_SHARE)
+    return found
+
+
+def _route(
+    asset: AssetKey, right_type: str, territory: str, snap: Snapshot, on: date
+) -> tuple[Claim, ...]:
     shares = resolve_shares(
-        snap.shares_of(asset), right_type=right_type, territory=sale.territory, on=on
+        snap.shares_of(asset), right_type=right_type, territory=territory, on=on
     )
     claims = []
     for share in sorted(shares or (), key=lambda s: s.holder_id):
         route = route_share(
             holder_id=share.holder_id,
             right_type=right_type,
-            territory=sale.territory,
+            territory=territory,
             on=on,
             mandates=snap.mandates.get(share.holder_id, ()),
-            ecl_society=snap.ecl.get((sale.territory, right_type)),
+            ecl_society=snap.ecl.get((territory, right_type)),
         )
         claims.append(Claim(share.holder_id, share.share, route.society_code, route.non_member))
-    return tuple(claims), UNCLAIMED_SHARE
+    return tuple(claims)

@@ -13,6 +13,7 @@ priced against and the suspense releases a catalog change books never miss each 
    their ledger transactions are appended together.
 """
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, col, func, select
 
-from service.ledger.bulk import unnest_insert
+from service.ledger.bulk import copy_rows, unnest_insert
 from service.ledger.service import lock_chain, post
 from service.pagination import PageParams, paginate
 from service.sales import basis as bases
@@ -29,7 +30,7 @@ from service.sales.exceptions import REJECTIONS, SaleNotFound
 from service.sales.ingest import Row
 from service.sales.models import Refund, Sale
 from service.sales.postings import SALE, SaleDims, book, legs_for, royalties, sale_royalties
-from service.sales.pricing import load_snapshot, price, sale_date
+from service.sales.pricing import Snapshot, load_snapshot, priced, sale_date
 from service.sales.schemas import BatchResult, RowError, RoyaltyPublic, SaleIn, SaleResult
 from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
@@ -150,6 +151,29 @@ def _stored(session: Session, store_code: str, sale_ids: Iterable[str]) -> dict[
     return found
 
 
+@dataclass(slots=True)
+class _Plan:
+    """What recording a sale books, shared by every sale with the same priced inputs:
+    same basis, quantity, territory and currency give the same deltas, stored basis and
+    royalties (only the sale's own dimensions differ on its legs)."""
+
+    deltas: list[bases.Delta]
+    held: bool
+    basis_json: str  # the stored basis, as the JSON text the row holds
+    basis: bases.Basis
+    royalties: list[RoyaltyPublic] | None = None  # from the first sale's legs
+
+
+def _plan(basis: bases.Basis, sale: SaleIn) -> _Plan:
+    stored = bases.dump(basis)
+    return _Plan(
+        deltas=bases.sale_deltas(basis, units=sale.quantity, territory=sale.territory),
+        held=bases.holds(basis),
+        basis_json=json.dumps(stored),
+        basis=basis,
+    )
+
+
 def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
     sales = [batch.rows[i].sale for i in fresh]
     valid = [s for s in sales if s is not None]
@@ -160,7 +184,8 @@ def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
         session=session,
         sales=[SaleAsset(s.isrc, snap.iswc_of(s.isrc), s.territory, s.sold_at) for s in valid],
     )
-    accepted: list[tuple[int, SaleIn, bases.Basis]] = []
+    plans = snap.generation.memo_plans
+    accepted: list[tuple[int, SaleIn, _Plan]] = []
     for j, (i, sale) in enumerate(zip(fresh, valid, strict=True)):
         if j in withdrawn:
             batch.results[i] = _rejected(
@@ -170,7 +195,7 @@ def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
                 takedown_id=withdrawn[j],
             )
             continue
-        basis = price(sale, snap)
+        key, basis = priced(sale, snap)
         if not basis:
             batch.results[i] = _rejected(
                 sale.sale_id,
@@ -179,34 +204,18 @@ def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
                 f"on {sale_date(sale.sold_at)}.",
             )
             continue
-        accepted.append((i, sale, basis))
+        plan_key = (key, sale.quantity, sale.territory, sale.currency)
+        plan = plans.get(plan_key)
+        if plan is None:
+            plan = plans[plan_key] = _plan(basis, sale)
+        accepted.append((i, sale, plan))
 
-    rows = [
-        {
-            "store_code": batch.store_code,
-            "sale_id": sale.sale_id,
-            "isrc": sale.isrc,
-            "territory": sale.territory,
-            "sold_at": sale.sold_at,
-            "period": period_of(sale.sold_at),
-            "quantity": sale.quantity,
-            "unit_price": sale.unit_price,
-            "currency": sale.currency,
-            "iswc": snap.iswc_of(sale.isrc),
-            "held": bases.holds(basis),
-            "basis": bases.dump(basis),
-            "recorded_at": utcnow(),
-        }
-        for _, sale, basis in accepted
-    ]
-    inserted = insert_ignoring_duplicates(
-        session, SALES, rows, ("store_code", "sale_id"), "sale_id"
-    )
+    inserted = _insert_sales(session, batch.store_code, accepted, snap)
 
     entries = []
     recorded: list[tuple[int, list[RoyaltyPublic]]] = []
     raced: list[tuple[int, SaleIn]] = []
-    for i, sale, basis in accepted:
+    for i, sale, plan in accepted:
         pk = inserted.get(sale.sale_id)
         if pk is None:  # another writer recorded it first; the constraint said so
             raced.append((i, sale))
@@ -220,22 +229,115 @@ def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
             sale.currency,
             sale.unit_price,
         )
-        deltas = bases.sale_deltas(basis, units=sale.quantity, territory=sale.territory)
-        legs = legs_for(dims, deltas, store_units=sale.quantity)
+        legs = legs_for(dims, plan.deltas, store_units=sale.quantity)
         if legs:
             reference = f"sale:{batch.store_code}/{sale.sale_id}"
             entries.append((SALE, reference, period_of(sale.sold_at), legs))
-        recorded.append((i, royalties(legs)))
+        if plan.royalties is None:
+            plan.royalties = royalties(legs)
+        recorded.append((i, plan.royalties))
     post(session=session, postings=book(session, entries))
     for i, royalty_list in recorded:
-        sale_id = batch.rows[i].sale_id
-        batch.results[i] = SaleResult(
-            sale_id=sale_id, status="recorded", error=None, royalties=royalty_list
+        batch.results[i] = SaleResult.model_construct(
+            sale_id=batch.rows[i].sale_id, status="recorded", error=None, royalties=royalty_list
         )
     if raced:
         stored = _stored(session, batch.store_code, (sale.sale_id for _, sale in raced))
         for i, sale in raced:
             batch.classify(i, stored[sale.sale_id], sale)
+
+
+_SALE_COLUMNS = (
+    "store_code",
+    "sale_id",
+    "isrc",
+    "territory",
+    "sold_at",
+    "period",
+    "quantity",
+    "unit_price",
+    "currency",
+    "iswc",
+    "held",
+    "basis",
+    "recorded_at",
+)
+# Rows are staged with COPY in a temporary table of the same column types, then moved
+# with one INSERT .. ON CONFLICT DO NOTHING RETURNING, in the order they were sent.
+_STAGING = "sale_incoming"
+_CREATE_STAGING = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} ON COMMIT DELETE ROWS AS "  # noqa: S608
+    f"SELECT 0 AS n, {', '.join(_SALE_COLUMNS)} FROM sale WITH NO DATA"
+)
+_MOVE_STAGED = (
+    f"WITH staged AS (DELETE FROM {_STAGING} RETURNING *) "  # noqa: S608 (our own names)
+    f"INSERT INTO sale ({', '.join(_SALE_COLUMNS)}) "
+    f"SELECT {', '.join(_SALE_COLUMNS)} FROM staged ORDER BY n "
+    "ON CONFLICT (store_code, sale_id) DO NOTHING RETURNING id, sale_id"
+)
+
+
+def _insert_sales(
+    session: Session, store_code: str, accepted: list[tuple[int, SaleIn, _Plan]], snap: Snapshot
+) -> dict[str, int]:
+    """Insert the accepted sales; sale_id -> new id for those the constraint let in.
+
+    ``INSERT .. ON CONFLICT (store_code, sale_id) DO NOTHING RETURNING``: a sale_id
+    recorded meanwhile by another writer is simply absent from the answer. PostgreSQL
+    stages the rows with COPY first (no per-row SQL, no parameter arrays).
+    """
+    if not accepted:
+        return {}
+    if session.get_bind().dialect.name != "postgresql":
+        rows = [
+            {
+                "store_code": store_code,
+                "sale_id": sale.sale_id,
+                "isrc": sale.isrc,
+                "territory": sale.territory,
+                "sold_at": sale.sold_at,
+                "period": period_of(sale.sold_at),
+                "quantity": sale.quantity,
+                "unit_price": sale.unit_price,
+                "currency": sale.currency,
+                "iswc": snap.iswc_of(sale.isrc),
+                "held": plan.held,
+                "basis": plan.basis_json,
+                "recorded_at": utcnow(),
+            }
+            for _, sale, plan in accepted
+        ]
+        return insert_ignoring_duplicates(
+            session, SALES, rows, ("store_code", "sale_id"), "sale_id", json_text=True
+        )
+    connection = session.connection()
+    connection.exec_driver_sql(_CREATE_STAGING)
+    copy_rows(
+        session,
+        SALES,
+        ("n", *_SALE_COLUMNS),
+        (
+            (
+                n,
+                store_code,
+                sale.sale_id,
+                sale.isrc,
+                sale.territory,
+                sale.sold_at,
+                period_of(sale.sold_at),
+                sale.quantity,
+                sale.unit_price,
+                sale.currency,
+                snap.iswc_of(sale.isrc),
+                plan.held,
+                plan.basis_json,
+                utcnow(),
+            )
+            for n, (_, sale, plan) in enumerate(accepted)
+        ),
+        into=_STAGING,
+    )
+    return {sale_id: pk for pk, sale_id in connection.exec_driver_sql(_MOVE_STAGED)}
 
 
 def insert_ignoring_duplicates(
@@ -244,12 +346,15 @@ def insert_ignoring_duplicates(
     rows: Sequence[dict[str, Any]],
     unique: Sequence[str],
     key: str,
+    *,
+    json_text: bool = False,
 ) -> dict[Any, int]:
     """``INSERT .. ON CONFLICT (unique) DO NOTHING RETURNING id, key`` for many rows.
 
     Returns key -> new id for the rows actually inserted; a row the constraint refused
     (recorded meanwhile by someone else) is simply absent. One ``unnest`` statement on
-    PostgreSQL; an executemany (multi-row VALUES batches) on SQLite.
+    PostgreSQL; an executemany (multi-row VALUES batches) on SQLite. ``json_text``: JSON
+    columns are given as encoded text (SQLite stores JSON as that text).
     """
     if not rows:
         return {}
@@ -258,12 +363,24 @@ def insert_ignoring_duplicates(
         suffix = f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING id, {key}"
         text, params = unnest_insert(dialect, table, rows, suffix=suffix)
         return {row[1]: row[0] for row in session.execute(text, params)}
+    target = _as_text_json(table) if json_text else table
     statement = (
-        sqlite.insert(table)
+        sqlite.insert(target)
         .on_conflict_do_nothing(index_elements=list(unique))
-        .returning(table.c.id, table.c[key])
+        .returning(target.c.id, target.c[key])
     )
     return {row[1]: row[0] for row in session.execute(statement, list(rows))}
+
+
+def _as_text_json(table: sa.Table) -> sa.TableClause:
+    """``table`` with its JSON columns typed as text (values already encoded)."""
+    return sa.table(
+        table.name,
+        *(
+            sa.column(c.key, sa.Text() if isinstance(c.type, sa.JSON) else c.type)
+            for c in table.columns
+        ),
+    )
 
 
 def record_one(*, session: Session, store_code: str, row: Row) -> SaleResult:

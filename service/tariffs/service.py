@@ -5,7 +5,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
 from service.pagination import PageParams, paginate
@@ -83,11 +85,24 @@ def list_tariffs(
 
 
 def load_tariffs(*, session: Session, territories: Iterable[str]) -> list[Tariff]:
-    """All tariffs of some territories, in one query (the sales batch path)."""
+    """All tariffs of some territories, in one query."""
     wanted = set(territories)
     if not wanted:
         return []
     return list(session.exec(select(Tariff).where(col(Tariff.territory).in_(wanted))))
+
+
+_TARIFFS: sa.Table = Tariff.__table__  # type: ignore[attr-defined]
+_FX_RATES: sa.Table = FxRate.__table__  # type: ignore[attr-defined]
+
+
+def load_tariff_rows(*, session: Session, territories: Iterable[str]) -> list[sa.Row[Any]]:
+    """All tariffs of some territories as plain rows (the sales batch path: no ORM objects)."""
+    wanted = sorted(set(territories))
+    if not wanted:
+        return []
+    columns = [c for c in _TARIFFS.columns if c.key != "created_at"]
+    return list(session.execute(sa.select(*columns).where(_TARIFFS.c.territory.in_(wanted))))
 
 
 def tariff_on(
@@ -156,10 +171,23 @@ def inverse(rate: Decimal) -> Decimal:
         return (Decimal(1) / rate).quantize(INVERSE_QUANTUM, rounding=ROUND_HALF_EVEN)
 
 
+class FxRateFacts(Protocol):
+    """What an FX table reads of a rate (an ``FxRate`` or a plain row)."""
+
+    @property
+    def date(self) -> date: ...
+    @property
+    def from_currency(self) -> str: ...
+    @property
+    def to_currency(self) -> str: ...
+    @property
+    def rate(self) -> Decimal: ...
+
+
 class FxTable:
     """Rates of some currency pairs, answering "latest on or before a date" in memory."""
 
-    def __init__(self, rates: Iterable[FxRate]) -> None:
+    def __init__(self, rates: Iterable[FxRateFacts]) -> None:
         self._dates: dict[tuple[str, str], list[date]] = defaultdict(list)
         self._rates: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
         for r in sorted(rates, key=lambda r: r.date):
@@ -189,17 +217,21 @@ class FxTable:
 
 def load_fx(*, session: Session, currencies: Iterable[str], until: date) -> FxTable:
     """Every rate among ``currencies`` dated on or before ``until``, in one query."""
-    wanted = set(currencies)
+    wanted = sorted(set(currencies))
     if len(wanted) < 2:
         return FxTable([])
-    rates = session.exec(
-        select(FxRate).where(
-            col(FxRate.from_currency).in_(wanted),
-            col(FxRate.to_currency).in_(wanted),
-            FxRate.date <= until,
-        )
+    columns = (
+        _FX_RATES.c.date,
+        _FX_RATES.c.from_currency,
+        _FX_RATES.c.to_currency,
+        _FX_RATES.c.rate,
     )
-    return FxTable(rates)
+    query = sa.select(*columns).where(
+        _FX_RATES.c.from_currency.in_(wanted),
+        _FX_RATES.c.to_currency.in_(wanted),
+        _FX_RATES.c.date <= until,
+    )
+    return FxTable(session.execute(query))
 
 
 def fx_rate(*, session: Session, from_currency: str, to_currency: str, on: date) -> Decimal | None:
