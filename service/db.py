@@ -1,6 +1,6 @@
 """Engine and the request-scoped session: the one place that commits or rolls back."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -33,7 +33,13 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front (no lock upgrades that fail mid-way); a
+        # long read (a streamed statement) must not hold it, so it begins deferred.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+READ_ONLY = "ledger_read_only"
 
 
 @lru_cache
@@ -49,6 +55,21 @@ def get_session() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def streamed(session: Session, produce: Callable[[Session], Iterator[bytes]]) -> Iterator[bytes]:
+    """Chunks of a streamed response, read through a session of their own.
+
+    The request's session has committed and closed before a StreamingResponse starts, so
+    a stream must not reuse it (that would open a transaction nobody ends). This one is
+    read-only, lives exactly as long as the stream — also when the client goes away —
+    and shares the request's bind (the same engine, or the test's connection).
+    """
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        bind = bind.execution_options(**{READ_ONLY: True})
+    with Session(bind=bind, expire_on_commit=False) as reader:
+        yield from produce(reader)
 
 
 # scope="function": commit (or roll back) as soon as the endpoint returns, BEFORE the
