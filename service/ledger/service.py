@@ -117,12 +117,18 @@ _LEG_HASHED = (
 assert set(_LEG_HASHED) == set(_LEG_FIELDS)
 
 
-def _text(value: str | None) -> str:
+def text_field(value: str | None) -> str:
+    """A string field of the canonical encoding (``<length>:<text>``, None as ``-``)."""
     return "-" if value is None else f"{len(value)}:{value}"
 
 
-def _micro_text(value: Decimal | None) -> str:
+def micro_text(value: Decimal | None) -> str:
+    """A money field of the canonical encoding (six decimals, None as ``-``)."""
     return "-" if value is None else str(value.quantize(MICRO))
+
+
+_text = text_field
+_micro_text = micro_text
 
 
 def leg_line(
@@ -186,6 +192,33 @@ def canonical_content(
         )
     )
     return f"{_HASH_VERSION}\n{header}\n" + "\n".join(leg_lines)
+
+
+def leg_line_pieces(*values: Any) -> tuple[str, str, str]:
+    """``leg_line`` of these fields in three pieces around the per-sale ones.
+
+    With ``values`` in ``_LEG_HASHED`` order, ``leg_line(*values)`` is
+    ``account | before + sale_pk + middle + isrc|iswc|territory + after + gross``
+    (each in its own encoding): the pieces a template fills in per sale.
+    """
+    v = values
+    before = f"{_text(v[1])}|{v[2].quantize(MICRO)}|"
+    middle = f"|{_text(v[4])}|"
+    after = (
+        "|"
+        + "|".join(
+            (
+                _text(v[8]),
+                _text(v[9]),
+                "T" if v[10] else "F",
+                _text(v[11]),
+                "-" if v[12] is None else str(normalize(v[12])),
+                "-" if v[13] is None else str(v[13]),
+            )
+        )
+        + "|"
+    )
+    return before, middle, after
 
 
 def _digest(prev_hash: str, *content: Any) -> str:
@@ -300,12 +333,50 @@ _TX_COLUMNS = (
 _LEG_COPY_COLUMNS = ("sequence", "period", *_LEG_HASHED)
 
 
+@dataclass(slots=True)
+class PreparedPosting:
+    """A posting whose legs are already encoded: each leg's fields in ``_LEG_HASHED``
+    order (``values``) and its canonical line (``lines``, as ``leg_line`` writes it).
+
+    For writers that build many similar legs from templates (the sales batch path); the
+    legs must balance per currency, as ``post`` checks for ordinary postings.
+    """
+
+    kind: str
+    reference: str
+    period: str
+    adjustment: bool
+    created_at: datetime
+    values: list[tuple[Any, ...]]
+    lines: list[str]
+
+
 def post(*, session: Session, postings: Sequence[Posting]) -> list[int]:
     """Append balanced postings atomically; returns their sequence numbers in order."""
     if not postings:
         return []
+    prepared = []
     for posting in postings:
         check_balanced(posting.legs)
+        values = [_leg_values(leg) for leg in posting.legs]
+        prepared.append(
+            PreparedPosting(
+                posting.kind,
+                posting.reference,
+                posting.period,
+                posting.adjustment,
+                posting.created_at,
+                values,
+                [leg_line(*v) for v in values],
+            )
+        )
+    return post_prepared(session=session, postings=prepared)
+
+
+def post_prepared(*, session: Session, postings: Sequence[PreparedPosting]) -> list[int]:
+    """Append postings whose legs are already encoded; their sequence numbers in order."""
+    if not postings:
+        return []
     head = lock_chain(session)
     sequence, prev_hash = head.sequence, head.hash
     first = sequence + 1
@@ -313,7 +384,6 @@ def post(*, session: Session, postings: Sequence[Posting]) -> list[int]:
     leg_rows: list[tuple[Any, ...]] = []
     for posting in postings:
         sequence += 1
-        values = [_leg_values(leg) for leg in posting.legs]
         digest = _digest(
             prev_hash,
             sequence,
@@ -322,7 +392,7 @@ def post(*, session: Session, postings: Sequence[Posting]) -> list[int]:
             posting.period,
             posting.adjustment,
             posting.created_at,
-            [leg_line(*v) for v in values],
+            posting.lines,
         )
         tx_rows.append(
             (
@@ -336,7 +406,7 @@ def post(*, session: Session, postings: Sequence[Posting]) -> list[int]:
                 digest,
             )
         )
-        leg_rows.extend((sequence, posting.period, *v) for v in values)
+        leg_rows.extend((sequence, posting.period, *v) for v in posting.values)
         prev_hash = digest
     # One COPY per table on PostgreSQL (one executemany on SQLite), whatever the batch size.
     copy_rows(session, TRANSACTIONS, _TX_COLUMNS, tx_rows)

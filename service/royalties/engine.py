@@ -29,6 +29,7 @@ from decimal import (
     InvalidOperation,
     Overflow,
 )
+from itertools import pairwise
 
 from service.royalties.allocation import largest_remainder
 
@@ -526,3 +527,72 @@ def _negated_difference(after: list[Allocation], before: list[Allocation]) -> li
         for key, amount in differences.items()
     ]
     return _non_zero(reversed_allocations)
+
+
+# --- allocation along routes already decided ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RoutedClaim:
+    """A holder's share with the route it was given when the sale was priced."""
+
+    holder_id: str
+    share: Decimal
+    society_code: str | None  # None: paid directly
+    non_member: bool  # collected by an ECL society for a non-member
+
+
+def allocate_routed_units(
+    *,
+    right_type: str,
+    unit_royalty: Decimal,
+    units: int,
+    claims: Sequence[RoutedClaim] | None,
+    suspense_reason_if_no_shares: str,
+) -> list[Allocation]:
+    """``allocate_units`` for claims whose routes are already known.
+
+    The result is exactly that of :func:`allocate_units` given the same shares and the
+    mandates and ECL society that reproduce these routes (what a stored basis records):
+    the same rounding, largest-remainder split, order, unclaimed part and dropped zeros;
+    only the re-derivation of each route is skipped. Each holder must appear once.
+    """
+    if suspense_reason_if_no_shares not in SUSPENSE_REASONS:
+        raise ValueError(f"unknown suspense reason {suspense_reason_if_no_shares!r}")
+    royalty = royalty_for_units(unit_royalty, units)
+    total = _from_quanta(_to_quanta(royalty))
+    if not claims:
+        held = Allocation(right_type, None, None, False, suspense_reason_if_no_shares, None, total)
+        return _non_zero([held])
+    ordered = sorted(claims, key=_routed_holder)
+    for claim, following in pairwise(ordered):
+        if claim.holder_id == following.holder_id:
+            raise ValueError(f"holder {claim.holder_id} claims twice")
+    shares = [c.share for c in ordered]
+    for share in shares:
+        _require_finite(share, "share")
+        if not 0 <= share <= 1:
+            raise ValueError(f"a share must be between 0 and 1: {share}")
+    claimed = _exact_sum(shares)
+    if claimed > 1:
+        raise ValueError(f"shares total {claimed}, more than 1")
+    unclaimed = _EXACT.subtract(_ONE, claimed)
+    # As allocate_right's merge writes each share: 0 + share.
+    merged = [_EXACT.add(_ZERO, share) for share in shares]
+    quanta = largest_remainder(_to_quanta(total), [*merged, unclaimed])
+    allocations = [
+        Allocation(
+            right_type, c.society_code, c.holder_id, c.non_member, None, share, _from_quanta(q)
+        )
+        for c, share, q in zip(ordered, merged, quanta, strict=False)
+    ]
+    allocations.append(
+        Allocation(
+            right_type, None, None, False, UNCLAIMED_SHARE, unclaimed, _from_quanta(quanta[-1])
+        )
+    )
+    return _non_zero(allocations)
+
+
+def _routed_holder(claim: RoutedClaim) -> str:
+    return claim.holder_id

@@ -27,8 +27,9 @@ from service.royalties.engine import (
     UNCLAIMED_SHARE,
     Allocation,
     MandateTerms,
+    RoutedClaim,
     ShareClaim,
-    allocate_units,
+    allocate_routed_units,
     refund_allocations,
 )
 
@@ -131,19 +132,23 @@ def allocate(basis: RightBasis, *, units: int, territory: str) -> tuple[Allocati
     return _allocate(basis, units, territory)
 
 
-@lru_cache(maxsize=16_384)
+@lru_cache(maxsize=65_536)
 def _allocate(basis: RightBasis, units: int, territory: str) -> tuple[Allocation, ...]:
-    shares, mandates, ecl, reason = _engine_inputs(basis, territory)
-    allocations = allocate_units(
+    # The routes are stored with the basis: the engine allocates along them (exactly what
+    # it would give re-deriving them from _engine_inputs' mandates and ECL society).
+    if any(c.non_member for c in basis.claims) and any(
+        c.society_code is None for c in basis.claims
+    ):
+        raise ValueError(f"basis of {basis.right_type} mixes ECL and direct routes")
+    allocations = allocate_routed_units(
         right_type=basis.right_type,
         unit_royalty=basis.unit_royalty,
         units=units,
-        shares=shares,
-        suspense_reason_if_no_shares=reason,
-        territory=territory,
-        on=_ANY_DAY,
-        mandates=mandates,
-        ecl_society=ecl,
+        claims=[
+            RoutedClaim(c.holder_id, c.share, c.society_code, c.non_member) for c in basis.claims
+        ]
+        or None,
+        suspense_reason_if_no_shares=basis.reason if not basis.claims else UNCLAIMED_SHARE,
     )
     if basis.pending_fx is not None and units > 0 and not allocations:
         allocations = [Allocation(basis.right_type, None, None, False, MISSING_FX_RATE, None, ZERO)]

@@ -23,15 +23,25 @@ from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, col, func, select
 
 from service.ledger.bulk import copy_rows, unnest_insert
-from service.ledger.service import lock_chain, post
+from service.ledger.service import (
+    Leg,
+    PreparedPosting,
+    check_balanced,
+    leg_line_pieces,
+    lock_chain,
+    micro_text,
+    post_prepared,
+    text_field,
+)
 from service.pagination import PageParams, paginate
 from service.sales import basis as bases
 from service.sales.exceptions import REJECTIONS, SaleNotFound
 from service.sales.ingest import Row
 from service.sales.models import Refund, Sale
-from service.sales.postings import SALE, SaleDims, book, legs_for, royalties, sale_royalties
+from service.sales.postings import SALE, SaleDims, legs_for, royalties, sale_royalties
 from service.sales.pricing import Snapshot, load_snapshot, priced, sale_date
 from service.sales.schemas import BatchResult, RowError, RoyaltyPublic, SaleIn, SaleResult
+from service.statements.periods import booking_periods
 from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
 
@@ -151,6 +161,17 @@ def _stored(session: Session, store_code: str, sale_ids: Iterable[str]) -> dict[
     return found
 
 
+@dataclass(frozen=True, slots=True)
+class _LegTemplate:
+    """One leg of a plan without the sale's own dimensions (sale pk, isrc, iswc,
+    territory, gross), and its canonical line in pieces around them."""
+
+    store: bool  # the store's balancing leg: its account names the batch's store
+    values: tuple[Any, ...]  # the leg's fields in leg_line order; dimensions None
+    account: str  # the account's encoding (unused for the store's leg)
+    pieces: tuple[str, str, str]  # see service.ledger.service.leg_line_pieces
+
+
 @dataclass(slots=True)
 class _Plan:
     """What recording a sale books, shared by every sale with the same priced inputs:
@@ -162,6 +183,61 @@ class _Plan:
     basis_json: str  # the stored basis, as the JSON text the row holds
     basis: bases.Basis
     royalties: list[RoyaltyPublic] | None = None  # from the first sale's legs
+    legs: list[_LegTemplate] | None = None  # from the first sale's legs
+
+
+def _templates(legs: list[Leg]) -> list[_LegTemplate]:
+    templates = []
+    for leg in legs:
+        values = (
+            leg.account,
+            leg.currency,
+            leg.amount,
+            None,
+            leg.right_type,
+            None,
+            None,
+            None,
+            leg.holder_id,
+            leg.society_code,
+            leg.non_member,
+            leg.suspense_reason,
+            leg.share,
+            leg.units,
+            None,
+        )
+        store = leg.account.startswith("store:")
+        templates.append(
+            _LegTemplate(store, values, text_field(leg.account), leg_line_pieces(*values))
+        )
+    return templates
+
+
+def _prepared(
+    templates: list[_LegTemplate],
+    store_account: tuple[str, str],
+    pk: int,
+    sale: SaleIn,
+    iswc: str | None,
+    period: str,
+    reference: str,
+) -> PreparedPosting:
+    """The sale's posting from its plan's templates (what legs_for and post would build)."""
+    gross = sale.quantity * sale.unit_price
+    pk_text = str(pk)
+    dims = f"{text_field(sale.isrc)}|{text_field(iswc)}|{text_field(sale.territory)}"
+    gross_text = micro_text(gross)
+    values = []
+    lines = []
+    for t in templates:
+        v = t.values
+        account, account_text = store_account if t.store else (v[0], t.account)
+        before, middle, after = t.pieces
+        values.append(
+            (account, v[1], v[2], pk, v[4], sale.isrc, iswc, sale.territory, *v[8:14], gross)
+        )
+        lines.append(f"{account_text}|{before}{pk_text}{middle}{dims}{after}{gross_text}")
+    return PreparedPosting(SALE, reference, period, False, utcnow(), values, lines)
 
 
 def _plan(basis: bases.Basis, sale: SaleIn) -> _Plan:
@@ -212,7 +288,9 @@ def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
 
     inserted = _insert_sales(session, batch.store_code, accepted, snap)
 
-    entries = []
+    store_account = f"store:{batch.store_code}"
+    store_encoded = (store_account, text_field(store_account))
+    postings: list[PreparedPosting] = []
     recorded: list[tuple[int, list[RoyaltyPublic]]] = []
     raced: list[tuple[int, SaleIn]] = []
     for i, sale, plan in accepted:
@@ -220,23 +298,29 @@ def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
         if pk is None:  # another writer recorded it first; the constraint said so
             raced.append((i, sale))
             continue
-        dims = SaleDims(
-            pk,
-            batch.store_code,
-            sale.isrc,
-            snap.iswc_of(sale.isrc),
-            sale.territory,
-            sale.currency,
-            sale.unit_price,
-        )
-        legs = legs_for(dims, plan.deltas, store_units=sale.quantity)
-        if legs:
+        iswc = snap.iswc_of(sale.isrc)
+        if plan.legs is None or plan.royalties is None:
+            dims = SaleDims(
+                pk,
+                batch.store_code,
+                sale.isrc,
+                iswc,
+                sale.territory,
+                sale.currency,
+                sale.unit_price,
+            )
+            legs = legs_for(dims, plan.deltas, store_units=sale.quantity)
+            check_balanced(legs)
+            plan.legs, plan.royalties = _templates(legs), royalties(legs)
+        if plan.legs:
             reference = f"sale:{batch.store_code}/{sale.sale_id}"
-            entries.append((SALE, reference, period_of(sale.sold_at), legs))
-        if plan.royalties is None:
-            plan.royalties = royalties(legs)
+            period = period_of(sale.sold_at)
+            postings.append(_prepared(plan.legs, store_encoded, pk, sale, iswc, period, reference))
         recorded.append((i, plan.royalties))
-    post(session=session, postings=book(session, entries))
+    booked = booking_periods(session=session, periods={p.period for p in postings})
+    for posting in postings:
+        posting.period, posting.adjustment = booked[posting.period]
+    post_prepared(session=session, postings=postings)
     for i, royalty_list in recorded:
         batch.results[i] = SaleResult.model_construct(
             sale_id=batch.rows[i].sale_id, status="recorded", error=None, royalties=royalty_list

@@ -16,6 +16,9 @@ from service.ledger.service import (
     _legacy_hash,
     canonical_content,
     leg_line,
+    leg_line_pieces,
+    micro_text,
+    text_field,
     transaction_hash,
 )
 from tests.factories import Api, bearer, isrc, share
@@ -266,3 +269,17 @@ def test_a_chain_hashed_with_the_first_encoding_still_verifies(
     verification = api.get("/v1/ledger/verify").json()
     assert verification["ok"] is True, verification
     assert verification["transactions"] == 3
+
+
+def test_leg_line_pieces_rebuild_the_line() -> None:
+    """The sales batch fills templates instead of calling leg_line: same text."""
+    for holder, share, units in (("h|1", D("0.250000"), 2), (None, None, None)):
+        values = ("holder:x", "RUB", D("-1.5"), 12, "performance", "RUA010600001")
+        values += ("T-034.524.680-1", "RU", holder, "ROMS", True, None, share, units, D("5.4"))
+        before, middle, after = leg_line_pieces(*values)
+        rebuilt = (
+            f"{text_field(values[0])}|{before}12{middle}"
+            f"{text_field(values[5])}|{text_field(values[6])}|{text_field(values[7])}"
+            f"{after}{micro_text(values[14])}"
+        )
+        assert rebuilt == leg_line(*values)

@@ -19,9 +19,11 @@ from service.royalties.engine import (
     QUANTUM,
     Allocation,
     MandateTerms,
+    RoutedClaim,
     ShareClaim,
     TariffTerms,
     allocate_right,
+    allocate_routed_units,
     allocate_units,
     quantize,
     refund_allocations,
@@ -396,3 +398,54 @@ def test_integer_largest_remainder_equals_the_rational_rule(
 ) -> None:
     """Scaled-integer arithmetic gives exactly the parts the rational computation gives."""
     assert largest_remainder(total, weights) == _rational_largest_remainder(total, weights)
+
+
+@engine_settings
+@given(
+    tariffs(),
+    decimals("0", "100", 4),
+    st.integers(0, 10_000),
+    share_lists(),
+    st.data(),
+)
+def test_allocating_along_stored_routes_equals_routing_again(
+    tariff: TariffTerms, price: Decimal, units: int, shares: list[ShareClaim], data: st.DataObject
+) -> None:
+    """``allocate_routed_units`` = ``allocate_units`` with mandates and an ECL society that
+    reproduce the routes (how a stored basis is replayed)."""
+    unit = unit_royalty(tariff, unit_price=price, duration_s=None, fx_rate=None)
+    by_holder: dict[str, Decimal] = {}
+    for claim in shares:  # one claim per holder, as a basis stores them
+        by_holder[claim.holder_id] = by_holder.get(claim.holder_id, D(0)) + claim.share
+    ecl = data.draw(st.none() | st.sampled_from(SOCIETIES))
+    routes = {holder: data.draw(st.sampled_from(SOCIETIES) | st.just(None)) for holder in by_holder}
+    routed = [
+        RoutedClaim(h, s, routes[h] or ecl, routes[h] is None and ecl is not None)
+        for h, s in by_holder.items()
+    ]
+    mandates = [
+        MandateTerms(h, society, tariff.right_type, frozenset({"RU"}), date.min, None)
+        for h, society in routes.items()
+        if society is not None
+    ]
+    expected = allocate_units(
+        right_type=tariff.right_type,
+        unit_royalty=unit,
+        units=units,
+        shares=[ShareClaim(h, s) for h, s in by_holder.items()] or None,
+        suspense_reason_if_no_shares="unknown_work",
+        territory="RU",
+        on=date.min,
+        mandates=mandates,
+        ecl_society=ecl,
+    )
+    assert (
+        allocate_routed_units(
+            right_type=tariff.right_type,
+            unit_royalty=unit,
+            units=units,
+            claims=routed or None,
+            suspense_reason_if_no_shares="unknown_work",
+        )
+        == expected
+    )
