@@ -273,9 +273,9 @@ def test_a_chain_hashed_with_the_first_encoding_still_verifies(
 
 def test_leg_line_pieces_rebuild_the_line() -> None:
     """The sales batch fills templates instead of calling leg_line: same text."""
-    for holder, share, units in (("h|1", D("0.250000"), 2), (None, None, None)):
+    for holder, part, units in (("h|1", D("0.250000"), 2), (None, None, None)):
         values = ("holder:x", "RUB", D("-1.5"), 12, "performance", "RUA010600001")
-        values += ("T-034.524.680-1", "RU", holder, "ROMS", True, None, share, units, D("5.4"))
+        values += ("T-034.524.680-1", "RU", holder, "ROMS", True, None, part, units, D("5.4"))
         before, middle, after = leg_line_pieces(*values)
         rebuilt = (
             f"{text_field(values[0])}|{before}12{middle}"
