@@ -129,9 +129,9 @@ def _phase_timers() -> dict[str, float]:
         "withdrawn_sales",
         "priced",
         "_insert_sales",
-        "legs_for",
-        "book",
-        "post",
+        "booking_periods",
+        "_prepared",
+        "post_prepared",
         "sale_royalties",
     ):
         setattr(service, name, timed_call(name, getattr(service, name)))

@@ -1,16 +1,21 @@
 """Recording sales: one batch = one transaction, a handful of set-based statements.
 
-Order of a batch, under the ledger chain's lock (taken first, so the catalog a sale is
-priced against and the suspense releases a catalog change books never miss each other):
+Order of a batch:
 
 1. rows that do not validate are ``invalid``; a sale_id repeated inside the batch takes
    the first row's outcome (``conflict`` if its content differs);
 2. sale_ids the store already recorded are ``duplicate`` (same content) or ``conflict``;
-3. the rest are priced from one snapshot of catalog, tariffs, FX and mandates, and
-   checked once against takedowns: ``withdrawn``, ``unlicensed`` or accepted;
-4. accepted rows are inserted with ``INSERT .. ON CONFLICT DO NOTHING RETURNING`` (the
-   unique constraint, not the read in step 2, is what makes a sale_id count once) and
-   their ledger transactions are appended together.
+3. the rest are priced from one snapshot of catalog, tariffs, FX and mandates (a
+   per-process cache checked against the catalog version token), *before* the ledger
+   chain's lock, so that several workers price in parallel;
+4. under the chain's lock: if the catalog version changed since, the rows are priced
+   again (the catalog a sale is priced against and the suspense releases a catalog
+   change books never miss each other); rows are checked once against takedowns
+   (``withdrawn``), unpriceable ones are ``unlicensed``;
+5. accepted rows are inserted with ``INSERT .. ON CONFLICT DO NOTHING RETURNING`` (the
+   unique constraint, not the read in step 2, is what makes a sale_id count once: a
+   row another writer recorded meanwhile becomes a duplicate or a conflict) and their
+   ledger transactions are appended together, in their booking months.
 """
 
 import json
@@ -41,6 +46,7 @@ from service.sales.models import Refund, Sale
 from service.sales.postings import SALE, SaleDims, legs_for, royalties, sale_royalties
 from service.sales.pricing import Snapshot, load_snapshot, priced, sale_date
 from service.sales.schemas import BatchResult, RowError, RoyaltyPublic, SaleIn, SaleResult
+from service.sales.snapshot import read_token
 from service.statements.periods import booking_periods
 from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
@@ -102,7 +108,9 @@ def record_sales(*, session: Session, store_code: str, rows: Sequence[Row]) -> B
         else:
             first[row.sale.sale_id] = i
 
-    lock_chain(session)
+    # Before the chain lock, so that several workers read and price in parallel: what the
+    # store already recorded (a sale_id recorded meanwhile is still caught, by the unique
+    # constraint at insert) and the pricing of the rest, which writes nothing.
     stored = _stored(session, store_code, first)
     fresh = []
     for sale_id, i in first.items():
@@ -112,7 +120,14 @@ def record_sales(*, session: Session, store_code: str, rows: Sequence[Row]) -> B
             batch.classify(i, stored[sale_id], sale)
         else:
             fresh.append(i)
-    _record_fresh(session, batch, fresh)
+    pricing = _price(session, batch, fresh)
+    lock_chain(session)
+    # Under the lock, the catalog must still be the one priced against (a catalog change
+    # releases held sales under this lock: it must see ours, or we its catalog).
+    if pricing is not None and read_token(session) != pricing.snap.generation.token:
+        pricing = _price(session, batch, fresh)
+    if pricing is not None:
+        _record_fresh(session, batch, pricing)
 
     replayed = sale_royalties(session, batch.duplicates.values())
     for i, pk in batch.duplicates.items():
@@ -250,19 +265,43 @@ def _plan(basis: bases.Basis, sale: SaleIn) -> _Plan:
     )
 
 
-def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
-    sales = [batch.rows[i].sale for i in fresh]
-    valid = [s for s in sales if s is not None]
+@dataclass(slots=True)
+class _Pricing:
+    snap: Snapshot
+    sales: list[tuple[int, SaleIn, _Plan | None]]  # None: no tariff (unlicensed)
+
+
+def _price(session: Session, batch: _Batch, fresh: list[int]) -> _Pricing | None:
+    """Every fresh sale's plan from one snapshot (reads only: no lock needed)."""
+    valid = [(i, sale) for i in fresh if (sale := batch.rows[i].sale) is not None]
     if not valid:
-        return
-    snap = load_snapshot(session=session, sales=valid)
+        return None
+    snap = load_snapshot(session=session, sales=[sale for _, sale in valid])
+    plans = snap.generation.memo_plans
+    priced_sales: list[tuple[int, SaleIn, _Plan | None]] = []
+    for i, sale in valid:
+        key, basis = priced(sale, snap)
+        plan = None
+        if basis:
+            plan_key = (key, sale.quantity, sale.territory, sale.currency)
+            plan = plans.get(plan_key)
+            if plan is None:
+                plan = plans[plan_key] = _plan(basis, sale)
+        priced_sales.append((i, sale, plan))
+    return _Pricing(snap, priced_sales)
+
+
+def _record_fresh(session: Session, batch: _Batch, pricing: _Pricing) -> None:
+    snap = pricing.snap
     withdrawn = withdrawn_sales(
         session=session,
-        sales=[SaleAsset(s.isrc, snap.iswc_of(s.isrc), s.territory, s.sold_at) for s in valid],
+        sales=[
+            SaleAsset(s.isrc, snap.iswc_of(s.isrc), s.territory, s.sold_at)
+            for _, s, _ in pricing.sales
+        ],
     )
-    plans = snap.generation.memo_plans
     accepted: list[tuple[int, SaleIn, _Plan]] = []
-    for j, (i, sale) in enumerate(zip(fresh, valid, strict=True)):
+    for j, (i, sale, plan) in enumerate(pricing.sales):
         if j in withdrawn:
             batch.results[i] = _rejected(
                 sale.sale_id,
@@ -271,8 +310,7 @@ def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
                 takedown_id=withdrawn[j],
             )
             continue
-        key, basis = priced(sale, snap)
-        if not basis:
+        if plan is None:
             batch.results[i] = _rejected(
                 sale.sale_id,
                 "unlicensed",
@@ -280,10 +318,6 @@ def _record_fresh(session: Session, batch: _Batch, fresh: list[int]) -> None:
                 f"on {sale_date(sale.sold_at)}.",
             )
             continue
-        plan_key = (key, sale.quantity, sale.territory, sale.currency)
-        plan = plans.get(plan_key)
-        if plan is None:
-            plan = plans[plan_key] = _plan(basis, sale)
         accepted.append((i, sale, plan))
 
     inserted = _insert_sales(session, batch.store_code, accepted, snap)
