@@ -63,8 +63,12 @@ class Refund(SQLModel, table=True):
 # what pricing reads (works, recordings, share versions and shares, tariffs, FX rates,
 # mandates, societies): database triggers set it (migration 0005). The sales path caches
 # that data per process and compares the token once per batch (service.sales.snapshot).
+# On PostgreSQL the token changes once per writing transaction, whose id is kept in
+# `writer`: that transaction itself never caches (it may write more afterwards).
 # Random rather than a counter: a rolled-back change never hands its value to a later one.
 class CatalogVersion(SQLModel, table=True):
     __tablename__ = "catalog_version"
     id: int = Field(default=1, primary_key=True)
     token: str = Field(max_length=36)
+    # PostgreSQL: the transaction that set the token (it changes it once per transaction).
+    writer: int | None = Field(default=None, sa_type=sa.BigInteger)

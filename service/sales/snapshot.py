@@ -158,15 +158,23 @@ _current = Generation(token=None)
 
 
 def read_token(session: Session) -> str | None:
-    """The catalog version token as this transaction sees it (None: not migrated yet).
+    """The catalog version token as this transaction sees it; None: do not cache (the
+    database is not migrated yet, or this transaction itself changed the catalog).
 
     Qualified by the database's URL: a process that talks to two databases (tests, a
     database cloned from another) never mistakes one's cache for the other's.
     """
-    token = session.execute(sa.select(VERSION.c.token).where(VERSION.c.id == 1)).scalar()
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        own = VERSION.c.writer == sa.func.txid_current_if_assigned()
+        row = session.execute(sa.select(VERSION.c.token, own).where(VERSION.c.id == 1)).first()
+        # A token this transaction set stands for catalog it may still be writing.
+        token = None if row is None or row[1] else row[0]
+    else:
+        token = session.execute(sa.select(VERSION.c.token).where(VERSION.c.id == 1)).scalar()
     if token is None:
         return None
-    return f"{session.get_bind().engine.url.render_as_string()}#{token}"
+    return f"{bind.engine.url.render_as_string()}#{token}"
 
 
 def _generation_for(token: str) -> Generation:
@@ -205,8 +213,8 @@ def load_generation(
             with _lock:
                 loaded.merge_into(generation)
             return generation, generation.fx[fx_key]
-    # No token (an unmigrated database) or the catalog kept changing while we read it:
-    # this batch alone gets a private generation, loaded in full.
+    # No token (an unmigrated database, or this transaction changed the catalog) or the
+    # catalog kept changing while we read it: a private generation, loaded in full.
     private = Generation(token=None)
     loaded, fx_key = _top_up(session, private, isrcs, territories, currencies)
     loaded.merge_into(private)
