@@ -2,11 +2,11 @@
 
 Order matters: the chain lock is taken first (sales posting takes the same lock, so no
 entry can land in the month while it closes, and two closes run one after the other);
-then the month's foreign-currency royalties are converted (``fx``); then statement
-headers, lines and DSR usage rows are written (``lines``: ``INSERT … SELECT … GROUP BY``
-over the month's legs); last, the month's row is inserted (its primary key is the last
-word on "closed once"). Representations are not rendered here: each one's ETag is computed
-the first time it is requested (``service.etag_of``).
+then the month's royalties are summed per line and converted into each party's currency
+(``fx``); then statement headers and lines are written (``lines``: ``INSERT … SELECT …
+GROUP BY``); last, the month's row is inserted (its primary key is the last
+word on "closed once"). Representations are not rendered here: each one's ETag, and a DSR
+file's usage rows, are computed the first time it is requested (``service.etag_of``).
 """
 
 import uuid
@@ -42,7 +42,6 @@ from service.statements.lines import (
     STATEMENTS,
     fill_lines,
     insert_lines,
-    insert_usage,
     map_statements,
 )
 from service.statements.models import PeriodClose, Statement
@@ -217,5 +216,4 @@ def _issue_statements(
         session.execute(sa.insert(Statement), rows)
         map_statements(session, {row["party"]: row["id"] for row in rows})
         insert_lines(session)
-        insert_usage(session, period)
     return len(rows)

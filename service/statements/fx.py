@@ -60,6 +60,7 @@ LINE_DIMENSIONS = (
     "non_member",
     "share",
 )
+_HASH_PLAN = ("enable_sort", "enable_mergejoin", "enable_nestloop")
 _FX_RATES: sa.Table = FxRate.__table__  # type: ignore[attr-defined]
 _TEMP_OPTIONS: dict[str, Any] = {"prefixes": ["TEMPORARY"], "postgresql_on_commit": "DROP"}
 
@@ -179,41 +180,71 @@ def _fill_rates(session: Session, period: str) -> None:
                 )
     if rows:
         session.execute(sa.insert(RATES), rows)
+    session.execute(sa.text(f"ANALYZE {RATES.name}"))  # temporary: never analysed otherwise
 
 
 def _parts_in_sql(session: Session, period: str) -> None:
     _fill_rates(session, period)
-    g = _day_groups(session, period).subquery("g")
-    native = g.c.currency == g.c.to_currency
+    party = parties()
+    dialect = session.get_bind().dialect.name
+    day = sa.func.coalesce(sale_day(dialect), last_day(period))
     rated = sa.and_(
-        RATES.c.from_currency == g.c.currency,
-        RATES.c.to_currency == g.c.to_currency,
-        RATES.c.day == g.c.day,
+        RATES.c.from_currency == LEGS.c.currency,
+        RATES.c.to_currency == party.c.currency,
+        RATES.c.day == day,
     )
-    moved = sa.or_(g.c.amount != 0, g.c.units != 0, g.c.gross != 0)
-    keys = [g.c.account, g.c.currency, g.c.to_currency, *(g.c[n] for n in LINE_DIMENSIONS)]
+    native = LEGS.c.currency == party.c.currency
+    amount = sa.func.sum(LEGS.c.amount)
+    units = sa.func.sum(signed_units())
+    gross = sa.func.sum(signed_gross())
+    moved = sa.or_(amount != 0, units != 0, gross != 0)
+    dims = [TXS.c.adjustment if name == "adjustment" else LEGS.c[name] for name in LINE_DIMENSIONS]
+    keys = [LEGS.c.account, LEGS.c.currency, party.c.currency, *dims, RATES.c.rate]
     query = (
-        sa.select(
-            *keys,
-            sa.func.sum(sa.case((native, g.c.amount), else_=_half_even(g.c.amount * RATES.c.rate))),
-            sa.func.sum(g.c.units),
-            sa.func.sum(sa.case((native, g.c.gross), else_=_half_even(g.c.gross * RATES.c.rate))),
-            sa.func.sum(g.c.amount),
-            sa.func.sum(sa.case((moved, 1), else_=0)),
-            sa.func.sum(sa.case((sa.and_(~native, moved, RATES.c.rate.is_(None)), 1), else_=0)),
+        royalty_legs(with_conversions=False)
+        .join(party, party.c.account == LEGS.c.account)
+        .outerjoin(SALES, SALES.c.id == LEGS.c.sale_pk)
+        .outerjoin(RATES, rated)
+        .add_columns(
+            *keys[:-1],
+            sa.case((native, amount), else_=_half_even(amount * RATES.c.rate)),
+            units,
+            sa.case((native, gross), else_=_half_even(gross * RATES.c.rate)),
+            amount,
+            sa.case((moved, 1), else_=0),
+            sa.case((sa.and_(~native, moved, RATES.c.rate.is_(None)), 1), else_=0),
         )
-        .select_from(g.outerjoin(RATES, rated))
+        # The legs' own period too: it lets the planner filter legs before joining them.
+        .where(LEGS.c.period == period, TXS.c.period == period)
         .group_by(*keys)
     )
     columns = ["account", "currency", "to_currency", *LINE_DIMENSIONS]
     columns += ["royalty", "units", "gross", "source_amount", "moved", "unrated"]
+    # The planner multiplies the group columns' distinct counts (millions of groups, where
+    # a month has a few hundred thousand lines), so it sorts the month's legs on disk and
+    # reaches them account by account through an index. Hash joins over sequential scans
+    # and one in-memory hash aggregate are 3x faster at 10^6 sales (docs/performance-close.md).
+    for setting in _HASH_PLAN:
+        session.execute(sa.text(f"SET LOCAL {setting} = off"))
     session.execute(sa.insert(PARTS).from_select(columns, query))
-    unrated = session.execute(sa.select(sa.func.sum(PARTS.c.unrated))).scalar()
-    if unrated:
+    for setting in _HASH_PLAN:
+        session.execute(sa.text(f"SET LOCAL {setting} TO DEFAULT"))
+    if session.execute(sa.select(sa.func.sum(PARTS.c.unrated))).scalar():
+        g = _day_groups(session, period).subquery("g")
+        day_moved = sa.or_(g.c.amount != 0, g.c.units != 0, g.c.gross != 0)
         missing = (
             sa.select(g.c.currency, g.c.to_currency, g.c.day)
-            .select_from(g.outerjoin(RATES, rated))
-            .where(~native, moved, RATES.c.rate.is_(None))
+            .select_from(
+                g.outerjoin(
+                    RATES,
+                    sa.and_(
+                        RATES.c.from_currency == g.c.currency,
+                        RATES.c.to_currency == g.c.to_currency,
+                        RATES.c.day == g.c.day,
+                    ),
+                )
+            )
+            .where(g.c.currency != g.c.to_currency, day_moved, RATES.c.rate.is_(None))
             .distinct()
         )
         _refuse({(s, t, d) for s, t, d in session.execute(missing)})
@@ -224,42 +255,46 @@ def _convert(micros: int, rate: Decimal) -> int:
 
 
 def _parts_in_python(session: Session, period: str) -> None:
+    """The same parts as ``_parts_in_sql``, for SQLite (no exact decimal arithmetic)."""
     groups = session.execute(_day_groups(session, period)).mappings().all()
     foreign = [g for g in groups if g["currency"] != g["to_currency"]]
     currencies = {g["currency"] for g in foreign} | {g["to_currency"] for g in foreign}
     table = load_fx(session=session, currencies=currencies, until=last_day(period))
-    parts: dict[tuple[Any, ...], list[int]] = {}
+    by_rate: dict[tuple[Any, ...], list[int]] = {}
     missing: set[tuple[str, str, date]] = set()
     for g in groups:
         source, target = g["currency"], g["to_currency"]
         amount, units, gross = int(g["amount"] or 0), int(g["units"] or 0), int(g["gross"] or 0)
-        if not (amount or units or gross):
-            continue  # a sale and its refund in one day: nothing to convert or report
-        if source == target:
-            royalty, converted_gross = amount, gross
-        else:
+        rate = None
+        if source != target:
             day = date.fromisoformat(str(g["day"])[:10])
             rate = table.rate(source, target, day)
             if rate is None:
-                missing.add((source, target, day))
+                if amount or units or gross:
+                    missing.add((source, target, day))
                 continue
-            royalty, converted_gross = _convert(amount, rate), _convert(gross, rate)
-        key = (g["account"], source, target, *(g[n] for n in LINE_DIMENSIONS))
-        part = parts.setdefault(key, [0, 0, 0, 0, 0])
-        part[0] += royalty
-        part[1] += units
-        part[2] += converted_gross
-        part[3] += amount
-        part[4] += 1
+        key = (g["account"], source, target, *(g[n] for n in LINE_DIMENSIONS), rate)
+        sums = by_rate.setdefault(key, [0, 0, 0])
+        sums[0] += amount
+        sums[1] += units
+        sums[2] += gross
     if missing:
         _refuse(missing)
     names = ["account", "currency", "to_currency", *LINE_DIMENSIONS]
-    rows = [
-        dict(zip(names, key, strict=True))
-        | {"royalty": p[0], "units": p[1], "gross": p[2], "source_amount": p[3], "moved": p[4]}
-        | {"unrated": 0}
-        for key, p in parts.items()
-    ]
+    rows = []
+    for key, (amount, units, gross) in by_rate.items():
+        *line, rate = key
+        rows.append(
+            dict(zip(names, line, strict=True))
+            | {
+                "royalty": amount if rate is None else _convert(amount, rate),
+                "units": units,
+                "gross": gross if rate is None else _convert(gross, rate),
+                "source_amount": amount,
+                "moved": 1 if (amount or units or gross) else 0,
+                "unrated": 0,
+            }
+        )
     if rows:
         session.execute(sa.insert(PARTS), rows)
 

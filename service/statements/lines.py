@@ -1,4 +1,4 @@
-"""Close step 2: a month's statement lines and DSR usage rows, by aggregate SQL.
+"""Close step 2: a month's statement lines by aggregate SQL (and, later, DSR usage rows).
 
 Lines are summed from ``close_part`` (the month's royalties per party, line dimensions
 and sale currency, already in the party's currency: see ``fx``) into ``close_line``, a
@@ -11,6 +11,7 @@ close has just written.
 """
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from service.statements.fx import LINE_DIMENSIONS, PARTS, TEMP
@@ -112,14 +113,19 @@ def insert_lines(session: Session) -> None:
     session.execute(sa.insert(LINES).from_select(columns, query))
 
 
-def insert_usage(session: Session, period: str) -> None:
-    """One row per sale and right type behind each statement, in the sale's currency."""
-    st = CLOSE_STATEMENTS
+def insert_usage(session: Session, statement_id: str, party: str, period: str) -> None:
+    """One statement's DSR usage: a row per sale and right type, in the sale's currency.
+
+    Written the first time the statement's DSR file is asked for (not at close: most DSR
+    files are never fetched, and the usage of a month has a row per sale per party), read
+    from the party's legs of the month through ``ix_ledger_leg_account_period``. The legs
+    of a closed month never change, so neither do these rows; a second writer racing the
+    first inserts nothing (same rows, same keys).
+    """
     per_tx = (
         royalty_legs(with_conversions=False)
-        .join(st, st.c.account == LEGS.c.account)
         .add_columns(
-            st.c.statement_id,
+            sa.literal(statement_id, sa.String).label("statement_id"),
             LEGS.c.isrc,
             LEGS.c.territory,
             LEGS.c.right_type,
@@ -131,9 +137,8 @@ def insert_usage(session: Session, period: str) -> None:
             sa.func.max(sa.func.abs(sa.func.coalesce(LEGS.c.gross, 0))).label("g"),
             sa.func.sum(LEGS.c.amount).label("r"),
         )
-        .where(TXS.c.period == period)
+        .where(LEGS.c.account == party, LEGS.c.period == period, TXS.c.period == period)
         .group_by(
-            st.c.statement_id,
             LEGS.c.isrc,
             LEGS.c.territory,
             LEGS.c.right_type,
@@ -187,7 +192,7 @@ def insert_usage(session: Session, period: str) -> None:
         s.gross_sold,
         s.gross_returned,
         s.royalty,
-    )
+    ).where(sa.true())  # SQLite parses INSERT … SELECT … ON CONFLICT only with a WHERE
     columns = [
         "statement_id",
         "row_no",
@@ -202,4 +207,9 @@ def insert_usage(session: Session, period: str) -> None:
         "gross_returned",
         "royalty",
     ]
-    session.execute(sa.insert(USAGE).from_select(columns, query))
+    insert = (
+        postgresql.insert(USAGE)
+        if session.get_bind().dialect.name == "postgresql"
+        else sqlite.insert(USAGE)
+    )
+    session.execute(insert.from_select(columns, query).on_conflict_do_nothing())

@@ -114,19 +114,129 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+CSV_CHUNK = 10_000  # lines per keyset page and per chunk sent (a few hundred kB)
+_PLAIN = sa.BigInteger()  # read money columns as their stored micro-units
+_MAX_DIGITS = 28  # the default decimal context's precision, which fmt_exact works within
+
+
+def _micros(m: int) -> str:
+    """A micro-unit count as ``fmt_exact`` writes it (exactly six fractional digits)."""
+    if m < 0:
+        whole, frac = divmod(-m, 1_000_000)
+        return f"-{whole}.{frac:06d}"
+    whole, frac = divmod(m, 1_000_000)
+    return f"{whole}.{frac:06d}"
+
+
+def _scaled(n: int, scale: int) -> str:
+    """``n`` x 10^-scale (scale >= 6) as ``fmt_exact`` writes it: trailing zeros dropped down
+    to six fractional digits, no exponent, zero unsigned."""
+    while scale > 6 and n % 10 == 0:
+        n //= 10
+        scale -= 1
+    if n == 0:
+        return "0.000000"
+    digits = str(abs(n)).rjust(scale + 1, "0")
+    return f"{'-' if n < 0 else ''}{digits[:-scale]}.{digits[-scale:]}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Commission:
+    """A statement's commission rate as an integer over a power of ten, so that a line's
+    commission and net come out of integer arithmetic, exactly as ``line_values`` (Decimal)
+    computes them."""
+
+    rate: Decimal
+    numerator: int
+    shift: int  # rate = numerator x 10^-shift
+
+    @classmethod
+    def of(cls, rate: Decimal) -> "_Commission":
+        sign, digits, exponent = rate.as_tuple()
+        numerator = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+        if isinstance(exponent, int) and exponent > 0:
+            return cls(rate, numerator * 10**exponent, 0)
+        return cls(rate, numerator, -int(exponent))
+
+    def cells(self, royalty: int) -> tuple[str, str]:
+        """(commission, net) of a line's royalty in micro-units."""
+        commission = royalty * self.numerator
+        net = royalty * 10**self.shift - commission
+        if len(str(abs(commission))) > _MAX_DIGITS or len(str(abs(net))) > _MAX_DIGITS:
+            # Beyond the default context's precision: let Decimal round as line_values does.
+            exact = exact_product(Decimal(royalty).scaleb(-6), self.rate)
+            return fmt_exact(exact), fmt_exact(Decimal(royalty).scaleb(-6) - exact)
+        return _scaled(commission, 6 + self.shift), _scaled(net, 6 + self.shift)
+
+
+def _csv_rows(session: Session, statement: Statement) -> Iterator[list[list[Any]]]:
+    """Statement lines as CSV cells, byte for byte what ``line_values`` gives, without a
+    Decimal or a dict per line: amounts are formatted from their micro-units."""
+    commission = _Commission.of(statement.commission_rate)
+    shares: dict[Any, str] = {"": "", None: ""}
+    currency = statement.currency
+    columns = (
+        LINES.c.line_no,
+        LINES.c.isrc,
+        LINES.c.iswc,
+        LINES.c.territory,
+        LINES.c.right_type,
+        LINES.c.holder_id,
+        sa.type_coerce(LINES.c.share, sa.String),  # NUMERIC (PostgreSQL) or text, unparsed
+        LINES.c.units,
+        sa.type_coerce(LINES.c.gross_sales, _PLAIN),
+        sa.type_coerce(LINES.c.royalty, _PLAIN),
+        LINES.c.adjustment,
+        LINES.c.non_member,
+    )
+    after = 0
+    while True:
+        page = session.execute(
+            sa.select(*columns)
+            .where(LINES.c.statement_id == statement.id, LINES.c.line_no > after)
+            .order_by(LINES.c.line_no)
+            .limit(CSV_CHUNK)
+        ).all()
+        rows = []
+        for _, isrc, iswc, territory, right, holder, share, units, gross, royalty, adj, nm in page:
+            share_cell = shares.get(share)
+            if share_cell is None:
+                share_cell = shares[share] = fmt_rate(Decimal(share)) or ""
+            commission_cell, net_cell = commission.cells(royalty)
+            rows.append(
+                [
+                    isrc or "",
+                    iswc or "",
+                    territory or "",
+                    right,
+                    holder or "",
+                    share_cell,
+                    units,
+                    _micros(gross),
+                    _micros(royalty),
+                    commission_cell,
+                    net_cell,
+                    currency,
+                    "true" if adj else "false",
+                    "true" if nm else "false",
+                ]
+            )
+        yield rows
+        if len(page) < CSV_CHUNK:
+            return
+        after = page[-1][0]
+
+
 def csv_chunks(session: Session, statement: Statement) -> Iterator[bytes]:
-    """Header row, then one row per line, encoded a database chunk at a time."""
+    """Header row, then one row per line, encoded a database page at a time."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for count, line in enumerate(iter_lines(session, statement.id), 1):
-        values = line_values(line, statement)
-        writer.writerow([_cell(values[name]) for name in CSV_COLUMNS])
-        if count % CHUNK == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    for rows in _csv_rows(session, statement):
+        writer.writerows(rows)
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()
 
 
 # --- DSR -----------------------------------------------------------------------------

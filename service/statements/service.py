@@ -21,6 +21,7 @@ from service.rights import Role
 from service.statements import render
 from service.statements.exceptions import StatementNotFound
 from service.statements.ledgerq import LEGS, TXS
+from service.statements.lines import insert_usage
 from service.statements.models import PeriodClose, Statement, StatementEtag, StatementLine
 from service.statements.periods import latest_closed
 
@@ -167,8 +168,9 @@ def etag_of(*, session: Session, statement: Statement, representation: str) -> s
     """SHA-256 of a streamed representation (``csv`` or ``dsr``): its strong ETag.
 
     Computed by rendering the bytes once, the first time it is asked for (a close does
-    not pay for files nobody fetches), then kept: the bytes never change, so neither does
-    the digest. Two first requests at once compute the same value; the first insert wins.
+    not pay for files nobody fetches; a DSR file's usage rows are written then too), then
+    kept: the bytes never change, so neither does the digest. Two first requests at once
+    compute the same value; the first insert wins. Callers ask for it before streaming.
     """
     stored = session.execute(
         sa.select(ETAGS.c.sha256).where(
@@ -180,6 +182,7 @@ def etag_of(*, session: Session, statement: Statement, representation: str) -> s
     if representation == "csv":
         digest = render.sha256_of(render.csv_chunks(session, statement))
     else:
+        insert_usage(session, statement.id, statement.party, statement.period)
         digest = render.sha256_of(render.dsr_document(session, statement).chunks())
     row = {"statement_id": statement.id, "representation": representation, "sha256": digest}
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite

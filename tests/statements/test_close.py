@@ -130,9 +130,16 @@ def test_closed_rows_are_frozen_by_the_database(
 ) -> None:
     ledger.sale("2006-11", _society_sale(roms, "1"))
     statements.close("2006-11")
+    # The DSR file's usage rows and both ETags are written on first request; then frozen.
+    statement = statements.of(f"society:{roms}", "2006-11")
+    for kwargs in ({"params": {"format": "dsr"}}, {"headers": {"Accept": "text/csv"}}):
+        assert statements.get(statement["id"], **kwargs).status_code == 200
     for sql in (
         "UPDATE statement_line SET royalty = 0",
         "DELETE FROM statement_usage",
+        "UPDATE statement_usage SET royalty = 0",
+        "UPDATE statement_etag SET sha256 = 'x'",
+        "DELETE FROM statement_etag",
         "UPDATE statement SET royalty = 0",
         "DELETE FROM statement",
         "UPDATE period_close SET statement_count = 0",
