@@ -5,8 +5,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -79,6 +81,13 @@ _SHARES: sa.Table = Share.__table__  # type: ignore[attr-defined]
 _IN_CHUNK = 5000
 
 
+def _among(session: Session, column: sa.ColumnElement[str], values: list[str]) -> Any:
+    """``column IN values``; one array parameter on PostgreSQL (no per-value placeholders)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))
+    return column.in_(values)
+
+
 def load_share_versions(
     *, session: Session, assets: Iterable[AssetKey]
 ) -> dict[AssetKey, list[VersionShares]]:
@@ -106,7 +115,7 @@ def load_share_versions(
     rows_by_version: dict[int, list[ShareRow]] = defaultdict(list)
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
-        for row in session.execute(query.where(_VERSIONS.c.asset_id.in_(chunk))):
+        for row in session.execute(query.where(_among(session, _VERSIONS.c.asset_id, chunk))):
             version_id, kind, asset_id, valid_from, holder_id, right_type, territory, share = row
             if (kind, asset_id) not in wanted:
                 continue

@@ -13,12 +13,22 @@ from typing import Any, cast
 
 import psycopg
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
 
 
 def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def among(session: Session, column: sa.ColumnElement[Any], values: Sequence[Any]) -> Any:
+    """``column IN values``: on PostgreSQL ``= ANY(array)``, one parameter however many
+    values (an expanding IN renders and names one placeholder per value, ~0.1 ms each)."""
+    if is_postgresql(session):
+        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column == sa.any_(array)
+    return column.in_(values)
 
 
 def raw_connection(session: Session) -> "psycopg.Connection[Any]":

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.ledger.bulk import among
 from service.ledger.models import LedgerTransaction
 from service.ledger.service import LEGS, Leg, Posting
 from service.royalties.engine import MISSING_FX_RATE
@@ -177,7 +178,7 @@ def sale_royalties(session: Session, sale_pks: Iterable[int]) -> dict[int, list[
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for start in range(0, len(pks), _CHUNK):
         chunk = pks[start : start + _CHUNK]
-        query = _leg_query().where(LEGS.c.sale_pk.in_(chunk), TXS.c.kind == SALE)
+        query = _leg_query().where(among(session, LEGS.c.sale_pk, chunk), TXS.c.kind == SALE)
         for row in session.execute(query).mappings():
             rows[row["sale_pk"]].append(dict(row))
     return {pk: _public(rows.get(pk, [])) for pk in pks}

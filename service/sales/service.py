@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, col, func, select
 
-from service.ledger.bulk import copy_rows, unnest_insert
+from service.ledger.bulk import among, copy_rows, unnest_insert
 from service.ledger.service import (
     Leg,
     PreparedPosting,
@@ -170,7 +170,8 @@ def _stored(session: Session, store_code: str, sale_ids: Iterable[str]) -> dict[
     found: dict[str, StoredSale] = {}
     for start in range(0, len(ids), 5000):
         query = sa.select(*_STORED_COLUMNS).where(
-            SALES.c.store_code == store_code, SALES.c.sale_id.in_(ids[start : start + 5000])
+            SALES.c.store_code == store_code,
+            among(session, SALES.c.sale_id, ids[start : start + 5000]),
         )
         found.update((row.sale_id, row) for row in session.execute(query))
     return found

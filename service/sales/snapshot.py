@@ -36,6 +36,7 @@ from sqlmodel import Session
 
 from service.catalog.models import Recording
 from service.catalog.service import RECORDING, WORK, AssetKey, VersionShares, load_share_versions
+from service.ledger.bulk import among
 from service.parties.models import Mandate
 from service.parties.service import ecl_societies
 from service.royalties.engine import MandateTerms, TariffTerms
@@ -278,7 +279,7 @@ def _recordings(session: Session, isrcs: list[str]) -> dict[str, RecordingFacts 
     columns = (RECORDINGS.c.isrc, RECORDINGS.c.iswc, RECORDINGS.c.duration_s)
     for chunk in _chunks(sorted(isrcs)):
         for isrc, iswc, duration_s in session.execute(
-            sa.select(*columns).where(RECORDINGS.c.isrc.in_(chunk))
+            sa.select(*columns).where(among(session, RECORDINGS.c.isrc, chunk))
         ):
             found[isrc] = RecordingFacts(isrc, iswc, duration_s)
     return found
@@ -297,7 +298,7 @@ def _mandates(session: Session, holders: list[str]) -> dict[str, list[MandateTer
         MANDATES.c.valid_to,
     )
     for chunk in _chunks(sorted(holders)):
-        query = sa.select(*columns).where(MANDATES.c.holder_id.in_(chunk))
+        query = sa.select(*columns).where(among(session, MANDATES.c.holder_id, chunk))
         for holder, society, right_type, territories, valid_from, valid_to in session.execute(
             query
         ):
