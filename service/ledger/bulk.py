@@ -9,6 +9,7 @@ small number of rows.
 
 import json
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any, cast
 
 import psycopg
@@ -16,6 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session
+
+from service.money import ExactDecimal, Money, to_micros
 
 
 def is_postgresql(session: Session) -> bool:
@@ -82,7 +85,15 @@ def copy_rows(
 def _processor(column: sa.Column[Any], dialect: Dialect) -> Any:
     if isinstance(column.type, sa.JSON):
         return None  # given as JSON text
+    if isinstance(column.type, Money):
+        return _micros  # what Money's bind does, without SQLAlchemy's wrappers
+    if isinstance(column.type, ExactDecimal) and dialect.name == "postgresql":
+        return None  # a Decimal goes to NUMERIC as it is
     return column.type.bind_processor(dialect)
+
+
+def _micros(value: Any) -> int:
+    return to_micros(value if isinstance(value, Decimal) else Decimal(value))
 
 
 def _convert(row: Sequence[Any], converted: list[tuple[int, Any]]) -> list[Any]:
