@@ -1,13 +1,14 @@
 """HTTP endpoints of periods, statements, remittance advice and payments."""
 
 import hashlib
+from dataclasses import replace
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
 from service.auth import AdminCaller, AnyCaller, Caller, Forbidden, require_role
-from service.db import SessionDep
+from service.db import SessionDep, streamed
 from service.ledger.schemas import HeadPublic
 from service.pagination import Page, PageDep, encode_cursor
 from service.rights import Role
@@ -241,12 +242,16 @@ def get_statement(
         name = f"statement-{st.period}-{st.party.replace(':', '-')}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return StreamingResponse(  # type: ignore[return-value]
-            render.csv_chunks(session, st), media_type=CSV, headers=headers
+            streamed(session, lambda reader: render.csv_chunks(reader, st)),
+            media_type=CSV,
+            headers=headers,
         )
     document = render.dsr_document(session, st)
     headers["Content-Disposition"] = f'attachment; filename="{document.file_name}"'
     return StreamingResponse(  # type: ignore[return-value]
-        document.chunks(), media_type=TSV, headers=headers
+        streamed(session, lambda reader: replace(document, session=reader).chunks()),
+        media_type=TSV,
+        headers=headers,
     )
 
 
