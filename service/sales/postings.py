@@ -19,7 +19,6 @@ from sqlmodel import Session
 from service.ledger.bulk import among
 from service.ledger.models import LedgerTransaction
 from service.ledger.service import LEGS, Leg, Posting
-from service.rights import RightType
 from service.royalties.engine import MISSING_FX_RATE
 from service.sales.basis import RIGHT_ORDER, Delta, sort_key
 from service.sales.schemas import RoyaltyPublic
@@ -112,10 +111,9 @@ def royalties(legs: Iterable[Leg]) -> list[RoyaltyPublic]:
 
 
 def _public(rows: Iterable[dict[str, Any]]) -> list[RoyaltyPublic]:
-    # Built from legs, whose values are already what the model holds: no validation.
     entries = [
-        RoyaltyPublic.model_construct(
-            right_type=RightType(row["right_type"]),
+        RoyaltyPublic(
+            right_type=row["right_type"],
             society_code=row["society_code"],
             holder_id=row["holder_id"],
             non_member=row["non_member"],

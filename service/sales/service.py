@@ -373,7 +373,7 @@ def _record_fresh(session: Session, batch: _Batch, pricing: _Pricing) -> None:
         posting.period, posting.adjustment = booked[posting.period]
     post_prepared(session=session, postings=postings)
     for i, royalty_list in recorded:
-        batch.results[i] = SaleResult.model_construct(
+        batch.results[i] = SaleResult(
             sale_id=batch.rows[i].sale_id, status="recorded", error=None, royalties=royalty_list
         )
     if raced:
