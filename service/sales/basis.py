@@ -132,7 +132,7 @@ def allocate(basis: RightBasis, *, units: int, territory: str) -> tuple[Allocati
     return _allocate(basis, units, territory)
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=16_384)
 def _allocate(basis: RightBasis, units: int, territory: str) -> tuple[Allocation, ...]:
     # The routes are stored with the basis: the engine allocates along them (exactly what
     # it would give re-deriving them from _engine_inputs' mandates and ECL society).

@@ -20,7 +20,8 @@ changes the token. The memo dictionaries of ``service.sales.pricing`` and
 ``service.sales.service`` live on the generation for the same reason.
 
 Memory is bounded: a generation that grows past ``MAX_RECORDINGS`` recordings is replaced
-by an empty one, and each memo is emptied when it passes ``MAX_MEMO`` entries.
+by an empty one, and each memo is emptied when it passes its limit (``MAX_MEMO`` entries,
+``MAX_PLANS`` for the per-sale plans of ``service.sales.service``).
 """
 
 import bisect
@@ -44,7 +45,8 @@ from service.sales.models import CatalogVersion
 from service.tariffs.service import FxTable, load_fx, load_tariff_rows
 
 MAX_RECORDINGS = 250_000
-MAX_MEMO = 250_000
+MAX_MEMO = 100_000
+MAX_PLANS = 40_000  # a plan (deltas, leg templates, royalties, basis text) is a few KB
 _CHUNK = 5_000
 _ATTEMPTS = 3
 
@@ -72,10 +74,14 @@ class TariffFacts:
 
 
 class Memo(dict[Any, Any]):
-    """A dictionary that empties itself instead of growing past ``MAX_MEMO`` entries."""
+    """A dictionary that empties itself instead of growing past ``limit`` entries."""
+
+    def __init__(self, limit: int = MAX_MEMO) -> None:
+        super().__init__()
+        self.limit = limit
 
     def __setitem__(self, key: Any, value: Any) -> None:
-        if len(self) >= MAX_MEMO:
+        if len(self) >= self.limit:
             self.clear()
         super().__setitem__(key, value)
 
@@ -98,7 +104,7 @@ class Generation:
     memo_units: Memo = field(default_factory=Memo)
     memo_claims: Memo = field(default_factory=Memo)
     memo_bases: Memo = field(default_factory=Memo)
-    memo_plans: Memo = field(default_factory=Memo)
+    memo_plans: Memo = field(default_factory=lambda: Memo(MAX_PLANS))
 
     def interval(self, asset: AssetKey, on: date) -> int:
         """Which validity interval of ``asset`` ``on`` falls in.
