@@ -46,7 +46,7 @@ from service.tariffs.service import FxTable, load_fx, load_tariff_rows
 
 MAX_RECORDINGS = 250_000
 MAX_MEMO = 100_000
-MAX_PLANS = 40_000  # a plan (deltas, leg templates, royalties, basis text) is a few KB
+MAX_PLANS = 10_000  # a plan (deltas, leg templates, royalties, basis text) is a few KB
 _CHUNK = 5_000
 _ATTEMPTS = 3
 
