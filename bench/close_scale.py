@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.close_scale load    # build the template database once
     .venv/bin/python -m bench.close_scale close   # clone it, close the month, time it
     .venv/bin/python -m bench.close_scale fetch   # serve it, stream the largest statement
+    .venv/bin/python -m bench.close_scale big     # add a 10^6-line statement, stream it
 
 ``load`` builds the bench catalogue (bench.catalogue) and prices CLOSE_SALES sales of
 bench.run's generator with the service's own pure pricing path (load_snapshot, price,
@@ -54,6 +55,7 @@ SERVER_URL = os.environ.get(
 DB_NAME = os.environ.get("CLOSE_DB_NAME", "ledger_close_scale")
 TEMPLATE = f"{DB_NAME}_tpl"
 PORT = int(os.environ.get("CLOSE_PORT", "8767"))
+BIG_PARTY = os.environ.get("CLOSE_BIG_PARTY", "society:BENCHBIG")
 PERIOD = "2006-11"
 CSV = "text/csv"
 CHUNK = 50_000
@@ -373,6 +375,71 @@ def fetch_largest() -> None:
         server.wait(timeout=30)
 
 
+def big_statement(lines: int) -> None:
+    """Add one statement of ``lines`` lines to the closed clone (copies of its real lines),
+    then serve it and stream it as CSV: the target is about a 10^6-line statement, and
+    the bench month's largest has about 10^5 (lines saturate with the catalogue)."""
+    with psycopg.connect(_dsn(DB_NAME)) as conn:
+        started = time.perf_counter()
+        row = conn.execute("SELECT id FROM statement WHERE party = %s", (BIG_PARTY,)).fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO statement SELECT 'benchbig' || substr(md5(%s), 1, 24), period, "
+                "%s, party_type, 'A 10^6-line statement', currency, "
+                "commission_rate, payout_threshold, royalty_exact, royalty, commission, net, "
+                "opening_balance, payments, closing_balance, balance_exact, payable, %s, "
+                "ledger_sequence, ledger_hash, closed_at, NULL, NULL, NULL, dsr_sender_id, "
+                "dsr_sender_name FROM statement WHERE party_type = 'society' "
+                "ORDER BY line_count DESC LIMIT 1",
+                (BIG_PARTY, BIG_PARTY, lines),
+            )
+            conn.execute(
+                "INSERT INTO statement_line (statement_id, line_no, isrc, iswc, territory, "
+                "right_type, holder_id, share, units, gross_sales, royalty, adjustment, "
+                "non_member) "
+                "SELECT s.id, row_number() OVER (ORDER BY copy, l.id), l.isrc, l.iswc, "
+                "l.territory, l.right_type, l.holder_id, l.share, l.units, l.gross_sales, "
+                "l.royalty + copy, l.adjustment, l.non_member "
+                "FROM (SELECT * FROM statement_line WHERE statement_id NOT LIKE 'benchbig%%') l "
+                "CROSS JOIN generate_series(0, 99) copy "
+                "CROSS JOIN (SELECT id FROM statement WHERE party = %s) s "
+                "ORDER BY copy, l.id LIMIT %s",
+                (BIG_PARTY, lines),
+            )
+            conn.commit()
+            say(f"big statement: {lines:,} lines written in {time.perf_counter() - started:.0f} s")
+        with psycopg.connect(_dsn(DB_NAME), autocommit=True) as conn2:
+            conn2.execute("VACUUM ANALYZE statement_line")
+    server = serve(_url(DB_NAME))
+    try:
+        client = httpx.Client(
+            base_url=f"http://127.0.0.1:{PORT}",
+            timeout=3600,
+            headers={"Authorization": f"Bearer {Catalogue().admin_token}"},
+        )
+        with psycopg.connect(_dsn(DB_NAME)) as conn:
+            found = conn.execute(
+                "SELECT id, line_count FROM statement WHERE party = %s", (BIG_PARTY,)
+            ).fetchone()
+        assert found is not None
+        sid, count = found
+        for attempt in ("first (computes the ETag)", "second", "third"):
+            before = rss_mb(server.pid)
+            sampler = RssSampler(server.pid)
+            sampler.start()
+            csv_s, csv_lines = fetch(client, f"/v1/statements/{sid}", headers={"Accept": CSV})
+            peak = sampler.stop()
+            say(
+                f"CSV {attempt}: {csv_lines:,} lines in {csv_s:.2f} s = "
+                f"{csv_lines / csv_s:,.0f} lines/s; server RSS {before:.0f} MB -> peak "
+                f"{peak:.0f} MB (growth {peak - before:.0f} MB)"
+            )
+        say(f"big_csv_lines={count} csv_lines_per_s={csv_lines / csv_s:.0f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> int:
     step = sys.argv[1] if len(sys.argv) > 1 else "close"
     if step == "load":
@@ -381,8 +448,10 @@ def main() -> int:
         close()
     elif step == "fetch":
         fetch_largest()
+    elif step == "big":
+        big_statement(int(os.environ.get("CLOSE_BIG_LINES", "1000000")))
     else:
-        raise SystemExit(f"unknown step {step!r}: load | close | fetch")
+        raise SystemExit(f"unknown step {step!r}: load | close | fetch | big")
     return 0
 
 

@@ -234,22 +234,25 @@ def get_statement(
         if _etag_matches(if_none_match, headers["ETag"]):
             return Response(status_code=304, headers=headers)  # type: ignore[return-value]
         return Response(body, media_type=JSON, headers=headers)  # type: ignore[return-value]
-    digest = service.etag_of(session=session, statement=st, representation=kind)
-    headers["ETag"] = f'"{digest}"'
+    rendered = service.representation(session=session, statement=st, kind=kind)
+    headers["ETag"] = f'"{rendered.etag}"'
     if _etag_matches(if_none_match, headers["ETag"]):
+        rendered.discard()
         return Response(status_code=304, headers=headers)  # type: ignore[return-value]
+    # The request that computed the ETag replays the bytes it rendered for it.
+    replay = rendered.replay()
     if kind == "csv":
         name = f"statement-{st.period}-{st.party.replace(':', '-')}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return StreamingResponse(  # type: ignore[return-value]
-            streamed(session, lambda reader: render.csv_chunks(reader, st)),
+            replay or streamed(session, lambda reader: render.csv_chunks(reader, st)),
             media_type=CSV,
             headers=headers,
         )
     document = render.dsr_document(session, st)
     headers["Content-Disposition"] = f'attachment; filename="{document.file_name}"'
     return StreamingResponse(  # type: ignore[return-value]
-        streamed(session, lambda reader: replace(document, session=reader).chunks()),
+        replay or streamed(session, lambda reader: replace(document, session=reader).chunks()),
         media_type=TSV,
         headers=headers,
     )

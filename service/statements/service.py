@@ -4,10 +4,13 @@ Every function takes the caller so scoping lives here once: a society or holder 
 ever reaches its own statements, anything else is "not found".
 """
 
-from collections.abc import Sequence
+import hashlib
+import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import IO
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -164,30 +167,73 @@ def get_statement(*, session: Session, caller: Caller, statement_id: str) -> Sta
 ETAGS: sa.Table = StatementEtag.__table__  # type: ignore[attr-defined]
 
 
-def etag_of(*, session: Session, statement: Statement, representation: str) -> str:
-    """SHA-256 of a streamed representation (``csv`` or ``dsr``): its strong ETag.
+_SPOOL_IN_MEMORY = 8 * 1024 * 1024  # rendered bytes kept in memory up to this, then on disk
+_REPLAY_BLOCK = 1024 * 1024
 
-    Computed by rendering the bytes once, the first time it is asked for (a close does
-    not pay for files nobody fetches; a DSR file's usage rows are written then too), then
-    kept: the bytes never change, so neither does the digest. Two first requests at once
-    compute the same value; the first insert wins. Callers ask for it before streaming.
+
+class Rendered:
+    """A representation's strong ETag, and, on the request that first computed it, the
+    bytes rendered for that (spooled to a temporary file, replayed once, then deleted)."""
+
+    def __init__(self, etag: str, spool: IO[bytes] | None = None) -> None:
+        self.etag = etag
+        self._spool = spool
+
+    def replay(self) -> Iterator[bytes] | None:
+        """The spooled bytes (None when the ETag was already stored: render afresh)."""
+        spool, self._spool = self._spool, None
+        return None if spool is None else _replay(spool)
+
+    def discard(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+            self._spool = None
+
+
+def _replay(spool: IO[bytes]) -> Iterator[bytes]:
+    try:
+        spool.seek(0)
+        while block := spool.read(_REPLAY_BLOCK):
+            yield block
+    finally:
+        spool.close()
+
+
+def representation(*, session: Session, statement: Statement, kind: str) -> Rendered:
+    """The strong ETag (SHA-256 of the bytes) of a streamed representation, ``csv`` or
+    ``dsr``; callers ask for it before streaming.
+
+    Computed the first time the representation is asked for, not at close (a close does
+    not pay for files nobody fetches; a DSR file's usage rows are written then too), and
+    kept: the bytes never change, so neither does the digest. That first request renders
+    once: the bytes are hashed and spooled as they are produced, then replayed as the
+    response. Two first requests at once compute the same value; the first insert wins.
     """
     stored = session.execute(
         sa.select(ETAGS.c.sha256).where(
-            ETAGS.c.statement_id == statement.id, ETAGS.c.representation == representation
+            ETAGS.c.statement_id == statement.id, ETAGS.c.representation == kind
         )
     ).scalar_one_or_none()
     if stored is not None:
-        return str(stored)
-    if representation == "csv":
-        digest = render.sha256_of(render.csv_chunks(session, statement))
+        return Rendered(str(stored))
+    if kind == "csv":
+        chunks = render.csv_chunks(session, statement)
     else:
         insert_usage(session, statement.id, statement.party, statement.period)
-        digest = render.sha256_of(render.dsr_document(session, statement).chunks())
-    row = {"statement_id": statement.id, "representation": representation, "sha256": digest}
+        chunks = render.dsr_document(session, statement).chunks()
+    digest = hashlib.sha256()
+    spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
+    try:
+        for chunk in chunks:
+            digest.update(chunk)
+            spool.write(chunk)
+    except BaseException:
+        spool.close()
+        raise
+    row = {"statement_id": statement.id, "representation": kind, "sha256": digest.hexdigest()}
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(ETAGS).values(row).on_conflict_do_nothing())
-    return digest
+    return Rendered(digest.hexdigest(), spool)
 
 
 def cursor_after(cursor: str | None) -> int:
