@@ -339,11 +339,16 @@ def fetch_largest() -> None:
         )
         with psycopg.connect(_dsn(DB_NAME)) as conn:
             found = conn.execute(
-                "SELECT id, party, line_count FROM statement ORDER BY line_count DESC LIMIT 1"
+                "SELECT id, party, line_count FROM statement "
+                "WHERE party NOT LIKE 'society:BENCHBIG%%' ORDER BY line_count DESC LIMIT 1"
             ).fetchone()
+            # Usage rows are written on a statement's first DSR request: take the statement
+            # with the most legs in the month (its DSR file is the largest).
             usage = conn.execute(
-                "SELECT id, party, count(*) FROM statement_usage u JOIN statement s "
-                "ON s.id = u.statement_id GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"
+                "SELECT s.id, s.party, count(*) FROM ledger_leg l JOIN statement s "
+                "ON s.party = l.account AND s.period = l.period "
+                "WHERE s.party NOT LIKE 'society:BENCHBIG%%' "
+                "GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 1"
             ).fetchone()
         assert found is not None
         sid, party, lines = found
