@@ -95,6 +95,18 @@ class RoyaltyPublic(BaseModel):
 
 # Why a row was rejected; withdrawn rows name the takedown, invalid rows the bad fields.
 class RowError(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "code": "withdrawn",
+                    "detail": "RUA010600001 is taken down in US.",
+                    "takedown_id": "0190b7a2c4e87f1a9d3b5c6d7e8f9a0b",
+                }
+            ]
+        }
+    )
+
     code: Literal["invalid", "withdrawn", "unlicensed", "conflict"]
     detail: str
     takedown_id: str | None = None
@@ -111,6 +123,29 @@ class RowError(BaseModel):
 
 # The outcome of one posted row.
 class SaleResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sale_id": "o-1001-1",
+                    "status": "recorded",
+                    "error": None,
+                    "royalties": [
+                        {
+                            "right_type": "mechanical",
+                            "society_code": "ROMS",
+                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                            "non_member": False,
+                            "suspense": None,
+                            "amount": "0.015000",
+                            "currency": "USD",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     sale_id: str | None
     status: Literal["recorded", "duplicate", "rejected"]
     error: RowError | None
@@ -119,6 +154,46 @@ class SaleResult(BaseModel):
 
 # The outcome of a batch: one result per row, in order.
 class BatchResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "recorded": 1,
+                    "duplicates": 0,
+                    "rejected": 1,
+                    "results": [
+                        {
+                            "sale_id": "o-1001-1",
+                            "status": "recorded",
+                            "error": None,
+                            "royalties": [
+                                {
+                                    "right_type": "mechanical",
+                                    "society_code": "ROMS",
+                                    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                                    "non_member": False,
+                                    "suspense": None,
+                                    "amount": "0.015000",
+                                    "currency": "USD",
+                                }
+                            ],
+                        },
+                        {
+                            "sale_id": "o-1001-2",
+                            "status": "rejected",
+                            "error": {
+                                "code": "withdrawn",
+                                "detail": "RUA010600001 is taken down in US.",
+                                "takedown_id": "0190b7a2c4e87f1a9d3b5c6d7e8f9a0b",
+                            },
+                            "royalties": [],
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
     recorded: int
     duplicates: int
     rejected: int
@@ -127,6 +202,28 @@ class BatchResult(BaseModel):
 
 # A recorded sale as listed.
 class SalePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sale_id": "o-1001-1",
+                    "store": "allofmp3",
+                    "isrc": "RUA010600001",
+                    "iswc": "T-034.524.680-1",
+                    "territory": "RU",
+                    "sold_at": "2006-11-03T10:00:00Z",
+                    "period": "2006-11",
+                    "quantity": 1,
+                    "refunded_quantity": 0,
+                    "unit_price": "0.10",
+                    "currency": "USD",
+                    "held": False,
+                    "recorded_at": "2006-11-03T10:00:02Z",
+                }
+            ]
+        }
+    )
+
     sale_id: str
     store: str
     isrc: str
@@ -160,6 +257,31 @@ class RefundIn(BaseModel):
 
 # A recorded refund with the royalties it reversed (negative amounts).
 class RefundPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "refund_id": "r-1001-1",
+                    "sale_id": "o-1001-1",
+                    "quantity": 1,
+                    "refunded_at": "2006-11-05T12:00:00Z",
+                    "recorded_at": "2006-11-05T12:00:01Z",
+                    "royalties": [
+                        {
+                            "right_type": "mechanical",
+                            "society_code": "ROMS",
+                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                            "non_member": False,
+                            "suspense": None,
+                            "amount": "-0.015000",
+                            "currency": "USD",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     refund_id: str
     sale_id: str
     quantity: int
@@ -170,6 +292,30 @@ class RefundPublic(BaseModel):
 
 # A suspense release of one sale: what moved out of suspense, and to whom.
 class ReleasePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sequence": 42,
+                    "period": "2006-11",
+                    "adjustment": False,
+                    "created_at": "2006-11-20T09:00:00Z",
+                    "royalties": [
+                        {
+                            "right_type": "mechanical",
+                            "society_code": "ROMS",
+                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                            "non_member": False,
+                            "suspense": None,
+                            "amount": "0.015000",
+                            "currency": "USD",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     sequence: int
     period: str
     adjustment: bool
@@ -179,6 +325,41 @@ class ReleasePublic(BaseModel):
 
 # A sale with its first result's royalties, its refunds and its releases.
 class SaleDetail(SalePublic):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sale_id": "o-1001-1",
+                    "store": "allofmp3",
+                    "isrc": "RUA010600001",
+                    "iswc": "T-034.524.680-1",
+                    "territory": "RU",
+                    "sold_at": "2006-11-03T10:00:00Z",
+                    "period": "2006-11",
+                    "quantity": 1,
+                    "refunded_quantity": 0,
+                    "unit_price": "0.10",
+                    "currency": "USD",
+                    "held": False,
+                    "recorded_at": "2006-11-03T10:00:02Z",
+                    "royalties": [
+                        {
+                            "right_type": "mechanical",
+                            "society_code": "ROMS",
+                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+                            "non_member": False,
+                            "suspense": None,
+                            "amount": "0.015000",
+                            "currency": "USD",
+                        }
+                    ],
+                    "refunds": [],
+                    "releases": [],
+                }
+            ]
+        }
+    )
+
     royalties: list[RoyaltyPublic]
     refunds: list[RefundPublic]
     releases: list[ReleasePublic]
@@ -186,6 +367,10 @@ class SaleDetail(SalePublic):
 
 # Money held in one currency.
 class HeldAmount(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"currency": "USD", "amount": "0.015000", "units": 1}]}
+    )
+
     currency: str
     amount: Decimal
     units: Annotated[int, Field(description="Units whose royalty this is.")]
@@ -215,5 +400,7 @@ class SuspensePublic(BaseModel):
 
 # The outcome of an explicit release run.
 class ReleaseRun(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"examined": 3, "released": 2}]})
+
     examined: Annotated[int, Field(description="Sales holding suspense that were re-priced.")]
     released: Annotated[int, Field(description="Release transactions posted.")]
