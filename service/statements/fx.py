@@ -1,16 +1,17 @@
 """Close step 1: every party's month in its own currency, and the conversions booked.
 
-The month's royalty legs are summed per party, statement-line dimensions, sale currency
-and sale day; a group in another currency than the party's is converted at the latest
-rate on or before the sale's day (a refund or release converts at its sale's day too,
-like the sale did), rounded half-even to the micro-unit once per group. The results are
-kept per line dimensions and sale currency in a temporary table, ``close_part``, from
-which the statement lines are then built (``lines``).
+Each royalty leg in another currency than its party's converts at the latest rate on or
+before its sale's day (a refund or release converts at its sale's day too, like the sale
+did). The month's royalty legs are summed per party, statement-line dimensions, sale
+currency and that rate, and each foreign sum is converted once, exactly, and rounded
+half-even to the micro-unit (days sharing a rate are summed before converting: one
+rounding per line and rate). The results are kept in a temporary table, ``close_part``,
+from which the statement lines and the statements' totals are then built (``lines``).
 
-PostgreSQL does all of it in one ``INSERT … SELECT`` (exact NUMERIC arithmetic against a
-small table of the rates of the month's days); SQLite, the small embedded engine, fetches
-the day groups and converts them in Python with the same rule. Either way the amounts are
-the same to the micro-unit.
+PostgreSQL does all of it in one ``INSERT … SELECT`` (exact NUMERIC arithmetic against
+``close_rate``, the rate of each pair and day the month may need); SQLite, the small
+embedded engine, fetches the month's day groups and converts them in Python with the same
+rule. Either way the amounts are the same to the micro-unit.
 
 The conversions are booked as ``fx_conversion`` transactions through ``fx:<CUR>`` accounts
 so that each party's month ends up wholly in its own currency while the ledger stays
@@ -78,7 +79,7 @@ def _dimension_columns() -> list[sa.Column[Any]]:
     ]
 
 
-# Per party, line dimensions and sale currency: royalty and gross converted into the
+# Per party, line dimensions, sale currency and rate: royalty and gross converted into the
 # party's currency (micro-units), the amount in the sale currency, and flags.
 PARTS = sa.Table(
     "close_part",
@@ -91,8 +92,8 @@ PARTS = sa.Table(
     sa.Column("units", sa.BigInteger),
     sa.Column("gross", sa.BigInteger),
     sa.Column("source_amount", sa.BigInteger),
-    sa.Column("moved", sa.Integer),  # day groups with anything in them (amount, units, gross)
-    sa.Column("unrated", sa.Integer),  # foreign day groups without a rate
+    sa.Column("moved", sa.Integer),  # 1: the group holds something (amount, units or gross)
+    sa.Column("unrated", sa.Integer),  # 1: a foreign group that moved has no rate
     **_TEMP_OPTIONS,
 )
 # The rate of each (pair, day) the month may need, as FxTable.rate answers it.
@@ -108,7 +109,8 @@ RATES = sa.Table(
 
 
 def _day_groups(session: Session, period: str) -> sa.Select[Any]:
-    """The month's royalty legs per party, line dimensions, currency and sale day."""
+    """The month's royalty legs per party, line dimensions, currency and sale day (what
+    SQLite converts in Python, and where PostgreSQL looks for the days a rate is missing)."""
     party = parties()
     dialect = session.get_bind().dialect.name
     month_end: Any = last_day(period) if dialect == "postgresql" else last_day(period).isoformat()
@@ -117,7 +119,7 @@ def _day_groups(session: Session, period: str) -> sa.Select[Any]:
     dims = [TXS.c.adjustment if name == "adjustment" else LEGS.c[name] for name in LINE_DIMENSIONS]
     keys = [LEGS.c.account, LEGS.c.currency, party.c.currency.label("to_currency"), *dims, day]
     return (
-        royalty_legs(with_conversions=False)
+        royalty_legs()
         .join(party, party.c.account == LEGS.c.account)
         .outerjoin(SALES, SALES.c.id == LEGS.c.sale_pk)
         .add_columns(
@@ -201,7 +203,7 @@ def _parts_in_sql(session: Session, period: str) -> None:
     dims = [TXS.c.adjustment if name == "adjustment" else LEGS.c[name] for name in LINE_DIMENSIONS]
     keys = [LEGS.c.account, LEGS.c.currency, party.c.currency, *dims, RATES.c.rate]
     query = (
-        royalty_legs(with_conversions=False)
+        royalty_legs()
         .join(party, party.c.account == LEGS.c.account)
         .outerjoin(SALES, SALES.c.id == LEGS.c.sale_pk)
         .outerjoin(RATES, rated)

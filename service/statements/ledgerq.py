@@ -66,14 +66,13 @@ def signed_gross() -> ColumnElement[Any]:
     return sa.case((TXS.c.kind == REFUND, -sa.func.abs(gross)), else_=gross)
 
 
-def royalty_legs(*, with_conversions: bool) -> sa.Select[Any]:
-    """Legs carrying royalties, joined to their transaction: sales, refunds, releases and,
-    if asked, the close's currency conversions of them (never payments)."""
-    excluded = (PAYMENT,) if with_conversions else NOT_ROYALTY
+def royalty_legs() -> sa.Select[Any]:
+    """Legs carrying royalties, joined to their transaction: sales, refunds and releases
+    (never payments, nor the close's currency conversions)."""
     return (
         sa.select()
         .select_from(LEGS.join(TXS, TXS.c.sequence == LEGS.c.sequence))
-        .where(TXS.c.kind.not_in(excluded), LEGS.c.right_type.is_not(None))
+        .where(TXS.c.kind.not_in(NOT_ROYALTY), LEGS.c.right_type.is_not(None))
     )
 
 

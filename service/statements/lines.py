@@ -123,7 +123,7 @@ def insert_usage(session: Session, statement_id: str, party: str, period: str) -
     first inserts nothing (same rows, same keys).
     """
     per_tx = (
-        royalty_legs(with_conversions=False)
+        royalty_legs()
         .add_columns(
             sa.literal(statement_id, sa.String).label("statement_id"),
             LEGS.c.isrc,
