@@ -224,6 +224,17 @@ def start_server(url: str) -> subprocess.Popen[bytes]:
     raise SystemExit("the service did not start")
 
 
+def all_statements(client: httpx.Client) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"period": PERIOD, "limit": 1000}
+    while True:
+        page = client.get("/v1/statements", params=params).json()
+        found.extend(page["data"])
+        if not page["next_cursor"]:
+            return found
+        params["cursor"] = page["next_cursor"]
+
+
 def fetch(client: httpx.Client, path: str, **kwargs: Any) -> tuple[float, int]:
     started = time.perf_counter()
     lines = 0
@@ -265,9 +276,7 @@ def main() -> int:
         close_s = time.perf_counter() - started
         closed.raise_for_status()
         say(f"close {PERIOD}: {close_s:.1f} s")
-        statements = admin.get("/v1/statements", params={"period": PERIOD, "limit": 1000}).json()[
-            "data"
-        ]
+        statements = all_statements(admin)
         largest = max(statements, key=lambda s: s["line_count"])
         say(
             f"statements: {len(statements)}; largest {largest['party']} "
