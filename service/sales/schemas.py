@@ -44,6 +44,49 @@ SALE_EXAMPLE: dict[str, Any] = {
 }
 
 
+# Examples shared by the response schemas below (OpenAPI only).
+_ROYALTY_EXAMPLE: dict[str, Any] = {
+    "right_type": "mechanical",
+    "society_code": "ROMS",
+    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+    "non_member": False,
+    "suspense": None,
+    "amount": "0.015000",
+    "currency": "USD",
+}
+_RECORDED_EXAMPLE: dict[str, Any] = {
+    "sale_id": "o-1001-1",
+    "status": "recorded",
+    "error": None,
+    "royalties": [_ROYALTY_EXAMPLE],
+}
+_REJECTED_EXAMPLE: dict[str, Any] = {
+    "sale_id": "o-1001-2",
+    "status": "rejected",
+    "error": {
+        "code": "withdrawn",
+        "detail": "RUA010600001 is taken down in US.",
+        "takedown_id": "0190b7a2c4e87f1a9d3b5c6d7e8f9a0b",
+    },
+    "royalties": [],
+}
+_SALE_EXAMPLE: dict[str, Any] = {
+    "sale_id": "o-1001-1",
+    "store": "allofmp3",
+    "isrc": "RUA010600001",
+    "iswc": "T-034.524.680-1",
+    "territory": "RU",
+    "sold_at": "2006-11-03T10:00:00Z",
+    "period": "2006-11",
+    "quantity": 1,
+    "refunded_quantity": 0,
+    "unit_price": "0.10",
+    "currency": "USD",
+    "held": False,
+    "recorded_at": "2006-11-03T10:00:02Z",
+}
+
+
 # One sale as a store posts it (alone, in a JSON batch, an NDJSON line or a CSV row).
 class SaleIn(BaseModel):
     model_config = ConfigDict(
@@ -95,17 +138,7 @@ class RoyaltyPublic(BaseModel):
 
 # Why a row was rejected; withdrawn rows name the takedown, invalid rows the bad fields.
 class RowError(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "withdrawn",
-                    "detail": "RUA010600001 is taken down in US.",
-                    "takedown_id": "0190b7a2c4e87f1a9d3b5c6d7e8f9a0b",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_REJECTED_EXAMPLE["error"]]})
 
     code: Literal["invalid", "withdrawn", "unlicensed", "conflict"]
     detail: str
@@ -123,28 +156,7 @@ class RowError(BaseModel):
 
 # The outcome of one posted row.
 class SaleResult(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "sale_id": "o-1001-1",
-                    "status": "recorded",
-                    "error": None,
-                    "royalties": [
-                        {
-                            "right_type": "mechanical",
-                            "society_code": "ROMS",
-                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                            "non_member": False,
-                            "suspense": None,
-                            "amount": "0.015000",
-                            "currency": "USD",
-                        }
-                    ],
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_RECORDED_EXAMPLE]})
 
     sale_id: str | None
     status: Literal["recorded", "duplicate", "rejected"]
@@ -161,34 +173,7 @@ class BatchResult(BaseModel):
                     "recorded": 1,
                     "duplicates": 0,
                     "rejected": 1,
-                    "results": [
-                        {
-                            "sale_id": "o-1001-1",
-                            "status": "recorded",
-                            "error": None,
-                            "royalties": [
-                                {
-                                    "right_type": "mechanical",
-                                    "society_code": "ROMS",
-                                    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                                    "non_member": False,
-                                    "suspense": None,
-                                    "amount": "0.015000",
-                                    "currency": "USD",
-                                }
-                            ],
-                        },
-                        {
-                            "sale_id": "o-1001-2",
-                            "status": "rejected",
-                            "error": {
-                                "code": "withdrawn",
-                                "detail": "RUA010600001 is taken down in US.",
-                                "takedown_id": "0190b7a2c4e87f1a9d3b5c6d7e8f9a0b",
-                            },
-                            "royalties": [],
-                        },
-                    ],
+                    "results": [_RECORDED_EXAMPLE, _REJECTED_EXAMPLE],
                 }
             ]
         }
@@ -202,27 +187,7 @@ class BatchResult(BaseModel):
 
 # A recorded sale as listed.
 class SalePublic(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "sale_id": "o-1001-1",
-                    "store": "allofmp3",
-                    "isrc": "RUA010600001",
-                    "iswc": "T-034.524.680-1",
-                    "territory": "RU",
-                    "sold_at": "2006-11-03T10:00:00Z",
-                    "period": "2006-11",
-                    "quantity": 1,
-                    "refunded_quantity": 0,
-                    "unit_price": "0.10",
-                    "currency": "USD",
-                    "held": False,
-                    "recorded_at": "2006-11-03T10:00:02Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_SALE_EXAMPLE]})
 
     sale_id: str
     store: str
@@ -266,17 +231,7 @@ class RefundPublic(BaseModel):
                     "quantity": 1,
                     "refunded_at": "2006-11-05T12:00:00Z",
                     "recorded_at": "2006-11-05T12:00:01Z",
-                    "royalties": [
-                        {
-                            "right_type": "mechanical",
-                            "society_code": "ROMS",
-                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                            "non_member": False,
-                            "suspense": None,
-                            "amount": "-0.015000",
-                            "currency": "USD",
-                        }
-                    ],
+                    "royalties": [{**_ROYALTY_EXAMPLE, "amount": "-0.015000"}],
                 }
             ]
         }
@@ -300,17 +255,7 @@ class ReleasePublic(BaseModel):
                     "period": "2006-11",
                     "adjustment": False,
                     "created_at": "2006-11-20T09:00:00Z",
-                    "royalties": [
-                        {
-                            "right_type": "mechanical",
-                            "society_code": "ROMS",
-                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                            "non_member": False,
-                            "suspense": None,
-                            "amount": "0.015000",
-                            "currency": "USD",
-                        }
-                    ],
+                    "royalties": [_ROYALTY_EXAMPLE],
                 }
             ]
         }
@@ -328,34 +273,7 @@ class SaleDetail(SalePublic):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {
-                    "sale_id": "o-1001-1",
-                    "store": "allofmp3",
-                    "isrc": "RUA010600001",
-                    "iswc": "T-034.524.680-1",
-                    "territory": "RU",
-                    "sold_at": "2006-11-03T10:00:00Z",
-                    "period": "2006-11",
-                    "quantity": 1,
-                    "refunded_quantity": 0,
-                    "unit_price": "0.10",
-                    "currency": "USD",
-                    "held": False,
-                    "recorded_at": "2006-11-03T10:00:02Z",
-                    "royalties": [
-                        {
-                            "right_type": "mechanical",
-                            "society_code": "ROMS",
-                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                            "non_member": False,
-                            "suspense": None,
-                            "amount": "0.015000",
-                            "currency": "USD",
-                        }
-                    ],
-                    "refunds": [],
-                    "releases": [],
-                }
+                {**_SALE_EXAMPLE, "royalties": [_ROYALTY_EXAMPLE], "refunds": [], "releases": []}
             ]
         }
     )
