@@ -2,12 +2,36 @@
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.identifiers import ISRC, ISWC, Territory
 from service.rights import RightType
+
+# Examples shared by the request and response schemas below (OpenAPI only).
+_SHARE: dict[str, Any] = {
+    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
+    "right_type": "mechanical",
+    "share": "0.5",
+    "territory": "WORLD",
+}
+_RECORDING_SHARE: dict[str, Any] = {
+    "holder_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+    "right_type": "neighbouring",
+    "share": "1",
+    "territory": "WORLD",
+}
+_UNCLAIMED: dict[str, Any] = {"right_type": "mechanical", "territory": "WORLD", "share": "0.5"}
+_VERSION: dict[str, Any] = {"valid_from": None, "shares": [_SHARE], "unclaimed": [_UNCLAIMED]}
+_WORK: dict[str, Any] = {"iswc": "T-034.524.680-1", "title": "Kalinka"}
+_RECORDING: dict[str, Any] = {
+    "isrc": "RUA010600001",
+    "title": "Kalinka",
+    "artist": "Soyuz Ensemble",
+    "duration_s": 245,
+    "iswc": "T-034.524.680-1",
+}
 
 
 # One holder's share as sent by an admin.
@@ -21,18 +45,7 @@ class ShareIn(BaseModel):
 
 # A share as read back.
 class SharePublic(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                    "right_type": "mechanical",
-                    "share": "0.5",
-                    "territory": "WORLD",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_SHARE]})
     holder_id: str
     right_type: RightType
     share: Decimal
@@ -41,11 +54,7 @@ class SharePublic(BaseModel):
 
 # The part of a right type in a territory that no holder claims (held in suspense).
 class Unclaimed(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"right_type": "mechanical", "territory": "WORLD", "share": "0.5"}]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_UNCLAIMED]})
     right_type: RightType
     territory: str
     share: Decimal
@@ -53,26 +62,7 @@ class Unclaimed(BaseModel):
 
 # One effective-dated version of an asset's shares.
 class ShareVersionPublic(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "valid_from": None,
-                    "shares": [
-                        {
-                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                            "right_type": "mechanical",
-                            "share": "0.5",
-                            "territory": "WORLD",
-                        }
-                    ],
-                    "unclaimed": [
-                        {"right_type": "mechanical", "territory": "WORLD", "share": "0.5"}
-                    ],
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_VERSION]})
     valid_from: Annotated[date | None, Field(description="null: from the beginning of time")]
     shares: list[SharePublic]
     unclaimed: list[Unclaimed]
@@ -83,19 +73,7 @@ class SharesPut(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [
-                {
-                    "valid_from": "2007-01-01",
-                    "shares": [
-                        {
-                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                            "right_type": "mechanical",
-                            "share": "1",
-                            "territory": "WORLD",
-                        }
-                    ],
-                }
-            ]
+            "examples": [{"valid_from": "2007-01-01", "shares": [{**_SHARE, "share": "1"}]}]
         },
     )
     valid_from: date
@@ -105,23 +83,7 @@ class SharesPut(BaseModel):
 # What an admin sends to register a work.
 class WorkCreate(BaseModel):
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "iswc": "T-034.524.680-1",
-                    "title": "Kalinka",
-                    "shares": [
-                        {
-                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                            "right_type": "mechanical",
-                            "share": "0.5",
-                            "territory": "WORLD",
-                        }
-                    ],
-                }
-            ]
-        },
+        extra="forbid", json_schema_extra={"examples": [{**_WORK, "shares": [_SHARE]}]}
     )
     iswc: ISWC
     title: Annotated[str, Field(min_length=1, max_length=300)]
@@ -134,35 +96,10 @@ class WorkPublic(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "iswc": "T-034.524.680-1",
-                    "title": "Kalinka",
-                    "shares": [
-                        {
-                            "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                            "right_type": "mechanical",
-                            "share": "0.5",
-                            "territory": "WORLD",
-                        }
-                    ],
-                    "unclaimed": [
-                        {"right_type": "mechanical", "territory": "WORLD", "share": "0.5"}
-                    ],
-                    "share_versions": [
-                        {
-                            "valid_from": None,
-                            "shares": [
-                                {
-                                    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                                    "right_type": "mechanical",
-                                    "share": "0.5",
-                                    "territory": "WORLD",
-                                }
-                            ],
-                            "unclaimed": [
-                                {"right_type": "mechanical", "territory": "WORLD", "share": "0.5"}
-                            ],
-                        }
-                    ],
+                    **_WORK,
+                    "shares": [_SHARE],
+                    "unclaimed": [_UNCLAIMED],
+                    "share_versions": [_VERSION],
                 }
             ]
         }
@@ -178,25 +115,7 @@ class WorkPublic(BaseModel):
 class RecordingCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "isrc": "RUA010600001",
-                    "title": "Kalinka",
-                    "artist": "Soyuz Ensemble",
-                    "duration_s": 245,
-                    "iswc": "T-034.524.680-1",
-                    "shares": [
-                        {
-                            "holder_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
-                            "right_type": "neighbouring",
-                            "share": "1",
-                            "territory": "WORLD",
-                        }
-                    ],
-                }
-            ]
-        },
+        json_schema_extra={"examples": [{**_RECORDING, "shares": [_RECORDING_SHARE]}]},
     )
     isrc: ISRC
     title: Annotated[str, Field(min_length=1, max_length=300)]
@@ -223,33 +142,11 @@ class RecordingPublic(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "isrc": "RUA010600001",
-                    "title": "Kalinka",
-                    "artist": "Soyuz Ensemble",
-                    "duration_s": 245,
-                    "iswc": "T-034.524.680-1",
-                    "shares": [
-                        {
-                            "holder_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
-                            "right_type": "neighbouring",
-                            "share": "1",
-                            "territory": "WORLD",
-                        }
-                    ],
+                    **_RECORDING,
+                    "shares": [_RECORDING_SHARE],
                     "unclaimed": [],
                     "share_versions": [
-                        {
-                            "valid_from": None,
-                            "shares": [
-                                {
-                                    "holder_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
-                                    "right_type": "neighbouring",
-                                    "share": "1",
-                                    "territory": "WORLD",
-                                }
-                            ],
-                            "unclaimed": [],
-                        }
+                        {"valid_from": None, "shares": [_RECORDING_SHARE], "unclaimed": []}
                     ],
                 }
             ]

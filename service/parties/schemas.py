@@ -2,35 +2,53 @@
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.identifiers import IPI, ISNI, Country, Currency, Territory
 from service.rights import HolderKind, RightType, Role
 
+# Examples shared by the request and response schemas below (OpenAPI only).
+_HOLDER_ID = "5f0c7c1e2b8e4f6f9a3d2c1b0a987654"
+_SOCIETY: dict[str, Any] = {
+    "code": "ROMS",
+    "name": "Russian Organisation for Multimedia and Digital Networks",
+    "country": "RU",
+    "currency": "RUB",
+    "right_types": ["mechanical", "performance"],
+    "commission_rate": "0.15",
+    "extended_collective_licensing": True,
+    "payout_threshold": None,
+}
+_STORE: dict[str, Any] = {
+    "code": "allofmp3",
+    "name": "AllofMP3",
+    "country": "RU",
+    "webhook_url": None,
+}
+_HOLDER: dict[str, Any] = {
+    "name": "Kalinka Music Publishing",
+    "kind": "publisher",
+    "ipi": "00033188001",
+    "isni": None,
+    "currency": "USD",
+}
+_MANDATE: dict[str, Any] = {
+    "holder_id": _HOLDER_ID,
+    "society_code": "ROMS",
+    "right_type": "mechanical",
+    "territories": ["RU"],
+    "valid_from": "2006-01-01",
+    "valid_to": None,
+}
+
 Rate = Annotated[Decimal, Field(ge=0, le=1, examples=["0.15"])]
 
 
 # What an admin sends to register a society.
 class SocietyCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "ROMS",
-                    "name": "Russian Organisation for Multimedia and Digital Networks",
-                    "country": "RU",
-                    "currency": "RUB",
-                    "right_types": ["mechanical", "performance"],
-                    "commission_rate": "0.15",
-                    "extended_collective_licensing": True,
-                    "payout_threshold": None,
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_SOCIETY]})
     code: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{1,31}$", examples=["ROMS"])]
     name: Annotated[str, Field(min_length=1, max_length=200)]
     country: Country
@@ -48,22 +66,7 @@ class SocietyCreate(BaseModel):
 
 # A society as every authenticated caller reads it.
 class SocietyPublic(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "code": "ROMS",
-                    "name": "Russian Organisation for Multimedia and Digital Networks",
-                    "country": "RU",
-                    "currency": "RUB",
-                    "right_types": ["mechanical", "performance"],
-                    "commission_rate": "0.15",
-                    "extended_collective_licensing": True,
-                    "payout_threshold": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_SOCIETY]})
     code: str
     name: str
     country: str
@@ -76,14 +79,7 @@ class SocietyPublic(BaseModel):
 
 # What an admin sends to register a store.
 class StoreCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"code": "allofmp3", "name": "AllofMP3", "country": "RU", "webhook_url": None}
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_STORE]})
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$", examples=["allofmp3"])]
     name: Annotated[str, Field(min_length=1, max_length=200)]
     country: Country
@@ -92,13 +88,7 @@ class StoreCreate(BaseModel):
 
 # A store as admins and the store itself read it.
 class StorePublic(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {"code": "allofmp3", "name": "AllofMP3", "country": "RU", "webhook_url": None}
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [_STORE]})
     code: str
     name: str
     country: str
@@ -107,20 +97,7 @@ class StorePublic(BaseModel):
 
 # What an admin sends to register a rights holder.
 class RightsHolderCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "name": "Kalinka Music Publishing",
-                    "kind": "publisher",
-                    "ipi": "00033188001",
-                    "isni": None,
-                    "currency": "USD",
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_HOLDER]})
     name: Annotated[str, Field(min_length=1, max_length=200)]
     kind: HolderKind
     ipi: IPI | None = None
@@ -130,20 +107,7 @@ class RightsHolderCreate(BaseModel):
 
 # A rights holder as admins and the holder itself read it.
 class RightsHolderPublic(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                    "name": "Kalinka Music Publishing",
-                    "kind": "publisher",
-                    "ipi": "00033188001",
-                    "isni": None,
-                    "currency": "USD",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": _HOLDER_ID, **_HOLDER}]})
     id: str
     name: str
     kind: HolderKind
@@ -154,21 +118,7 @@ class RightsHolderPublic(BaseModel):
 
 # What an admin sends to record a holder's mandate with a society.
 class MandateCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                    "society_code": "ROMS",
-                    "right_type": "mechanical",
-                    "territories": ["RU"],
-                    "valid_from": "2006-01-01",
-                    "valid_to": None,
-                }
-            ]
-        },
-    )
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_MANDATE]})
     holder_id: str
     society_code: str
     right_type: RightType
@@ -186,21 +136,7 @@ class MandateCreate(BaseModel):
 
 # A mandate as admins, the holder and the society read it.
 class MandatePublic(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 1,
-                    "holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
-                    "society_code": "ROMS",
-                    "right_type": "mechanical",
-                    "territories": ["RU"],
-                    "valid_from": "2006-01-01",
-                    "valid_to": None,
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 1, **_MANDATE}]})
     id: int
     holder_id: str
     society_code: str
