@@ -25,6 +25,7 @@ from service.identifiers import WORLD
 from service.pagination import PageParams, paginate
 from service.parties.models import RightsHolder
 from service.rights import RECORDING_RIGHTS, WORK_RIGHTS
+from service.sql import table_of
 
 WORK = "work"
 RECORDING = "recording"
@@ -76,8 +77,8 @@ def resolve_shares(
     return [HolderShare(row.holder_id, row.share) for row in chosen] or None
 
 
-_VERSIONS: sa.Table = ShareVersion.__table__  # type: ignore[attr-defined]
-_SHARES: sa.Table = Share.__table__  # type: ignore[attr-defined]
+_VERSIONS = table_of(ShareVersion)
+_SHARES = table_of(Share)
 _IN_CHUNK = 5000
 
 

@@ -4,22 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.auth import AdminCaller, AnyCaller, Caller
+from service.auth import AdminCaller, AnyCaller
 from service.db import SessionDep
 from service.ledger import service
+from service.ledger.accounts import own_account
 from service.ledger.schemas import BalancePublic, BalancesPublic, HeadPublic, VerificationPublic
 from service.parties.exceptions import PartyNotFound
 from service.parties.service import party_exists
-from service.rights import Role
 
 router = APIRouter(prefix="/v1", tags=["ledger"])
-
-_OWN_PARTY_PREFIX = {Role.store: "store:", Role.society: "society:", Role.rights_holder: "holder:"}
-
-
-def own_party(caller: Caller) -> str | None:
-    prefix = _OWN_PARTY_PREFIX.get(caller.role)
-    return f"{prefix}{caller.subject}" if prefix else None
 
 
 @router.get("/ledger/head")
@@ -48,8 +41,8 @@ def balances(
     party: Annotated[str | None, Query(examples=["society:ROMS"])] = None,
 ) -> BalancesPublic:
     """Exact balances per currency, open months included. Non-admins see only their own."""
-    party = party or own_party(caller)
-    visible = caller.is_admin or party == own_party(caller)
+    party = party or own_account(role=caller.role, subject=caller.subject)
+    visible = caller.is_admin or party == own_account(role=caller.role, subject=caller.subject)
     if party is None or not visible or not party_exists(session=session, party=party):
         raise PartyNotFound(f"No party {party}.")
     amounts = service.balances(session=session, account=party)

@@ -17,10 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from service.ledger.bulk import copy_rows
 from service.ledger.exceptions import Unbalanced
 from service.ledger.models import GENESIS_HASH, LedgerHead, LedgerLeg, LedgerTransaction
 from service.money import MICRO, normalize
+from service.sql import copy_rows, table_of
 from service.timeutil import utcnow
 
 
@@ -72,8 +72,8 @@ class Verification:
     first_bad_sequence: int | None
 
 
-LEGS: sa.Table = LedgerLeg.__table__  # type: ignore[attr-defined]
-TRANSACTIONS: sa.Table = LedgerTransaction.__table__  # type: ignore[attr-defined]
+LEGS = table_of(LedgerLeg)
+TRANSACTIONS = table_of(LedgerTransaction)
 
 
 # --- the hash chain's canonical encoding -------------------------------------------------

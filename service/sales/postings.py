@@ -16,17 +16,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.ledger.bulk import among
 from service.ledger.models import LedgerTransaction
 from service.ledger.service import LEGS, Leg, Posting
 from service.royalties.engine import MISSING_FX_RATE
 from service.sales.basis import RIGHT_ORDER, Delta, sort_key
 from service.sales.schemas import RoyaltyPublic
+from service.sql import among, table_of
 from service.statements.periods import booking_periods
 
 SALE, REFUND, RELEASE = "sale", "refund", "release"
 _CHUNK = 5000
-TXS: sa.Table = LedgerTransaction.__table__  # type: ignore[attr-defined]
+TXS = table_of(LedgerTransaction)
 
 
 @dataclass(frozen=True, slots=True)

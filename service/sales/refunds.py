@@ -14,9 +14,10 @@ from service.sales.models import Refund, Sale
 from service.sales.postings import REFUND, SaleDims, book, legs_for, royalties, sale_entries
 from service.sales.schemas import RefundIn, RefundPublic, RoyaltyPublic
 from service.sales.service import get_sale, insert_ignoring_duplicates, refunded_units
+from service.sql import table_of
 from service.timeutil import period_of, utcnow
 
-REFUNDS = Refund.__table__  # type: ignore[attr-defined]
+REFUNDS = table_of(Refund)
 
 
 def reference(store_code: str, refund_id: str) -> str:

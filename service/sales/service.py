@@ -27,7 +27,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 from sqlmodel import Session, col, func, select
 
-from service.ledger.bulk import copy_rows, unnest_insert
 from service.ledger.service import (
     Leg,
     PreparedPosting,
@@ -47,11 +46,12 @@ from service.sales.postings import SALE, SaleDims, legs_for, royalties, sale_roy
 from service.sales.pricing import Snapshot, load_snapshot, priced, sale_date
 from service.sales.schemas import BatchResult, RowError, RoyaltyPublic, SaleIn, SaleResult
 from service.sales.snapshot import read_token
+from service.sql import copy_rows, table_of, unnest_insert
 from service.statements.periods import booking_periods
 from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
 
-SALES: sa.Table = Sale.__table__  # type: ignore[attr-defined]
+SALES = table_of(Sale)
 _COMPARED = ("isrc", "territory", "sold_at", "quantity", "unit_price", "currency")
 
 

@@ -38,11 +38,11 @@ from sqlmodel import Session
 
 from service.catalog.models import Recording
 from service.catalog.service import RECORDING, WORK, AssetKey, VersionShares, load_share_versions
-from service.ledger.bulk import among
 from service.parties.models import Mandate
 from service.parties.service import ecl_societies
 from service.royalties.engine import MandateTerms, TariffTerms
 from service.sales.models import CatalogVersion
+from service.sql import among, table_of
 from service.tariffs.service import FxTable, load_fx, load_tariff_rows
 
 MAX_RECORDINGS = 250_000
@@ -51,9 +51,9 @@ MAX_PLANS = 10_000  # a plan (deltas, leg templates, royalties, basis text) is a
 _CHUNK = 5_000
 _ATTEMPTS = 3
 
-RECORDINGS: sa.Table = Recording.__table__  # type: ignore[attr-defined]
-MANDATES: sa.Table = Mandate.__table__  # type: ignore[attr-defined]
-VERSION: sa.Table = CatalogVersion.__table__  # type: ignore[attr-defined]
+RECORDINGS = table_of(Recording)
+MANDATES = table_of(Mandate)
+VERSION = table_of(CatalogVersion)
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from sqlmodel import Session
 
 from service.ledger.service import Leg, Posting, post
 from service.money import ExactDecimal, Money
+from service.sql import table_of
 from service.statements.amounts import exact_product
 from service.statements.exceptions import MissingFxRates
 from service.statements.ledgerq import (
@@ -62,7 +63,7 @@ LINE_DIMENSIONS = (
     "share",
 )
 _HASH_PLAN = ("enable_sort", "enable_mergejoin", "enable_nestloop")
-_FX_RATES: sa.Table = FxRate.__table__  # type: ignore[attr-defined]
+_FX_RATES = table_of(FxRate)
 _TEMP_OPTIONS: dict[str, Any] = {"prefixes": ["TEMPORARY"], "postgresql_on_commit": "DROP"}
 
 

@@ -16,9 +16,10 @@ from sqlmodel import col
 
 from service.ledger.models import LedgerLeg, LedgerTransaction
 from service.parties.models import RightsHolder, Society
+from service.sql import table_of
 
-LEGS: sa.Table = LedgerLeg.__table__  # type: ignore[attr-defined]
-TXS: sa.Table = LedgerTransaction.__table__  # type: ignore[attr-defined]
+LEGS = table_of(LedgerLeg)
+TXS = table_of(LedgerTransaction)
 # Only a sale's date (the FX date of its royalties), currency and month are read; a
 # lightweight clause keeps this domain independent of the sales models.
 SALES = sa.table(

@@ -14,13 +14,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from service.sql import table_of
 from service.statements.fx import LINE_DIMENSIONS, PARTS, TEMP
 from service.statements.ledgerq import LEGS, REFUND, TXS, royalty_legs
 from service.statements.models import Statement, StatementLine, StatementUsage
 
-STATEMENTS: sa.Table = Statement.__table__  # type: ignore[attr-defined]
-LINES: sa.Table = StatementLine.__table__  # type: ignore[attr-defined]
-USAGE: sa.Table = StatementUsage.__table__  # type: ignore[attr-defined]
+STATEMENTS = table_of(Statement)
+LINES = table_of(StatementLine)
+USAGE = table_of(StatementUsage)
 
 CLOSE_LINES = sa.Table(
     "close_line",

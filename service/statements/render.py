@@ -19,6 +19,7 @@ from sqlmodel import Session, col
 
 from service.catalog.models import Recording
 from service.money import normalize
+from service.sql import table_of
 from service.statements.amounts import exact_product, exact_quotient, fmt_exact, fmt_rate
 from service.statements.dsr import (
     RIGHTS_TYPE_FOR,
@@ -50,8 +51,8 @@ CSV_COLUMNS = (
     "non_member",
 )
 SERVICE = "Downloads"  # DSR ServiceDescription: no spaces or underscores allowed
-USAGE: sa.Table = StatementUsage.__table__  # type: ignore[attr-defined]
-LINES: sa.Table = StatementLine.__table__  # type: ignore[attr-defined]
+USAGE = table_of(StatementUsage)
+LINES = table_of(StatementLine)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 

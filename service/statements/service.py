@@ -17,10 +17,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from service.auth import Caller
+from service.ledger.accounts import own_statement_party
 from service.ledger.models import GENESIS_HASH
 from service.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from service.problems import Invalid
-from service.rights import Role
+from service.sql import table_of
 from service.statements import render
 from service.statements.exceptions import StatementNotFound
 from service.statements.ledgerq import LEGS, TXS
@@ -28,7 +29,6 @@ from service.statements.lines import insert_usage
 from service.statements.models import PeriodClose, Statement, StatementEtag, StatementLine
 from service.statements.periods import latest_closed
 
-_OWN_PREFIX = {Role.society: "society:", Role.rights_holder: "holder:"}
 _ZERO = Decimal(0)
 
 
@@ -60,8 +60,8 @@ class PeriodView:
 
 
 def own_party(caller: Caller) -> str | None:
-    prefix = _OWN_PREFIX.get(caller.role)
-    return f"{prefix}{caller.subject}" if prefix else None
+    """The statement party (society or holder account) the caller owns, if any."""
+    return own_statement_party(role=caller.role, subject=caller.subject)
 
 
 def period_view(*, session: Session, period: str, with_reconciliation: bool) -> PeriodView:
@@ -164,7 +164,7 @@ def get_statement(*, session: Session, caller: Caller, statement_id: str) -> Sta
     return statement
 
 
-ETAGS: sa.Table = StatementEtag.__table__  # type: ignore[attr-defined]
+ETAGS = table_of(StatementEtag)
 
 
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024  # rendered bytes kept in memory up to this, then on disk

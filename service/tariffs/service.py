@@ -13,6 +13,7 @@ from sqlmodel import Session, col, or_, select
 from service.pagination import PageParams, paginate
 from service.parties.service import ranges_overlap
 from service.rights import RightType
+from service.sql import table_of
 from service.tariffs.exceptions import FxRateExists, TariffNotFound, TariffOverlap
 from service.tariffs.models import FxRate, Tariff
 from service.tariffs.schemas import FxRateCreate, TariffCreate
@@ -92,8 +93,8 @@ def load_tariffs(*, session: Session, territories: Iterable[str]) -> list[Tariff
     return list(session.exec(select(Tariff).where(col(Tariff.territory).in_(wanted))))
 
 
-_TARIFFS: sa.Table = Tariff.__table__  # type: ignore[attr-defined]
-_FX_RATES: sa.Table = FxRate.__table__  # type: ignore[attr-defined]
+_TARIFFS = table_of(Tariff)
+_FX_RATES = table_of(FxRate)
 
 
 def load_tariff_rows(*, session: Session, territories: Iterable[str]) -> list[sa.Row[Any]]:

@@ -1,4 +1,9 @@
-"""Many-row INSERTs that stay one statement on PostgreSQL however many rows there are.
+"""The one SQL layer: dialect checks, table access and many-row writes.
+
+Everything that differs between PostgreSQL and SQLite lives here, so domains ask
+``is_postgresql`` once instead of spelling dialect names out.
+
+Many-row INSERTs stay one statement on PostgreSQL however many rows there are.
 
 ``copy_rows`` streams rows with PostgreSQL's ``COPY .. FROM STDIN`` (psycopg formats each
 row in C: no per-row SQL, no parameter arrays to build and escape); SQLite, in-process,
@@ -16,13 +21,18 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from service.money import ExactDecimal, Money, to_micros
 
 
 def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table behind a table model (SQLModel does not type ``__table__``)."""
+    return cast(sa.Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def among(session: Session, column: sa.ColumnElement[Any], values: Sequence[Any]) -> Any:
