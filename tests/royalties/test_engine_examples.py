@@ -12,26 +12,30 @@ from decimal import Decimal
 
 import pytest
 
-from service.royalties.engine import (
-    QUANTUM,
+from service.royalties.allocation import (
     Allocation,
-    MandateTerms,
-    MissingFxRate,
-    Route,
-    ShareClaim,
-    TariffTerms,
     allocate_right,
     allocate_units,
-    commission,
-    quantize,
+    largest_remainder,
     refund_allocations,
-    route_share,
+)
+from service.royalties.engine import (
+    MissingFxRate,
+    TariffTerms,
     royalty_for_units,
-    split_exact,
     unit_royalty,
 )
+from service.royalties.quanta import QUANTUM, from_quanta, quantize, to_quanta
+from service.royalties.routing import MandateTerms, Route, ShareClaim, route_share
 
 D = Decimal
+
+
+def split_exact(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """A money total split as the allocation functions do: in integer quanta."""
+    return [from_quanta(q) for q in largest_remainder(to_quanta(total), weights)]
+
+
 SALE_DAY = date(2006, 11, 3)
 
 # US statutory mechanical, 2006-2022: "9.1 cents or 1.75 cents per minute of playing time
@@ -235,13 +239,6 @@ def test_quantize_is_half_even_at_six_digits() -> None:
     assert str(quantize(D("-0.0000004"))) == "0.000000"  # no negative zero
 
 
-def test_commission_is_rounded_half_even() -> None:
-    # ROMS keeps 15% of 0.0075: 0.001125 (exact at 6 digits).
-    assert commission(D("0.0075"), D("0.15")) == D("0.001125")
-    # 12% of 0.000005 = 0.0000006 -> 0.000001.
-    assert commission(D("0.000005"), D("0.12")) == D("0.000001")
-
-
 # --- largest remainder ---------------------------------------------------------------
 
 
@@ -331,9 +328,6 @@ def test_fifty_fifty_member_and_non_member_under_ecl() -> None:
         Allocation("mechanical", "ROMS", "member", False, None, D("0.5"), D("0.0075")),
         Allocation("mechanical", "ROMS", "outsider", True, None, D("0.5"), D("0.0075")),
     ]
-    # ROMS collects the full 0.015 and keeps 15% commission on each half when paying:
-    # 0.0075 * 0.15 = 0.001125.
-    assert commission(allocations[0].amount, D("0.15")) == D("0.001125")
 
 
 def test_fifty_fifty_without_ecl_pays_the_non_member_directly() -> None:
