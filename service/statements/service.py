@@ -17,17 +17,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from service.auth import Caller
-from service.ledger.accounts import own_statement_party
-from service.ledger.models import GENESIS_HASH
+from service.ledger import accounts
+from service.ledger.accounts import AccountKind, own_statement_party
 from service.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from service.problems import Invalid
-from service.sql import table_of
-from service.statements import render
+from service.sql import is_postgresql, table_of
+from service.statements.close.lines import insert_usage
 from service.statements.exceptions import StatementNotFound
-from service.statements.ledgerq import LEGS, TXS
-from service.statements.lines import insert_usage
 from service.statements.models import PeriodClose, Statement, StatementEtag, StatementLine
 from service.statements.periods import latest_closed
+from service.statements.render.csv_file import csv_chunks
+from service.statements.render.dsr_document import dsr_document
+from service.statements.repository import LEGS, TXS
 
 _ZERO = Decimal(0)
 
@@ -102,7 +103,12 @@ def reconcile(*, session: Session, period: str) -> list[Reconciliation]:
 
     figures: dict[str, dict[str, Decimal]] = {}
     for r in session.execute(
-        sa.select(LEGS.c.currency, total("store:"), total("fx:"), total("suspense:"))
+        sa.select(
+            LEGS.c.currency,
+            total(accounts.prefix(AccountKind.store)),
+            total(accounts.prefix(AccountKind.fx)),
+            total(accounts.prefix(AccountKind.suspense)),
+        )
         .join(TXS, TXS.c.sequence == LEGS.c.sequence)
         .where(TXS.c.period == period)
         .group_by(LEGS.c.currency)
@@ -125,12 +131,6 @@ def reconcile(*, session: Session, period: str) -> list[Reconciliation]:
         for currency, f in sorted(figures.items())
         if any(f.values())
     ]
-
-
-def ledger_head_of(view: PeriodView) -> tuple[int, str] | None:
-    if view.ledger_sequence is None:
-        return None
-    return view.ledger_sequence, view.ledger_hash or GENESIS_HASH
 
 
 # --- statements ----------------------------------------------------------------------
@@ -217,10 +217,10 @@ def representation(*, session: Session, statement: Statement, kind: str) -> Rend
     if stored is not None:
         return Rendered(str(stored))
     if kind == "csv":
-        chunks = render.csv_chunks(session, statement)
+        chunks = csv_chunks(session, statement)
     else:
         insert_usage(session, statement.id, statement.party, statement.period)
-        chunks = render.dsr_document(session, statement).chunks()
+        chunks = dsr_document(session, statement).chunks()
     digest = hashlib.sha256()
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
     try:
@@ -231,7 +231,7 @@ def representation(*, session: Session, statement: Statement, kind: str) -> Rend
         spool.close()
         raise
     row = {"statement_id": statement.id, "representation": kind, "sha256": digest.hexdigest()}
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    dialect = postgresql if is_postgresql(session) else sqlite
     session.execute(dialect.insert(ETAGS).values(row).on_conflict_do_nothing())
     return Rendered(digest.hexdigest(), spool)
 
@@ -246,10 +246,6 @@ def cursor_after(cursor: str | None) -> int:
             "The cursor is not one this service issued.",
             errors=[{"loc": ["query", "cursor"], "msg": "unknown cursor"}],
         ) from exc
-
-
-def next_cursor(rows: Sequence[StatementLine], limit: int, key: str) -> str | None:
-    return encode_cursor(getattr(rows[-1], key)) if len(rows) > limit else None
 
 
 def remittance(

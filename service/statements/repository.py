@@ -8,18 +8,23 @@ Statements are aggregates of legs: these helpers name the parties that get state
 units and gross of a leg, so every query reads the ledger the same way.
 """
 
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col
+from sqlmodel import Session, col
 
+from service.ledger import accounts
+from service.ledger.accounts import AccountKind
 from service.ledger.models import LedgerLeg, LedgerTransaction
 from service.parties.models import RightsHolder, Society
-from service.sql import table_of
+from service.sql import is_postgresql, table_of
+from service.statements.models import Statement
 
 LEGS = table_of(LedgerLeg)
 TXS = table_of(LedgerTransaction)
+STATEMENTS = table_of(Statement)
 # Only a sale's date (the FX date of its royalties), currency and month are read; a
 # lightweight clause keeps this domain independent of the sales models.
 SALES = sa.table(
@@ -36,19 +41,25 @@ FX_CONVERSION = "fx_conversion"
 REFUND = "refund"
 # Kinds that are not royalties: they never become statement lines or DSR usage.
 NOT_ROYALTY = (PAYMENT, FX_CONVERSION)
-SOCIETY_PREFIX = "society:"
-HOLDER_PREFIX = "holder:"
+
+
+def _literal(text: str) -> ColumnElement[str]:
+    return sa.literal(text, sa.String)
 
 
 def parties() -> sa.Subquery:
     """Every party that can have a statement: (account, payout currency, party_type)."""
     society_columns: list[Any] = [
-        (sa.literal(SOCIETY_PREFIX, sa.String) + col(Society.code)).label("account"),
+        (sa.literal(accounts.prefix(AccountKind.society), sa.String) + col(Society.code)).label(
+            "account"
+        ),
         col(Society.currency).label("currency"),
         sa.literal("society", sa.String).label("party_type"),
     ]
     holder_columns: list[Any] = [
-        (sa.literal(HOLDER_PREFIX, sa.String) + col(RightsHolder.id)).label("account"),
+        (sa.literal(accounts.prefix(AccountKind.holder), sa.String) + col(RightsHolder.id)).label(
+            "account"
+        ),
         col(RightsHolder.currency).label("currency"),
         sa.literal("holder", sa.String).label("party_type"),
     ]
@@ -77,9 +88,59 @@ def royalty_legs() -> sa.Select[Any]:
     )
 
 
-def sale_day(dialect: str) -> ColumnElement[Any]:
+def sale_day(session: Session) -> ColumnElement[Any]:
     """The UTC calendar day of ``sale.sold_at`` (a date on PostgreSQL, text on SQLite)."""
-    if dialect == "postgresql":
+    if is_postgresql(session):
         return sa.cast(sa.func.timezone("UTC", SALES.c.sold_at), sa.Date)
     # SQLite keeps UTC timestamps as ISO text: its first ten characters are the day.
     return sa.func.substr(SALES.c.sold_at, 1, 10)
+
+
+# --- the close's reads ---------------------------------------------------------------
+
+
+def earliest_period_with_entries(session: Session, *, after: str | None, before: str) -> str | None:
+    """The first month strictly between ``after`` (None: the beginning) and ``before``
+    that has ledger entries: a month that must close first."""
+    return session.execute(
+        sa.select(sa.func.min(TXS.c.period)).where(
+            TXS.c.period < before, TXS.c.period > (after or "")
+        )
+    ).scalar_one_or_none()
+
+
+def payments_by_party(session: Session, period: str) -> dict[str, Decimal]:
+    """Statement party -> the sum of its payment legs booked in ``period`` (negative)."""
+    party = parties()
+    query = (
+        sa.select(LEGS.c.account, sa.func.sum(LEGS.c.amount).label("amount"))
+        .join(TXS, TXS.c.sequence == LEGS.c.sequence)
+        .join(party, party.c.account == LEGS.c.account)
+        .where(TXS.c.period == period, TXS.c.kind == PAYMENT)
+        .group_by(LEGS.c.account)
+    )
+    return {r.account: r.amount for r in session.execute(query)}
+
+
+def previous_balances(
+    session: Session, period: str
+) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
+    """(party, currency) -> (closing balance, exact balance) of its latest earlier statement."""
+    latest = (
+        sa.select(STATEMENTS.c.party, sa.func.max(STATEMENTS.c.period).label("period"))
+        .where(STATEMENTS.c.period < period)
+        .group_by(STATEMENTS.c.party)
+        .subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            STATEMENTS.c.party,
+            STATEMENTS.c.currency,
+            STATEMENTS.c.closing_balance,
+            STATEMENTS.c.balance_exact,
+        ).join(
+            latest,
+            sa.and_(STATEMENTS.c.party == latest.c.party, STATEMENTS.c.period == latest.c.period),
+        )
+    )
+    return {(r.party, r.currency): (r.closing_balance, r.balance_exact) for r in rows}
