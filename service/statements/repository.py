@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
@@ -20,11 +21,12 @@ from service.ledger.accounts import AccountKind
 from service.ledger.models import LedgerLeg, LedgerTransaction
 from service.parties.models import RightsHolder, Society
 from service.sql import is_postgresql, table_of
-from service.statements.models import Statement
+from service.statements.models import Statement, StatementEtag
 
 LEGS = table_of(LedgerLeg)
 TXS = table_of(LedgerTransaction)
 STATEMENTS = table_of(Statement)
+ETAGS = table_of(StatementEtag)
 # Only a sale's date (the FX date of its royalties), currency and month are read; a
 # lightweight clause keeps this domain independent of the sales models.
 SALES = sa.table(
@@ -144,3 +146,58 @@ def previous_balances(
         )
     )
     return {(r.party, r.currency): (r.closing_balance, r.balance_exact) for r in rows}
+
+
+# --- the read side -------------------------------------------------------------------
+
+
+def ledger_totals_by_currency(session: Session, period: str) -> dict[str, dict[str, Decimal]]:
+    """Per currency, what the month's entries recorded on store accounts, converted through
+    ``fx:`` accounts and held in suspense (signed as the reconciliation reads them)."""
+    money = LEGS.c.amount.type
+
+    def total(kind: AccountKind) -> sa.ColumnElement[Decimal]:
+        picked = sa.case((LEGS.c.account.startswith(accounts.prefix(kind)), LEGS.c.amount), else_=0)
+        return sa.type_coerce(sa.func.coalesce(sa.func.sum(picked), 0), money)
+
+    query = (
+        sa.select(
+            LEGS.c.currency,
+            total(AccountKind.store),
+            total(AccountKind.fx),
+            total(AccountKind.suspense),
+        )
+        .join(TXS, TXS.c.sequence == LEGS.c.sequence)
+        .where(TXS.c.period == period)
+        .group_by(LEGS.c.currency)
+    )
+    return {
+        r[0]: {"recorded": -r[1], "converted": -r[2], "in_suspense": r[3]}
+        for r in session.execute(query)
+    }
+
+
+def statement_totals_by_currency(session: Session, period: str) -> dict[str, Decimal]:
+    """Per currency, the exact royalty on the month's statements."""
+    query = (
+        sa.select(STATEMENTS.c.currency, sa.func.sum(STATEMENTS.c.royalty_exact))
+        .where(STATEMENTS.c.period == period)
+        .group_by(STATEMENTS.c.currency)
+    )
+    return {currency: amount for currency, amount in session.execute(query)}
+
+
+def stored_etag(session: Session, statement_id: str, kind: str) -> str | None:
+    stored = session.execute(
+        sa.select(ETAGS.c.sha256).where(
+            ETAGS.c.statement_id == statement_id, ETAGS.c.representation == kind
+        )
+    ).scalar_one_or_none()
+    return None if stored is None else str(stored)
+
+
+def store_etag(session: Session, statement_id: str, kind: str, sha256: str) -> None:
+    """Keep a representation's digest; a concurrent first request's equal row wins."""
+    row = {"statement_id": statement_id, "representation": kind, "sha256": sha256}
+    dialect = postgresql if is_postgresql(session) else sqlite
+    session.execute(dialect.insert(ETAGS).values(row).on_conflict_do_nothing())

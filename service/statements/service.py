@@ -12,23 +12,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from service.auth import Caller
-from service.ledger import accounts
-from service.ledger.accounts import AccountKind, own_statement_party
+from service.ledger.accounts import own_statement_party
 from service.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from service.problems import Invalid
-from service.sql import is_postgresql, table_of
+from service.statements import repository
 from service.statements.close.lines import insert_usage
 from service.statements.exceptions import StatementNotFound
-from service.statements.models import PeriodClose, Statement, StatementEtag, StatementLine
+from service.statements.models import PeriodClose, Statement, StatementLine
 from service.statements.periods import latest_closed
 from service.statements.render.csv_file import csv_chunks
 from service.statements.render.dsr_document import dsr_document
-from service.statements.repository import LEGS, TXS
 
 _ZERO = Decimal(0)
 
@@ -95,30 +91,8 @@ def period_view(*, session: Session, period: str, with_reconciliation: bool) -> 
 
 def reconcile(*, session: Session, period: str) -> list[Reconciliation]:
     """Conservation of a month, from the ledger and the stored statements (two queries)."""
-    money = LEGS.c.amount.type
-
-    def total(prefix: str) -> sa.ColumnElement[Decimal]:
-        picked = sa.case((LEGS.c.account.startswith(prefix), LEGS.c.amount), else_=0)
-        return sa.type_coerce(sa.func.coalesce(sa.func.sum(picked), 0), money)
-
-    figures: dict[str, dict[str, Decimal]] = {}
-    for r in session.execute(
-        sa.select(
-            LEGS.c.currency,
-            total(accounts.prefix(AccountKind.store)),
-            total(accounts.prefix(AccountKind.fx)),
-            total(accounts.prefix(AccountKind.suspense)),
-        )
-        .join(TXS, TXS.c.sequence == LEGS.c.sequence)
-        .where(TXS.c.period == period)
-        .group_by(LEGS.c.currency)
-    ):
-        figures[r[0]] = {"recorded": -r[1], "converted": -r[2], "in_suspense": r[3]}
-    for currency, amount in session.execute(
-        sa.select(col(Statement.currency), sa.func.sum(col(Statement.royalty_exact)))
-        .where(col(Statement.period) == period)
-        .group_by(col(Statement.currency))
-    ):
+    figures = repository.ledger_totals_by_currency(session, period)
+    for currency, amount in repository.statement_totals_by_currency(session, period).items():
         figures.setdefault(currency, {})["on_statements"] = amount
     return [
         Reconciliation(
@@ -164,9 +138,6 @@ def get_statement(*, session: Session, caller: Caller, statement_id: str) -> Sta
     return statement
 
 
-ETAGS = table_of(StatementEtag)
-
-
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024  # rendered bytes kept in memory up to this, then on disk
 _REPLAY_BLOCK = 1024 * 1024
 
@@ -209,11 +180,7 @@ def representation(*, session: Session, statement: Statement, kind: str) -> Rend
     once: the bytes are hashed and spooled as they are produced, then replayed as the
     response. Two first requests at once compute the same value; the first insert wins.
     """
-    stored = session.execute(
-        sa.select(ETAGS.c.sha256).where(
-            ETAGS.c.statement_id == statement.id, ETAGS.c.representation == kind
-        )
-    ).scalar_one_or_none()
+    stored = repository.stored_etag(session, statement.id, kind)
     if stored is not None:
         return Rendered(str(stored))
     if kind == "csv":
@@ -230,9 +197,7 @@ def representation(*, session: Session, statement: Statement, kind: str) -> Rend
     except BaseException:
         spool.close()
         raise
-    row = {"statement_id": statement.id, "representation": kind, "sha256": digest.hexdigest()}
-    dialect = postgresql if is_postgresql(session) else sqlite
-    session.execute(dialect.insert(ETAGS).values(row).on_conflict_do_nothing())
+    repository.store_etag(session, statement.id, kind, digest.hexdigest())
     return Rendered(digest.hexdigest(), spool)
 
 

@@ -232,24 +232,29 @@ def _parts_in_sql(session: Session, period: str) -> None:
     for setting in _HASH_PLAN:
         session.execute(sa.text(f"SET LOCAL {setting} TO DEFAULT"))
     if session.execute(sa.select(sa.func.sum(PARTS.c.unrated))).scalar():
-        g = _day_groups(session, period).subquery("g")
-        day_moved = sa.or_(g.c.amount != 0, g.c.units != 0, g.c.gross != 0)
-        missing = (
-            sa.select(g.c.currency, g.c.to_currency, g.c.day)
-            .select_from(
-                g.outerjoin(
-                    RATES,
-                    sa.and_(
-                        RATES.c.from_currency == g.c.currency,
-                        RATES.c.to_currency == g.c.to_currency,
-                        RATES.c.day == g.c.day,
-                    ),
-                )
+        _refuse_unrated(session, period)
+
+
+def _refuse_unrated(session: Session, period: str) -> None:
+    """Name every pair and day some royalty of the month has no rate for."""
+    g = _day_groups(session, period).subquery("g")
+    day_moved = sa.or_(g.c.amount != 0, g.c.units != 0, g.c.gross != 0)
+    missing = (
+        sa.select(g.c.currency, g.c.to_currency, g.c.day)
+        .select_from(
+            g.outerjoin(
+                RATES,
+                sa.and_(
+                    RATES.c.from_currency == g.c.currency,
+                    RATES.c.to_currency == g.c.to_currency,
+                    RATES.c.day == g.c.day,
+                ),
             )
-            .where(g.c.currency != g.c.to_currency, day_moved, RATES.c.rate.is_(None))
-            .distinct()
         )
-        _refuse({(s, t, d) for s, t, d in session.execute(missing)})
+        .where(g.c.currency != g.c.to_currency, day_moved, RATES.c.rate.is_(None))
+        .distinct()
+    )
+    _refuse({(s, t, d) for s, t, d in session.execute(missing)})
 
 
 def _convert(micros: int, rate: Decimal) -> int:

@@ -136,6 +136,48 @@ def insert_usage(session: Session, statement_id: str, party: str, period: str) -
     of a closed month never change, so neither do these rows; a second writer racing the
     first inserts nothing (same rows, same keys).
     """
+    s = _usage_per_sale(statement_id, party, period).c
+    order = [
+        sa.func.coalesce(s.isrc, ""),
+        sa.func.coalesce(s.territory, ""),
+        s.right_type,
+        s.currency,
+        s.sale_pk,
+    ]
+    query = sa.select(
+        s.statement_id,
+        sa.func.row_number().over(partition_by=s.statement_id, order_by=order),
+        s.isrc,
+        s.territory,
+        s.right_type,
+        s.currency,
+        s.sale_pk,
+        s.usages,
+        s.returns,
+        s.gross_sold,
+        s.gross_returned,
+        s.royalty,
+    ).where(sa.true())  # SQLite parses INSERT … SELECT … ON CONFLICT only with a WHERE
+    columns = [
+        "statement_id",
+        "row_no",
+        "isrc",
+        "territory",
+        "right_type",
+        "currency",
+        "sale_pk",
+        "usages",
+        "returns",
+        "gross_sold",
+        "gross_returned",
+        "royalty",
+    ]
+    insert = postgresql.insert(USAGE) if is_postgresql(session) else sqlite.insert(USAGE)
+    session.execute(insert.from_select(columns, query).on_conflict_do_nothing())
+
+
+def _usage_per_sale(statement_id: str, party: str, period: str) -> sa.Subquery:
+    """The party's royalty legs of the month, one row per sale, right type and currency."""
     per_tx = (
         royalty_legs()
         .add_columns(
@@ -185,41 +227,4 @@ def insert_usage(session: Session, statement_id: str, party: str, period: str) -
         .group_by(*keys)
         .subquery("per_sale")
     )
-    s = per_sale.c
-    order = [
-        sa.func.coalesce(s.isrc, ""),
-        sa.func.coalesce(s.territory, ""),
-        s.right_type,
-        s.currency,
-        s.sale_pk,
-    ]
-    query = sa.select(
-        s.statement_id,
-        sa.func.row_number().over(partition_by=s.statement_id, order_by=order),
-        s.isrc,
-        s.territory,
-        s.right_type,
-        s.currency,
-        s.sale_pk,
-        s.usages,
-        s.returns,
-        s.gross_sold,
-        s.gross_returned,
-        s.royalty,
-    ).where(sa.true())  # SQLite parses INSERT … SELECT … ON CONFLICT only with a WHERE
-    columns = [
-        "statement_id",
-        "row_no",
-        "isrc",
-        "territory",
-        "right_type",
-        "currency",
-        "sale_pk",
-        "usages",
-        "returns",
-        "gross_sold",
-        "gross_returned",
-        "royalty",
-    ]
-    insert = postgresql.insert(USAGE) if is_postgresql(session) else sqlite.insert(USAGE)
-    session.execute(insert.from_select(columns, query).on_conflict_do_nothing())
+    return per_sale

@@ -128,41 +128,8 @@ def dsr_document(session: Session, statement: Statement) -> DsrDocument:
     One summary per territory, right type and sale currency (amounts as the stores
     reported them, before the close's conversion into the statement's currency).
     """
-    grouped = session.execute(
-        sa.select(
-            USAGE.c.territory,
-            USAGE.c.right_type,
-            USAGE.c.currency,
-            sa.func.sum(USAGE.c.usages).label("usages"),
-            sa.func.sum(USAGE.c.gross_sold).label("gross_sold"),
-            sa.func.sum(USAGE.c.gross_returned).label("gross_returned"),
-            sa.func.sum(USAGE.c.royalty).label("royalty"),
-        )
-        .where(USAGE.c.statement_id == statement.id)
-        .group_by(USAGE.c.territory, USAGE.c.right_type, USAGE.c.currency)
-        .order_by(USAGE.c.territory, USAGE.c.right_type, USAGE.c.currency)
-    ).all()
     controller = _clean(statement.party_name, statement.party)
-    summaries, ids = [], {}
-    for n, row in enumerate(grouped, 1):
-        territory = row.territory or "WORLD"
-        sid = f"SR{n}"
-        ids[(territory, row.right_type, row.currency)] = sid
-        summaries.append(
-            DsrSummary(
-                summary_record_id=sid,
-                territory=territory,
-                service_description=SERVICE,
-                usages=int(row.usages),
-                currency=row.currency,
-                net_revenue=row.gross_sold - row.gross_returned,
-                rights_controller=controller,
-                rights_controller_party_id=None,
-                allocated_usages=int(row.usages),
-                allocated_revenue=row.royalty,
-                rights_type=RIGHTS_TYPE_FOR[row.right_type],
-            )
-        )
+    summaries, ids = _summaries(session, statement.id, controller)
     territories = sorted({key[0] for key in ids})
     place = territories[0] if len(territories) == 1 else "multi" if territories else "WORLD"
     start, end = first_day(statement.period), last_day(statement.period)
@@ -187,3 +154,44 @@ def dsr_document(session: Session, statement: Statement) -> DsrDocument:
         created_at=statement.closed_at,
     )
     return DsrDocument(session, statement.id, header, summaries, ids, name)
+
+
+def _summaries(
+    session: Session, statement_id: str, controller: str
+) -> tuple[list[DsrSummary], dict[tuple[str, str, str], str]]:
+    """SY02 records, one per territory, right type and sale currency, and their ids."""
+    grouped = session.execute(
+        sa.select(
+            USAGE.c.territory,
+            USAGE.c.right_type,
+            USAGE.c.currency,
+            sa.func.sum(USAGE.c.usages).label("usages"),
+            sa.func.sum(USAGE.c.gross_sold).label("gross_sold"),
+            sa.func.sum(USAGE.c.gross_returned).label("gross_returned"),
+            sa.func.sum(USAGE.c.royalty).label("royalty"),
+        )
+        .where(USAGE.c.statement_id == statement_id)
+        .group_by(USAGE.c.territory, USAGE.c.right_type, USAGE.c.currency)
+        .order_by(USAGE.c.territory, USAGE.c.right_type, USAGE.c.currency)
+    ).all()
+    summaries, ids = [], {}
+    for n, row in enumerate(grouped, 1):
+        territory = row.territory or "WORLD"
+        sid = f"SR{n}"
+        ids[(territory, row.right_type, row.currency)] = sid
+        summaries.append(
+            DsrSummary(
+                summary_record_id=sid,
+                territory=territory,
+                service_description=SERVICE,
+                usages=int(row.usages),
+                currency=row.currency,
+                net_revenue=row.gross_sold - row.gross_returned,
+                rights_controller=controller,
+                rights_controller_party_id=None,
+                allocated_usages=int(row.usages),
+                allocated_revenue=row.royalty,
+                rights_type=RIGHTS_TYPE_FOR[row.right_type],
+            )
+        )
+    return summaries, ids
