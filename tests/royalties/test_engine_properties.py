@@ -23,15 +23,11 @@ from service.royalties.allocation import (
     refund_allocations,
 )
 from service.royalties.engine import TariffTerms, royalty_for_units, unit_royalty
-from service.royalties.quanta import QUANTUM, from_quanta, quantize, to_quanta
+from service.royalties.quanta import QUANTUM, quantize
 from service.royalties.routing import MandateTerms, RoutedClaim, ShareClaim
+from tests.royalties.worked import split_exact
 
 D = Decimal
-
-
-def split_exact(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
-    """A money total split as the allocation functions do: in integer quanta."""
-    return [from_quanta(q) for q in largest_remainder(to_quanta(total), weights)]
 
 
 HOLDERS = ("h1", "h2", "h3", "h4", "h5")
