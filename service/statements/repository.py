@@ -52,18 +52,14 @@ def _literal(text: str) -> ColumnElement[str]:
 def parties() -> sa.Subquery:
     """Every party that can have a statement: (account, payout currency, party_type)."""
     society_columns: list[Any] = [
-        (sa.literal(accounts.prefix(AccountKind.society), sa.String) + col(Society.code)).label(
-            "account"
-        ),
+        (_literal(accounts.prefix(AccountKind.society)) + col(Society.code)).label("account"),
         col(Society.currency).label("currency"),
-        sa.literal("society", sa.String).label("party_type"),
+        _literal("society").label("party_type"),
     ]
     holder_columns: list[Any] = [
-        (sa.literal(accounts.prefix(AccountKind.holder), sa.String) + col(RightsHolder.id)).label(
-            "account"
-        ),
+        (_literal(accounts.prefix(AccountKind.holder)) + col(RightsHolder.id)).label("account"),
         col(RightsHolder.currency).label("currency"),
-        sa.literal("holder", sa.String).label("party_type"),
+        _literal("holder").label("party_type"),
     ]
     societies, holders = sa.select(*society_columns), sa.select(*holder_columns)
     return sa.union_all(societies, holders).subquery("party")

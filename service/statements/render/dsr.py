@@ -45,7 +45,6 @@ RIGHTS_TYPE_FOR: dict[str, RightsType] = {
     "performance": "PerformingRight",
     "neighbouring": "MakeAvailableRight",
 }
-MEDIA_TYPE = "text/tab-separated-values"
 
 
 @dataclass(frozen=True, slots=True)
