@@ -254,7 +254,7 @@ def clone() -> str:
 
 
 def close() -> None:
-    from service.statements.close import close_period
+    from service.statements.close.service import close_period
 
     url = clone()
     engine = make_engine(url)

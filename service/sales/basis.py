@@ -22,16 +22,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from service.royalties.engine import (
-    MISSING_FX_RATE,
-    UNCLAIMED_SHARE,
-    Allocation,
-    MandateTerms,
-    RoutedClaim,
-    ShareClaim,
-    allocate_routed_units,
-    refund_allocations,
-)
+from service.royalties.allocation import Allocation, allocate_routed_units, refund_allocations
+from service.royalties.engine import MISSING_FX_RATE, UNCLAIMED_SHARE
+from service.royalties.routing import MandateTerms, RoutedClaim, ShareClaim
 
 # Right types in the order results and legs list them.
 RIGHT_ORDER = ("mechanical", "performance", "neighbouring")

@@ -28,12 +28,11 @@ from service.royalties.engine import (
     UNCLAIMED_SHARE,
     UNKNOWN_RECORDING,
     UNKNOWN_WORK,
-    MandateTerms,
     MissingFxRate,
     TariffTerms,
-    route_share,
     unit_royalty,
 )
+from service.royalties.routing import MandateTerms, route_share
 from service.sales.basis import RIGHT_ORDER, Basis, Claim, RightBasis
 from service.sales.snapshot import Generation, RecordingFacts, TariffFacts, load_generation
 from service.tariffs.service import FxTable

@@ -40,7 +40,8 @@ from service.catalog.models import Recording
 from service.catalog.service import RECORDING, WORK, AssetKey, VersionShares, load_share_versions
 from service.parties.models import Mandate
 from service.parties.service import ecl_societies
-from service.royalties.engine import MandateTerms, TariffTerms
+from service.royalties.engine import TariffTerms
+from service.royalties.routing import MandateTerms
 from service.sales.models import CatalogVersion
 from service.sql import among, table_of
 from service.tariffs.service import FxTable, load_fx, load_tariff_rows

@@ -26,10 +26,6 @@ class PaymentNotFound(NotFound):
     pass
 
 
-class BadPeriod(Invalid):
-    pass
-
-
 class PaymentInvalid(Invalid):
     pass
 

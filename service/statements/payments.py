@@ -14,18 +14,18 @@ from sqlmodel import Session, select
 
 from service.auth import Caller
 from service.identifiers import minor_units
+from service.ledger import accounts
+from service.ledger.accounts import AccountKind
 from service.ledger.service import Leg, Posting, lock_chain, post
 from service.pagination import PageParams, paginate
 from service.parties.models import RightsHolder, Society
 from service.statements.exceptions import PaymentConflict, PaymentInvalid, PaymentNotFound
-from service.statements.ledgerq import HOLDER_PREFIX, PAYMENT, SOCIETY_PREFIX
 from service.statements.models import Payment
 from service.statements.periods import booking_periods
+from service.statements.repository import PAYMENT
 from service.statements.schemas import PaymentCreate
 from service.statements.service import own_party
 from service.timeutil import period_of
-
-CASH = "cash"
 
 
 def _invalid(field: str, message: str) -> PaymentInvalid:
@@ -33,11 +33,14 @@ def _invalid(field: str, message: str) -> PaymentInvalid:
 
 
 def party_currency(session: Session, party: str) -> str | None:
-    if party.startswith(SOCIETY_PREFIX):
-        society = session.get(Society, party.removeprefix(SOCIETY_PREFIX))
+    account = accounts.parse(party)
+    if account is None:
+        return None
+    if account.kind is AccountKind.society:
+        society = session.get(Society, account.name)
         return None if society is None else society.currency
-    if party.startswith(HOLDER_PREFIX):
-        holder = session.get(RightsHolder, party.removeprefix(HOLDER_PREFIX))
+    if account.kind is AccountKind.holder:
+        holder = session.get(RightsHolder, account.name)
         return None if holder is None else holder.currency
     return None
 
@@ -81,7 +84,7 @@ def create_payment(*, session: Session, data: PaymentCreate, now: datetime) -> t
     ]
     legs = [
         Leg(data.party, data.currency, -data.amount),
-        Leg(CASH, data.currency, data.amount),
+        Leg(accounts.CASH, data.currency, data.amount),
     ]
     payment_id = uuid.uuid4().hex
     [sequence] = post(

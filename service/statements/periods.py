@@ -11,7 +11,6 @@ skipped because it had no entries is frozen too: booking into it would put entri
 behind a closed month), and the oldest open month is the one after the latest closed.
 """
 
-import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,11 +20,6 @@ from sqlmodel import Session
 from service.statements.models import PeriodClose
 
 PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
-_PERIOD = re.compile(PERIOD_PATTERN)
-
-
-def is_period(value: str) -> bool:
-    return bool(_PERIOD.match(value))
 
 
 def next_period(period: str) -> str:
@@ -49,12 +43,6 @@ def month_end(period: str) -> datetime:
 
 def latest_closed(session: Session) -> str | None:
     return session.execute(sa.select(sa.func.max(PeriodClose.period))).scalar_one_or_none()
-
-
-def oldest_open(session: Session) -> str | None:
-    """The month entries for frozen months go to; None while no month was ever closed."""
-    last = latest_closed(session)
-    return None if last is None else next_period(last)
 
 
 def booking_periods(*, session: Session, periods: Iterable[str]) -> dict[str, tuple[str, bool]]:

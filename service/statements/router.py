@@ -1,24 +1,37 @@
 """HTTP endpoints of periods, statements, remittance advice and payments."""
 
-import hashlib
 from dataclasses import replace
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
+from sqlmodel import Session
 
 from service.auth import AdminCaller, AnyCaller, Caller, Forbidden, require_role
 from service.db import SessionDep, streamed
 from service.ledger.schemas import HeadPublic
-from service.pagination import Page, PageDep, encode_cursor
+from service.pagination import Page, PageDep, PageParams, encode_cursor
 from service.rights import Role
 from service.statements import payments as payments_service
-from service.statements import render, service
+from service.statements import service
 from service.statements.amounts import fmt_exact, fmt_minor, fmt_rate
-from service.statements.close import close_period
-from service.statements.exceptions import NotAcceptable
+from service.statements.close.service import close_period
+from service.statements.dependencies import (
+    CSV,
+    JSON,
+    TSV,
+    Conditional,
+    ConditionalDep,
+    Kind,
+    Representation,
+    etag_of,
+    strong_etag,
+)
 from service.statements.models import Payment, Statement
 from service.statements.periods import PERIOD_PATTERN
+from service.statements.render.csv_file import csv_chunks
+from service.statements.render.dsr_document import dsr_document
+from service.statements.render.lines import line_page, line_values
 from service.statements.schemas import (
     LinePublic,
     PaymentCreate,
@@ -37,17 +50,6 @@ router = APIRouter(prefix="/v1", tags=["statements"])
 PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, examples=["2006-11"])]
 PeriodQuery = Annotated[str | None, Query(pattern=PERIOD_PATTERN, examples=["2006-11"])]
 PartyReader = Annotated[Caller, Depends(require_role(Role.society, Role.rights_holder))]
-CSV = "text/csv"
-JSON = "application/json"
-TSV = "text/tab-separated-values"
-_MEDIA = {
-    JSON: "json",
-    CSV: "csv",
-    TSV: "dsr",
-    "application/*": "json",
-    "text/*": "csv",
-    "*/*": "json",
-}
 
 
 # --- periods -------------------------------------------------------------------------
@@ -155,40 +157,6 @@ def list_statements(
     return Page(data=[_statement_public(st) for st in rows], next_cursor=cursor)
 
 
-def _representation(format_: str | None, accept: str | None) -> str:
-    if format_ is not None:
-        return format_
-    if not accept:
-        return "json"
-    best, best_q = None, 0.0
-    for item in accept.split(","):
-        media, *params = (part.strip() for part in item.split(";"))
-        q = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
-        kind = _MEDIA.get(media.lower())
-        if kind is not None and q > best_q:
-            best, best_q = kind, q
-    if best is None:
-        raise NotAcceptable(
-            "Statements are served as application/json, text/csv, or (?format=dsr) "
-            "text/tab-separated-values.",
-        )
-    return best
-
-
-def _etag_matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    if if_none_match.strip() == "*":
-        return True
-    return etag in (tag.strip().removeprefix("W/") for tag in if_none_match.split(","))
-
-
 @router.get(
     "/statements/{statement_id}",
     responses={
@@ -205,53 +173,60 @@ def _etag_matches(if_none_match: str | None, etag: str) -> bool:
 )
 def get_statement(
     statement_id: str,
+    # Declared first so the served parameters keep their order (format before the page's).
+    asked: Representation,
+    conditional: ConditionalDep,
     session: SessionDep,
     caller: PartyReader,
     page: PageDep,
-    format: Annotated[
-        Literal["json", "csv", "dsr"] | None, Query(description="Overrides Accept.")
-    ] = None,
-    accept: Annotated[str | None, Header()] = None,
-    if_none_match: Annotated[str | None, Header()] = None,
 ) -> StatementDetail:
     """A statement: JSON with a page of lines, `Accept: text/csv` (streamed), or
     `?format=dsr` (DDEX DSR BasicAudioProfile 1.2). Strong ETag, `Vary: Accept`."""
     st = service.get_statement(session=session, caller=caller, statement_id=statement_id)
-    kind = _representation(format, accept)
-    headers = {"Vary": "Accept"}
+    kind = asked.kind
     if kind == "json":
-        after = service.cursor_after(page.cursor)
-        lines = render.line_page(session, st.id, after=after, limit=page.limit + 1)
-        more = len(lines) > page.limit
-        lines = lines[: page.limit]
-        detail = StatementDetail(
-            **_statement_public(st).model_dump(),
-            lines=[LinePublic(**render.line_values(line, st)) for line in lines],
-            next_cursor=encode_cursor(lines[-1].line_no) if more else None,
-        )
-        body = detail.model_dump_json().encode()
-        headers["ETag"] = f'"{hashlib.sha256(body).hexdigest()}"'
-        if _etag_matches(if_none_match, headers["ETag"]):
-            return Response(status_code=304, headers=headers)  # type: ignore[return-value]
-        return Response(body, media_type=JSON, headers=headers)  # type: ignore[return-value]
+        return _json_statement(session, st, page, conditional)  # type: ignore[return-value]
+    return _streamed_statement(session, st, kind, conditional)  # type: ignore[return-value]
+
+
+def _json_statement(
+    session: Session, st: Statement, page: PageParams, conditional: Conditional
+) -> Response:
+    lines = line_page(session, st.id, after=service.cursor_after(page.cursor), limit=page.limit + 1)
+    more = len(lines) > page.limit
+    lines = lines[: page.limit]
+    detail = StatementDetail(
+        **_statement_public(st).model_dump(),
+        lines=[LinePublic(**line_values(line, st)) for line in lines],
+        next_cursor=encode_cursor(lines[-1].line_no) if more else None,
+    )
+    body = detail.model_dump_json().encode()
+    headers = {"Vary": "Accept", "ETag": etag_of(body)}
+    return conditional.not_modified(headers) or Response(body, media_type=JSON, headers=headers)
+
+
+def _streamed_statement(
+    session: Session, st: Statement, kind: Kind, conditional: Conditional
+) -> Response:
     rendered = service.representation(session=session, statement=st, kind=kind)
-    headers["ETag"] = f'"{rendered.etag}"'
-    if _etag_matches(if_none_match, headers["ETag"]):
+    headers = {"Vary": "Accept", "ETag": strong_etag(rendered.etag)}
+    not_modified = conditional.not_modified(headers)
+    if not_modified is not None:
         rendered.discard()
-        return Response(status_code=304, headers=headers)  # type: ignore[return-value]
+        return not_modified
     # The request that computed the ETag replays the bytes it rendered for it.
     replay = rendered.replay()
     if kind == "csv":
         name = f"statement-{st.period}-{st.party.replace(':', '-')}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
-        return StreamingResponse(  # type: ignore[return-value]
-            replay or streamed(session, lambda reader: render.csv_chunks(reader, st)),
+        return StreamingResponse(
+            replay or streamed(session, lambda reader: csv_chunks(reader, st)),
             media_type=CSV,
             headers=headers,
         )
-    document = render.dsr_document(session, st)
+    document = dsr_document(session, st)
     headers["Content-Disposition"] = f'attachment; filename="{document.file_name}"'
-    return StreamingResponse(  # type: ignore[return-value]
+    return StreamingResponse(
         replay or streamed(session, lambda reader: replace(document, session=reader).chunks()),
         media_type=TSV,
         headers=headers,
@@ -278,7 +253,7 @@ def royalties(
     )
     data = [
         RemittanceLinePublic(
-            **render.line_values(line, st), statement_id=st.id, period=st.period, society=st.party
+            **line_values(line, st), statement_id=st.id, period=st.period, society=st.party
         )
         for line, st in rows
     ]

@@ -12,22 +12,19 @@ from datetime import datetime
 from decimal import Decimal
 from typing import IO
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from service.auth import Caller
 from service.ledger.accounts import own_statement_party
-from service.ledger.models import GENESIS_HASH
 from service.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from service.problems import Invalid
-from service.sql import table_of
-from service.statements import render
+from service.statements import repository
+from service.statements.close.lines import insert_usage
 from service.statements.exceptions import StatementNotFound
-from service.statements.ledgerq import LEGS, TXS
-from service.statements.lines import insert_usage
-from service.statements.models import PeriodClose, Statement, StatementEtag, StatementLine
+from service.statements.models import PeriodClose, Statement, StatementLine
 from service.statements.periods import latest_closed
+from service.statements.render.csv_file import csv_chunks
+from service.statements.render.dsr_document import dsr_document
 
 _ZERO = Decimal(0)
 
@@ -94,25 +91,8 @@ def period_view(*, session: Session, period: str, with_reconciliation: bool) -> 
 
 def reconcile(*, session: Session, period: str) -> list[Reconciliation]:
     """Conservation of a month, from the ledger and the stored statements (two queries)."""
-    money = LEGS.c.amount.type
-
-    def total(prefix: str) -> sa.ColumnElement[Decimal]:
-        picked = sa.case((LEGS.c.account.startswith(prefix), LEGS.c.amount), else_=0)
-        return sa.type_coerce(sa.func.coalesce(sa.func.sum(picked), 0), money)
-
-    figures: dict[str, dict[str, Decimal]] = {}
-    for r in session.execute(
-        sa.select(LEGS.c.currency, total("store:"), total("fx:"), total("suspense:"))
-        .join(TXS, TXS.c.sequence == LEGS.c.sequence)
-        .where(TXS.c.period == period)
-        .group_by(LEGS.c.currency)
-    ):
-        figures[r[0]] = {"recorded": -r[1], "converted": -r[2], "in_suspense": r[3]}
-    for currency, amount in session.execute(
-        sa.select(col(Statement.currency), sa.func.sum(col(Statement.royalty_exact)))
-        .where(col(Statement.period) == period)
-        .group_by(col(Statement.currency))
-    ):
+    figures = repository.ledger_totals_by_currency(session, period)
+    for currency, amount in repository.statement_totals_by_currency(session, period).items():
         figures.setdefault(currency, {})["on_statements"] = amount
     return [
         Reconciliation(
@@ -125,12 +105,6 @@ def reconcile(*, session: Session, period: str) -> list[Reconciliation]:
         for currency, f in sorted(figures.items())
         if any(f.values())
     ]
-
-
-def ledger_head_of(view: PeriodView) -> tuple[int, str] | None:
-    if view.ledger_sequence is None:
-        return None
-    return view.ledger_sequence, view.ledger_hash or GENESIS_HASH
 
 
 # --- statements ----------------------------------------------------------------------
@@ -162,9 +136,6 @@ def get_statement(*, session: Session, caller: Caller, statement_id: str) -> Sta
     if statement is None or not (caller.is_admin or statement.party == own_party(caller)):
         raise StatementNotFound(f"No statement {statement_id}.")
     return statement
-
-
-ETAGS = table_of(StatementEtag)
 
 
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024  # rendered bytes kept in memory up to this, then on disk
@@ -209,18 +180,14 @@ def representation(*, session: Session, statement: Statement, kind: str) -> Rend
     once: the bytes are hashed and spooled as they are produced, then replayed as the
     response. Two first requests at once compute the same value; the first insert wins.
     """
-    stored = session.execute(
-        sa.select(ETAGS.c.sha256).where(
-            ETAGS.c.statement_id == statement.id, ETAGS.c.representation == kind
-        )
-    ).scalar_one_or_none()
+    stored = repository.stored_etag(session, statement.id, kind)
     if stored is not None:
         return Rendered(str(stored))
     if kind == "csv":
-        chunks = render.csv_chunks(session, statement)
+        chunks = csv_chunks(session, statement)
     else:
         insert_usage(session, statement.id, statement.party, statement.period)
-        chunks = render.dsr_document(session, statement).chunks()
+        chunks = dsr_document(session, statement).chunks()
     digest = hashlib.sha256()
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
     try:
@@ -230,9 +197,7 @@ def representation(*, session: Session, statement: Statement, kind: str) -> Rend
     except BaseException:
         spool.close()
         raise
-    row = {"statement_id": statement.id, "representation": kind, "sha256": digest.hexdigest()}
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(ETAGS).values(row).on_conflict_do_nothing())
+    repository.store_etag(session, statement.id, kind, digest.hexdigest())
     return Rendered(digest.hexdigest(), spool)
 
 
@@ -246,10 +211,6 @@ def cursor_after(cursor: str | None) -> int:
             "The cursor is not one this service issued.",
             errors=[{"loc": ["query", "cursor"], "msg": "unknown cursor"}],
         ) from exc
-
-
-def next_cursor(rows: Sequence[StatementLine], limit: int, key: str) -> str | None:
-    return encode_cursor(getattr(rows[-1], key)) if len(rows) > limit else None
 
 
 def remittance(

@@ -14,25 +14,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.royalties.allocation import largest_remainder
-from service.royalties.engine import (
-    QUANTUM,
+from service.royalties.allocation import (
     Allocation,
-    MandateTerms,
-    RoutedClaim,
-    ShareClaim,
-    TariffTerms,
     allocate_right,
     allocate_routed_units,
     allocate_units,
-    quantize,
+    largest_remainder,
     refund_allocations,
-    royalty_for_units,
-    split_exact,
-    unit_royalty,
 )
+from service.royalties.engine import TariffTerms, royalty_for_units, unit_royalty
+from service.royalties.quanta import QUANTUM, quantize
+from service.royalties.routing import MandateTerms, RoutedClaim, ShareClaim
+from tests.royalties.worked import split_exact
 
 D = Decimal
+
+
 HOLDERS = ("h1", "h2", "h3", "h4", "h5")
 SOCIETIES = ("ROMS", "RAO", "FAIR", "HFA")
 TERRITORIES = ("RU", "US", "GB")
@@ -299,7 +296,7 @@ def test_refund_never_exceeds_the_units_sold(sale: Sale, excess: int) -> None:
         sale.refund(already=already, refunding=sale.units - already + excess)
 
 
-# --- split_exact ---------------------------------------------------------------------
+# --- splitting in quanta ---------------------------------------------------------------------
 
 weight_lists = st.lists(decimals("0", "1000", 6), min_size=1, max_size=8).filter(
     lambda weights: any(w > 0 for w in weights)

@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.statements.dsr_check import parse_record, validate_dsr
+from service.statements.render.dsr_check import validate_dsr
+from service.statements.render.dsr_layout import parse_record
 from tests.factories import Api, bearer, isrc, share
 from tests.statements.conftest import Statements, amounts
 from tests.takedowns.conftest import new_iswc

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from service.statements.dsr_check import parse_record, validate_dsr
+from service.statements.render.dsr_check import validate_dsr
+from service.statements.render.dsr_layout import parse_record
 from tests.factories import Api, isrc
 from tests.statements.conftest import Ledger, Sale, Share, Statements, amounts
 

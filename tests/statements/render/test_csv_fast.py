@@ -1,5 +1,5 @@
 """The CSV stream formats amounts from micro-units with integers: byte for byte what the
-Decimal path (``render.line_values``, also behind the JSON lines) writes."""
+Decimal path (``render.lines.line_values``, also behind the JSON lines) writes."""
 
 import csv
 import io
@@ -12,14 +12,22 @@ import pytest
 from sqlmodel import Session
 
 from service.money import from_micros
-from service.statements import render
 from service.statements.amounts import exact_product, fmt_exact
 from service.statements.models import Statement
+from service.statements.render import csv_file
+from service.statements.render.lines import line_page, line_values
 from tests.factories import Api, isrc
 from tests.statements.conftest import Ledger, Sale, Share, Statements
 
 RATES = ["0", "0.15", "0.085", "1", "0.123456789012", "0.000000000001", "2", "0.5"]
 EDGES = [0, 1, -1, 5, -5, 999_999, 1_000_000, -1_000_001, 123_456_789, 9_223_372_036_854_775_807]
+
+
+def _cell(value: Any) -> str:
+    """A JSON line value as a CSV cell (the reference the fast path must match)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
 
 
 def _reference(royalty_micros: int, rate: Decimal) -> tuple[str, str]:
@@ -31,11 +39,11 @@ def _reference(royalty_micros: int, rate: Decimal) -> tuple[str, str]:
 @pytest.mark.parametrize("rate", RATES)
 def test_commission_and_net_match_the_decimal_path(rate: str) -> None:
     rng = random.Random(rate)
-    commission = render._Commission.of(Decimal(rate))
+    commission = csv_file._Commission.of(Decimal(rate))
     values = EDGES + [-e for e in EDGES] + [rng.randint(-(10**15), 10**15) for _ in range(2000)]
     for micros in values:
         assert commission.cells(micros) == _reference(micros, Decimal(rate)), micros
-        assert render._micros(micros) == fmt_exact(from_micros(micros)), micros
+        assert csv_file._micros(micros) == fmt_exact(from_micros(micros)), micros
 
 
 def test_the_streamed_csv_is_what_line_values_gives(
@@ -47,7 +55,7 @@ def test_the_streamed_csv_is_what_line_values_gives(
 ) -> None:
     # Small pages: the page with the oversized line falls back to Python; the others are
     # formatted by the database on PostgreSQL.
-    monkeypatch.setattr(render, "CSV_CHUNK", 7)
+    monkeypatch.setattr(csv_file, "CSV_CHUNK", 7)
     api.store(code="shop")
     # Twelve decimals: a royalty of 2e10 gets a commission beyond Decimal's 28 digits.
     roms = api.society(currency="RUB", commission_rate="0.123456789012")["code"]
@@ -79,20 +87,20 @@ def test_the_streamed_csv_is_what_line_values_gives(
 
     statement = session.get(Statement, listed["id"])
     assert statement is not None
-    lines = render.line_page(session, statement.id, after=0, limit=10_000)
+    lines = line_page(session, statement.id, after=0, limit=10_000)
     assert len(lines) == listed["line_count"] > 50
     assert b'"A,B""C' in streamed and b'"Z,Y""X\r"' in streamed
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(render.CSV_COLUMNS)
+    writer.writerow(csv_file.CSV_COLUMNS)
     for line in lines:
-        values = render.line_values(line, statement)
-        writer.writerow([render._cell(values[name]) for name in render.CSV_COLUMNS])
+        values = line_values(line, statement)
+        writer.writerow([_cell(values[name]) for name in csv_file.CSV_COLUMNS])
     assert streamed == buffer.getvalue().encode()
 
 
 def test_a_page_boundary_does_not_repeat_or_drop_lines(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render, "CSV_CHUNK", 2)
+    monkeypatch.setattr(csv_file, "CSV_CHUNK", 2)
     pages = [[(1,), (2,)], [(3,), (4,)], [(5,)]]
     seen: list[int] = []
 
@@ -106,7 +114,7 @@ def test_a_page_boundary_does_not_repeat_or_drop_lines(monkeypatch: pytest.Monke
             return SimpleNamespace(dialect=SimpleNamespace(name="sqlite"))
 
     statement = SimpleNamespace(id="s", commission_rate=Decimal("0.1"), currency="RUB")
-    out = b"".join(render.csv_chunks(FakeSession(), statement))  # type: ignore[arg-type]
+    out = b"".join(csv_file.csv_chunks(FakeSession(), statement))  # type: ignore[arg-type]
     assert seen == [1, 2, 3, 4, 5]
     assert out.count(b"\r\n") == 6  # header + five lines
 

@@ -6,7 +6,8 @@ then the month's royalties are summed per line and converted into each party's c
 (``fx``); then statement headers and lines are written (``lines``: ``INSERT … SELECT …
 GROUP BY``); last, the month's row is inserted (its primary key is the last
 word on "closed once"). Representations are not rendered here: each one's ETag, and a DSR
-file's usage rows, are computed the first time it is requested (``service.etag_of``).
+file's usage rows, are computed the first time it is requested
+(``statements.service.representation``).
 """
 
 import uuid
@@ -19,31 +20,25 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.config import get_settings
+from service.ledger import accounts
+from service.ledger.accounts import AccountKind
 from service.ledger.service import lock_chain
-from service.money import Money
 from service.parties.models import RightsHolder, Society
+from service.sql import is_postgresql
+from service.statements import repository
 from service.statements.amounts import exact_product, round_minor
-from service.statements.exceptions import EarlierPeriodOpen, PeriodNotEnded
-from service.statements.fx import (
+from service.statements.close.fx import (
     convert_period,
     create_temporary_tables,
     drop_temporary_tables,
 )
-from service.statements.ledgerq import (
-    HOLDER_PREFIX,
-    LEGS,
-    PAYMENT,
-    SOCIETY_PREFIX,
-    TXS,
-    parties,
-)
-from service.statements.lines import (
-    CLOSE_LINES,
-    STATEMENTS,
+from service.statements.close.lines import (
     fill_lines,
     insert_lines,
+    line_totals,
     map_statements,
 )
+from service.statements.exceptions import EarlierPeriodOpen, PeriodNotEnded
 from service.statements.models import PeriodClose, Statement
 from service.statements.periods import latest_closed, month_end
 
@@ -67,17 +62,13 @@ def close_period(*, session: Session, period: str, now: datetime) -> CloseOutcom
             f"{period} has not ended yet (it ends {month_end(period).isoformat()}).",
             period=period,
         )
-    earlier = session.execute(
-        sa.select(sa.func.min(TXS.c.period)).where(
-            TXS.c.period < period, TXS.c.period > (last or "")
-        )
-    ).scalar_one_or_none()
+    earlier = repository.earliest_period_with_entries(session, after=last, before=period)
     if earlier is not None:
         raise EarlierPeriodOpen(
             f"{earlier} has entries and is still open; close it before {period}.",
             period=earlier,
         )
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         # The month's aggregates sort and hash millions of legs: let them do it in memory
         # (for this transaction only).
         session.execute(sa.text("SET LOCAL work_mem = '256MB'"))
@@ -101,12 +92,13 @@ def close_period(*, session: Session, period: str, now: datetime) -> CloseOutcom
     return CloseOutcome(period, created=True)
 
 
-def _party_terms(session: Session, accounts: set[str]) -> dict[str, dict[str, Any]]:
-    codes = [a.removeprefix(SOCIETY_PREFIX) for a in accounts if a.startswith(SOCIETY_PREFIX)]
-    holders = [a.removeprefix(HOLDER_PREFIX) for a in accounts if a.startswith(HOLDER_PREFIX)]
+def _party_terms(session: Session, parties: set[str]) -> dict[str, dict[str, Any]]:
+    parsed = [account for account in map(accounts.parse, parties) if account is not None]
+    codes = [a.name for a in parsed if a.kind is AccountKind.society]
+    holders = [a.name for a in parsed if a.kind is AccountKind.holder]
     terms: dict[str, dict[str, Any]] = {}
     for society in session.exec(select(Society).where(col(Society.code).in_(codes))):
-        terms[SOCIETY_PREFIX + society.code] = {
+        terms[accounts.society(society.code)] = {
             "party_type": "society",
             "party_name": society.name,
             "currency": society.currency,
@@ -114,7 +106,7 @@ def _party_terms(session: Session, accounts: set[str]) -> dict[str, dict[str, An
             "payout_threshold": society.payout_threshold,
         }
     for holder in session.exec(select(RightsHolder).where(col(RightsHolder.id).in_(holders))):
-        terms[HOLDER_PREFIX + holder.id] = {
+        terms[accounts.holder(holder.id)] = {
             "party_type": "holder",
             "party_name": holder.name,
             "currency": holder.currency,
@@ -124,96 +116,69 @@ def _party_terms(session: Session, accounts: set[str]) -> dict[str, dict[str, An
     return terms
 
 
-def _previous(session: Session, period: str) -> dict[tuple[str, str], tuple[Decimal, Decimal]]:
-    """(party, currency) -> (closing balance, exact balance) of its latest earlier statement."""
-    latest = (
-        sa.select(STATEMENTS.c.party, sa.func.max(STATEMENTS.c.period).label("period"))
-        .where(STATEMENTS.c.period < period)
-        .group_by(STATEMENTS.c.party)
-        .subquery()
-    )
-    rows = session.execute(
-        sa.select(
-            STATEMENTS.c.party,
-            STATEMENTS.c.currency,
-            STATEMENTS.c.closing_balance,
-            STATEMENTS.c.balance_exact,
-        ).join(
-            latest,
-            sa.and_(STATEMENTS.c.party == latest.c.party, STATEMENTS.c.period == latest.c.period),
-        )
-    )
-    return {(r.party, r.currency): (r.closing_balance, r.balance_exact) for r in rows}
-
-
 def _issue_statements(
     session: Session, period: str, closed_at: datetime, head: tuple[int, str]
 ) -> int:
     """Write every statement of the month with its lines and usage rows; returns how many."""
     fill_lines(session)
-    money = Money()
-    royalties = {
-        r.account: (int(r.lines), r.royalty)
-        for r in session.execute(
-            sa.select(
-                CLOSE_LINES.c.account,
-                sa.func.count().label("lines"),
-                sa.type_coerce(sa.func.sum(CLOSE_LINES.c.royalty), money).label("royalty"),
-            ).group_by(CLOSE_LINES.c.account)
-        )
-    }
-    party = parties()
-    payments = {
-        r.account: r.amount
-        for r in session.execute(
-            sa.select(LEGS.c.account, sa.func.sum(LEGS.c.amount).label("amount"))
-            .join(TXS, TXS.c.sequence == LEGS.c.sequence)
-            .join(party, party.c.account == LEGS.c.account)
-            .where(TXS.c.period == period, TXS.c.kind == PAYMENT)
-            .group_by(LEGS.c.account)
-        )
-    }
+    royalties = line_totals(session)
+    payments = repository.payments_by_party(session, period)
     terms = _party_terms(session, set(royalties) | set(payments))
-    previous = _previous(session, period)
+    previous = repository.previous_balances(session, period)
     settings = get_settings()
+    frozen = {
+        "period": period,
+        "ledger_sequence": head[0],
+        "ledger_hash": head[1],
+        "closed_at": closed_at,
+        # Frozen so the DSR file stays byte-identical if the settings change later.
+        "dsr_sender_id": settings.dsr_sender_id,
+        "dsr_sender_name": settings.dsr_sender_name,
+    }
     rows = []
     for account in sorted(terms):
-        t = terms[account]
-        currency = t["currency"]
-        line_count, royalty_exact = royalties.get(account, (0, _ZERO))
-        paid_legs = payments.get(account, _ZERO)  # negative: a payment reduces what is owed
-        opening, balance_before = previous.get((account, currency), (_ZERO, _ZERO))
-        royalty = round_minor(royalty_exact, currency)
-        commission = round_minor(exact_product(t["commission_rate"], royalty_exact), currency)
-        paid = round_minor(-paid_legs, currency)
-        closing = opening + royalty - paid
-        threshold = t["payout_threshold"]
-        rows.append(
-            {
-                **t,
-                "id": uuid.uuid4().hex,
-                "period": period,
-                "party": account,
-                "royalty_exact": royalty_exact,
-                "royalty": royalty,
-                "commission": commission,
-                "net": royalty - commission,
-                "opening_balance": opening,
-                "payments": paid,
-                "closing_balance": closing,
-                "balance_exact": balance_before + royalty_exact + paid_legs,
-                "payable": closing > 0 and (threshold is None or closing >= threshold),
-                "line_count": line_count,
-                "ledger_sequence": head[0],
-                "ledger_hash": head[1],
-                "closed_at": closed_at,
-                # Frozen so the DSR file stays byte-identical if the settings change later.
-                "dsr_sender_id": settings.dsr_sender_id,
-                "dsr_sender_name": settings.dsr_sender_name,
-            }
+        currency = terms[account]["currency"]
+        row = _statement_row(
+            terms[account],
+            royalties.get(account, (0, _ZERO)),
+            paid_legs=payments.get(account, _ZERO),
+            previous=previous.get((account, currency), (_ZERO, _ZERO)),
         )
+        rows.append({**row, **frozen, "party": account})
     if rows:
         session.execute(sa.insert(Statement), rows)
         map_statements(session, {row["party"]: row["id"] for row in rows})
         insert_lines(session)
     return len(rows)
+
+
+def _statement_row(
+    terms: dict[str, Any],
+    lines: tuple[int, Decimal],
+    *,
+    paid_legs: Decimal,  # negative: a payment reduces what is owed
+    previous: tuple[Decimal, Decimal],  # (closing balance, exact balance) before the month
+) -> dict[str, Any]:
+    """A statement's amounts: exact royalty, then totals rounded to the minor unit."""
+    currency = terms["currency"]
+    line_count, royalty_exact = lines
+    opening, balance_before = previous
+    royalty = round_minor(royalty_exact, currency)
+    commission = round_minor(exact_product(terms["commission_rate"], royalty_exact), currency)
+    paid = round_minor(-paid_legs, currency)
+    closing = opening + royalty - paid
+    threshold = terms["payout_threshold"]
+    return {
+        **terms,
+        "id": uuid.uuid4().hex,
+        "royalty_exact": royalty_exact,
+        "royalty": royalty,
+        "commission": commission,
+        "net": royalty - commission,
+        "opening_balance": opening,
+        "payments": paid,
+        "closing_balance": closing,
+        "balance_exact": balance_before + royalty_exact + paid_legs,
+        "payable": closing > 0 and (threshold is None or closing >= threshold),
+        "line_count": line_count,
+    }

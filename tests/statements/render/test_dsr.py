@@ -19,7 +19,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from service.statements.dsr import (
+from service.statements.render.dsr import (
     RIGHTS_TYPE_FOR,
     DsrHeader,
     DsrRecording,
@@ -28,12 +28,8 @@ from service.statements.dsr import (
     dsr_file_name,
     render_dsr,
 )
-from service.statements.dsr_check import (
-    DsrValidationError,
-    parse_record,
-    split_record,
-    validate_dsr,
-)
+from service.statements.render.dsr_check import DsrValidationError, validate_dsr
+from service.statements.render.dsr_layout import parse_record, split_record
 
 LAYOUT = {
     "HEAD": "MessageVersion Profile ProfileVersion MessageId MessageCreatedDateTime FileNumber"

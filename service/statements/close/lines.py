@@ -10,14 +10,17 @@ temporary table with fresh statistics, so the planner never guesses about the ro
 close has just written.
 """
 
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from service.sql import table_of
-from service.statements.fx import LINE_DIMENSIONS, PARTS, TEMP
-from service.statements.ledgerq import LEGS, REFUND, TXS, royalty_legs
+from service.money import Money
+from service.sql import is_postgresql, table_of
+from service.statements.close.fx import LINE_DIMENSIONS, PARTS, TEMP
 from service.statements.models import Statement, StatementLine, StatementUsage
+from service.statements.repository import LEGS, REFUND, TXS, royalty_legs
 
 STATEMENTS = table_of(Statement)
 LINES = table_of(StatementLine)
@@ -58,13 +61,23 @@ def fill_lines(session: Session) -> None:
     session.execute(sa.insert(CLOSE_LINES).from_select(columns, query))
 
 
+def line_totals(session: Session) -> dict[str, tuple[int, Decimal]]:
+    """Party -> (line count, exact royalty) of the month's lines in ``close_line``."""
+    royalty = sa.type_coerce(sa.func.sum(CLOSE_LINES.c.royalty), Money()).label("royalty")
+    query = sa.select(CLOSE_LINES.c.account, sa.func.count().label("lines"), royalty)
+    return {
+        r.account: (int(r.lines), r.royalty)
+        for r in session.execute(query.group_by(CLOSE_LINES.c.account))
+    }
+
+
 def map_statements(session: Session, statement_ids: dict[str, str]) -> None:
     """Fill ``close_statement`` (party -> statement id) and refresh the planner's statistics
     of the temporary tables (PostgreSQL never analyses them by itself)."""
     rows = [{"account": a, "statement_id": s} for a, s in statement_ids.items()]
     if rows:
         session.execute(sa.insert(CLOSE_STATEMENTS), rows)
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         for table in (CLOSE_LINES, CLOSE_STATEMENTS):
             session.execute(sa.text(f"ANALYZE {table.name}"))
 
@@ -123,6 +136,48 @@ def insert_usage(session: Session, statement_id: str, party: str, period: str) -
     of a closed month never change, so neither do these rows; a second writer racing the
     first inserts nothing (same rows, same keys).
     """
+    s = _usage_per_sale(statement_id, party, period).c
+    order = [
+        sa.func.coalesce(s.isrc, ""),
+        sa.func.coalesce(s.territory, ""),
+        s.right_type,
+        s.currency,
+        s.sale_pk,
+    ]
+    query = sa.select(
+        s.statement_id,
+        sa.func.row_number().over(partition_by=s.statement_id, order_by=order),
+        s.isrc,
+        s.territory,
+        s.right_type,
+        s.currency,
+        s.sale_pk,
+        s.usages,
+        s.returns,
+        s.gross_sold,
+        s.gross_returned,
+        s.royalty,
+    ).where(sa.true())  # SQLite parses INSERT … SELECT … ON CONFLICT only with a WHERE
+    columns = [
+        "statement_id",
+        "row_no",
+        "isrc",
+        "territory",
+        "right_type",
+        "currency",
+        "sale_pk",
+        "usages",
+        "returns",
+        "gross_sold",
+        "gross_returned",
+        "royalty",
+    ]
+    insert = postgresql.insert(USAGE) if is_postgresql(session) else sqlite.insert(USAGE)
+    session.execute(insert.from_select(columns, query).on_conflict_do_nothing())
+
+
+def _usage_per_sale(statement_id: str, party: str, period: str) -> sa.Subquery:
+    """The party's royalty legs of the month, one row per sale, right type and currency."""
     per_tx = (
         royalty_legs()
         .add_columns(
@@ -172,45 +227,4 @@ def insert_usage(session: Session, statement_id: str, party: str, period: str) -
         .group_by(*keys)
         .subquery("per_sale")
     )
-    s = per_sale.c
-    order = [
-        sa.func.coalesce(s.isrc, ""),
-        sa.func.coalesce(s.territory, ""),
-        s.right_type,
-        s.currency,
-        s.sale_pk,
-    ]
-    query = sa.select(
-        s.statement_id,
-        sa.func.row_number().over(partition_by=s.statement_id, order_by=order),
-        s.isrc,
-        s.territory,
-        s.right_type,
-        s.currency,
-        s.sale_pk,
-        s.usages,
-        s.returns,
-        s.gross_sold,
-        s.gross_returned,
-        s.royalty,
-    ).where(sa.true())  # SQLite parses INSERT … SELECT … ON CONFLICT only with a WHERE
-    columns = [
-        "statement_id",
-        "row_no",
-        "isrc",
-        "territory",
-        "right_type",
-        "currency",
-        "sale_pk",
-        "usages",
-        "returns",
-        "gross_sold",
-        "gross_returned",
-        "royalty",
-    ]
-    insert = (
-        postgresql.insert(USAGE)
-        if session.get_bind().dialect.name == "postgresql"
-        else sqlite.insert(USAGE)
-    )
-    session.execute(insert.from_select(columns, query).on_conflict_do_nothing())
+    return per_sale

@@ -27,11 +27,15 @@ import calendar
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal, get_args
 
-from service.statements.dsr_check import PROFILE, PROFILE_VERSION, SCHEMAS, WORLDWIDE, check_cell
+from service.statements.render import dsr_cells as cell
+from service.statements.render.dsr_layout import (
+    PROFILE,
+    PROFILE_VERSION,
+)
 
 DEFAULT_MESSAGE_VERSION = "dsrf/1.1/1.2/1.1"
 RightsType = Literal["MechanicalRight", "PerformingRight", "MakeAvailableRight"]
@@ -41,7 +45,6 @@ RIGHTS_TYPE_FOR: dict[str, RightsType] = {
     "performance": "PerformingRight",
     "neighbouring": "MakeAvailableRight",
 }
-MEDIA_TYPE = "text/tab-separated-values"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,96 +118,7 @@ class DsrSale:
 
 Block = tuple[DsrRecording, Iterable[DsrSale]]
 
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _UNSAFE_FILE_ELEMENT = re.compile(r"[\s_/\\]")
-
-
-def _checked(kind: str, value: str, what: str) -> str:
-    message = check_cell(kind, value)
-    if message:
-        raise ValueError(f"{what}: {message}")
-    return value
-
-
-def _esc(value: str, what: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError(f"{what}: control characters (CR, LF, ...) cannot be written: {value!r}")
-    if "\\" in value or "|" in value or "\t" in value:
-        # Backslashes first, so the backslashes added for | and TAB are not doubled again.
-        value = value.replace("\\", "\\\\\\").replace("|", "\\\\|").replace("\t", "\\\t")
-    return value
-
-
-def _coded(kind: str, value: str, what: str) -> str:
-    if not value.strip():
-        raise ValueError(f"{what} is mandatory")
-    return _esc(_checked(kind, value.strip(), what), what)
-
-
-def _text(value: str | None, what: str, *, required: bool = True) -> str:
-    # Part 1 asks senders to trim stray spaces; a blank mandatory cell is an error, not "".
-    stripped = (value or "").strip()
-    if required and not stripped:
-        raise ValueError(f"{what} is mandatory")
-    return _esc(stripped, what)
-
-
-def _many(values: tuple[str, ...], what: str) -> str:
-    return "|".join(_text(v, what) for v in values)
-
-
-def _int(value: int | None, what: str, *, required: bool = True) -> str:
-    if value is None and not required:
-        return ""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an int, not {type(value).__name__}")
-    return str(value)
-
-
-def _dec(value: Decimal | None, what: str, *, required: bool = True) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, Decimal):
-        raise TypeError(f"{what} must be a Decimal, not {type(value).__name__}")
-    if not value.is_finite():
-        raise ValueError(f"{what} must be finite, got {value}")
-    # 'f' never uses an exponent (Decimal('1E-5') -> '0.00001'); zero must read exactly "0".
-    return "0" if value.is_zero() else format(value, "f")
-
-
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
-def _duration(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
-        raise ValueError(f"duration_s must be a non-negative int, got {seconds!r}")
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    hh = f"{hours}H" if hours else ""
-    mm = f"{minutes}M" if minutes else ""
-    ss = f"{secs}S" if secs or not seconds else ""
-    return f"PT{hh}{mm}{ss}"
-
-
-def _territory(value: str) -> str:
-    return WORLDWIDE if value in ("WORLD", WORLDWIDE) else value
-
-
-def _utc(moment: datetime, what: str) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError(f"{what} must be timezone-aware")
-    return moment.astimezone(UTC)
-
-
-def _line(cells: list[str]) -> str:
-    return "\t".join(cells) + "\n"
-
-
-def _heading(record_type: str) -> str:
-    return _line(["#" + record_type, *(spec.name for spec in SCHEMAS[record_type])])
 
 
 def _head(h: DsrHeader) -> str:
@@ -213,23 +127,23 @@ def _head(h: DsrHeader) -> str:
     if h.usage_start > h.usage_end:
         raise ValueError("usage_start is after usage_end")
     recipient = h.recipient_party_id
-    return _line([
+    return cell.line([
         "HEAD",
-        _checked("version", h.message_version, "MessageVersion"),
+        cell.checked("version", h.message_version, "MessageVersion"),
         PROFILE,
         PROFILE_VERSION,
-        _text(h.message_id, "MessageId"),
-        _utc(h.created_at, "created_at").strftime("%Y-%m-%dT%H:%M:%SZ"),
-        _int(h.file_number, "FileNumber"),
-        _int(h.number_of_files, "NumberOfFiles"),
+        cell.text(h.message_id, "MessageId"),
+        cell.utc(h.created_at, "created_at").strftime("%Y-%m-%dT%H:%M:%SZ"),
+        cell.integer(h.file_number, "FileNumber"),
+        cell.integer(h.number_of_files, "NumberOfFiles"),
         h.usage_start.isoformat(),
         h.usage_end.isoformat(),
-        _checked("dpid", h.sender_party_id, "SenderPartyId"),
-        _text(h.sender_name, "SenderName"),
-        _coded("service", h.service_description, "HEAD ServiceDescription"),
-        _checked("dpid", recipient, "RecipientPartyId") if recipient else "",
-        _text(h.recipient_name, "RecipientName", required=False),
-        _many(h.represented_repertoire, "RepresentedRepertoire"),
+        cell.checked("dpid", h.sender_party_id, "SenderPartyId"),
+        cell.text(h.sender_name, "SenderName"),
+        cell.coded("service", h.service_description, "HEAD ServiceDescription"),
+        cell.checked("dpid", recipient, "RecipientPartyId") if recipient else "",
+        cell.text(h.recipient_name, "RecipientName", required=False),
+        cell.many(h.represented_repertoire, "RepresentedRepertoire"),
     ])  # fmt: skip
 
 
@@ -241,51 +155,51 @@ def _summary(s: DsrSummary) -> str:
         s.distribution_channel_dpid,
         s.currency_of_transaction,
     )
-    return _line([
+    return cell.line([
         "SY02.02",
-        _text(s.summary_record_id, "SummaryRecordId"),
-        _text(s.distribution_channel, "DistributionChannel", required=False),
-        _checked("dpid", dpid, "DistributionChannelDPID") if dpid else "",
-        _checked("commercial_model", s.commercial_model, "CommercialModel"),
-        _checked("use_type", s.use_type, "UseType"),
-        _checked("territory", _territory(s.territory), "Territory"),
-        _coded("service", s.service_description, "SY02.02 ServiceDescription"),
-        _int(s.usages, "Usages"),
-        _int(s.users, "Users", required=False),
-        _checked("currency", s.currency, "CurrencyOfReporting"),
-        _dec(s.net_revenue, "NetRevenue"),
-        _text(s.rights_controller, "RightsController", required=False),
-        _coded("nsid", party, "RightsControllerPartyId") if party else "",
-        _int(s.allocated_usages, "AllocatedUsages"),
-        _dec(s.allocated_revenue, "AllocatedRevenue"),
-        _dec(s.allocated_net_revenue, "AllocatedNetRevenue", required=False),
+        cell.text(s.summary_record_id, "SummaryRecordId"),
+        cell.text(s.distribution_channel, "DistributionChannel", required=False),
+        cell.checked("dpid", dpid, "DistributionChannelDPID") if dpid else "",
+        cell.checked("commercial_model", s.commercial_model, "CommercialModel"),
+        cell.checked("use_type", s.use_type, "UseType"),
+        cell.checked("territory", cell.territory(s.territory), "Territory"),
+        cell.coded("service", s.service_description, "SY02.02 ServiceDescription"),
+        cell.integer(s.usages, "Usages"),
+        cell.integer(s.users, "Users", required=False),
+        cell.checked("currency", s.currency, "CurrencyOfReporting"),
+        cell.dec(s.net_revenue, "NetRevenue"),
+        cell.text(s.rights_controller, "RightsController", required=False),
+        cell.coded("nsid", party, "RightsControllerPartyId") if party else "",
+        cell.integer(s.allocated_usages, "AllocatedUsages"),
+        cell.dec(s.allocated_revenue, "AllocatedRevenue"),
+        cell.dec(s.allocated_net_revenue, "AllocatedNetRevenue", required=False),
         s.rights_type,
-        _text(s.content_category, "ContentCategory"),
-        _checked("currency", fx, "CurrencyOfTransaction") if fx else "",
-        _dec(s.exchange_rate, "ExchangeRate", required=False),
-        _dec(s.rights_type_percentage, "RightsTypePercentage", required=False),
+        cell.text(s.content_category, "ContentCategory"),
+        cell.checked("currency", fx, "CurrencyOfTransaction") if fx else "",
+        cell.dec(s.exchange_rate, "ExchangeRate", required=False),
+        cell.dec(s.rights_type_percentage, "RightsTypePercentage", required=False),
     ])  # fmt: skip
 
 
 def _resource(r: DsrRecording) -> str:
     isrc = (r.isrc or "").replace("-", "").upper()
     iswc = (r.iswc or "").replace("-", "").replace(".", "").upper()
-    return _line([
+    return cell.line([
         "AS02.02",
-        _text(r.block_id, "BlockId"),
-        _text(r.resource_reference, "ResourceReference"),
-        _text(r.dsp_resource_id, "DspResourceId"),
-        _checked("isrc", isrc, "ISRC") if isrc else "",
-        _text(r.title, "Title"),
-        _text(r.sub_title, "SubTitle", required=False),
-        _text(r.display_artist, "DisplayArtistName"),
+        cell.text(r.block_id, "BlockId"),
+        cell.text(r.resource_reference, "ResourceReference"),
+        cell.text(r.dsp_resource_id, "DspResourceId"),
+        cell.checked("isrc", isrc, "ISRC") if isrc else "",
+        cell.text(r.title, "Title"),
+        cell.text(r.sub_title, "SubTitle", required=False),
+        cell.text(r.display_artist, "DisplayArtistName"),
         "",  # DisplayArtistPartyId
-        _duration(r.duration_s),
+        cell.duration(r.duration_s),
         "SoundRecording",
-        _checked("iswc", iswc, "ISWC") if iswc else "",
-        _many(r.composers, "ComposerAuthor"),
+        cell.checked("iswc", iswc, "ISWC") if iswc else "",
+        cell.many(r.composers, "ComposerAuthor"),
         "", "", "",  # ComposerAuthorPartyId, Arranger, ArrangerPartyId
-        _many(r.publishers, "MusicPublisher"),
+        cell.many(r.publishers, "MusicPublisher"),
         "", "", "", "", "",  # MusicPublisherPartyId .. IsMasterRecording: not known to us
     ])  # fmt: skip
 
@@ -295,19 +209,21 @@ def _sale(r: DsrRecording, s: DsrSale, models: dict[str, str]) -> str:
     if model is None:
         raise ValueError(f"sale {s.sales_transaction_id!r}: no summary {s.summary_record_id!r}")
     priced = model == "PayAsYouGoModel"  # DSR Part 8: price mandatory for pay-as-you-go
-    return _line([
+    return cell.line([
         "SU01",
-        _text(r.block_id, "BlockId"),
-        _text(s.summary_record_id, "SummaryRecordId"),
-        _text(s.sales_transaction_id, "SalesTransactionId"),
+        cell.text(r.block_id, "BlockId"),
+        cell.text(s.summary_record_id, "SummaryRecordId"),
+        cell.text(s.sales_transaction_id, "SalesTransactionId"),
         "",  # TransactedRelease: no release records are written
-        _text(r.resource_reference, "TransactedResource"),
-        _bool(s.is_royalty_bearing),
-        _bool(s.sales_upgrade),
-        _int(s.usages, "Usages"),
-        _int(s.returns, "Returns"),
-        _dec(s.price_consumer_paid_exc_sales_tax, "PriceConsumerPaidExcSalesTax", required=priced),
-        _text(s.promotional_activity, "PromotionalActivity", required=False),
+        cell.text(r.resource_reference, "TransactedResource"),
+        cell.boolean(s.is_royalty_bearing),
+        cell.boolean(s.sales_upgrade),
+        cell.integer(s.usages, "Usages"),
+        cell.integer(s.returns, "Returns"),
+        cell.dec(
+            s.price_consumer_paid_exc_sales_tax, "PriceConsumerPaidExcSalesTax", required=priced
+        ),
+        cell.text(s.promotional_activity, "PromotionalActivity", required=False),
     ])  # fmt: skip
 
 
@@ -332,7 +248,7 @@ def render_dsr(
     models: dict[str, str] = {}
     opening = [_head(header)]
     if column_headings:
-        opening += [_heading(t) for t in ("HEAD", "SY02.02", "AS02.02", "SU01", "FOOT")]
+        opening += [cell.heading(t) for t in ("HEAD", "SY02.02", "AS02.02", "SU01", "FOOT")]
     for summary in summaries:
         if summary.summary_record_id in models:
             raise ValueError(f"duplicate SummaryRecordId {summary.summary_record_id!r}")
@@ -369,7 +285,9 @@ def _stream(
     report = (
         ["", ""] if earlier is None else [str(lines + earlier[0]), str(block_count + earlier[1])]
     )
-    yield _line(["FOOT", str(lines), report[0], str(summary_count), str(block_count), report[1]])
+    yield cell.line(
+        ["FOOT", str(lines), report[0], str(summary_count), str(block_count), report[1]]
+    )
 
 
 def _period(start: date, end: date) -> str:
@@ -410,13 +328,13 @@ def dsr_file_name(
         raise ValueError(f"file {x} of {y} is impossible")
     named = {"recipient": recipient or "", "sender": sender, "service": service}
     for what, element in named.items():
-        if _UNSAFE_FILE_ELEMENT.search(element) or _CONTROL.search(element):
+        if _UNSAFE_FILE_ELEMENT.search(element) or cell.CONTROL.search(element):
             raise ValueError(f"{what} {element!r} contains a space, underscore or slash")
     if not sender or not service:
         raise ValueError("sender and service are mandatory file-name elements")
-    place = _territory(territory)
+    place = cell.territory(territory)
     if place != "multi":
-        _checked("territory", place, "territory")
-    stamp = _utc(created_at, "created_at").strftime("%Y%m%dT%H%M%S")
+        cell.checked("territory", place, "territory")
+    stamp = cell.utc(created_at, "created_at").strftime("%Y%m%dT%H%M%S")
     period = _period(period_start, period_end)
     return f"DSR_{recipient or ''}_{sender}_{service}_{period}_{place}_{x}of{y}_{stamp}.tsv"

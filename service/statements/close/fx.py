@@ -29,12 +29,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.ledger import accounts
 from service.ledger.service import Leg, Posting, post
 from service.money import ExactDecimal, Money
-from service.sql import table_of
+from service.sql import is_postgresql, table_of
 from service.statements.amounts import exact_product
 from service.statements.exceptions import MissingFxRates
-from service.statements.ledgerq import (
+from service.statements.periods import first_day, last_day
+from service.statements.repository import (
     FX_CONVERSION,
     LEGS,
     SALE,
@@ -46,7 +48,6 @@ from service.statements.ledgerq import (
     signed_gross,
     signed_units,
 )
-from service.statements.periods import first_day, last_day
 from service.tariffs.models import FxRate
 from service.tariffs.service import load_fx
 
@@ -113,10 +114,9 @@ def _day_groups(session: Session, period: str) -> sa.Select[Any]:
     """The month's royalty legs per party, line dimensions, currency and sale day (what
     SQLite converts in Python, and where PostgreSQL looks for the days a rate is missing)."""
     party = parties()
-    dialect = session.get_bind().dialect.name
-    month_end: Any = last_day(period) if dialect == "postgresql" else last_day(period).isoformat()
+    month_end: Any = last_day(period) if is_postgresql(session) else last_day(period).isoformat()
     # Legs without a sale (none today) convert at the month's last day.
-    day = sa.func.coalesce(sale_day(dialect), month_end).label("day")
+    day = sa.func.coalesce(sale_day(session), month_end).label("day")
     dims = [TXS.c.adjustment if name == "adjustment" else LEGS.c[name] for name in LINE_DIMENSIONS]
     keys = [LEGS.c.account, LEGS.c.currency, party.c.currency.label("to_currency"), *dims, day]
     return (
@@ -149,7 +149,7 @@ def _rated_days(session: Session, period: str) -> set[date]:
     refunds, releases and late sales (their sales may lie in earlier months)."""
     days = {first_day(period) + timedelta(days=n) for n in range(last_day(period).day)}
     late = (
-        sa.select(sale_day("postgresql"))
+        sa.select(sale_day(session))
         .select_from(
             LEGS.join(TXS, TXS.c.sequence == LEGS.c.sequence).join(
                 SALES, SALES.c.id == LEGS.c.sale_pk
@@ -189,8 +189,7 @@ def _fill_rates(session: Session, period: str) -> None:
 def _parts_in_sql(session: Session, period: str) -> None:
     _fill_rates(session, period)
     party = parties()
-    dialect = session.get_bind().dialect.name
-    day = sa.func.coalesce(sale_day(dialect), last_day(period))
+    day = sa.func.coalesce(sale_day(session), last_day(period))
     rated = sa.and_(
         RATES.c.from_currency == LEGS.c.currency,
         RATES.c.to_currency == party.c.currency,
@@ -233,24 +232,29 @@ def _parts_in_sql(session: Session, period: str) -> None:
     for setting in _HASH_PLAN:
         session.execute(sa.text(f"SET LOCAL {setting} TO DEFAULT"))
     if session.execute(sa.select(sa.func.sum(PARTS.c.unrated))).scalar():
-        g = _day_groups(session, period).subquery("g")
-        day_moved = sa.or_(g.c.amount != 0, g.c.units != 0, g.c.gross != 0)
-        missing = (
-            sa.select(g.c.currency, g.c.to_currency, g.c.day)
-            .select_from(
-                g.outerjoin(
-                    RATES,
-                    sa.and_(
-                        RATES.c.from_currency == g.c.currency,
-                        RATES.c.to_currency == g.c.to_currency,
-                        RATES.c.day == g.c.day,
-                    ),
-                )
+        _refuse_unrated(session, period)
+
+
+def _refuse_unrated(session: Session, period: str) -> None:
+    """Name every pair and day some royalty of the month has no rate for."""
+    g = _day_groups(session, period).subquery("g")
+    day_moved = sa.or_(g.c.amount != 0, g.c.units != 0, g.c.gross != 0)
+    missing = (
+        sa.select(g.c.currency, g.c.to_currency, g.c.day)
+        .select_from(
+            g.outerjoin(
+                RATES,
+                sa.and_(
+                    RATES.c.from_currency == g.c.currency,
+                    RATES.c.to_currency == g.c.to_currency,
+                    RATES.c.day == g.c.day,
+                ),
             )
-            .where(g.c.currency != g.c.to_currency, day_moved, RATES.c.rate.is_(None))
-            .distinct()
         )
-        _refuse({(s, t, d) for s, t, d in session.execute(missing)})
+        .where(g.c.currency != g.c.to_currency, day_moved, RATES.c.rate.is_(None))
+        .distinct()
+    )
+    _refuse({(s, t, d) for s, t, d in session.execute(missing)})
 
 
 def _convert(micros: int, rate: Decimal) -> int:
@@ -331,7 +335,7 @@ def convert_period(*, session: Session, period: str) -> int:
 
     Raises MissingFxRates (naming every missing pair and date) before posting anything.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         _parts_in_sql(session, period)
     else:
         _parts_in_python(session, period)
@@ -360,8 +364,8 @@ def convert_period(*, session: Session, period: str) -> int:
                 period=period,
                 legs=[
                     Leg(account, source, -total_from),
-                    Leg(f"fx:{source}", source, total_from),
-                    Leg(f"fx:{target}", target, -total_to),
+                    Leg(accounts.fx(source), source, total_from),
+                    Leg(accounts.fx(target), target, -total_to),
                     Leg(account, target, total_to),
                 ],
                 adjustment=bool(adjustment),

@@ -1,0 +1,121 @@
+"""HTTP plumbing of statements: which representation a request asks for, and ETags.
+
+A statement is served as JSON, CSV or a DSR file. ``Representation`` picks one from
+``?format=`` (which wins) or the ``Accept`` header (highest q among the media types
+offered); ``Conditional`` answers ``If-None-Match`` against a strong ETag, so the router
+only maps and streams.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from fastapi import Depends, Header, Query, Response
+
+from service.statements.exceptions import NotAcceptable
+
+CSV = "text/csv"
+JSON = "application/json"
+TSV = "text/tab-separated-values"
+Kind = Literal["json", "csv", "dsr"]
+_MEDIA: dict[str, Kind] = {
+    JSON: "json",
+    CSV: "csv",
+    TSV: "dsr",
+    "application/*": "json",
+    "text/*": "csv",
+    "*/*": "json",
+}
+
+
+def _quality(params: list[str]) -> float:
+    q = 1.0
+    for param in params:
+        if param.startswith("q="):
+            try:
+                q = float(param[2:])
+            except ValueError:
+                q = 0.0
+    return q
+
+
+def negotiate(format_: Kind | None, accept: str | None) -> Kind:
+    """``format_`` if given; else the offered media type ``accept`` rates highest."""
+    if format_ is not None:
+        return format_
+    if not accept:
+        return "json"
+    best: Kind | None = None
+    best_q = 0.0
+    for item in accept.split(","):
+        media, *params = (part.strip() for part in item.split(";"))
+        q = _quality(params)
+        kind = _MEDIA.get(media.lower())
+        if kind is not None and q > best_q:
+            best, best_q = kind, q
+    if best is None:
+        raise NotAcceptable(
+            "Statements are served as application/json, text/csv, or (?format=dsr) "
+            "text/tab-separated-values.",
+        )
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class Negotiation:
+    """What a request asked for; ``kind`` decides (and may answer 406) only when read, so
+    authentication and "not found" are answered first."""
+
+    format: Kind | None
+    accept: str | None
+
+    @property
+    def kind(self) -> Kind:
+        return negotiate(self.format, self.accept)
+
+
+def representation(
+    format: Annotated[Kind | None, Query(description="Overrides Accept.")] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Negotiation:
+    return Negotiation(format, accept)
+
+
+Representation = Annotated[Negotiation, Depends(representation)]
+
+
+def strong_etag(digest: str) -> str:
+    return f'"{digest}"'
+
+
+def etag_of(body: bytes) -> str:
+    """The strong ETag of a body rendered whole (SHA-256 of its bytes)."""
+    return strong_etag(hashlib.sha256(body).hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class Conditional:
+    """A request's ``If-None-Match``: does it already hold the representation?"""
+
+    if_none_match: str | None
+
+    def matches(self, etag: str) -> bool:
+        if not self.if_none_match:
+            return False
+        if self.if_none_match.strip() == "*":
+            return True
+        tags = (tag.strip().removeprefix("W/") for tag in self.if_none_match.split(","))
+        return etag in tags
+
+    def not_modified(self, headers: dict[str, str]) -> Response | None:
+        """304 with ``headers`` when the ``ETag`` among them matches, else None."""
+        if self.matches(headers["ETag"]):
+            return Response(status_code=304, headers=headers)
+        return None
+
+
+def conditional(if_none_match: Annotated[str | None, Header()] = None) -> Conditional:
+    return Conditional(if_none_match)
+
+
+ConditionalDep = Annotated[Conditional, Depends(conditional)]

@@ -1,0 +1,197 @@
+"""A statement's DDEX DSR file: its usage rows grouped into the writer's records.
+
+The usage rows are written the first time the file is asked for (``close.lines``); here
+they are read in keyset chunks and streamed through ``render.dsr.render_dsr``.
+"""
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from service.catalog.models import Recording
+from service.money import normalize
+from service.sql import table_of
+from service.statements.amounts import exact_quotient
+from service.statements.models import Statement, StatementUsage
+from service.statements.periods import first_day, last_day
+from service.statements.render.dsr import (
+    RIGHTS_TYPE_FOR,
+    DsrHeader,
+    DsrRecording,
+    DsrSale,
+    DsrSummary,
+    dsr_file_name,
+    render_dsr,
+)
+
+CHUNK = 1000
+SERVICE = "Downloads"  # DSR ServiceDescription: no spaces or underscores allowed
+USAGE = table_of(StatementUsage)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def _clean(text: str | None, fallback: str) -> str:
+    # DSR cannot carry CR/LF; a stray one in the catalog must not make a close fail.
+    cleaned = _CONTROL.sub(" ", text or "").strip()
+    return cleaned or fallback
+
+
+def _file_element(value: str) -> str:
+    return re.sub(r"[\s_/\\]", "-", value)
+
+
+@dataclass
+class DsrDocument:
+    """A statement's DSR file, ready to stream: header and summaries are small."""
+
+    session: Session
+    statement_id: str
+    header: DsrHeader
+    summaries: list[DsrSummary]
+    summary_ids: dict[tuple[str, str, str], str]
+    file_name: str
+
+    def chunks(self) -> Iterator[bytes]:
+        buffer: list[str] = []
+        for n, line in enumerate(render_dsr(self.header, self.summaries, self._blocks()), 1):
+            buffer.append(line)
+            if n % CHUNK == 0:
+                yield "".join(buffer).encode()
+                buffer = []
+        yield "".join(buffer).encode()
+
+    def _rows(self) -> Iterator[Any]:
+        after = 0
+        while True:
+            rows = self.session.execute(
+                sa.select(
+                    USAGE,
+                    col(Recording.title),
+                    col(Recording.artist),
+                    col(Recording.duration_s),
+                    col(Recording.iswc).label("work_iswc"),
+                )
+                .outerjoin(Recording, col(Recording.isrc) == USAGE.c.isrc)
+                .where(USAGE.c.statement_id == self.statement_id, USAGE.c.row_no > after)
+                .order_by(USAGE.c.row_no)
+                .limit(CHUNK)
+            ).all()
+            yield from rows
+            if len(rows) < CHUNK:
+                return
+            after = rows[-1].row_no
+
+    def _blocks(self) -> Iterator[tuple[DsrRecording, Iterable[DsrSale]]]:
+        for n, (isrc, group) in enumerate(itertools.groupby(self._rows(), lambda r: r.isrc), 1):
+            first = next(group)
+            recording = DsrRecording(
+                block_id=f"B{n}",
+                resource_reference=f"R{n}",
+                dsp_resource_id=isrc or f"UNKNOWN{n}",
+                isrc=isrc,
+                title=_clean(first.title, isrc or "Unknown recording"),
+                display_artist=_clean(first.artist, "Unknown artist"),
+                duration_s=first.duration_s,
+                iswc=first.work_iswc,
+            )
+            yield recording, (self._sale(row) for row in itertools.chain([first], group))
+
+    def _sale(self, row: Any) -> DsrSale:
+        sold, returned = int(row.usages), int(row.returns)
+        if sold:
+            price = exact_quotient(row.gross_sold, sold)
+        elif returned:
+            price = exact_quotient(row.gross_returned, returned)
+        else:
+            price = Decimal(0)
+        key = (row.territory or "WORLD", row.right_type, row.currency)
+        return DsrSale(
+            summary_record_id=self.summary_ids[key],
+            sales_transaction_id=(
+                f"{row.sale_pk}-{row.right_type}" if row.sale_pk is not None else f"U{row.row_no}"
+            ),
+            usages=sold,
+            returns=returned,
+            price_consumer_paid_exc_sales_tax=normalize(price),
+        )
+
+
+def dsr_document(session: Session, statement: Statement) -> DsrDocument:
+    """The DSR of a statement: the sales usage behind it, the party as RightsController.
+
+    One summary per territory, right type and sale currency (amounts as the stores
+    reported them, before the close's conversion into the statement's currency).
+    """
+    controller = _clean(statement.party_name, statement.party)
+    summaries, ids = _summaries(session, statement.id, controller)
+    territories = sorted({key[0] for key in ids})
+    place = territories[0] if len(territories) == 1 else "multi" if territories else "WORLD"
+    start, end = first_day(statement.period), last_day(statement.period)
+    header = DsrHeader(
+        message_id=statement.id,
+        created_at=statement.closed_at,
+        usage_start=start,
+        usage_end=end,
+        sender_party_id=statement.dsr_sender_id,
+        sender_name=statement.dsr_sender_name,
+        service_description=SERVICE,
+        recipient_party_id=None,
+        recipient_name=controller,
+    )
+    name = dsr_file_name(
+        recipient=_file_element(statement.party.split(":", 1)[1]),
+        sender=_file_element(statement.dsr_sender_name),
+        service=SERVICE,
+        period_start=start,
+        period_end=end,
+        territory=place,
+        created_at=statement.closed_at,
+    )
+    return DsrDocument(session, statement.id, header, summaries, ids, name)
+
+
+def _summaries(
+    session: Session, statement_id: str, controller: str
+) -> tuple[list[DsrSummary], dict[tuple[str, str, str], str]]:
+    """SY02 records, one per territory, right type and sale currency, and their ids."""
+    grouped = session.execute(
+        sa.select(
+            USAGE.c.territory,
+            USAGE.c.right_type,
+            USAGE.c.currency,
+            sa.func.sum(USAGE.c.usages).label("usages"),
+            sa.func.sum(USAGE.c.gross_sold).label("gross_sold"),
+            sa.func.sum(USAGE.c.gross_returned).label("gross_returned"),
+            sa.func.sum(USAGE.c.royalty).label("royalty"),
+        )
+        .where(USAGE.c.statement_id == statement_id)
+        .group_by(USAGE.c.territory, USAGE.c.right_type, USAGE.c.currency)
+        .order_by(USAGE.c.territory, USAGE.c.right_type, USAGE.c.currency)
+    ).all()
+    summaries, ids = [], {}
+    for n, row in enumerate(grouped, 1):
+        territory = row.territory or "WORLD"
+        sid = f"SR{n}"
+        ids[(territory, row.right_type, row.currency)] = sid
+        summaries.append(
+            DsrSummary(
+                summary_record_id=sid,
+                territory=territory,
+                service_description=SERVICE,
+                usages=int(row.usages),
+                currency=row.currency,
+                net_revenue=row.gross_sold - row.gross_returned,
+                rights_controller=controller,
+                rights_controller_party_id=None,
+                allocated_usages=int(row.usages),
+                allocated_revenue=row.royalty,
+                rights_type=RIGHTS_TYPE_FOR[row.right_type],
+            )
+        )
+    return summaries, ids
