@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.responses import StreamingResponse
 
-from service.auth import AdminCaller, AnyCaller, Caller, Forbidden, require_role
+from service.auth import AdminCaller, AnyCaller, Caller, Forbidden, PageDep, require_role
 from service.db import SessionDep, streamed
 from service.ledger.schemas import HeadPublic
-from service.pagination import Page, PageDep, encode_cursor
+from service.pagination import Page, encode_cursor
 from service.rights import Role
 from service.statements import payments as payments_service
 from service.statements import render, service

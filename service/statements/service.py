@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from service.auth import Caller
+from service.auth.caller import Caller
 from service.ledger.accounts import own_statement_party
 from service.ledger.models import GENESIS_HASH
 from service.pagination import PageParams, decode_cursor, encode_cursor, paginate

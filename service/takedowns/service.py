@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, or_, update
 from sqlmodel import Session, col, select
 
-from service.auth import Caller
+from service.auth.caller import Caller
 from service.catalog.models import Recording, Work
 from service.identifiers import WORLD
 from service.pagination import PageParams, paginate
