@@ -25,13 +25,14 @@ from service.takedowns.schemas import (
     TakedownCreate,
     TakedownPublic,
     TakedownStatus,
+    takedown_public,
 )
 
 router = APIRouter(prefix="/v1", tags=["takedowns"])
 
 
 def _one(session: Session, takedown: Takedown) -> TakedownPublic:
-    return service.describe(session=session, takedowns=[takedown])[0]
+    return takedown_public(service.describe(session=session, takedowns=[takedown])[0])
 
 
 def _query(name: str, value: str | None, normalize: Callable[[str], str]) -> str | None:
@@ -79,7 +80,8 @@ def list_takedowns(
         iswc=_query("iswc", iswc, normalize_iswc),
         claimant_holder_id=claimant_holder_id,
     )
-    return Page(data=service.describe(session=session, takedowns=rows), next_cursor=cursor)
+    views = service.describe(session=session, takedowns=rows)
+    return Page(data=[takedown_public(v) for v in views], next_cursor=cursor)
 
 
 @router.get("/takedowns/{takedown_id}")
