@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from service.auth.schemas import ApiKeyCreate
 from service.catalog import service as catalog
 from service.catalog.schemas import RecordingCreate, ShareIn, WorkCreate
 from service.config import get_settings
@@ -19,7 +20,6 @@ from service.db import get_engine
 from service.parties import service as parties
 from service.parties.models import Society
 from service.parties.schemas import (
-    ApiKeyCreate,
     MandateCreate,
     RightsHolderCreate,
     SocietyCreate,

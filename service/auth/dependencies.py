@@ -8,20 +8,27 @@ what these produce (a :class:`Caller`, a :class:`PageParams`, plain values).
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth.caller import Caller
 from service.auth.exceptions import Forbidden, Unauthenticated
 from service.auth.service import authenticate
 from service.catalog.exceptions import AssetNotFound
-from service.config import Settings, get_settings
+from service.config import Settings
 from service.db import SessionDep
 from service.identifiers import normalize_isrc, normalize_iswc
 from service.pagination import PageParams
 from service.rights import Role
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+def app_settings(request: Request) -> Settings:
+    """The settings ``create_app`` was built with (services get them as arguments)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key issued by POST /v1/api-keys.")
 

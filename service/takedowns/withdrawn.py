@@ -13,8 +13,10 @@ from sqlalchemy import or_
 from sqlmodel import Session, col
 
 from service.identifiers import WORLD
-from service.sql import among
+from service.sql import among, table_of
 from service.takedowns.models import IN_EFFECT, Takedown, TakedownTerritory
+
+_TAKEDOWNS = table_of(Takedown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,9 +57,9 @@ def withdrawn_sales(*, session: Session, sales: Sequence[SaleAsset]) -> dict[int
     iswcs = {s.iswc for s in sales if s.iswc}
     # ``among``: one array parameter on PostgreSQL instead of 10,000 binds (rendering
     # those cost more than the query's execution).
-    asset = among(session, col(Takedown.isrc), sorted(isrcs))
+    asset = among(session, _TAKEDOWNS.c.isrc, sorted(isrcs))
     if iswcs:
-        asset = or_(asset, among(session, col(Takedown.iswc), sorted(iswcs)))
+        asset = or_(asset, among(session, _TAKEDOWNS.c.iswc, sorted(iswcs)))
     # Plain columns, not entities: hydrating ORM objects cost more than the query itself.
     query = (
         sa.select(
