@@ -14,11 +14,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from service.auth.caller import Caller
 from service.auth.exceptions import Forbidden, Unauthenticated
 from service.auth.service import authenticate
-from service.catalog.exceptions import AssetNotFound
 from service.config import Settings
 from service.db import SessionDep
 from service.identifiers import normalize_isrc, normalize_iswc
 from service.pagination import PageParams
+from service.problems import NotFound
 from service.rights import Role
 
 
@@ -82,19 +82,20 @@ PageDep = Annotated[PageParams, Depends(page_params)]
 
 
 # An ISRC or ISWC in a path names an asset: one that is not even well-formed is a 404
-# (there is no such asset), never a 422.
+# (there is no such asset), never a 422. The problems' own NotFound, so that auth imports
+# no domain (the catalog's AssetNotFound adds nothing to it).
 def valid_isrc(isrc: str) -> str:
     try:
         return normalize_isrc(isrc)
     except ValueError:
-        raise AssetNotFound(f"No recording {isrc} (not a valid ISRC).") from None
+        raise NotFound(f"No recording {isrc} (not a valid ISRC).") from None
 
 
 def valid_iswc(iswc: str) -> str:
     try:
         return normalize_iswc(iswc)
     except ValueError:
-        raise AssetNotFound(f"No work {iswc} (not a valid ISWC).") from None
+        raise NotFound(f"No work {iswc} (not a valid ISWC).") from None
 
 
 IsrcPath = Annotated[str, Depends(valid_isrc)]

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from service.catalog.models import Share, Work
-from service.catalog.service import shares_on
+from service.catalog.service import WORK, load_share_versions, resolve_shares
 from tests.factories import Api, share
 
 ISWC = "T-034.524.680-1"
@@ -100,14 +100,9 @@ def test_share_versions_and_territory_override(api: Api, session: Session) -> No
     assert len(response.json()["share_versions"]) == 2
 
     def on(day: date, territory: str) -> dict[str, Decimal]:
-        found = shares_on(
-            session=session,
-            asset_kind="work",
-            asset_id=ISWC,
-            right_type="mechanical",
-            territory=territory,
-            on=day,
-        )
+        # What the sales path does: load the versions once, resolve per sale.
+        versions = load_share_versions(session=session, assets=[(WORK, ISWC)])[(WORK, ISWC)]
+        found = resolve_shares(versions, right_type="mechanical", territory=territory, on=day)
         return {s.holder_id: s.share for s in found or []}
 
     # 2006: WORLD gives a everything, but the US rows replace it in the US.
