@@ -13,16 +13,18 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Session
+from sqlmodel.sql.expression import SelectOfScalar
 
 from service.problems import Invalid
 
 T = TypeVar("T")
 R = TypeVar("R")
+M = TypeVar("M")
 
 
 class Page(BaseModel, Generic[T]):
@@ -87,6 +89,30 @@ def page_of(
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode_cursor(key_of(rows[-1])) if more and rows else None
+
+
+@overload
+def paginate(
+    session: Session,
+    query: SelectOfScalar[M],
+    *,
+    key: Any,
+    params: PageParams,
+    convert: Callable[[Any], Any] = ...,
+    key_of: Callable[[M], Any] | None = ...,
+) -> tuple[Sequence[M], str | None]: ...
+
+
+@overload
+def paginate(
+    session: Session,
+    query: sa.Select[Any],
+    *,
+    key: Any,
+    params: PageParams,
+    convert: Callable[[Any], Any] = ...,
+    key_of: Callable[[Any], Any] | None = ...,
+) -> tuple[Sequence[Any], str | None]: ...
 
 
 def paginate(
