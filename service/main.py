@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
-from service.db import SessionDep
+from service.db import SessionDep, make_engine
 from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, Metrics
 from service.parties.router import router as parties_router
@@ -39,10 +39,11 @@ ROUTERS = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application, wired explicitly: everything it depends on is registered here,
     nothing by the side effect of an import. ``settings`` (default: the environment's)
-    is also what every ``SettingsDep`` of a request receives."""
+    is what every ``SettingsDep`` of a request receives, and names its database."""
     settings = settings or get_settings()
     app = FastAPI(title="royalty-ledger", version="1.0.0", description=DESCRIPTION)
     app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)  # connects on first use
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
