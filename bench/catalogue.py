@@ -13,10 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from service.auth import hash_token
+from service.auth.models import ApiKey
+from service.auth.service import hash_token
 from service.catalog.models import BEGINNING, Recording, Share, ShareVersion, Work
 from service.identifiers import iswc_check_digit
-from service.parties.models import ApiKey, Mandate, RightsHolder, Society, Store
+from service.parties.models import Mandate, RightsHolder, Society, Store
+from service.sql import table_of
 from service.tariffs.models import FxRate, Tariff
 
 START = date(2006, 1, 1)
@@ -97,7 +99,7 @@ def build(
     cat = Catalogue()
     with engine.begin() as conn:
         conn.execute(
-            sa.insert(Society.__table__),  # type: ignore[attr-defined]
+            sa.insert(table_of(Society)),
             [
                 {
                     "code": code,
@@ -114,11 +116,11 @@ def build(
             ],
         )
         conn.execute(
-            sa.insert(Store.__table__),  # type: ignore[attr-defined]
+            sa.insert(table_of(Store)),
             [{"code": cat.store_code, "name": "Bench store", "country": "RU", "created_at": NOW}],
         )
         conn.execute(
-            sa.insert(ApiKey.__table__),  # type: ignore[attr-defined]
+            sa.insert(table_of(ApiKey)),
             [
                 {
                     "id": "benchstorekey",
@@ -146,7 +148,7 @@ def build(
             }
             for n in range(holders)
         ]
-        conn.execute(sa.insert(RightsHolder.__table__), holder_rows)  # type: ignore[attr-defined]
+        conn.execute(sa.insert(table_of(RightsHolder)), holder_rows)
         mandates = []
         for row in holder_rows:
             if rng.random() < 0.7:
@@ -163,7 +165,7 @@ def build(
                             "created_at": NOW,
                         }
                     )
-        conn.execute(sa.insert(Mandate.__table__), mandates)  # type: ignore[attr-defined]
+        conn.execute(sa.insert(table_of(Mandate)), mandates)
 
         works, recs, versions, shares = [], [], [], []
         version_id = 0
@@ -223,18 +225,18 @@ def build(
                     "share": Decimal(1),
                 }
             )
-        conn.execute(sa.insert(Work.__table__), works)  # type: ignore[attr-defined]
-        conn.execute(sa.insert(Recording.__table__), recs)  # type: ignore[attr-defined]
-        conn.execute(sa.insert(ShareVersion.__table__), versions)  # type: ignore[attr-defined]
-        conn.execute(sa.insert(Share.__table__), shares)  # type: ignore[attr-defined]
+        conn.execute(sa.insert(table_of(Work)), works)
+        conn.execute(sa.insert(table_of(Recording)), recs)
+        conn.execute(sa.insert(table_of(ShareVersion)), versions)
+        conn.execute(sa.insert(table_of(Share)), shares)
         if engine.dialect.name == "postgresql":
             conn.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('share_version', 'id'), "
                 "(SELECT max(id) FROM share_version))"
             )
-        conn.execute(sa.insert(Tariff.__table__), _tariffs())  # type: ignore[attr-defined]
+        conn.execute(sa.insert(table_of(Tariff)), _tariffs())
         conn.execute(
-            sa.insert(FxRate.__table__),  # type: ignore[attr-defined]
+            sa.insert(table_of(FxRate)),
             [
                 {
                     "date": date(2006, 10, 31),

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+from service.auth import models as auth_models
 from service.catalog import models as catalog_models
 from service.ledger import models as ledger_models
 from service.parties import models as parties_models
@@ -13,6 +14,7 @@ from service.tariffs import models as tariffs_models
 metadata = SQLModel.metadata
 
 __all__ = [
+    "auth_models",
     "catalog_models",
     "ledger_models",
     "metadata",

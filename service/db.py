@@ -1,14 +1,11 @@
 """Engine and the request-scoped session: the one place that commits or rolls back."""
 
 from collections.abc import Callable, Iterator
-from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine
-
-from service.config import get_settings
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -42,13 +39,10 @@ def _tune_sqlite(engine: Engine) -> None:
 READ_ONLY = "ledger_read_only"
 
 
-@lru_cache
-def get_engine() -> Engine:
-    return make_engine(get_settings().database_url)
-
-
-def get_session() -> Iterator[Session]:
-    with Session(get_engine(), expire_on_commit=False) as session:
+def get_session(request: Request) -> Iterator[Session]:
+    # The engine create_app built from its settings (one per app, so per process).
+    engine: Engine = request.app.state.engine
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -12,14 +12,14 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from service.auth.schemas import ApiKeyCreate
 from service.catalog import service as catalog
 from service.catalog.schemas import RecordingCreate, ShareIn, WorkCreate
 from service.config import get_settings
-from service.db import get_engine
+from service.db import make_engine
 from service.parties import service as parties
 from service.parties.models import Society
 from service.parties.schemas import (
-    ApiKeyCreate,
     MandateCreate,
     RightsHolderCreate,
     SocietyCreate,
@@ -225,7 +225,7 @@ def load_demo(session: Session) -> dict[str, str]:
 
 def main() -> int:
     settings = get_settings()
-    engine = get_engine()
+    engine = make_engine(settings.database_url)
     if not settings.demo or engine.dialect.name != "sqlite":
         return 0
     with Session(engine) as session:

@@ -7,8 +7,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from service.catalog.router import router as catalog_router
-from service.config import get_settings
-from service.db import SessionDep
+from service.config import Settings, get_settings
+from service.db import SessionDep, make_engine
 from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, Metrics
 from service.parties.router import router as parties_router
@@ -25,21 +25,35 @@ Authenticate with `Authorization: Bearer <token>`.
 """
 
 
-def create_app() -> FastAPI:
-    settings = get_settings()
-    app = FastAPI(title="royalty-ledger", version="1.0.0", description=DESCRIPTION)
-    install_problem_handlers(app)
-    for router in (
-        parties_router,
-        catalog_router,
-        tariffs_router,
-        sales_router,
-        ledger_router,
-        statements_router,
-        takedowns_router,
-    ):
-        app.include_router(router, responses=PROBLEM_RESPONSES)
+ROUTERS = (
+    parties_router,
+    catalog_router,
+    tariffs_router,
+    sales_router,
+    ledger_router,
+    statements_router,
+    takedowns_router,
+)
 
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application, wired explicitly: everything it depends on is registered here,
+    nothing by the side effect of an import. ``settings`` (default: the environment's)
+    is what every ``SettingsDep`` of a request receives, and names its database."""
+    settings = settings or get_settings()
+    app = FastAPI(title="royalty-ledger", version="1.0.0", description=DESCRIPTION)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)  # connects on first use
+    install_problem_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router, responses=PROBLEM_RESPONSES)
+    _add_ops_routes(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(Metrics)
+    return app
+
+
+def _add_ops_routes(app: FastAPI) -> None:
     @app.get("/healthz", tags=["ops"])
     def healthz(session: SessionDep) -> Any:
         """200 when the service and its database answer."""
@@ -52,10 +66,6 @@ def create_app() -> FastAPI:
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(Metrics)
-    return app
 
 
 app = create_app()

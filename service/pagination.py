@@ -1,23 +1,29 @@
-"""Cursor pagination shared by every list: ``{"data": [...], "next_cursor": ...}``.
+"""Keyset pagination shared by every list: ``{"data": [...], "next_cursor": ...}``.
 
 Cursors are opaque (base64 of the last key seen), so clients cannot depend on their shape
-and pages stay stable while rows are appended.
+and pages stay stable while rows are appended. One helper for every shape of key: a
+unique column (``paginate(key=Model.id)``), a tuple of columns (compared as a row value,
+the cursor holding a JSON list), or a query that is not a plain ``SELECT`` (decode with
+:func:`cursor_key`, fetch ``limit + 1`` rows, close with :func:`page_of`).
+
+No HTTP here: routers build a :class:`PageParams` through ``service.auth.PageDep``.
 """
 
 import base64
 import binascii
+import json
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
-from fastapi import Depends, Query
+import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement
-from sqlmodel import Session, select
+from sqlmodel import Session
 from sqlmodel.sql.expression import SelectOfScalar
 
 from service.problems import Invalid
 
 T = TypeVar("T")
+R = TypeVar("R")
 M = TypeVar("M")
 
 
@@ -31,16 +37,6 @@ class PageParams(BaseModel):
     cursor: str | None = None
 
 
-def page_params(
-    limit: Annotated[int, Query(ge=1, le=1000, description="Rows per page (max 1000).")] = 100,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
-) -> PageParams:
-    return PageParams(limit=limit, cursor=cursor)
-
-
-PageDep = Annotated[PageParams, Depends(page_params)]
-
-
 _CURSOR_TAG = "k1:"
 
 
@@ -52,7 +48,9 @@ def _bad_cursor() -> Invalid:
 
 
 def encode_cursor(key: Any) -> str:
-    return base64.urlsafe_b64encode(f"{_CURSOR_TAG}{key}".encode()).decode().rstrip("=")
+    """The cursor after ``key``: a value, or a tuple of values (kept as a JSON list)."""
+    text = json.dumps(list(key)) if isinstance(key, tuple) else str(key)
+    return base64.urlsafe_b64encode(f"{_CURSOR_TAG}{text}".encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> str:
@@ -66,30 +64,83 @@ def decode_cursor(cursor: str) -> str:
     return decoded[len(_CURSOR_TAG) :]
 
 
+def cursor_key(
+    cursor: str, *, convert: Callable[[Any], Any] = str, width: int | None = None
+) -> Any:
+    """The key a cursor names, through ``convert``; a tuple of ``width`` values when the
+    key is a tuple of columns. Anything this service did not issue is a 422."""
+    text = decode_cursor(cursor)
+    try:
+        if width is None:
+            return convert(text)
+        values = json.loads(text)
+        if not (isinstance(values, list) and len(values) == width):
+            raise ValueError("not a key of this list")
+        return tuple(convert(v) for v in values)
+    except (ValueError, TypeError) as exc:
+        raise _bad_cursor() from exc
+
+
+def page_of(
+    rows: Sequence[R], *, limit: int, key_of: Callable[[R], Any]
+) -> tuple[Sequence[R], str | None]:
+    """``limit`` of ``rows`` (fetched as ``limit + 1``) and the cursor after the last,
+    None on the last page."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, encode_cursor(key_of(rows[-1])) if more and rows else None
+
+
+@overload
 def paginate(
     session: Session,
     query: SelectOfScalar[M],
     *,
     key: Any,
     params: PageParams,
-    convert: Callable[[str], Any] = str,
-) -> tuple[Sequence[M], str | None]:
-    """Keyset page over ``query`` ordered by the unique column ``key``."""
+    convert: Callable[[Any], Any] = ...,
+    key_of: Callable[[M], Any] | None = ...,
+) -> tuple[Sequence[M], str | None]: ...
+
+
+@overload
+def paginate(
+    session: Session,
+    query: sa.Select[Any],
+    *,
+    key: Any,
+    params: PageParams,
+    convert: Callable[[Any], Any] = ...,
+    key_of: Callable[[Any], Any] | None = ...,
+) -> tuple[Sequence[Any], str | None]: ...
+
+
+def paginate(
+    session: Session,
+    query: Any,
+    *,
+    key: Any,
+    params: PageParams,
+    convert: Callable[[Any], Any] = str,
+    key_of: Callable[[Any], Any] | None = None,
+) -> tuple[Sequence[Any], str | None]:
+    """Keyset page over ``query`` ordered by ``key``: a unique column, or a tuple of
+    columns unique together. ``key_of`` reads the key from a row (default: the column's
+    attribute of an entity row, the row itself as a tuple for a tuple key)."""
+    columns = key if isinstance(key, tuple) else None
     if params.cursor is not None:
-        try:
-            after = convert(decode_cursor(params.cursor))
-        except ValueError as exc:
-            raise _bad_cursor() from exc
-        query = query.where(key > after)
-    rows = session.exec(query.order_by(key).limit(params.limit + 1)).all()
-    more = len(rows) > params.limit
-    rows = rows[: params.limit]
-    next_cursor = encode_cursor(_key_of(rows[-1], key)) if more and rows else None
-    return rows, next_cursor
+        after = cursor_key(params.cursor, convert=convert, width=len(columns) if columns else None)
+        query = query.where(sa.tuple_(*columns) > sa.tuple_(*after) if columns else key > after)
+    order = columns or (key,)
+    rows = session.exec(query.order_by(*order).limit(params.limit + 1)).all()
+    return page_of(rows, limit=params.limit, key_of=key_of or _key_reader(key))
 
 
-def _key_of(row: Any, key: ColumnElement[Any] | Any) -> Any:
-    return getattr(row, str(key.key))
+def _key_reader(key: Any) -> Callable[[Any], Any]:
+    if isinstance(key, tuple):
+        return tuple  # a row of the key columns
+    name = str(key.key)
+    return lambda row: getattr(row, name)
 
 
-__all__ = ["Page", "PageDep", "PageParams", "paginate", "select"]
+__all__ = ["Page", "PageParams", "cursor_key", "encode_cursor", "page_of", "paginate"]

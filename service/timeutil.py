@@ -1,4 +1,4 @@
-"""Clock and period helpers; the only module that reads the wall clock."""
+"""Clock, period and date-range helpers; the only module that reads the wall clock."""
 
 from datetime import UTC, date, datetime
 
@@ -16,6 +16,15 @@ def period_of(moment: datetime | date) -> str:
     if isinstance(moment, datetime):
         moment = moment.astimezone(UTC)
     return f"{moment.year:04d}-{moment.month:02d}"
+
+
+def ranges_overlap(
+    a_from: date | None, a_to: date | None, b_from: date | None, b_to: date | None
+) -> bool:
+    """Half-open [from, to) ranges; None is unbounded on that side."""
+    starts_before_b_ends = b_to is None or a_from is None or a_from < b_to
+    b_starts_before_a_ends = a_to is None or b_from is None or b_from < a_to
+    return starts_before_b_ends and b_starts_before_a_ends
 
 
 class UTCDateTime(TypeDecorator[datetime]):

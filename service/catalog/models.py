@@ -13,27 +13,19 @@ from service.timeutil import UTCDateTime, utcnow
 BEGINNING = date(1, 1, 1)
 
 
-# Shared columns of a musical work.
-class WorkBase(SQLModel):
+# A musical work (composition + lyrics), identified by its ISWC.
+class Work(SQLModel, table=True):
     iswc: str = Field(primary_key=True, max_length=15)
     title: str = Field(max_length=300)
-
-
-# A musical work (composition + lyrics), identified by its ISWC.
-class Work(WorkBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-# Shared columns of a sound recording.
-class RecordingBase(SQLModel):
+# A sound recording (master), identified by its ISRC; may be linked to its work later.
+class Recording(SQLModel, table=True):
     isrc: str = Field(primary_key=True, max_length=12)
     title: str = Field(max_length=300)
     artist: str = Field(max_length=300)
     duration_s: int | None = None
-
-
-# A sound recording (master), identified by its ISRC; may be linked to its work later.
-class Recording(RecordingBase, table=True):
     iswc: str | None = Field(default=None, foreign_key="work.iswc", index=True, max_length=15)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -5,9 +5,9 @@ from datetime import date
 from fastapi import APIRouter
 from sqlmodel import Session
 
-from service.auth import AdminCaller, AnyCaller
+from service.auth import AdminCaller, AnyCaller, IsrcPath, IswcPath, PageDep
+from service.auth.dependencies import valid_iswc
 from service.catalog import service
-from service.catalog.exceptions import AssetNotFound
 from service.catalog.models import BEGINNING, Recording, Work
 from service.catalog.schemas import (
     RecordingCreate,
@@ -21,25 +21,10 @@ from service.catalog.schemas import (
     WorkPublic,
 )
 from service.db import SessionDep
-from service.identifiers import normalize_isrc, normalize_iswc
-from service.pagination import Page, PageDep
+from service.pagination import Page
 from service.timeutil import utcnow
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
-
-
-def _iswc(value: str) -> str:
-    try:
-        return normalize_iswc(value)
-    except ValueError:
-        raise AssetNotFound(f"No work {value} (not a valid ISWC).") from None
-
-
-def _isrc(value: str) -> str:
-    try:
-        return normalize_isrc(value)
-    except ValueError:
-        raise AssetNotFound(f"No recording {value} (not a valid ISRC).") from None
 
 
 def _versions(session: Session, kind: str, asset_id: str) -> list[ShareVersionPublic]:
@@ -118,14 +103,15 @@ def list_works(
 
 
 @router.get("/works/{iswc}")
-def get_work(iswc: str, session: SessionDep, _: AnyCaller) -> WorkPublic:
-    return _work_public(session, service.get_work(session=session, iswc=_iswc(iswc)))
+def get_work(iswc: IswcPath, session: SessionDep, _: AnyCaller) -> WorkPublic:
+    return _work_public(session, service.get_work(session=session, iswc=iswc))
 
 
 @router.put("/works/{iswc}/shares")
-def put_work_shares(iswc: str, data: SharesPut, session: SessionDep, _: AdminCaller) -> WorkPublic:
+def put_work_shares(
+    iswc: IswcPath, data: SharesPut, session: SessionDep, _: AdminCaller
+) -> WorkPublic:
     """Add a share version effective from `valid_from`; earlier sales keep their shares."""
-    iswc = _iswc(iswc)
     service.put_shares(
         session=session,
         asset_kind=service.WORK,
@@ -153,7 +139,7 @@ def list_recordings(
     rows, cursor = service.list_recordings(
         session=session,
         page=page,
-        iswc=_iswc(iswc) if iswc else None,
+        iswc=valid_iswc(iswc) if iswc else None,
         artist=artist,
         holder_id=holder_id,
     )
@@ -161,24 +147,23 @@ def list_recordings(
 
 
 @router.get("/recordings/{isrc}")
-def get_recording(isrc: str, session: SessionDep, _: AnyCaller) -> RecordingPublic:
-    return _recording_public(session, service.get_recording(session=session, isrc=_isrc(isrc)))
+def get_recording(isrc: IsrcPath, session: SessionDep, _: AnyCaller) -> RecordingPublic:
+    return _recording_public(session, service.get_recording(session=session, isrc=isrc))
 
 
 @router.patch("/recordings/{isrc}")
 def update_recording(
-    isrc: str, data: RecordingUpdate, session: SessionDep, _: AdminCaller
+    isrc: IsrcPath, data: RecordingUpdate, session: SessionDep, _: AdminCaller
 ) -> RecordingPublic:
     """Change a recording, e.g. link its work; royalties held for want of it are released."""
-    recording = service.update_recording(session=session, isrc=_isrc(isrc), data=data)
+    recording = service.update_recording(session=session, isrc=isrc, data=data)
     return _recording_public(session, recording)
 
 
 @router.put("/recordings/{isrc}/shares")
 def put_recording_shares(
-    isrc: str, data: SharesPut, session: SessionDep, _: AdminCaller
+    isrc: IsrcPath, data: SharesPut, session: SessionDep, _: AdminCaller
 ) -> RecordingPublic:
-    isrc = _isrc(isrc)
     service.put_shares(
         session=session,
         asset_kind=service.RECORDING,

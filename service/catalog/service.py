@@ -130,16 +130,6 @@ def load_share_versions(
     return result
 
 
-def shares_on(
-    *, session: Session, asset_kind: str, asset_id: str, right_type: str, territory: str, on: date
-) -> list[HolderShare] | None:
-    """What shares applied on date ``on`` in ``territory`` (the one place that answers it)."""
-    versions = load_share_versions(session=session, assets=[(asset_kind, asset_id)])
-    return resolve_shares(
-        versions[(asset_kind, asset_id)], right_type=right_type, territory=territory, on=on
-    )
-
-
 def unclaimed_of(rows: Iterable[ShareRow]) -> dict[tuple[str, str], Decimal]:
     """(right type, territory) -> the part below 1 that no holder claims."""
     totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)

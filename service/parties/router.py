@@ -1,16 +1,20 @@
-"""HTTP endpoints of the parties domain (thin: parse, authorize, call, shape)."""
+"""HTTP endpoints of the parties domain and of API keys (thin: parse, authorize, call, shape).
+
+API keys are served here, not by ``service.auth``, because issuing one checks the party it
+acts for: this way ``auth`` never imports ``parties``.
+"""
 
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from service.auth import AdminCaller, AnyCaller
+from service.auth import AdminCaller, AnyCaller, PageDep
+from service.auth import service as keys
+from service.auth.schemas import ApiKeyCreate, ApiKeyPublic
 from service.db import SessionDep
-from service.pagination import Page, PageDep
+from service.pagination import Page
 from service.parties import service
 from service.parties.schemas import (
-    ApiKeyCreate,
-    ApiKeyPublic,
     MandateCreate,
     MandatePublic,
     RightsHolderCreate,
@@ -34,7 +38,7 @@ def issue_api_key(data: ApiKeyCreate, session: SessionDep, _: AdminCaller) -> Ap
 
 @router.get("/api-keys", tags=["auth"])
 def list_api_keys(session: SessionDep, _: AdminCaller, page: PageDep) -> Page[ApiKeyPublic]:
-    rows, cursor = service.list_api_keys(session=session, page=page)
+    rows, cursor = keys.list_api_keys(session=session, page=page)
     data = [
         ApiKeyPublic(id=k.id, role=k.role, subject=k.subject, revoked=k.revoked_at is not None)
         for k in rows
@@ -45,7 +49,7 @@ def list_api_keys(session: SessionDep, _: AdminCaller, page: PageDep) -> Page[Ap
 @router.delete("/api-keys/{key_id}", status_code=204, tags=["auth"])
 def revoke_api_key(key_id: str, session: SessionDep, _: AdminCaller) -> Response:
     """Revoke a key; it stops working with the next request."""
-    service.revoke_api_key(session=session, key_id=key_id)
+    keys.revoke_api_key(session=session, key_id=key_id)
     return Response(status_code=204)
 
 

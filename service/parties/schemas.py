@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.identifiers import IPI, ISNI, Country, Currency, Territory
-from service.rights import HolderKind, RightType, Role
+from service.rights import HolderKind, RightType
 
 # Examples shared by the request and response schemas below (OpenAPI only).
 _HOLDER_ID = "5f0c7c1e2b8e4f6f9a3d2c1b0a987654"
@@ -144,37 +144,3 @@ class MandatePublic(BaseModel):
     territories: list[str]
     valid_from: date
     valid_to: date | None
-
-
-# What an admin sends to issue a key.
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"role": "store", "subject": "allofmp3"}]}
-    )
-    role: Role
-    subject: Annotated[
-        str | None,
-        Field(description="Store code, society code or holder id; none for admin."),
-    ] = None
-
-
-# An issued key; `token` is present only in the response that creates it.
-class ApiKeyPublic(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "9b1d0c2e3f4a5b6c7d8e9f0a1b2c3d4e",
-                    "role": "store",
-                    "subject": "allofmp3",
-                    "token": "rl_Zx3...shown-once",
-                    "revoked": False,
-                }
-            ]
-        }
-    )
-    id: str
-    role: Role
-    subject: str | None
-    token: str | None = None
-    revoked: bool = False

@@ -2,11 +2,13 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
 
 from sqlmodel import Session, SQLModel, col, select
 
-from service.auth import Caller, hash_token, new_token
+from service.auth import service as keys
+from service.auth.caller import Caller
+from service.auth.models import ApiKey
+from service.auth.schemas import ApiKeyCreate
 from service.pagination import PageParams, paginate
 from service.parties.exceptions import (
     BadSubject,
@@ -15,16 +17,15 @@ from service.parties.exceptions import (
     PartyExists,
     PartyNotFound,
 )
-from service.parties.models import ApiKey, Mandate, RightsHolder, Society, Store
+from service.parties.models import Mandate, RightsHolder, Society, Store
 from service.parties.schemas import (
-    ApiKeyCreate,
     MandateCreate,
     RightsHolderCreate,
     SocietyCreate,
     StoreCreate,
 )
 from service.rights import RightType, Role
-from service.timeutil import utcnow
+from service.timeutil import ranges_overlap
 
 
 def new_id() -> str:
@@ -202,15 +203,6 @@ def _overlapping_mandate(*, session: Session, data: MandateCreate) -> Mandate | 
     return None
 
 
-def ranges_overlap(
-    a_from: date | None, a_to: date | None, b_from: date | None, b_to: date | None
-) -> bool:
-    """Half-open [from, to) ranges; None is unbounded on that side."""
-    starts_before_b_ends = b_to is None or a_from is None or a_from < b_to
-    b_starts_before_a_ends = a_to is None or b_from is None or b_from < a_to
-    return starts_before_b_ends and b_starts_before_a_ends
-
-
 def list_mandates(
     *,
     session: Session,
@@ -240,14 +232,9 @@ def list_mandates(
 
 
 def issue_api_key(*, session: Session, data: ApiKeyCreate) -> tuple[ApiKey, str]:
+    """A key for the party it acts for (which must exist); see ``auth.service``."""
     _check_subject(session=session, role=data.role, subject=data.subject)
-    token = new_token()
-    key = ApiKey(
-        id=new_id(), role=data.role.value, subject=data.subject, token_hash=hash_token(token)
-    )
-    session.add(key)
-    session.flush()
-    return key, token
+    return keys.issue_api_key(session=session, role=data.role, subject=data.subject)
 
 
 def _check_subject(*, session: Session, role: Role, subject: str | None) -> None:
@@ -267,20 +254,6 @@ def _check_subject(*, session: Session, role: Role, subject: str | None) -> None
             f"{subject!r} does not exist.",
             errors=[{"loc": ["body", "subject"], "msg": "unknown subject"}],
         )
-
-
-def revoke_api_key(*, session: Session, key_id: str) -> None:
-    key = session.get(ApiKey, key_id)
-    if key is None:
-        raise PartyNotFound(f"No API key {key_id}.")
-    if key.revoked_at is None:
-        key.revoked_at = utcnow()
-        session.add(key)
-        session.flush()
-
-
-def list_api_keys(*, session: Session, page: PageParams) -> tuple[Sequence[ApiKey], str | None]:
-    return paginate(session, select(ApiKey), key=ApiKey.id, params=page)
 
 
 def party_exists(*, session: Session, party: str) -> bool:

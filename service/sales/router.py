@@ -4,9 +4,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from service.auth import AdminCaller, Caller, StoreCaller
+from service.auth import AdminCaller, Caller, PageDep, StoreCaller
 from service.db import SessionDep
-from service.pagination import Page, PageDep
+from service.pagination import Page
 from service.rights import RightType
 from service.sales import service, suspense
 from service.sales.exceptions import StoreRequired

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from service.auth import Caller
+from service.auth.caller import Caller
 from service.identifiers import minor_units
 from service.ledger import accounts
 from service.ledger.accounts import AccountKind

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
-from service.auth import AdminCaller, AnyCaller, Caller, Forbidden, require_role
+from service.auth import AdminCaller, AnyCaller, Caller, Forbidden, PageDep, require_role
 from service.db import SessionDep, streamed
 from service.ledger.schemas import HeadPublic
-from service.pagination import Page, PageDep, PageParams, encode_cursor
+from service.pagination import Page, PageParams, encode_cursor
 from service.rights import Role
 from service.statements import payments as payments_service
 from service.statements import service

@@ -14,7 +14,7 @@ from typing import IO
 
 from sqlmodel import Session, col, select
 
-from service.auth import Caller
+from service.auth.caller import Caller
 from service.ledger.accounts import own_statement_party
 from service.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from service.problems import Invalid

@@ -1,5 +1,6 @@
 """Tables of the takedowns domain: requests, their territories and their history."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -62,3 +63,13 @@ class TakedownEvent(SQLModel, table=True):
     effective_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reason: str | None = Field(default=None, max_length=2000)
     evidence: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+
+
+@dataclass(frozen=True, slots=True)
+class TakedownView:
+    """A takedown with what its public form shows besides the row (schemas map it)."""
+
+    takedown: Takedown
+    territories: list[str]
+    isrcs: list[str]  # the recording, or every recording of the work
+    history: list[TakedownEvent]

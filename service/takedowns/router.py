@@ -9,15 +9,14 @@ the stores, and a society sees their effect on its statements.
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from sqlmodel import Session
 
-from service.auth import AdminCaller, Caller, require_role
+from service.auth import AdminCaller, FilerCaller, PageDep, TakedownReader
 from service.db import SessionDep
 from service.identifiers import normalize_isrc, normalize_iswc, normalize_territory
-from service.pagination import Page, PageDep
+from service.pagination import Page
 from service.problems import Invalid
-from service.rights import Role
 from service.takedowns import service
 from service.takedowns.models import Takedown
 from service.takedowns.schemas import (
@@ -26,16 +25,14 @@ from service.takedowns.schemas import (
     TakedownCreate,
     TakedownPublic,
     TakedownStatus,
+    takedown_public,
 )
 
 router = APIRouter(prefix="/v1", tags=["takedowns"])
 
-FilerCaller = Annotated[Caller, Depends(require_role(Role.rights_holder))]
-ReaderCaller = Annotated[Caller, Depends(require_role(Role.rights_holder, Role.store))]
-
 
 def _one(session: Session, takedown: Takedown) -> TakedownPublic:
-    return service.describe(session=session, takedowns=[takedown])[0]
+    return takedown_public(service.describe(session=session, takedowns=[takedown])[0])
 
 
 def _query(name: str, value: str | None, normalize: Callable[[str], str]) -> str | None:
@@ -60,7 +57,7 @@ def request_takedown(
 @router.get("/takedowns")
 def list_takedowns(
     session: SessionDep,
-    caller: ReaderCaller,
+    caller: TakedownReader,
     page: PageDep,
     status: TakedownStatus | None = None,
     territory: Annotated[
@@ -83,11 +80,12 @@ def list_takedowns(
         iswc=_query("iswc", iswc, normalize_iswc),
         claimant_holder_id=claimant_holder_id,
     )
-    return Page(data=service.describe(session=session, takedowns=rows), next_cursor=cursor)
+    views = service.describe(session=session, takedowns=rows)
+    return Page(data=[takedown_public(v) for v in views], next_cursor=cursor)
 
 
 @router.get("/takedowns/{takedown_id}")
-def get_takedown(takedown_id: str, session: SessionDep, caller: ReaderCaller) -> TakedownPublic:
+def get_takedown(takedown_id: str, session: SessionDep, caller: TakedownReader) -> TakedownPublic:
     """Status and full history: who, in which role, when, what, why, with what evidence."""
     takedown = service.get_takedown(session=session, caller=caller, takedown_id=takedown_id)
     return _one(session, takedown)

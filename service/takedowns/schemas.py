@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from service.identifiers import ISRC, ISWC, WORLD, Territory
+from service.takedowns.models import TakedownView
 
 
 class TakedownStatus(StrEnum):
@@ -290,3 +291,25 @@ class TakedownPublic(BaseModel):
 class TakedownNotice(BaseModel):
     event: str = Field(description="takedown.approved | takedown.lifted")
     takedown: TakedownPublic
+
+
+def takedown_public(view: TakedownView) -> TakedownPublic:
+    """The public form of a takedown: what the routers answer and the webhooks send."""
+    t = view.takedown
+    return TakedownPublic(
+        id=t.id,
+        status=TakedownStatus(t.status),
+        isrc=t.isrc,
+        iswc=t.iswc,
+        isrcs=view.isrcs,
+        territories=view.territories,
+        claimant_holder_id=t.claimant_holder_id,
+        evidence=EvidencePublic(
+            kind=t.evidence_kind, reference=t.evidence_reference, sha256=t.evidence_sha256
+        ),
+        requested_at=t.requested_at,
+        decided_at=t.decided_at,
+        effective_at=t.effective_at,
+        lift_effective_at=t.lift_effective_at,
+        history=[TakedownEventPublic.model_validate(e, from_attributes=True) for e in view.history],
+    )

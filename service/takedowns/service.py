@@ -15,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, or_, update
 from sqlmodel import Session, col, select
 
-from service.auth import Caller
+from service.auth.caller import Caller
 from service.catalog.models import Recording, Work
 from service.identifiers import WORLD
 from service.pagination import PageParams, paginate
@@ -37,17 +37,16 @@ from service.takedowns.models import (
     Takedown,
     TakedownEvent,
     TakedownTerritory,
+    TakedownView,
 )
 from service.takedowns.ownership import assets_of, territories_without_share
 from service.takedowns.schemas import (
     DecisionIn,
-    EvidencePublic,
     LiftIn,
     TakedownCreate,
-    TakedownEventPublic,
     TakedownNotice,
-    TakedownPublic,
     TakedownStatus,
+    takedown_public,
 )
 from service.takedowns.withdrawn import SaleAsset, withdrawn_sales
 from service.timeutil import utcnow
@@ -248,9 +247,8 @@ def _notify_stores(session: Session, takedown: Takedown, event: str) -> None:
         if url
     ]
     if urls:
-        notice = TakedownNotice(
-            event=event, takedown=describe(session=session, takedowns=[takedown])[0]
-        )
+        view = describe(session=session, takedowns=[takedown])[0]
+        notice = TakedownNotice(event=event, takedown=takedown_public(view))
         webhooks.notify_after_commit(
             session, urls=urls, notice=notice.model_dump(mode="json"), key=f"{takedown.id}:{event}"
         )
@@ -320,18 +318,19 @@ def _territories(session: Session, ids: Sequence[str]) -> dict[str, list[str]]:
     return result
 
 
-def describe(*, session: Session, takedowns: Sequence[Takedown]) -> list[TakedownPublic]:
-    """Public form of a page of takedowns: three queries whatever the page size."""
+def describe(*, session: Session, takedowns: Sequence[Takedown]) -> list[TakedownView]:
+    """A page of takedowns with their territories, recordings and history: three
+    queries whatever the page size."""
     ids = [t.id for t in takedowns]
     territories = _territories(session, ids)
-    history: dict[str, list[TakedownEventPublic]] = defaultdict(list)
+    history: dict[str, list[TakedownEvent]] = defaultdict(list)
     events = session.exec(
         select(TakedownEvent)
         .where(col(TakedownEvent.takedown_id).in_(ids))
         .order_by(col(TakedownEvent.id))
     )
     for e in events:
-        history[e.takedown_id].append(TakedownEventPublic.model_validate(e, from_attributes=True))
+        history[e.takedown_id].append(e)
     recordings_of: dict[str, list[str]] = defaultdict(list)
     works = {t.iswc for t in takedowns if t.iswc}
     if works:
@@ -343,21 +342,10 @@ def describe(*, session: Session, takedowns: Sequence[Takedown]) -> list[Takedow
         for recording_isrc, work_iswc in rows:
             recordings_of[str(work_iswc)].append(recording_isrc)
     return [
-        TakedownPublic(
-            id=t.id,
-            status=TakedownStatus(t.status),
-            isrc=t.isrc,
-            iswc=t.iswc,
-            isrcs=[t.isrc] if t.isrc else recordings_of[str(t.iswc)],
+        TakedownView(
+            takedown=t,
             territories=territories[t.id],
-            claimant_holder_id=t.claimant_holder_id,
-            evidence=EvidencePublic(
-                kind=t.evidence_kind, reference=t.evidence_reference, sha256=t.evidence_sha256
-            ),
-            requested_at=t.requested_at,
-            decided_at=t.decided_at,
-            effective_at=t.effective_at,
-            lift_effective_at=t.lift_effective_at,
+            isrcs=[t.isrc] if t.isrc else recordings_of[str(t.iswc)],
             history=history[t.id],
         )
         for t in takedowns

@@ -5,9 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from service.auth import AdminCaller, AnyCaller
+from service.auth import AdminCaller, AnyCaller, PageDep
 from service.db import SessionDep
-from service.pagination import Page, PageDep
+from service.pagination import Page
 from service.rights import RightType
 from service.tariffs import service
 from service.tariffs.models import FxRate, Tariff

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, or_, select
 
 from service.pagination import PageParams, paginate
-from service.parties.service import ranges_overlap
 from service.rights import RightType
 from service.sql import table_of
 from service.tariffs.exceptions import FxRateExists, TariffNotFound, TariffOverlap
 from service.tariffs.models import FxRate, Tariff
 from service.tariffs.schemas import FxRateCreate, TariffCreate
+from service.timeutil import ranges_overlap
 
 # An inverse rate is a division; twelve places keeps conversions exact at the ledger's
 # six-place quantum for any realistic amount.
@@ -85,14 +85,6 @@ def list_tariffs(
     return paginate(session, query, key=Tariff.id, params=page, convert=int)
 
 
-def load_tariffs(*, session: Session, territories: Iterable[str]) -> list[Tariff]:
-    """All tariffs of some territories, in one query."""
-    wanted = set(territories)
-    if not wanted:
-        return []
-    return list(session.exec(select(Tariff).where(col(Tariff.territory).in_(wanted))))
-
-
 _TARIFFS = table_of(Tariff)
 _FX_RATES = table_of(FxRate)
 
@@ -104,21 +96,6 @@ def load_tariff_rows(*, session: Session, territories: Iterable[str]) -> list[sa
         return []
     columns = [c for c in _TARIFFS.columns if c.key != "created_at"]
     return list(session.execute(sa.select(*columns).where(_TARIFFS.c.territory.in_(wanted))))
-
-
-def tariff_on(
-    tariffs: Iterable[Tariff], *, territory: str, right_type: str, on: date
-) -> Tariff | None:
-    """The tariff in force; validity ranges never overlap, so there is at most one."""
-    for tariff in tariffs:
-        if (
-            tariff.territory == territory
-            and tariff.right_type == right_type
-            and tariff.valid_from <= on
-            and (tariff.valid_to is None or on < tariff.valid_to)
-        ):
-            return tariff
-    return None
 
 
 # --- exchange rates --------------------------------------------------------------------

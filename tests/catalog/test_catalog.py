@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from service.catalog.models import Share, Work
-from service.catalog.service import shares_on
+from service.catalog.service import WORK, load_share_versions, resolve_shares
 from tests.factories import Api, share
 
 ISWC = "T-034.524.680-1"
@@ -100,14 +100,9 @@ def test_share_versions_and_territory_override(api: Api, session: Session) -> No
     assert len(response.json()["share_versions"]) == 2
 
     def on(day: date, territory: str) -> dict[str, Decimal]:
-        found = shares_on(
-            session=session,
-            asset_kind="work",
-            asset_id=ISWC,
-            right_type="mechanical",
-            territory=territory,
-            on=day,
-        )
+        # What the sales path does: load the versions once, resolve per sale.
+        versions = load_share_versions(session=session, assets=[(WORK, ISWC)])[(WORK, ISWC)]
+        found = resolve_shares(versions, right_type="mechanical", territory=territory, on=day)
         return {s.holder_id: s.share for s in found or []}
 
     # 2006: WORLD gives a everything, but the US rows replace it in the US.
@@ -155,3 +150,24 @@ def test_lists_paginate_with_cursors(api: Api) -> None:
     assert third["next_cursor"] is None
     assert api.get("/v1/recordings", limit=1001).status_code == 422
     assert api.get("/v1/recordings", cursor="%%%").status_code == 422
+
+
+def test_identifiers_in_paths_are_normalized_and_malformed_ones_are_404(
+    api: Api, client: TestClient
+) -> None:
+    api.recording("RUA010600077", [])
+    api.work("T-034.524.680-1", [])
+    assert api.get("/v1/recordings/ru-a01-06-00077").json()["isrc"] == "RUA010600077"
+    assert api.get("/v1/works/T0345246801").json()["iswc"] == "T-034.524.680-1"
+    for method, path in [
+        ("GET", "/v1/recordings/not-an-isrc"),
+        ("PATCH", "/v1/recordings/not-an-isrc"),
+        ("PUT", "/v1/recordings/not-an-isrc/shares"),
+        ("GET", "/v1/works/T-034.524.680-2"),  # wrong check digit
+        ("PUT", "/v1/works/T-034.524.680-2/shares"),
+    ]:
+        body = {"shares": [], "valid_from": "2007-01-01"} if method == "PUT" else {}
+        response = client.request(method, path, json=body, headers=api.admin)
+        assert response.status_code == 404, (method, path, response.text)
+        assert response.json()["code"] == "not_found"
+        assert "not a valid" in response.json()["detail"]

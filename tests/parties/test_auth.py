@@ -20,7 +20,7 @@ def test_unknown_token_is_401(client: TestClient) -> None:
 def test_keys_are_stored_hashed(api: Api, session) -> None:
     from sqlmodel import select
 
-    from service.parties.models import ApiKey
+    from service.auth.models import ApiKey
 
     store = api.store()
     token = api.key("store", store["code"])

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlmodel import Session, col, select
 
-from service.auth import Caller
+from service.auth.caller import Caller
 from service.catalog.schemas import RecordingCreate, ShareIn
 from service.catalog.service import create_recording
 from service.db import make_engine

@@ -1,7 +1,8 @@
 """Time ``withdrawn_sales`` on a 10,000-row batch against 2,000 approved takedowns.
 
-Not collected by pytest. Run against a migrated scratch database (rolled back after):
-    .venv/bin/python -m tests.takedowns.bench_withdrawn sqlite:////tmp/x.db
+Run against a migrated scratch database (rolled back after):
+    .venv/bin/alembic upgrade head  (with LEDGER_DATABASE_URL=sqlite:////tmp/x.db)
+    .venv/bin/python -m bench.withdrawn sqlite:////tmp/x.db
 """
 
 import sys

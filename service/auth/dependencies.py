@@ -1,0 +1,102 @@
+"""FastAPI dependencies: who the caller is, which roles an endpoint admits, the pieces
+of a request every router parses the same way (settings, a page, an ISRC or ISWC path).
+
+The only module below the routers that knows FastAPI's ``Depends``; services receive
+what these produce (a :class:`Caller`, a :class:`PageParams`, plain values).
+"""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from service.auth.caller import Caller
+from service.auth.exceptions import Forbidden, Unauthenticated
+from service.auth.service import authenticate
+from service.config import Settings
+from service.db import SessionDep
+from service.identifiers import normalize_isrc, normalize_iswc
+from service.pagination import PageParams
+from service.problems import NotFound
+from service.rights import Role
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings ``create_app`` was built with (services get them as arguments)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API key issued by POST /v1/api-keys.")
+
+
+def current_caller(
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("Send `Authorization: Bearer <token>`.")
+    caller = authenticate(
+        session=session, token=credentials.credentials, admin_token=settings.admin_token
+    )
+    if caller is None:
+        raise Unauthenticated("The token is unknown or has been revoked.")
+    return caller
+
+
+def require_role(*roles: Role) -> Callable[..., Caller]:
+    """A dependency admitting ``roles`` (and always admin), 403 for anyone else."""
+    allowed = frozenset(roles) | {Role.admin}
+
+    def dependency(caller: Annotated[Caller, Depends(current_caller)]) -> Caller:
+        if caller.role not in allowed:
+            names = ", ".join(sorted(r.value for r in allowed))
+            raise Forbidden(f"This endpoint is for: {names}; you are {caller.role.value}.")
+        return caller
+
+    return dependency
+
+
+AnyCaller = Annotated[Caller, Depends(current_caller)]
+AdminCaller = Annotated[Caller, Depends(require_role(Role.admin))]
+StoreCaller = Annotated[Caller, Depends(require_role(Role.store))]
+# Statements and payments: a society or a holder reads its own.
+PartyReader = Annotated[Caller, Depends(require_role(Role.society, Role.rights_holder))]
+# Takedowns: a holder files its own; holders (their own) and stores read them.
+FilerCaller = Annotated[Caller, Depends(require_role(Role.rights_holder))]
+TakedownReader = Annotated[Caller, Depends(require_role(Role.rights_holder, Role.store))]
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=1000, description="Rows per page (max 1000).")] = 100,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+# An ISRC or ISWC in a path names an asset: one that is not even well-formed is a 404
+# (there is no such asset), never a 422. The problems' own NotFound, so that auth imports
+# no domain (the catalog's AssetNotFound adds nothing to it).
+def valid_isrc(isrc: str) -> str:
+    try:
+        return normalize_isrc(isrc)
+    except ValueError:
+        raise NotFound(f"No recording {isrc} (not a valid ISRC).") from None
+
+
+def valid_iswc(iswc: str) -> str:
+    try:
+        return normalize_iswc(iswc)
+    except ValueError:
+        raise NotFound(f"No work {iswc} (not a valid ISWC).") from None
+
+
+IsrcPath = Annotated[str, Depends(valid_isrc)]
+IswcPath = Annotated[str, Depends(valid_iswc)]
