@@ -79,9 +79,16 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
     verify.set_defaults(run=verify_ledger)
 
     keys = commands.add_parser(
-        "keys", parents=[common], help="issue or revoke API keys (admin token)", **kwargs
+        "keys",
+        parents=[common],
+        help="issue or revoke API keys (admin token)",
+        description="Issue API keys for stores, societies, rights holders and admins, or "
+        "revoke them; tokens are stored hashed and shown only when issued.",
+        **kwargs,
     )
-    actions = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    actions = keys.add_subparsers(
+        dest="keys_command", required=True, metavar="ACTION", help="create or revoke"
+    )
     create = actions.add_parser(
         "create",
         parents=[common],
@@ -99,6 +106,12 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
     )
     create.add_argument("--json", action="store_true", help="print the key as JSON")
     create.set_defaults(run=create_key)
-    revoke = actions.add_parser("revoke", parents=[common], help="revoke a key at once", **kwargs)
+    revoke = actions.add_parser(
+        "revoke",
+        parents=[common],
+        help="revoke a key at once",
+        description="Revoke an API key: its token stops working with the next request.",
+        **kwargs,
+    )
     revoke.add_argument("key_id", help="the id printed when the key was issued")
     revoke.set_defaults(run=revoke_key)
