@@ -124,9 +124,13 @@ def _run(args: argparse.Namespace, client: LedgerClient | None) -> int:
     def connect() -> LedgerClient:
         if client is not None:
             return client
+        try:
+            url = _url(args.url)  # --url is checked by argparse; LEDGER_URL only here
+        except argparse.ArgumentTypeError as exc:
+            raise Failure(f"LEDGER_URL: {exc}", ExitCode.USAGE) from exc
         if not args.token:
             raise Failure("a token is needed: --token or LEDGER_TOKEN", ExitCode.USAGE)
-        return LedgerClient(args.url, args.token, retries=args.retries, timeout=args.timeout)
+        return LedgerClient(url, args.token, retries=args.retries, timeout=args.timeout)
 
     return cast(Runner, args.run)(args, connect)
 
@@ -137,7 +141,7 @@ def _fail(args: argparse.Namespace, exc: Exception) -> tuple[str, ExitCode]:
         case Failure():
             return str(exc), exc.code
         case LedgerError():
-            hint = "; check --token or LEDGER_TOKEN" if exc.status == 401 else ""
+            hint = " (check --token or LEDGER_TOKEN)" if exc.status == 401 else ""
             return f"the ledger answered {exc}{hint}", ExitCode.FAILED
         case httpx.ConnectError():
             return (

@@ -198,3 +198,11 @@ def test_bad_options_exit_2_with_usage(argv: list[str], capsys) -> None:
         cli.main(argv)
     assert done.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_a_malformed_ledger_url_is_a_usage_error(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.setenv("LEDGER_URL", "localhost:8000")
+    assert cli.main(["verify-ledger", "--token", "t"]) == 2
+    assert capsys.readouterr().err == (
+        "royalty-ledger: LEDGER_URL: 'localhost:8000' is not a URL like http://127.0.0.1:8000\n"
+    )
