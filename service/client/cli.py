@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None, *, client: LedgerClient | None = Non
     except (Failure, LedgerError, httpx.TransportError, OSError) as exc:
         message, code = _fail(args, exc)
     except KeyboardInterrupt:
-        message, code = "interrupted", ExitCode.FAILED
+        message, code = "interrupted", ExitCode.INTERRUPTED
     print(f"{PROG}: {message}", file=sys.stderr)
     return int(code)
 

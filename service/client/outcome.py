@@ -14,6 +14,7 @@ class ExitCode(IntEnum):
     UNREACHABLE = 3  # connection refused, timed out or dropped
     NOT_READY = 4  # nothing to pull yet: the period is still open
     NOT_VERIFIED = 5  # the ledger's hash chain does not verify
+    INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 EXIT_CODES_HELP = """exit codes:
