@@ -1,5 +1,19 @@
 """Clients for store backends and collecting societies (httpx, sync and async)."""
 
-from service.client.api import AsyncLedgerClient, BatchResult, LedgerClient, SalesSummary
+from service.client.api import (
+    AsyncLedgerClient,
+    BatchResult,
+    LedgerClient,
+    LedgerError,
+    PeriodNotClosed,
+    SalesSummary,
+)
 
-__all__ = ["AsyncLedgerClient", "BatchResult", "LedgerClient", "SalesSummary"]
+__all__ = [
+    "AsyncLedgerClient",
+    "BatchResult",
+    "LedgerClient",
+    "LedgerError",
+    "PeriodNotClosed",
+    "SalesSummary",
+]

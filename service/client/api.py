@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+REFUSED_RETRY_DELAY = 0.5  # seconds before the one retry of a refused connection
 FORMATS = {"json": "application/json", "csv": "text/csv", "dsr": None}
 Sale = Mapping[str, Any]
 
@@ -49,10 +50,37 @@ class LedgerError(Exception):
     def __init__(self, response: httpx.Response) -> None:
         self.status = response.status_code
         try:
-            self.problem: dict[str, Any] = response.json()
+            body = response.json()
         except ValueError:
-            self.problem = {"detail": response.text}
-        super().__init__(f"{self.status}: {self.problem.get('detail', response.reason_phrase)}")
+            body = None
+        # Not a problem document (a proxy's HTML page…): keep its start, on one line.
+        self.problem: dict[str, Any] = (
+            body if isinstance(body, dict) else {"detail": " ".join(response.text.split())[:200]}
+        )
+        detail = self.problem.get("detail") or self.problem.get("title") or response.reason_phrase
+        code = self.problem.get("code")
+        super().__init__(f"{self.status} {code}: {detail}" if code else f"{self.status}: {detail}")
+
+
+class PeriodNotClosed(Exception):
+    """Nothing to pull: a month's statements are issued when an admin closes it."""
+
+    def __init__(self, period: str) -> None:
+        self.period = period
+        super().__init__(
+            f"period {period} is open: its statements are issued when an admin closes it "
+            f"(royalty-ledger close {period})"
+        )
+
+
+def _expect(response: httpx.Response, *statuses: int) -> Any:
+    """The JSON body of an answer with one of ``statuses``; anything else is a LedgerError."""
+    if response.status_code not in statuses:
+        raise LedgerError(response)
+    try:
+        return response.json()
+    except ValueError as exc:  # e.g. some other web server answering on that port
+        raise LedgerError(response) from exc
 
 
 def batches(sales: Iterable[Sale], size: int) -> Iterator[list[dict[str, Any]]]:
@@ -67,17 +95,49 @@ def batches(sales: Iterable[Sale], size: int) -> Iterator[list[dict[str, Any]]]:
 
 
 def _batch_result(response: httpx.Response) -> BatchResult:
-    if response.status_code != 200:
-        raise LedgerError(response)
-    body = response.json()
+    body = _expect(response, 200)
     return BatchResult(body["recorded"], body["duplicates"], body["rejected"], body["results"])
 
 
-def _retry_delay(attempt: int, backoff: float, response: httpx.Response | None) -> float:
-    retry_after = response.headers.get("Retry-After") if response is not None else None
-    if retry_after and retry_after.isdigit():
-        return float(retry_after)
-    return float(backoff * (2**attempt))
+class _Retry:
+    """When to send a request again, and after how long.
+
+    429 and 502-504 are transient: back off exponentially (or as long as Retry-After says)
+    up to ``retries`` times; so are timeouts and dropped connections. A refused connection
+    means nobody listens there: one quick retry covers a server that is restarting, then
+    the caller hears about it at once instead of after a minute of backoff.
+    """
+
+    def __init__(self, retries: int, backoff: float) -> None:
+        self.retries = retries
+        self.backoff = backoff
+        self.attempt = 0
+        self.refused = 0
+
+    def after_answer(self, response: httpx.Response) -> float | None:
+        """Seconds to wait before sending again, or None to return this answer."""
+        attempt = self._next()
+        if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
+            return None
+        retry_after = response.headers.get("Retry-After", "")
+        return float(retry_after) if retry_after.isdigit() else self._backoff(attempt)
+
+    def after_error(self, error: httpx.TransportError) -> float | None:
+        """Seconds to wait before sending again, or None to raise ``error``."""
+        attempt = self._next()
+        if attempt >= self.retries:
+            return None
+        if isinstance(error, httpx.ConnectError):
+            self.refused += 1
+            return min(self.backoff, REFUSED_RETRY_DELAY) if self.refused <= 1 else None
+        return self._backoff(attempt)
+
+    def _next(self) -> int:
+        self.attempt += 1
+        return self.attempt - 1
+
+    def _backoff(self, attempt: int) -> float:
+        return float(self.backoff * (2**attempt))
 
 
 def _file_name(response: httpx.Response, fallback: str) -> str:
@@ -99,9 +159,10 @@ class _ETags:
 
     def __init__(self, out_dir: Path) -> None:
         self.path = out_dir / ".etags.json"
-        self.known: dict[str, dict[str, str]] = (
-            json.loads(self.path.read_text()) if self.path.exists() else {}
-        )
+        try:
+            self.known: dict[str, dict[str, str]] = json.loads(self.path.read_text())
+        except (FileNotFoundError, ValueError):  # first pull, or a damaged file: fetch all
+            self.known = {}
 
     def headers(self, key: str) -> dict[str, str]:
         seen = self.known.get(key)
@@ -137,19 +198,17 @@ class LedgerClient:
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {**self.auth, **kwargs.pop("headers", {})}
-        for attempt in range(self.retries + 1):
-            response: httpx.Response | None = None
+        retry = _Retry(self.retries, self.backoff)
+        while True:
             try:
                 response = self.http.request(method, path, headers=headers, **kwargs)
-                if response.status_code not in RETRY_STATUSES:
-                    return response
-            except httpx.TransportError:
-                if attempt == self.retries:
+            except httpx.TransportError as error:
+                if (wait := retry.after_error(error)) is None:
                     raise
-            if attempt < self.retries:
-                self.sleep(_retry_delay(attempt, self.backoff, response))
-        assert response is not None
-        return response
+            else:
+                if (wait := retry.after_answer(response)) is None:
+                    return response
+            self.sleep(wait)
 
     def post_batch(self, sales: list[dict[str, Any]]) -> BatchResult:
         return _batch_result(self._request("POST", "/v1/sales", json={"sales": sales}))
@@ -173,10 +232,7 @@ class LedgerClient:
         found: list[dict[str, Any]] = []
         params: dict[str, str] = {"period": period, "limit": "1000"}
         while True:
-            response = self._request("GET", "/v1/statements", params=params)
-            if response.status_code != 200:
-                raise LedgerError(response)
-            page = response.json()
+            page = _expect(self._request("GET", "/v1/statements", params=params), 200)
             found.extend(page["data"])
             if not page["next_cursor"]:
                 return found
@@ -186,12 +242,16 @@ class LedgerClient:
         """Download every statement of ``period`` the token may see; returns new files.
 
         A statement whose ETag matches the copy already in ``out_dir`` is not downloaded again.
+        Raises PeriodNotClosed when there is nothing to pull because the month is open.
         """
         params, accept = _fetch_params(fmt)
+        statements = self.statements(period)
+        if not statements and self.period(period)["status"] == "open":
+            raise PeriodNotClosed(period)
         out_dir.mkdir(parents=True, exist_ok=True)
         etags = _ETags(out_dir)
         written = []
-        for statement in self.statements(period):
+        for statement in statements:
             key = f"{statement['id']}.{fmt}"
             response = self._request(
                 "GET",
@@ -210,6 +270,31 @@ class LedgerClient:
             etags.remember(key, response.headers.get("ETag"), name)
             written.append(out_dir / name)
         return written
+
+    # --- administration (admin token) -------------------------------------------------
+
+    def period(self, period: str) -> dict[str, Any]:
+        """``GET /v1/periods/{period}``: status (open/closed) and, for admins, reconciliation."""
+        return dict(_expect(self._request("GET", f"/v1/periods/{period}"), 200))
+
+    def close_period(self, period: str) -> tuple[dict[str, Any], bool]:
+        """Close a month; returns the period and whether this call closed it (not a repeat)."""
+        response = self._request("POST", f"/v1/periods/{period}/close")
+        return dict(_expect(response, 200, 201)), response.status_code == 201
+
+    def verify_ledger(self) -> dict[str, Any]:
+        """Recompute the hash chain: ``{"ok", "transactions", "head", "first_bad_sequence"}``."""
+        return dict(_expect(self._request("GET", "/v1/ledger/verify"), 200))
+
+    def create_key(self, role: str, subject: str | None) -> dict[str, Any]:
+        """Issue an API key; the answer carries the token, which is never shown again."""
+        body = {"role": role, "subject": subject}
+        return dict(_expect(self._request("POST", "/v1/api-keys", json=body), 201))
+
+    def revoke_key(self, key_id: str) -> None:
+        response = self._request("DELETE", f"/v1/api-keys/{key_id}")
+        if response.status_code != 204:
+            raise LedgerError(response)
 
 
 class AsyncLedgerClient:
@@ -232,19 +317,17 @@ class AsyncLedgerClient:
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         headers = {**self.auth, **kwargs.pop("headers", {})}
-        for attempt in range(self.retries + 1):
-            response: httpx.Response | None = None
+        retry = _Retry(self.retries, self.backoff)
+        while True:
             try:
                 response = await self.http.request(method, path, headers=headers, **kwargs)
-                if response.status_code not in RETRY_STATUSES:
-                    return response
-            except httpx.TransportError:
-                if attempt == self.retries:
+            except httpx.TransportError as error:
+                if (wait := retry.after_error(error)) is None:
                     raise
-            if attempt < self.retries:
-                await asyncio.sleep(_retry_delay(attempt, self.backoff, response))
-        assert response is not None
-        return response
+            else:
+                if (wait := retry.after_answer(response)) is None:
+                    return response
+            await asyncio.sleep(wait)
 
     async def post_batch(self, sales: list[dict[str, Any]]) -> BatchResult:
         return _batch_result(await self._request("POST", "/v1/sales", json={"sales": sales}))

@@ -1,94 +1,176 @@
-"""`royalty-ledger` command line: post a store's sales, pull a society's statements.
+"""`royalty-ledger`: the ledger's command line for stores, societies and their IT.
 
-The server and token come from --url/--token or LEDGER_URL/LEDGER_TOKEN.
+Stores post sales, societies pull statements, admins close months, verify the ledger and
+manage API keys.
 """
 
 import argparse
-import csv
 import os
 import sys
-from collections.abc import Iterator, Sequence
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, cast
+from urllib.parse import urlsplit
 
-from tqdm import tqdm
+import httpx
 
-from service.client.api import FORMATS, LedgerClient, LedgerError
+from service.client import admin, commands
+from service.client.api import LedgerClient, LedgerError
+from service.client.outcome import EXIT_CODES_HELP, ExitCode, Failure, Runner
 
-INTEGER_FIELDS = ("quantity",)
-
-
-def read_sales(path: Path) -> Iterator[dict[str, Any]]:
-    """Rows of a CSV with the API's field names; empty cells are left out."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            sale: dict[str, Any] = {k.strip(): v.strip() for k, v in row.items() if k and v}
-            for name in INTEGER_FIELDS:
-                if name in sale and sale[name].lstrip("-").isdigit():
-                    sale[name] = int(sale[name])
-            yield sale
+PROG = "royalty-ledger"
+# Each module adds its subcommands with register(subparsers, common, **parser_kwargs); a new
+# one (e.g. `demo`) is a module with such a function, listed here.
+COMMAND_MODULES = (commands, admin)
 
 
-def _count_rows(path: Path) -> int:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Defaults after every option's help; prose is wrapped, indented lists keep their lines."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        paragraphs = []
+        for paragraph in text.strip().split("\n\n"):
+            if any(line.startswith(" ") for line in paragraph.splitlines()):
+                paragraphs.append(paragraph)
+            else:
+                paragraphs.append(super()._fill_text(paragraph, width, indent))
+        return "\n\n".join(paragraphs)
 
 
-def post_sales(client: LedgerClient, path: Path, batch_size: int, quiet: bool) -> int:
-    progress = tqdm(total=_count_rows(path), unit="sale", disable=quiet, file=sys.stderr)
-
-    def advance(batch: Any) -> None:
-        progress.update(len(batch.results))
-
-    summary = client.post_sales(read_sales(path), batch_size=batch_size, on_batch=advance)
-    progress.close()
-    print(
-        f"recorded={summary.recorded} duplicates={summary.duplicates} rejected={summary.rejected}"
+def _environment_help() -> str:
+    return (
+        "environment:\n"
+        "  LEDGER_URL    the ledger's base URL (default: http://127.0.0.1:$LEDGER_PORT)\n"
+        "  LEDGER_PORT   port of a local ledger when LEDGER_URL is unset (default: 8000)\n"
+        "  LEDGER_TOKEN  API key, used when --token is not given\n\n" + EXIT_CODES_HELP
     )
-    for rejection in summary.rejections:
-        error = rejection.get("error") or {}
-        print(f"rejected {rejection['sale_id']}: {error.get('code')}: {error.get('detail')}")
-    return 1 if summary.rejected else 0
 
 
-def pull_statements(client: LedgerClient, period: str, fmt: str, out: Path) -> int:
-    written = client.pull_statements(period, out, fmt=fmt)
-    for path in written:
-        print(path)
-    print(f"{len(written)} statement file(s) written to {out}", file=sys.stderr)
-    return 0
+def _defaults() -> dict[str, Any]:
+    """Shared options' defaults, read from the environment when the parser is built."""
+    port = os.environ.get("LEDGER_PORT") or "8000"
+    return {
+        "url": os.environ.get("LEDGER_URL") or f"http://127.0.0.1:{port}",
+        "token": os.environ.get("LEDGER_TOKEN") or None,
+        "timeout": 60.0,
+        "retries": 5,
+    }
 
 
-def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="royalty-ledger", description=__doc__)
-    root.add_argument("--url", default=os.environ.get("LEDGER_URL", "http://127.0.0.1:8000"))
-    root.add_argument("--token", default=os.environ.get("LEDGER_TOKEN"))
-    commands = root.add_subparsers(dest="command", required=True)
-    post = commands.add_parser("post-sales", help="post a CSV of sales in batches (store token)")
-    post.add_argument("file", type=Path)
-    post.add_argument("--batch-size", type=int, default=1000)
-    post.add_argument("--quiet", action="store_true", help="no progress bar")
-    pull = commands.add_parser("pull-statements", help="download statements (society token)")
-    pull.add_argument("--period", required=True, help="YYYY-MM")
-    pull.add_argument("--format", choices=sorted(FORMATS), default="csv")
-    pull.add_argument("--out", type=Path, default=Path("."))
+def _url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a URL like http://127.0.0.1:8000")
+    return text.rstrip("/")
+
+
+def _common(defaults: dict[str, Any]) -> argparse.ArgumentParser:
+    """Options every (sub)command accepts, before or after its name.
+
+    Their argparse default is SUPPRESS so that a subcommand's parser never overwrites a
+    value given before the subcommand; the real defaults are applied after parsing, and
+    each help text states its own (never the token itself).
+    """
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS)
+    group = common.add_argument_group("connection options")
+    group.add_argument(
+        "--url",
+        type=_url,
+        help=f"the ledger's base URL; $LEDGER_URL, else http://127.0.0.1:$LEDGER_PORT "
+        f"(default: {defaults['url']})",
+    )
+    token_state = "set" if defaults["token"] else "unset"
+    group.add_argument(
+        "--token",
+        help=f"API key sent as a bearer token (default: $LEDGER_TOKEN, now {token_state})",
+    )
+    group.add_argument(
+        "--timeout",
+        type=float,
+        metavar="SECONDS",
+        help=f"per request (default: {defaults['timeout']:g})",
+    )
+    group.add_argument(
+        "--retries",
+        type=int,
+        metavar="N",
+        help="retries of busy answers (429, 502-504) and dropped connections; a refused "
+        f"connection is retried once (default: {defaults['retries']})",
+    )
+    return common
+
+
+def parser(defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
+    defaults = defaults or _defaults()
+    common = _common(defaults)
+    kwargs: dict[str, Any] = {"formatter_class": _Formatter, "epilog": _environment_help()}
+    root = argparse.ArgumentParser(prog=PROG, description=__doc__, parents=[common], **kwargs)
+    try:
+        release = version(PROG)
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        release = "unknown"
+    root.add_argument("--version", action="version", version=f"%(prog)s {release}")
+    subcommands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subcommands, common, **kwargs)
     return root
 
 
-def main(argv: Sequence[str] | None = None, *, client: LedgerClient | None = None) -> int:
-    args = parser().parse_args(argv)
-    if client is None:
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _run(args: argparse.Namespace, client: LedgerClient | None) -> int:
+    def connect() -> LedgerClient:
+        if client is not None:
+            return client
+        try:
+            url = _url(args.url)  # --url is checked by argparse; LEDGER_URL only here
+        except argparse.ArgumentTypeError as exc:
+            raise Failure(f"LEDGER_URL: {exc}", ExitCode.USAGE) from exc
         if not args.token:
-            print("a token is needed: --token or LEDGER_TOKEN", file=sys.stderr)
-            return 2
-        client = LedgerClient(args.url, args.token)
+            raise Failure("a token is needed: --token or LEDGER_TOKEN", ExitCode.USAGE)
+        return LedgerClient(url, args.token, retries=args.retries, timeout=args.timeout)
+
+    return cast(Runner, args.run)(args, connect)
+
+
+def _fail(args: argparse.Namespace, exc: Exception) -> tuple[str, ExitCode]:
+    """One line and an exit code for every failure a user can cause or meet."""
+    match exc:
+        case Failure():
+            return str(exc), exc.code
+        case LedgerError():
+            hint = " (check --token or LEDGER_TOKEN)" if exc.status == 401 else ""
+            return f"the ledger answered {exc}{hint}", ExitCode.FAILED
+        case httpx.ConnectError():
+            return (
+                f"cannot connect to {args.url} ({_one_line(exc)}): is the ledger running "
+                "there? Set --url or LEDGER_URL",
+                ExitCode.UNREACHABLE,
+            )
+        case httpx.TimeoutException():
+            return f"no answer from {args.url} within {args.timeout:g}s", ExitCode.UNREACHABLE
+        case httpx.TransportError():
+            return f"lost the connection to {args.url}: {_one_line(exc)}", ExitCode.UNREACHABLE
+        case OSError(filename=name) if name is not None:
+            return f"{name}: {exc.strerror or _one_line(exc)}", ExitCode.USAGE
+    raise exc
+
+
+def main(argv: Sequence[str] | None = None, *, client: LedgerClient | None = None) -> int:
+    """Run one command; ``client`` replaces the one built from --url/--token (tests)."""
+    defaults = _defaults()
+    # Defaults live in the namespace, not in the (shared, SUPPRESSed) option actions.
+    args = parser(defaults).parse_args(argv, namespace=argparse.Namespace(**defaults))
     try:
-        if args.command == "post-sales":
-            return post_sales(client, args.file, args.batch_size, args.quiet)
-        return pull_statements(client, args.period, args.format, args.out)
-    except LedgerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return int(_run(args, client))
+    except (Failure, LedgerError, httpx.TransportError, OSError) as exc:
+        message, code = _fail(args, exc)
+    except KeyboardInterrupt:
+        message, code = "interrupted", ExitCode.INTERRUPTED
+    print(f"{PROG}: {message}", file=sys.stderr)
+    return int(code)
 
 
 if __name__ == "__main__":

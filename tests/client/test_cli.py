@@ -6,7 +6,8 @@ from fastapi.testclient import TestClient
 
 from service.client import cli
 from service.client.api import LedgerClient
-from tests.factories import Api, share
+from tests.client.conftest import SALE
+from tests.factories import Api
 
 CSV = """sale_id,isrc,territory,sold_at,quantity,unit_price,currency
 o-1,RUA010600001,RU,2006-11-03T10:00:00Z,1,0.10,USD
@@ -15,22 +16,9 @@ o-3,RUA010600001,RU,2099-11-04T10:00:00Z,1,0.10,USD
 """
 
 
-def catalogue(api: Api) -> str:
-    """ROMS collects RU mechanical (15% of gross) for a member publisher; returns the store."""
-    api.society(code="ROMS", country="RU", currency="RUB", extended_collective_licensing=True)
-    publisher = api.holder()
-    api.mandate(holder_id=publisher["id"], society_code="ROMS", right_type="mechanical")
-    api.work("T-034.524.680-1", [share(publisher["id"], "mechanical", "1")])
-    api.recording("RUA010600001", [], iswc="T-034.524.680-1")
-    api.tariff(territory="RU", right_type="mechanical", currency="RUB", percent_of_gross="0.15")
-    api.fx("2006-10-31", "USD", "RUB", "26.7")
-    return api.store(code="allofmp3")["code"]
-
-
 def test_post_sales_cli_posts_the_csv_in_batches(
-    api: Api, client: TestClient, tmp_path: Path, capsys
+    api: Api, client: TestClient, store: str, tmp_path: Path, capsys
 ) -> None:
-    store = catalogue(api)
     ledger = LedgerClient(token=api.key("store", store), client=client)
     path = tmp_path / "sales.csv"
     path.write_text(CSV)
@@ -48,22 +36,9 @@ def test_post_sales_cli_posts_the_csv_in_batches(
 
 
 def test_pull_statements_cli_downloads_once_and_honours_etags(
-    api: Api, client: TestClient, tmp_path: Path, capsys
+    api: Api, client: TestClient, store: str, tmp_path: Path, capsys
 ) -> None:
-    store = catalogue(api)
-    LedgerClient(token=api.key("store", store), client=client).post_sales(
-        [
-            {
-                "sale_id": "o-1",
-                "isrc": "RUA010600001",
-                "territory": "RU",
-                "sold_at": "2006-11-03T10:00:00Z",
-                "quantity": 3,
-                "unit_price": "0.10",
-                "currency": "USD",
-            }
-        ]
-    )
+    LedgerClient(token=api.key("store", store), client=client).post_sales([SALE])
     assert client.post("/v1/periods/2006-11/close", headers=api.admin).status_code in (200, 201)
     society = LedgerClient(token=api.key("society", "ROMS"), client=client)
     out = tmp_path / "statements"
@@ -88,3 +63,36 @@ def test_pull_statements_cli_downloads_once_and_honours_etags(
     assert len(dsr) == 1
     assert dsr[0].name.startswith("DSR_") and dsr[0].suffix == ".tsv"
     assert dsr[0].read_text().startswith("HEAD\t")
+
+
+def test_pull_statements_of_an_open_month_fails_with_the_reason(
+    api: Api, client: TestClient, store: str, tmp_path: Path, capsys
+) -> None:
+    """Sales were recorded but the month is not closed: exit 4, not "0 files written"."""
+    LedgerClient(token=api.key("store", store), client=client).post_sales([SALE])
+    society = LedgerClient(token=api.key("society", "ROMS"), client=client)
+    out = tmp_path / "statements"
+
+    code = cli.main(["pull-statements", "--period", "2006-11", "--out", str(out)], client=society)
+
+    assert code == 4
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "royalty-ledger: nothing pulled: period 2006-11 is open: its statements are issued "
+        "when an admin closes it (royalty-ledger close 2006-11)"
+    ]
+    assert not out.exists()
+
+
+def test_an_api_problem_is_one_line_with_its_code(
+    api: Api, client: TestClient, store: str, tmp_path: Path, capsys
+) -> None:
+    """A store may not pull statements: the 403 problem, one line, exit 1."""
+    ledger = LedgerClient(token=api.key("store", store), client=client)
+    code = cli.main(
+        ["pull-statements", "--period", "2006-11", "--out", str(tmp_path)], client=ledger
+    )
+    assert code == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("royalty-ledger: the ledger answered 403")

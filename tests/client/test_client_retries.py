@@ -59,8 +59,30 @@ def test_retries_the_same_batch_after_transient_failures() -> None:
     # The first batch was sent four times, identically: safe because sale_id is idempotent.
     assert [len(b["sales"]) for b in seen] == [3, 3, 3, 3, 2]
     assert seen[0] == seen[1] == seen[2] == seen[3]
-    # Exponential backoff, except where the server said how long to wait.
-    assert delays == [0.5, 1.0, 7.0]
+    # Exponential backoff, except where the server said how long to wait; a refused
+    # connection gets one quick retry, not the exponential wait.
+    assert delays == [0.5, 0.5, 7.0]
+
+
+def test_a_refused_connection_is_retried_once_then_raised() -> None:
+    """Nobody listening is not a busy server: two refusals end the request at once."""
+    seen: list[dict] = []
+    delays: list[float] = []
+    client = client_for(scripted([httpx.ConnectError, httpx.ConnectError, 200], seen), delays)
+    with pytest.raises(httpx.ConnectError):
+        client.post_sales(SALES[:1])
+    assert len(seen) == 2
+    assert delays == [0.5]
+
+
+def test_dropped_connections_back_off_like_busy_answers() -> None:
+    seen: list[dict] = []
+    delays: list[float] = []
+    client = client_for(scripted([httpx.ReadError] * 4, seen), delays)
+    with pytest.raises(httpx.ReadError):
+        client.post_sales(SALES[:1])
+    assert len(seen) == 4
+    assert delays == [0.5, 1.0, 2.0]
 
 
 def test_gives_up_after_the_last_retry() -> None:

@@ -1,0 +1,118 @@
+"""Subcommands of stores and societies: post sales, pull statements."""
+
+import argparse
+import csv
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from service.client.api import FORMATS, PeriodNotClosed
+from service.client.outcome import Connect, ExitCode, Failure
+
+INTEGER_FIELDS = ("quantity",)
+PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+
+
+def period_arg(text: str) -> str:
+    """argparse type of a month: YYYY-MM."""
+    if not PERIOD.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month: expected YYYY-MM, e.g. 2006-11")
+    return text
+
+
+def read_sales(path: Path) -> Iterator[dict[str, Any]]:
+    """Rows of a CSV with the API's field names; empty cells are left out."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            sale: dict[str, Any] = {k.strip(): v.strip() for k, v in row.items() if k and v}
+            for name in INTEGER_FIELDS:
+                if name in sale and sale[name].lstrip("-").isdigit():
+                    sale[name] = int(sale[name])
+            yield sale
+
+
+def _count_rows(path: Path) -> int:
+    """Data rows of the CSV; reading it whole first also fails early on a file that is not
+    UTF-8, before any batch is posted."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
+    except UnicodeDecodeError as exc:
+        raise Failure(f"{path} is not a UTF-8 CSV file ({exc.reason})", ExitCode.USAGE) from exc
+
+
+def post_sales(args: argparse.Namespace, connect: Connect) -> int:
+    path: Path = args.file
+    total = _count_rows(path)
+    client = connect()
+    progress = tqdm(total=total, unit="sale", disable=args.quiet, file=sys.stderr)
+
+    def advance(batch: Any) -> None:
+        progress.update(len(batch.results))
+
+    try:
+        summary = client.post_sales(read_sales(path), batch_size=args.batch_size, on_batch=advance)
+    finally:
+        progress.close()
+    print(
+        f"recorded={summary.recorded} duplicates={summary.duplicates} rejected={summary.rejected}"
+    )
+    for rejection in summary.rejections:
+        error = rejection.get("error") or {}
+        print(f"rejected {rejection['sale_id']}: {error.get('code')}: {error.get('detail')}")
+    return ExitCode.FAILED if summary.rejected else ExitCode.OK
+
+
+def pull_statements(args: argparse.Namespace, connect: Connect) -> int:
+    try:
+        written = connect().pull_statements(args.period, args.out, fmt=args.format)
+    except PeriodNotClosed as exc:
+        raise Failure(f"nothing pulled: {exc}", ExitCode.NOT_READY) from exc
+    for path in written:
+        print(path)
+    print(f"{len(written)} new statement file(s) written to {args.out}", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive integer")
+    return value
+
+
+def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> None:
+    """Add post-sales and pull-statements to the ``commands`` subparsers."""
+    post = commands.add_parser(
+        "post-sales",
+        parents=[common],
+        help="post a CSV of sales in batches (store token)",
+        description="Post a store's sales from a CSV with the API's field names (sale_id, "
+        "isrc, territory, sold_at, quantity, unit_price, currency), in batches, retrying "
+        "busy answers; a replayed sale_id is a duplicate, never recorded twice. Exits 1 when "
+        "any row is rejected, listing each with its code.",
+        **kwargs,
+    )
+    post.add_argument("file", type=Path, help="CSV file of sales, UTF-8, with a header row")
+    post.add_argument("--batch-size", type=_positive, default=1000, help="sales per request")
+    post.add_argument("--quiet", action="store_true", help="no progress bar")
+    post.set_defaults(run=post_sales)
+
+    pull = commands.add_parser(
+        "pull-statements",
+        parents=[common],
+        help="download a month's statements (society or rights-holder token)",
+        description="Download every statement of a closed month the token may read, "
+        "skipping those already in --out unchanged (ETag). Exits 4 when the month is open.",
+        **kwargs,
+    )
+    pull.add_argument("--period", type=period_arg, required=True, help="month, YYYY-MM")
+    pull.add_argument(
+        "--format", choices=sorted(FORMATS), default="csv", help="dsr: a DDEX DSR flat file"
+    )
+    pull.add_argument("--out", type=Path, default=Path("."), help="directory to write to")
+    pull.set_defaults(run=pull_statements)
