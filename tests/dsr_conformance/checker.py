@@ -101,7 +101,10 @@ def _read_line(report: Report, number: int, line: str, srb: bool) -> None:
         cells = split_record(line)
     except EscapeError as error:
         report.add(where, f"bad escape: {error} (DSR Part 1 clause 6.6.4)")
-        return
+        # Keep the record's place in the file (its type and block) for the file-level rules.
+        cells, broken = [[cell] for cell in line.split("\t")], True
+    else:
+        broken = False
     record_type = "|".join(cells[0])
     rule = _rule_for(record_type, srb)
     if rule is None:
@@ -110,12 +113,14 @@ def _read_line(report: Report, number: int, line: str, srb: bool) -> None:
     parsed = Parsed(number, record_type)
     report.records.append(parsed)
     if len(cells) != len(rule.cells):
-        report.add(
-            f"{where}, {record_type}",
-            f"{len(cells)} cells, but the XSD's sequence for {record_type} has {len(rule.cells)}",
-        )
+        if not broken:
+            count = f"{len(cells)} cells, but the XSD's sequence for {record_type} has"
+            report.add(f"{where}, {record_type}", f"{count} {len(rule.cells)}")
         if rule.role == "block" and len(cells) > 1:
             parsed.cells["BlockId"] = cells[1]  # keep blocks apart despite the bad count
+        return
+    if broken:  # positions are still right: keep the cells for the file-level rules
+        parsed.cells = {c.name: values for c, values in zip(rule.cells, cells, strict=True)}
         return
     for position, (cell_rule, values) in enumerate(zip(rule.cells, cells, strict=True), 1):
         parsed.cells[cell_rule.name] = values
