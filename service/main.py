@@ -13,6 +13,7 @@ from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, Metrics
 from service.parties.router import router as parties_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers, problem
+from service.sales import generation, suspense
 from service.sales.router import router as sales_router
 from service.statements.router import router as statements_router
 from service.takedowns.router import router as takedowns_router
@@ -27,6 +28,8 @@ Authenticate with `Authorization: Bearer <token>`.
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    suspense.subscribe_to_catalog()
+    generation.tune_gc()
     app = FastAPI(title="royalty-ledger", version="1.0.0", description=DESCRIPTION)
     install_problem_handlers(app)
     for router in (

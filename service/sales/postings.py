@@ -16,17 +16,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.ledger.models import LedgerTransaction
-from service.ledger.service import LEGS, Leg, Posting
+from service.ledger import accounts
+from service.ledger.service import LEGS, TRANSACTIONS, Leg
 from service.royalties.engine import MISSING_FX_RATE
 from service.sales.basis import RIGHT_ORDER, Delta, sort_key
 from service.sales.schemas import RoyaltyPublic
-from service.sql import among, table_of
-from service.statements.periods import booking_periods
+from service.sql import among
 
 SALE, REFUND, RELEASE = "sale", "refund", "release"
 _CHUNK = 5000
-TXS = table_of(LedgerTransaction)
+_STORE_PREFIX = accounts.prefix(accounts.AccountKind.store)
+TXS = TRANSACTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +42,6 @@ class SaleDims:
     unit_price: Decimal
 
 
-def account_of(society: str | None, holder: str | None, suspense: str | None) -> str:
-    if suspense is not None:
-        return f"suspense:{suspense}"
-    if society is not None:
-        return f"society:{society}"
-    return f"holder:{holder}"
-
-
 def legs_for(dims: SaleDims, deltas: Sequence[Delta], *, store_units: int | None) -> list[Leg]:
     """The beneficiaries' legs plus the store's balancing leg (empty if nothing moves)."""
     legs: list[Leg] = []
@@ -57,7 +49,9 @@ def legs_for(dims: SaleDims, deltas: Sequence[Delta], *, store_units: int | None
         right_type, society, holder, non_member, suspense = d.key
         legs.append(
             Leg(
-                account=account_of(society, holder, suspense),
+                account=accounts.beneficiary(
+                    society_code=society, holder_id=holder, reason=suspense
+                ),
                 currency=dims.currency,
                 amount=d.amount,
                 sale_pk=dims.sale_pk,
@@ -79,7 +73,7 @@ def legs_for(dims: SaleDims, deltas: Sequence[Delta], *, store_units: int | None
         return []
     legs.append(
         Leg(
-            account=f"store:{dims.store_code}",
+            account=accounts.store(dims.store_code),
             currency=dims.currency,
             amount=-total,
             sale_pk=dims.sale_pk,
@@ -122,7 +116,7 @@ def _public(rows: Iterable[dict[str, Any]]) -> list[RoyaltyPublic]:
             currency=row["currency"],
         )
         for row in rows
-        if not row["account"].startswith("store:")
+        if not row["account"].startswith(_STORE_PREFIX)
         and row["right_type"] in RIGHT_ORDER
         # Legs that only move units (a zero share of a refund) are not royalties; a price
         # still waiting for its FX rate is shown, at zero.
@@ -134,19 +128,6 @@ def _public(rows: Iterable[dict[str, Any]]) -> list[RoyaltyPublic]:
             (e.right_type.value, e.society_code, e.holder_id, e.non_member, e.suspense)
         ),
     )
-
-
-def book(session: Session, entries: Sequence[tuple[str, str, str, list[Leg]]]) -> list[Posting]:
-    """Postings for (kind, reference, month it belongs to, legs), each in its booked month.
-
-    The caller holds the chain lock, so no month can close between this and the post.
-    """
-    booked = booking_periods(session=session, periods={month for _, _, month, _ in entries})
-    postings = []
-    for kind, reference, month, legs in entries:
-        period, adjustment = booked[month]
-        postings.append(Posting(kind, reference, period, legs, adjustment))
-    return postings
 
 
 # --- reading royalties back from the ledger ------------------------------------------------

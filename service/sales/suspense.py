@@ -21,16 +21,18 @@ from sqlmodel import Session, col, select
 from service.catalog.events import CatalogChanged, subscribe
 from service.catalog.models import Recording
 from service.catalog.service import RECORDING
-from service.ledger.service import LEGS, lock_chain, post
+from service.ledger import accounts
+from service.ledger.models import LedgerHead
+from service.ledger.service import LEGS, Posting, append, lock_chain
 from service.money import MICRO
 from service.pagination import PageParams, decode_cursor, encode_cursor
 from service.problems import Invalid
 from service.sales import basis as bases
 from service.sales.models import Sale
-from service.sales.postings import RELEASE, SaleDims, book, legs_for
+from service.sales.postings import RELEASE, SaleDims, legs_for
 from service.sales.pricing import load_snapshot, reprice
+from service.sales.repository import refunded_units
 from service.sales.schemas import HeldAmount, ReleaseRun, SuspensePublic
-from service.sales.service import refunded_units
 
 _CHUNK = 2000
 _GROUP = (LEGS.c.suspense_reason, LEGS.c.territory, LEGS.c.isrc, LEGS.c.right_type)
@@ -41,7 +43,7 @@ _GROUP = (LEGS.c.suspense_reason, LEGS.c.territory, LEGS.c.isrc, LEGS.c.right_ty
 
 def release(*, session: Session, isrcs: Iterable[str] | None = None) -> ReleaseRun:
     """Re-base every held sale (of ``isrcs``, or all) and book what can now be allocated."""
-    lock_chain(session)  # before reading: a sale committed meanwhile is seen, not missed
+    locked = lock_chain(session)  # before reading: a sale committed meanwhile is seen, not missed
     wanted = None if isrcs is None else sorted(set(isrcs))
     examined = released = 0
     after = 0
@@ -53,14 +55,14 @@ def release(*, session: Session, isrcs: Iterable[str] | None = None) -> ReleaseR
         if not chunk:
             return ReleaseRun(examined=examined, released=released)
         examined += len(chunk)
-        released += _release_chunk(session, chunk)
+        released += _release_chunk(session, locked, chunk)
         after = chunk[-1].id or after
 
 
-def _release_chunk(session: Session, sales: Sequence[Sale]) -> int:
+def _release_chunk(session: Session, locked: LedgerHead, sales: Sequence[Sale]) -> int:
     snap = load_snapshot(session=session, sales=sales)
     refunded = refunded_units(session, (s.id for s in sales if s.id is not None))
-    entries = []
+    postings = []
     for sale in sales:
         assert sale.id is not None
         old = bases.load(sale.basis)
@@ -87,14 +89,14 @@ def _release_chunk(session: Session, sales: Sequence[Sale]) -> int:
         legs = legs_for(dims, deltas, store_units=None)
         if legs:
             reference = f"{RELEASE}:{sale.store_code}/{sale.sale_id}"
-            entries.append((RELEASE, reference, sale.period, legs))
+            postings.append(Posting(RELEASE, reference, sale.period, legs))
         sale.basis = bases.dump(new)
         sale.held = bases.holds(new)
         sale.iswc = iswc
         session.add(sale)
-    post(session=session, postings=book(session, entries))
+    append(session=session, postings=postings, locked=locked)
     session.flush()
-    return len(entries)
+    return len(postings)
 
 
 def _on_catalog_change(session: Session, change: CatalogChanged) -> None:
@@ -106,7 +108,10 @@ def _on_catalog_change(session: Session, change: CatalogChanged) -> None:
         release(session=session, isrcs=isrcs)
 
 
-subscribe(_on_catalog_change)
+def subscribe_to_catalog() -> None:
+    """Release held sales whenever the catalog changes (``create_app`` calls this; so
+    must anything else that changes the catalog without the app)."""
+    subscribe(_on_catalog_change)
 
 
 # --- listing -----------------------------------------------------------------------------
@@ -121,7 +126,7 @@ def _held(
         LEGS.c.currency,
         sa.func.sum(LEGS.c.amount).label("amount"),
         sa.func.sum(LEGS.c.units).label("units"),
-    ).where(LEGS.c.account.like("suspense:%"))
+    ).where(LEGS.c.account.like(f"{accounts.prefix(accounts.AccountKind.suspense)}%"))
     for column, value in zip(_GROUP, (reason, territory, isrc, right_type), strict=True):
         if value is not None:
             query = query.where(column == value)

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.config import get_settings
+from service.ledger.periods import latest_closed
 from service.ledger.service import lock_chain
 from service.money import Money
 from service.parties.models import RightsHolder, Society
@@ -45,7 +46,7 @@ from service.statements.lines import (
     map_statements,
 )
 from service.statements.models import PeriodClose, Statement
-from service.statements.periods import latest_closed, month_end
+from service.statements.periods import month_end
 
 _ZERO = Decimal(0)
 

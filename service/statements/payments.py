@@ -14,13 +14,13 @@ from sqlmodel import Session, select
 
 from service.auth import Caller
 from service.identifiers import minor_units
+from service.ledger.periods import booking_periods
 from service.ledger.service import Leg, Posting, lock_chain, post
 from service.pagination import PageParams, paginate
 from service.parties.models import RightsHolder, Society
 from service.statements.exceptions import PaymentConflict, PaymentInvalid, PaymentNotFound
 from service.statements.ledgerq import HOLDER_PREFIX, PAYMENT, SOCIETY_PREFIX
 from service.statements.models import Payment
-from service.statements.periods import booking_periods
 from service.statements.schemas import PaymentCreate
 from service.statements.service import own_party
 from service.timeutil import period_of

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from service.auth import Caller
 from service.ledger.accounts import own_statement_party
 from service.ledger.models import GENESIS_HASH
+from service.ledger.periods import latest_closed
 from service.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from service.problems import Invalid
 from service.sql import table_of
@@ -27,7 +28,6 @@ from service.statements.exceptions import StatementNotFound
 from service.statements.ledgerq import LEGS, TXS
 from service.statements.lines import insert_usage
 from service.statements.models import PeriodClose, Statement, StatementEtag, StatementLine
-from service.statements.periods import latest_closed
 
 _ZERO = Decimal(0)
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col
 
 from service.identifiers import WORLD
+from service.sql import is_postgresql
 from service.takedowns.models import IN_EFFECT, Takedown, TakedownTerritory
 
 
@@ -63,7 +64,7 @@ def withdrawn_sales(*, session: Session, sales: Sequence[SaleAsset]) -> dict[int
         return {}
     isrcs = {s.isrc for s in sales}
     iswcs = {s.iswc for s in sales if s.iswc}
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = is_postgresql(session)
     asset = _one_of(col(Takedown.isrc), isrcs, postgres)
     if iswcs:
         asset = or_(asset, _one_of(col(Takedown.iswc), iswcs, postgres))

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from service.sales import snapshot
+from service.sales import generation
 from tests.factories import Api, isrc, share
 from tests.sales.conftest import Store, a_sale, iswc
 
@@ -62,7 +62,7 @@ def test_statements_do_not_grow_with_the_batch(
             for n in range(rows)
         ]
         if cold:
-            snapshot.clear()  # the per-process catalog cache: load everything again
+            generation.clear()  # the per-process catalog cache: load everything again
         statements.clear()
         body = store.batch(sales)
         assert body["recorded"] == rows

@@ -1,0 +1,100 @@
+"""The ledger's queries: the chain's head under lock, appending rows, reading the chain."""
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from service.ledger.encoding import LEG_HASHED
+from service.ledger.models import GENESIS_HASH, LedgerHead, LedgerLeg, LedgerTransaction
+from service.money import MICRO
+from service.sql import copy_rows, table_of
+
+LEGS = table_of(LedgerLeg)
+TRANSACTIONS = table_of(LedgerTransaction)
+# The statements domain owns the closed-month table (and writes it); the ledger only reads
+# the latest closed month, so it names the one column it needs instead of importing it.
+_PERIOD_CLOSE = sa.table("period_close", sa.column("period", sa.String))
+
+TX_COLUMNS = (
+    "sequence",
+    "kind",
+    "reference",
+    "period",
+    "adjustment",
+    "created_at",
+    "prev_hash",
+    "hash",
+)
+LEG_COLUMNS = ("sequence", "period", *LEG_HASHED)
+_READ_LEG_COLUMNS = [c for c in LEGS.columns if c.key != "id"]
+
+
+def locked_head(session: Session) -> LedgerHead:
+    """The chain's head row, locked for the rest of the transaction (created if absent)."""
+    # FOR UPDATE serialises appenders on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
+    # populate_existing: a head read earlier in this transaction must not mask the row the
+    # lock now returns (another writer may have appended meanwhile).
+    head = session.exec(
+        select(LedgerHead)
+        .where(LedgerHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if head is None:
+        head = LedgerHead(id=1, sequence=0, hash=GENESIS_HASH)
+        session.add(head)
+        session.flush()
+    return head
+
+
+def append_rows(
+    session: Session, tx_rows: Sequence[tuple[Any, ...]], leg_rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Transactions (``TX_COLUMNS``) and legs (``LEG_COLUMNS``): one COPY per table on
+    PostgreSQL (one executemany on SQLite), whatever the batch size."""
+    copy_rows(session, TRANSACTIONS, TX_COLUMNS, tx_rows)
+    copy_rows(session, LEGS, LEG_COLUMNS, leg_rows)
+
+
+def chain(session: Session, chunk: int) -> Iterator[tuple[LedgerTransaction, list[dict[str, Any]]]]:
+    """Every transaction with its legs, in sequence order, ``chunk`` transactions a query."""
+    after = 0
+    while True:
+        txs = session.exec(
+            select(LedgerTransaction)
+            .where(LedgerTransaction.sequence > after)
+            .order_by(col(LedgerTransaction.sequence))
+            .limit(chunk)
+        ).all()
+        if not txs:
+            return
+        legs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        rows = session.execute(
+            sa.select(*_READ_LEG_COLUMNS).where(
+                LEGS.c.sequence.between(txs[0].sequence, txs[-1].sequence)
+            )
+        )
+        for row in rows.mappings():
+            legs[row["sequence"]].append(dict(row))
+        for tx in txs:
+            yield tx, legs[tx.sequence]
+        after = txs[-1].sequence
+
+
+def balances(session: Session, account: str) -> dict[str, Decimal]:
+    rows = session.execute(
+        sa.select(LEGS.c.currency, sa.func.sum(LEGS.c.amount))
+        .where(LEGS.c.account == account)
+        .group_by(LEGS.c.currency)
+        .order_by(LEGS.c.currency)
+    )
+    # SUM keeps the column's Money type, so totals arrive already converted from micros.
+    return {currency: Decimal(total).quantize(MICRO) for currency, total in rows}
+
+
+def latest_closed(session: Session) -> str | None:
+    return session.execute(sa.select(sa.func.max(_PERIOD_CLOSE.c.period))).scalar_one_or_none()
