@@ -35,26 +35,7 @@ def refund_sale(
     if existing is not None:
         return _replay(session, sale, existing, data), False
 
-    if data.refunded_at > utcnow():
-        raise RefundInvalid(
-            "refunded_at is in the future.",
-            errors=[{"loc": ["body", "refunded_at"], "msg": "is in the future"}],
-        )
-    if data.refunded_at < sale.sold_at:
-        raise RefundInvalid(
-            "A sale cannot be refunded before it was sold.",
-            errors=[{"loc": ["body", "refunded_at"], "msg": "is before the sale's sold_at"}],
-        )
-    already = refunded_units(session, [sale.id]).get(sale.id, 0)
-    if already + data.quantity > sale.quantity:
-        raise RefundExceedsSale(
-            f"{sale.quantity} units sold, {already} already refunded: "
-            f"{data.quantity} more cannot be refunded.",
-            errors=[{"loc": ["body", "quantity"], "msg": "exceeds the units left to refund"}],
-            sold=sale.quantity,
-            refunded=already,
-        )
-
+    already = _check_refundable(session, sale, data)
     row = {
         "store_code": store_code,
         "refund_id": data.refund_id,
@@ -87,6 +68,31 @@ def refund_sale(
     refund = _existing(session, store_code, data.refund_id)
     assert refund is not None
     return _public(sale, refund, royalties(legs)), True
+
+
+def _check_refundable(session: Session, sale: Sale, data: RefundIn) -> int:
+    """The units already refunded, if ``data`` may be refunded; else the problem raised."""
+    assert sale.id is not None
+    if data.refunded_at > utcnow():
+        raise RefundInvalid(
+            "refunded_at is in the future.",
+            errors=[{"loc": ["body", "refunded_at"], "msg": "is in the future"}],
+        )
+    if data.refunded_at < sale.sold_at:
+        raise RefundInvalid(
+            "A sale cannot be refunded before it was sold.",
+            errors=[{"loc": ["body", "refunded_at"], "msg": "is before the sale's sold_at"}],
+        )
+    already = refunded_units(session, [sale.id]).get(sale.id, 0)
+    if already + data.quantity > sale.quantity:
+        raise RefundExceedsSale(
+            f"{sale.quantity} units sold, {already} already refunded: "
+            f"{data.quantity} more cannot be refunded.",
+            errors=[{"loc": ["body", "quantity"], "msg": "exceeds the units left to refund"}],
+            sold=sale.quantity,
+            refunded=already,
+        )
+    return already
 
 
 def _dims(sale: Sale) -> SaleDims:
