@@ -83,22 +83,29 @@ def leg_line(
     units: int | None,
     gross: Decimal | None,
 ) -> str:
-    """One leg's canonical line (arguments in ``LEG_HASHED`` order)."""
-    before, middle, after = line_pieces(
-        currency=currency,
-        amount=amount,
-        right_type=right_type,
-        holder_id=holder_id,
-        society_code=society_code,
-        non_member=non_member,
-        suspense_reason=suspense_reason,
-        share=share,
-        units=units,
-    )
-    dims = f"{text_field(isrc)}|{text_field(iswc)}|{text_field(territory)}"
-    return (
-        f"{text_field(account)}|{before}{_optional(sale_pk)}{middle}{dims}{after}"
-        f"{micro_text(gross)}"
+    """One leg's canonical line (arguments in ``LEG_HASHED`` order).
+
+    Spelled out in one join rather than through ``line_pieces``: it is the hot path of
+    ``verify`` and ``post`` (each call saved is ~0.1 µs a leg).
+    """
+    return "|".join(
+        (
+            text_field(account),
+            text_field(currency),
+            str(amount.quantize(MICRO)),
+            "-" if sale_pk is None else str(sale_pk),
+            text_field(right_type),
+            text_field(isrc),
+            text_field(iswc),
+            text_field(territory),
+            text_field(holder_id),
+            text_field(society_code),
+            "T" if non_member else "F",
+            text_field(suspense_reason),
+            "-" if share is None else str(normalize(share)),
+            "-" if units is None else str(units),
+            "-" if gross is None else str(gross.quantize(MICRO)),
+        )
     )
 
 
