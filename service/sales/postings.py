@@ -13,20 +13,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from service.ledger import accounts
-from service.ledger.service import LEGS, TRANSACTIONS, Leg
+from service.ledger import repository as ledger_repository
+from service.ledger.service import Leg
 from service.royalties.engine import MISSING_FX_RATE
 from service.sales.basis import RIGHT_ORDER, Delta, sort_key
 from service.sales.schemas import RoyaltyPublic
-from service.sql import among
 
 SALE, REFUND, RELEASE = "sale", "refund", "release"
-_CHUNK = 5000
 _STORE_PREFIX = accounts.prefix(accounts.AccountKind.store)
-TXS = TRANSACTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,35 +130,12 @@ def _public(rows: Iterable[dict[str, Any]]) -> list[RoyaltyPublic]:
 # --- reading royalties back from the ledger ------------------------------------------------
 
 
-def _leg_query() -> sa.Select[Any]:
-    return sa.select(
-        LEGS.c.sale_pk,
-        LEGS.c.account,
-        LEGS.c.right_type,
-        LEGS.c.society_code,
-        LEGS.c.holder_id,
-        LEGS.c.non_member,
-        LEGS.c.suspense_reason,
-        LEGS.c.amount,
-        LEGS.c.currency,
-        TXS.c.sequence,
-        TXS.c.kind,
-        TXS.c.reference,
-        TXS.c.period,
-        TXS.c.adjustment,
-        TXS.c.created_at,
-    ).join(TXS, TXS.c.sequence == LEGS.c.sequence)
-
-
 def sale_royalties(session: Session, sale_pks: Iterable[int]) -> dict[int, list[RoyaltyPublic]]:
     """Each sale's first result: the legs of its ``sale`` transaction. One query per 5,000."""
     pks = sorted(set(sale_pks))
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for start in range(0, len(pks), _CHUNK):
-        chunk = pks[start : start + _CHUNK]
-        query = _leg_query().where(among(session, LEGS.c.sale_pk, chunk), TXS.c.kind == SALE)
-        for row in session.execute(query).mappings():
-            rows[row["sale_pk"]].append(dict(row))
+    for row in ledger_repository.sale_legs(session, pks, kind=SALE):
+        rows[row["sale_pk"]].append(row)
     return {pk: _public(rows.get(pk, [])) for pk in pks}
 
 
@@ -181,8 +155,8 @@ class Entry:
 def sale_entries(session: Session, sale_pk: int) -> list[Entry]:
     """Every transaction that moved money of one sale (sale, refunds, releases), in order."""
     by_tx: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in session.execute(_leg_query().where(LEGS.c.sale_pk == sale_pk)).mappings():
-        by_tx[row["sequence"]].append(dict(row))
+    for row in ledger_repository.sale_legs(session, [sale_pk]):
+        by_tx[row["sequence"]].append(row)
     entries = []
     for sequence in sorted(by_tx):
         first = by_tx[sequence][0]
