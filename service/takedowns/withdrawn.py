@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import ColumnElement, or_
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import Mapped
+from sqlalchemy import or_
 from sqlmodel import Session, col
 
 from service.identifiers import WORLD
-from service.sql import is_postgresql
+from service.sql import among, table_of
 from service.takedowns.models import IN_EFFECT, Takedown, TakedownTerritory
+
+_TAKEDOWNS = table_of(Takedown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +44,6 @@ class _Window:
         )
 
 
-def _one_of(column: Mapped[str | None], values: set[str], postgres: bool) -> ColumnElement[bool]:
-    if postgres:
-        # One array parameter instead of 10,000 binds: rendering those cost more than the
-        # query's execution.
-        array = sa.bindparam(None, sorted(values), type_=postgresql.ARRAY(sa.String()))
-        return column == sa.any_(array)
-    return column.in_(values)
-
-
 def withdrawn_sales(*, session: Session, sales: Sequence[SaleAsset]) -> dict[int, str]:
     """Index in ``sales`` -> id of the approved takedown that withdraws it.
 
@@ -64,10 +55,11 @@ def withdrawn_sales(*, session: Session, sales: Sequence[SaleAsset]) -> dict[int
         return {}
     isrcs = {s.isrc for s in sales}
     iswcs = {s.iswc for s in sales if s.iswc}
-    postgres = is_postgresql(session)
-    asset = _one_of(col(Takedown.isrc), isrcs, postgres)
+    # One array parameter on PostgreSQL instead of 10,000 binds (``among``): rendering
+    # those cost more than the query's execution.
+    asset = among(session, _TAKEDOWNS.c.isrc, sorted(isrcs))
     if iswcs:
-        asset = or_(asset, _one_of(col(Takedown.iswc), iswcs, postgres))
+        asset = or_(asset, among(session, _TAKEDOWNS.c.iswc, sorted(iswcs)))
     # Plain columns, not entities: hydrating ORM objects cost more than the query itself.
     query = (
         sa.select(
