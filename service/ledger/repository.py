@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from service.ledger import accounts
 from service.ledger.encoding import LEG_HASHED
 from service.ledger.models import GENESIS_HASH, LedgerHead, LedgerLeg, LedgerTransaction
 from service.money import MICRO
@@ -137,3 +138,27 @@ def sale_legs(
         query = joined.where(among(session, LEGS.c.sale_pk, chunk))
         rows.extend(dict(row) for row in session.execute(query).mappings())
     return rows
+
+
+_SUSPENSE = f"{accounts.prefix(accounts.AccountKind.suspense)}%"
+_HELD_GROUP = (LEGS.c.suspense_reason, LEGS.c.territory, LEGS.c.isrc, LEGS.c.right_type)
+
+
+def held_in_suspense(
+    *, reason: str | None, territory: str | None, isrc: str | None, right_type: str | None
+) -> sa.Subquery:
+    """Per (reason, territory, ISRC, right type, currency): amount and units still held in
+    ``suspense:`` accounts (filtered on the dimensions given)."""
+    query = sa.select(
+        *_HELD_GROUP,
+        LEGS.c.currency,
+        sa.func.sum(LEGS.c.amount).label("amount"),
+        sa.func.sum(LEGS.c.units).label("units"),
+    ).where(LEGS.c.account.like(_SUSPENSE))
+    for column, value in zip(_HELD_GROUP, (reason, territory, isrc, right_type), strict=True):
+        if value is not None:
+            query = query.where(column == value)
+    query = query.group_by(*_HELD_GROUP, LEGS.c.currency).having(
+        sa.or_(sa.func.sum(LEGS.c.amount) != 0, sa.func.sum(LEGS.c.units) != 0)
+    )
+    return query.subquery()

@@ -78,6 +78,17 @@ def insert_sales(session: Session, rows: Sequence[tuple[Any, ...]]) -> dict[str,
     )
 
 
+def held_sales(
+    session: Session, *, after: int, isrcs: Sequence[str] | None, limit: int
+) -> list[Sale]:
+    """Up to ``limit`` sales still holding something (of ``isrcs``, or all) after id
+    ``after``, in id order."""
+    query = select(Sale).where(col(Sale.held), col(Sale.id) > after)
+    if isrcs is not None:
+        query = query.where(col(Sale.isrc).in_(isrcs))
+    return list(session.exec(query.order_by(col(Sale.id)).limit(limit)))
+
+
 def get_sale(*, session: Session, store_code: str, sale_id: str) -> Sale:
     sale = session.exec(
         select(Sale).where(Sale.store_code == store_code, Sale.sale_id == sale_id)

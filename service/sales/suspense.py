@@ -16,14 +16,14 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from service.catalog.events import CatalogChanged, subscribe
 from service.catalog.models import Recording
 from service.catalog.service import RECORDING
-from service.ledger import accounts
+from service.ledger import repository as ledger_repository
 from service.ledger.models import LedgerHead
-from service.ledger.service import LEGS, Posting, append, lock_chain
+from service.ledger.service import Posting, append, lock_chain
 from service.money import MICRO
 from service.pagination import PageParams, decode_cursor, encode_cursor
 from service.problems import Invalid
@@ -31,11 +31,10 @@ from service.sales import basis as bases
 from service.sales.models import Sale
 from service.sales.postings import RELEASE, SaleDims, legs_for
 from service.sales.pricing import load_snapshot, reprice
-from service.sales.repository import refunded_units
+from service.sales.repository import held_sales, refunded_units
 from service.sales.schemas import HeldAmount, ReleaseRun, SuspensePublic
 
 _CHUNK = 2000
-_GROUP = (LEGS.c.suspense_reason, LEGS.c.territory, LEGS.c.isrc, LEGS.c.right_type)
 
 
 # --- releasing ---------------------------------------------------------------------------
@@ -48,10 +47,7 @@ def release(*, session: Session, isrcs: Iterable[str] | None = None) -> ReleaseR
     examined = released = 0
     after = 0
     while True:
-        query = select(Sale).where(col(Sale.held), col(Sale.id) > after)
-        if wanted is not None:
-            query = query.where(col(Sale.isrc).in_(wanted))
-        chunk = list(session.exec(query.order_by(col(Sale.id)).limit(_CHUNK)))
+        chunk = held_sales(session, after=after, isrcs=wanted, limit=_CHUNK)
         if not chunk:
             return ReleaseRun(examined=examined, released=released)
         examined += len(chunk)
@@ -117,25 +113,6 @@ def subscribe_to_catalog() -> None:
 # --- listing -----------------------------------------------------------------------------
 
 
-def _held(
-    reason: str | None, territory: str | None, isrc: str | None, right_type: str | None
-) -> sa.Subquery:
-    """Per (reason, territory, ISRC, right type, currency): amount and units still held."""
-    query = sa.select(
-        *_GROUP,
-        LEGS.c.currency,
-        sa.func.sum(LEGS.c.amount).label("amount"),
-        sa.func.sum(LEGS.c.units).label("units"),
-    ).where(LEGS.c.account.like(f"{accounts.prefix(accounts.AccountKind.suspense)}%"))
-    for column, value in zip(_GROUP, (reason, territory, isrc, right_type), strict=True):
-        if value is not None:
-            query = query.where(column == value)
-    query = query.group_by(*_GROUP, LEGS.c.currency).having(
-        sa.or_(sa.func.sum(LEGS.c.amount) != 0, sa.func.sum(LEGS.c.units) != 0)
-    )
-    return query.subquery()
-
-
 def list_suspense(
     *,
     session: Session,
@@ -145,7 +122,12 @@ def list_suspense(
     isrc: str | None = None,
     right_type: str | None = None,
 ) -> tuple[list[SuspensePublic], str | None]:
-    held = _held(reason, territory, isrc and isrc.replace("-", "").upper(), right_type)
+    held = ledger_repository.held_in_suspense(
+        reason=reason,
+        territory=territory,
+        isrc=isrc and isrc.replace("-", "").upper(),
+        right_type=right_type,
+    )
     key = (held.c.suspense_reason, held.c.territory, held.c.isrc, held.c.right_type)
     keys_query = sa.select(*key).distinct().order_by(*key).limit(page.limit + 1)
     if page.cursor is not None:
