@@ -43,7 +43,7 @@ from bench.catalogue import Catalogue, build
 from bench.run import ROOT, RssSampler, fetch, rss_mb, sale
 from service.db import make_engine
 from service.ledger.models import GENESIS_HASH
-from service.ledger.service import _LEG_FIELDS, transaction_hash
+from service.ledger.service import LEG_FIELDS, transaction_hash
 from service.sales import basis as bases
 from service.sales.postings import SaleDims, legs_for
 from service.sales.pricing import load_snapshot, price
@@ -166,7 +166,7 @@ def load(total: int) -> None:
                 reference = f"sale:{cat.store_code}/{f.sale_id}"
                 dicts: list[dict[str, Any]] = [
                     {
-                        **{name: getattr(leg, name) for name in _LEG_FIELDS},
+                        **{name: getattr(leg, name) for name in LEG_FIELDS},
                         "sequence": sequence,
                         "period": period,
                     }

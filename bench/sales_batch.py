@@ -108,7 +108,7 @@ def as_csv(rows: list[dict[str, Any]]) -> str:
 
 def _phase_timers() -> dict[str, float]:
     """Wrap the batch path's steps with wall-clock timers (for the no-profiler mode)."""
-    from service.sales import service
+    from service.sales import recording
 
     spent: dict[str, float] = {}
 
@@ -124,17 +124,15 @@ def _phase_timers() -> dict[str, float]:
 
     for name in (
         "lock_chain",
-        "_stored",
+        "stored_sales",
         "load_snapshot",
         "withdrawn_sales",
         "priced",
-        "_insert_sales",
-        "booking_periods",
-        "_prepared",
-        "post_prepared",
+        "_insert",
+        "append",
         "sale_royalties",
     ):
-        setattr(service, name, timed_call(name, getattr(service, name)))
+        setattr(recording, name, timed_call(name, getattr(recording, name)))
     return spent
 
 
@@ -143,7 +141,7 @@ def profile_in_process(url: str, cat: Catalogue) -> None:
     from sqlmodel import Session
 
     from service.sales.ingest import parse
-    from service.sales.service import record_sales
+    from service.sales.recording import record_sales
     from service.timeutil import utcnow
 
     engine = make_engine(url)

@@ -13,6 +13,7 @@ from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, Metrics
 from service.parties.router import router as parties_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers, problem
+from service.sales import generation, suspense
 from service.sales.router import router as sales_router
 from service.statements.router import router as statements_router
 from service.takedowns.router import router as takedowns_router
@@ -41,6 +42,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     nothing by the side effect of an import. ``settings`` (default: the environment's)
     is what every ``SettingsDep`` of a request receives, and names its database."""
     settings = settings or get_settings()
+    suspense.subscribe_to_catalog()
+    generation.tune_gc()
     app = FastAPI(title="royalty-ledger", version="1.0.0", description=DESCRIPTION)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)  # connects on first use

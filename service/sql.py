@@ -3,7 +3,9 @@
 Everything that differs between PostgreSQL and SQLite lives here, so domains ask
 ``is_postgresql`` once instead of spelling dialect names out.
 
-Many-row INSERTs stay one statement on PostgreSQL however many rows there are.
+Many-row INSERTs stay one statement on PostgreSQL however many rows there are;
+``insert_ignoring_duplicates``/``copy_ignoring_duplicates`` let a unique constraint, not a
+prior read, decide which rows are new.
 
 ``copy_rows`` streams rows with PostgreSQL's ``COPY .. FROM STDIN`` (psycopg formats each
 row in C: no per-row SQL, no parameter arrays to build and escape); SQLite, in-process,
@@ -19,7 +21,7 @@ from typing import Any, cast
 
 import psycopg
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlmodel import Session, SQLModel
 
@@ -75,7 +77,7 @@ def copy_rows(
     )
     names = ", ".join(columns)
     target = into or table.name
-    if dialect.name == "postgresql":
+    if is_postgresql(session):
         with (
             raw_connection(session).cursor() as cursor,
             cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy,
@@ -148,13 +150,83 @@ def unnest_insert(
     return sa.text(sql), params
 
 
-def insert_rows(session: Session, table: sa.Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert rows that all have the same keys, as one statement on PostgreSQL."""
+def insert_ignoring_duplicates(
+    session: Session,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    unique: Sequence[str],
+    key: str,
+    *,
+    json_text: bool = False,
+) -> dict[Any, int]:
+    """``INSERT .. ON CONFLICT (unique) DO NOTHING RETURNING id, key`` for many rows.
+
+    Returns key -> new id for the rows actually inserted; a row the constraint refused
+    (recorded meanwhile by someone else) is simply absent. One ``unnest`` statement on
+    PostgreSQL; an executemany (multi-row VALUES batches) on SQLite. ``json_text``: JSON
+    columns are given as encoded text (SQLite stores JSON as that text).
+    """
     if not rows:
-        return
+        return {}
     dialect = session.get_bind().dialect
-    if dialect.name == "postgresql":
-        statement, params = unnest_insert(dialect, table, rows)
-        session.execute(statement, params)
-    else:
-        session.execute(sa.insert(table), list(rows))
+    if is_postgresql(session):
+        suffix = f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING id, {key}"
+        text, params = unnest_insert(dialect, table, rows, suffix=suffix)
+        return {row[1]: row[0] for row in session.execute(text, params)}
+    target = _as_text_json(table) if json_text else table
+    statement = (
+        sqlite.insert(target)
+        .on_conflict_do_nothing(index_elements=list(unique))
+        .returning(target.c.id, target.c[key])
+    )
+    return {row[1]: row[0] for row in session.execute(statement, list(rows))}
+
+
+def _as_text_json(table: sa.Table) -> sa.TableClause:
+    """``table`` with its JSON columns typed as text (values already encoded)."""
+    return sa.table(
+        table.name,
+        *(
+            sa.column(c.key, sa.Text() if isinstance(c.type, sa.JSON) else c.type)
+            for c in table.columns
+        ),
+    )
+
+
+def copy_ignoring_duplicates(
+    session: Session,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    unique: Sequence[str],
+    key: str,
+) -> dict[Any, int]:
+    """``insert_ignoring_duplicates`` of many rows (tuples in ``columns`` order, JSON as
+    encoded text), inserted in the order given.
+
+    PostgreSQL stages the rows with COPY in a temporary table of the same column types
+    (no per-row SQL, no parameter arrays), then moves them with one
+    ``INSERT .. ON CONFLICT DO NOTHING RETURNING``; SQLite inserts them directly.
+    """
+    if not rows:
+        return {}
+    if not is_postgresql(session):
+        dicts = [dict(zip(columns, row, strict=True)) for row in rows]
+        return insert_ignoring_duplicates(session, table, dicts, unique, key, json_text=True)
+    names = ", ".join(columns)
+    staging = f"{table.name}_incoming"
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "  # noqa: S608
+        f"SELECT 0 AS n, {names} FROM {table.name} WITH NO DATA"
+    )
+    copy_rows(
+        session, table, ("n", *columns), ((n, *row) for n, row in enumerate(rows)), into=staging
+    )
+    moved = connection.exec_driver_sql(
+        f"WITH staged AS (DELETE FROM {staging} RETURNING *) "  # noqa: S608 (our own names)
+        f"INSERT INTO {table.name} ({names}) SELECT {names} FROM staged ORDER BY n "
+        f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING id, {key}"
+    )
+    return {row[1]: row[0] for row in moved}

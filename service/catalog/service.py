@@ -5,10 +5,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -25,7 +23,7 @@ from service.identifiers import WORLD
 from service.pagination import PageParams, paginate
 from service.parties.models import RightsHolder
 from service.rights import RECORDING_RIGHTS, WORK_RIGHTS
-from service.sql import table_of
+from service.sql import among, table_of
 
 WORK = "work"
 RECORDING = "recording"
@@ -82,13 +80,6 @@ _SHARES = table_of(Share)
 _IN_CHUNK = 5000
 
 
-def _among(session: Session, column: sa.ColumnElement[str], values: list[str]) -> Any:
-    """``column IN values``; one array parameter on PostgreSQL (no per-value placeholders)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == sa.any_(sa.bindparam(None, values, type_=postgresql.ARRAY(column.type)))
-    return column.in_(values)
-
-
 def load_share_versions(
     *, session: Session, assets: Iterable[AssetKey]
 ) -> dict[AssetKey, list[VersionShares]]:
@@ -116,7 +107,7 @@ def load_share_versions(
     rows_by_version: dict[int, list[ShareRow]] = defaultdict(list)
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
-        for row in session.execute(query.where(_among(session, _VERSIONS.c.asset_id, chunk))):
+        for row in session.execute(query.where(among(session, _VERSIONS.c.asset_id, chunk))):
             version_id, kind, asset_id, valid_from, holder_id, right_type, territory, share = row
             if (kind, asset_id) not in wanted:
                 continue

@@ -2,60 +2,49 @@
 
 Writers take one short lock on the chain's head per batch (not per sale), hash the batch's
 transactions in order in Python and append them with one COPY per table (PostgreSQL) or
-one executemany (SQLite).
+one executemany (SQLite). The encoding hashed is in ``service.ledger.encoding``.
 """
 
-import hashlib
-import json
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from service.ledger.exceptions import Unbalanced
-from service.ledger.models import GENESIS_HASH, LedgerHead, LedgerLeg, LedgerTransaction
-from service.money import MICRO, normalize
-from service.sql import copy_rows, table_of
-from service.timeutil import utcnow
+from service.ledger import repository
+from service.ledger.encoding import digest, transaction_hash
+from service.ledger.models import GENESIS_HASH, LedgerHead
+from service.ledger.periods import booking_periods
+from service.ledger.postings import (
+    LEG_FIELDS,
+    Leg,
+    Posting,
+    PreparedPosting,
+    check_balanced,
+    prepare,
+)
+from service.ledger.repository import LEGS, TRANSACTIONS
 
-
-@dataclass(frozen=True, slots=True)
-class Leg:
-    """One posting. Positive amounts are owed TO the account's party."""
-
-    account: str
-    currency: str
-    amount: Decimal
-    sale_pk: int | None = None
-    right_type: str | None = None
-    isrc: str | None = None
-    iswc: str | None = None
-    territory: str | None = None
-    holder_id: str | None = None
-    society_code: str | None = None
-    non_member: bool = False
-    suspense_reason: str | None = None
-    share: Decimal | None = None
-    units: int | None = None
-    gross: Decimal | None = None
-
-
-_LEG_FIELDS = tuple(f.name for f in fields(Leg))
-
-
-@dataclass(slots=True)
-class Posting:
-    kind: str
-    reference: str
-    period: str
-    legs: list[Leg]
-    adjustment: bool = False
-    created_at: datetime = field(default_factory=utcnow)
+__all__ = [
+    "LEGS",
+    "LEG_FIELDS",
+    "TRANSACTIONS",
+    "Head",
+    "Leg",
+    "Posting",
+    "PreparedPosting",
+    "Verification",
+    "append",
+    "balances",
+    "check_balanced",
+    "head",
+    "lock_chain",
+    "post",
+    "transaction_hash",
+    "verify",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,370 +61,66 @@ class Verification:
     first_bad_sequence: int | None
 
 
-LEGS = table_of(LedgerLeg)
-TRANSACTIONS = table_of(LedgerTransaction)
-
-
-# --- the hash chain's canonical encoding -------------------------------------------------
-#
-# Each transaction's hash is ``sha256(prev_hash + content)`` (hex), where ``content`` is
-#
-#     "v2\n" + header + "\n" + "\n".join(sorted(leg lines))
-#     header   = sequence | kind | reference | period | adjustment | created_at
-#     leg line = account | currency | amount | sale_pk | right_type | isrc | iswc |
-#                territory | holder_id | society_code | non_member | suspense_reason |
-#                share | units | gross
-#
-# fields joined by "|", in exactly that order, each written as: a string as
-# ``<length>:<text>``; None as ``-``; a boolean as ``T``/``F``; an integer in decimal;
-# ``amount``/``gross`` with exactly six decimals, ``share`` without trailing zeros (never
-# in exponent notation); ``created_at`` as UTC ISO 8601 with microseconds. Strings carry
-# their length, so no text can imitate a separator: the encoding is injective. Leg lines
-# are sorted, so the order legs are stored or read in does not matter.
-#
-# Chains written before this encoding hashed a JSON document instead (``_legacy_hash``);
-# ``verify`` accepts either for a transaction, so an existing chain stays verifiable.
-
-_HASH_VERSION = "v2"
-_LEG_HASHED = (
-    "account",
-    "currency",
-    "amount",
-    "sale_pk",
-    "right_type",
-    "isrc",
-    "iswc",
-    "territory",
-    "holder_id",
-    "society_code",
-    "non_member",
-    "suspense_reason",
-    "share",
-    "units",
-    "gross",
-)
-assert set(_LEG_HASHED) == set(_LEG_FIELDS)
-
-
-def text_field(value: str | None) -> str:
-    """A string field of the canonical encoding (``<length>:<text>``, None as ``-``)."""
-    return "-" if value is None else f"{len(value)}:{value}"
-
-
-def micro_text(value: Decimal | None) -> str:
-    """A money field of the canonical encoding (six decimals, None as ``-``)."""
-    return "-" if value is None else str(value.quantize(MICRO))
-
-
-_text = text_field
-_micro_text = micro_text
-
-
-def leg_line(
-    account: str,
-    currency: str,
-    amount: Decimal,
-    sale_pk: int | None,
-    right_type: str | None,
-    isrc: str | None,
-    iswc: str | None,
-    territory: str | None,
-    holder_id: str | None,
-    society_code: str | None,
-    non_member: bool,
-    suspense_reason: str | None,
-    share: Decimal | None,
-    units: int | None,
-    gross: Decimal | None,
-) -> str:
-    """One leg's canonical line (arguments in ``_LEG_HASHED`` order)."""
-    return "|".join(
-        (
-            _text(account),
-            _text(currency),
-            str(amount.quantize(MICRO)),
-            "-" if sale_pk is None else str(sale_pk),
-            _text(right_type),
-            _text(isrc),
-            _text(iswc),
-            _text(territory),
-            _text(holder_id),
-            _text(society_code),
-            "T" if non_member else "F",
-            _text(suspense_reason),
-            "-" if share is None else str(normalize(share)),
-            "-" if units is None else str(units),
-            _micro_text(gross),
-        )
-    )
-
-
-def canonical_content(
-    sequence: int,
-    kind: str,
-    reference: str,
-    period: str,
-    adjustment: bool,
-    created_at: datetime,
-    leg_lines: list[str],
-) -> str:
-    """The text a transaction's hash covers (after the previous hash); sorts ``leg_lines``."""
-    leg_lines.sort()
-    header = "|".join(
-        (
-            str(sequence),
-            _text(kind),
-            _text(reference),
-            _text(period),
-            "T" if adjustment else "F",
-            created_at.astimezone(UTC).isoformat(timespec="microseconds"),
-        )
-    )
-    return f"{_HASH_VERSION}\n{header}\n" + "\n".join(leg_lines)
-
-
-def leg_line_pieces(*values: Any) -> tuple[str, str, str]:
-    """``leg_line`` of these fields in three pieces around the per-sale ones.
-
-    With ``values`` in ``_LEG_HASHED`` order, ``leg_line(*values)`` is
-    ``account | before + sale_pk + middle + isrc|iswc|territory + after + gross``
-    (each in its own encoding): the pieces a template fills in per sale.
-    """
-    v = values
-    before = f"{_text(v[1])}|{v[2].quantize(MICRO)}|"
-    middle = f"|{_text(v[4])}|"
-    after = (
-        "|"
-        + "|".join(
-            (
-                _text(v[8]),
-                _text(v[9]),
-                "T" if v[10] else "F",
-                _text(v[11]),
-                "-" if v[12] is None else str(normalize(v[12])),
-                "-" if v[13] is None else str(v[13]),
-            )
-        )
-        + "|"
-    )
-    return before, middle, after
-
-
-def _digest(prev_hash: str, *content: Any) -> str:
-    return hashlib.sha256((prev_hash + canonical_content(*content)).encode()).hexdigest()
-
-
-def transaction_hash(
-    *,
-    prev_hash: str,
-    sequence: int,
-    kind: str,
-    reference: str,
-    period: str,
-    adjustment: bool,
-    created_at: datetime,
-    legs: Sequence[Mapping[str, Any]],
-) -> str:
-    """SHA-256 over the previous hash and the transaction's canonical encoding (above).
-
-    ``legs`` are mappings with at least the ``Leg`` fields (other keys are ignored).
-    """
-    lines = [leg_line(*(leg[name] for name in _LEG_HASHED)) for leg in legs]
-    return _digest(prev_hash, sequence, kind, reference, period, adjustment, created_at, lines)
-
-
-def _legacy_canonical_leg(leg: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in leg.items():
-        if key in ("id", "sequence", "period"):
-            continue
-        if isinstance(value, Decimal):
-            value = (
-                str(value.quantize(MICRO)) if key in ("amount", "gross") else str(normalize(value))
-            )
-        out[key] = value
-    return out
-
-
-def _legacy_hash(
-    *,
-    prev_hash: str,
-    sequence: int,
-    kind: str,
-    reference: str,
-    period: str,
-    adjustment: bool,
-    created_at: datetime,
-    legs: Sequence[Mapping[str, Any]],
-) -> str:
-    """The first encoding (sorted-key JSON), still accepted by ``verify`` for old chains."""
-    encoded_legs = sorted(
-        json.dumps(_legacy_canonical_leg(leg), sort_keys=True, separators=(",", ":"))
-        for leg in legs
-    )
-    content = json.dumps(
-        {
-            "sequence": sequence,
-            "kind": kind,
-            "reference": reference,
-            "period": period,
-            "adjustment": adjustment,
-            "created_at": created_at.isoformat(timespec="microseconds"),
-            "legs": encoded_legs,
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
-
-
-def check_balanced(legs: Sequence[Leg]) -> None:
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for leg in legs:
-        totals[leg.currency] += leg.amount
-    off = {cur: total for cur, total in totals.items() if total != 0}
-    if off:
-        raise Unbalanced(f"Legs do not sum to zero: {off}")
-
-
 def lock_chain(session: Session) -> LedgerHead:
     """Take the chain's lock for the rest of the transaction (idempotent within it).
 
     Writers that must decide something consistently with the chain (which month a sale
-    is booked in, what a month close sees) take it first, then post.
+    is booked in, what a month close sees) take it first, then post; they pass the head
+    it returns to ``append`` so a batch takes the lock once.
     """
-    # FOR UPDATE serialises appenders on PostgreSQL; SQLite's BEGIN IMMEDIATE already does.
-    # populate_existing: a head read earlier in this transaction must not mask the row the
-    # lock now returns (another writer may have appended meanwhile).
-    head = session.exec(
-        select(LedgerHead)
-        .where(LedgerHead.id == 1)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).first()
-    if head is None:
-        head = LedgerHead(id=1, sequence=0, hash=GENESIS_HASH)
-        session.add(head)
-        session.flush()
-    return head
-
-
-_TX_COLUMNS = (
-    "sequence",
-    "kind",
-    "reference",
-    "period",
-    "adjustment",
-    "created_at",
-    "prev_hash",
-    "hash",
-)
-_LEG_COPY_COLUMNS = ("sequence", "period", *_LEG_HASHED)
-
-
-@dataclass(slots=True)
-class PreparedPosting:
-    """A posting whose legs are already encoded: each leg's fields in ``_LEG_HASHED``
-    order (``values``) and its canonical line (``lines``, as ``leg_line`` writes it).
-
-    For writers that build many similar legs from templates (the sales batch path); the
-    legs must balance per currency, as ``post`` checks for ordinary postings.
-    """
-
-    kind: str
-    reference: str
-    period: str
-    adjustment: bool
-    created_at: datetime
-    values: list[tuple[Any, ...]]
-    lines: list[str]
+    return repository.locked_head(session)
 
 
 def post(*, session: Session, postings: Sequence[Posting]) -> list[int]:
-    """Append balanced postings atomically; returns their sequence numbers in order."""
-    if not postings:
-        return []
-    prepared = []
-    for posting in postings:
-        check_balanced(posting.legs)
-        values = [_leg_values(leg) for leg in posting.legs]
-        prepared.append(
-            PreparedPosting(
-                posting.kind,
-                posting.reference,
-                posting.period,
-                posting.adjustment,
-                posting.created_at,
-                values,
-                [leg_line(*v) for v in values],
-            )
-        )
-    return post_prepared(session=session, postings=prepared)
+    """Append balanced postings atomically, each in the period it names; returns their
+    sequence numbers in order."""
+    return _append(session, lock_chain(session), [prepare(p) for p in postings])
 
 
-def post_prepared(*, session: Session, postings: Sequence[PreparedPosting]) -> list[int]:
-    """Append postings whose legs are already encoded; their sequence numbers in order."""
+def append(
+    *,
+    session: Session,
+    postings: Sequence[Posting | PreparedPosting],
+    locked: LedgerHead | None = None,
+) -> list[int]:
+    """Book each posting in its month (a closed month's entry goes to the oldest open
+    month, as an adjustment: ``service.ledger.periods``) and append them atomically;
+    their sequence numbers in order.
+
+    ``locked``: the head ``lock_chain`` returned, if the caller holds the lock already
+    (the decision and the append then share that one lock).
+    """
     if not postings:
         return []
-    head = lock_chain(session)
-    sequence, prev_hash = head.sequence, head.hash
+    head_row = locked if locked is not None else lock_chain(session)
+    prepared = [p if isinstance(p, PreparedPosting) else prepare(p) for p in postings]
+    booked = booking_periods(session=session, periods={p.period for p in prepared})
+    for posting in prepared:
+        posting.period, posting.adjustment = booked[posting.period]
+    return _append(session, head_row, prepared)
+
+
+def _append(
+    session: Session, head_row: LedgerHead, postings: Sequence[PreparedPosting]
+) -> list[int]:
+    if not postings:
+        return []
+    sequence, prev_hash = head_row.sequence, head_row.hash
     first = sequence + 1
     tx_rows: list[tuple[Any, ...]] = []
     leg_rows: list[tuple[Any, ...]] = []
-    for posting in postings:
+    for p in postings:
         sequence += 1
-        digest = _digest(
-            prev_hash,
-            sequence,
-            posting.kind,
-            posting.reference,
-            posting.period,
-            posting.adjustment,
-            posting.created_at,
-            posting.lines,
-        )
-        tx_rows.append(
-            (
-                sequence,
-                posting.kind,
-                posting.reference,
-                posting.period,
-                posting.adjustment,
-                posting.created_at,
-                prev_hash,
-                digest,
-            )
-        )
-        leg_rows.extend((sequence, posting.period, *v) for v in posting.values)
-        prev_hash = digest
-    # One COPY per table on PostgreSQL (one executemany on SQLite), whatever the batch size.
-    copy_rows(session, TRANSACTIONS, _TX_COLUMNS, tx_rows)
-    copy_rows(session, LEGS, _LEG_COPY_COLUMNS, leg_rows)
-    head.sequence, head.hash = sequence, prev_hash
-    session.add(head)
+        content = (p.kind, p.reference, p.period, p.adjustment, p.created_at)
+        hashed = digest(prev_hash, sequence, *content, p.lines)
+        tx_rows.append((sequence, *content, prev_hash, hashed))
+        leg_rows.extend((sequence, p.period, *v) for v in p.values)
+        prev_hash = hashed
+    repository.append_rows(session, tx_rows, leg_rows)
+    head_row.sequence, head_row.hash = sequence, prev_hash
+    session.add(head_row)
     session.flush()
     return list(range(first, sequence + 1))
-
-
-def _leg_values(leg: Leg) -> tuple[Any, ...]:
-    """A leg's fields in ``_LEG_HASHED`` order."""
-    return (
-        leg.account,
-        leg.currency,
-        leg.amount,
-        leg.sale_pk,
-        leg.right_type,
-        leg.isrc,
-        leg.iswc,
-        leg.territory,
-        leg.holder_id,
-        leg.society_code,
-        leg.non_member,
-        leg.suspense_reason,
-        leg.share,
-        leg.units,
-        leg.gross,
-    )
 
 
 def head(*, session: Session) -> Head:
@@ -443,60 +128,27 @@ def head(*, session: Session) -> Head:
     return Head(0, GENESIS_HASH) if row is None else Head(row.sequence, row.hash)
 
 
-_LEG_COLUMNS = [c for c in LEGS.columns if c.key != "id"]
-
-
-def _chain(
-    session: Session, chunk: int
-) -> Iterator[tuple[LedgerTransaction, list[dict[str, Any]]]]:
-    after = 0
-    while True:
-        txs = session.exec(
-            select(LedgerTransaction)
-            .where(LedgerTransaction.sequence > after)
-            .order_by(col(LedgerTransaction.sequence))
-            .limit(chunk)
-        ).all()
-        if not txs:
-            return
-        legs: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        rows = session.execute(
-            sa.select(*_LEG_COLUMNS).where(
-                LEGS.c.sequence.between(txs[0].sequence, txs[-1].sequence)
-            )
-        )
-        for row in rows.mappings():
-            legs[row["sequence"]].append(dict(row))
-        for tx in txs:
-            yield tx, legs[tx.sequence]
-        after = txs[-1].sequence
-
-
 def verify(*, session: Session, chunk: int = 5000) -> Verification:
     """Recompute the chain from genesis; the first transaction that does not match is bad."""
     prev_hash, count, expected_sequence = GENESIS_HASH, 0, 1
-    for tx, legs in _chain(session, chunk):
-        content: dict[str, Any] = {
-            "prev_hash": prev_hash,
-            "sequence": tx.sequence,
-            "kind": tx.kind,
-            "reference": tx.reference,
-            "period": tx.period,
-            "adjustment": tx.adjustment,
-            "created_at": tx.created_at,
-            "legs": legs,
-        }
+    for tx, legs in repository.chain(session, chunk):
         totals: dict[str, Decimal] = defaultdict(Decimal)
         for leg in legs:
             totals[leg["currency"]] += leg["amount"]
+        recomputed = transaction_hash(
+            prev_hash=prev_hash,
+            sequence=tx.sequence,
+            kind=tx.kind,
+            reference=tx.reference,
+            period=tx.period,
+            adjustment=tx.adjustment,
+            created_at=tx.created_at,
+            legs=legs,
+        )
         intact = (
             tx.sequence == expected_sequence
             and tx.prev_hash == prev_hash
-            and (
-                tx.hash == transaction_hash(**content)
-                # A transaction appended before the current encoding existed.
-                or tx.hash == _legacy_hash(**content)
-            )
+            and tx.hash == recomputed
             and all(v == 0 for v in totals.values())
             and all(leg["period"] == tx.period for leg in legs)
         )
@@ -510,11 +162,4 @@ def verify(*, session: Session, chunk: int = 5000) -> Verification:
 
 def balances(*, session: Session, account: str) -> dict[str, Decimal]:
     """Exact balance per currency of one account, every month included."""
-    rows = session.execute(
-        sa.select(LEGS.c.currency, sa.func.sum(LEGS.c.amount))
-        .where(LEGS.c.account == account)
-        .group_by(LEGS.c.currency)
-        .order_by(LEGS.c.currency)
-    )
-    # SUM keeps the column's Money type, so totals arrive already converted from micros.
-    return {currency: Decimal(total).quantize(MICRO) for currency, total in rows}
+    return repository.balances(session, account)

@@ -9,6 +9,7 @@ from service.auth import service as keys
 from service.auth.caller import Caller
 from service.auth.models import ApiKey
 from service.auth.schemas import ApiKeyCreate
+from service.ledger import accounts
 from service.pagination import PageParams, paginate
 from service.parties.exceptions import (
     BadSubject,
@@ -37,7 +38,7 @@ def new_id() -> str:
 
 def create_society(*, session: Session, data: SocietyCreate) -> Society:
     if session.get(Society, data.code) is not None:
-        raise PartyExists(f"Society {data.code} already exists.", party=f"society:{data.code}")
+        raise PartyExists(f"Society {data.code} already exists.", party=accounts.society(data.code))
     if data.extended_collective_licensing:
         for other in session.exec(
             select(Society).where(
@@ -49,7 +50,7 @@ def create_society(*, session: Session, data: SocietyCreate) -> Society:
                 raise EclOverlap(
                     f"Society {other.code} already collects for non-members in {data.country} "
                     f"for {', '.join(sorted(shared))}.",
-                    party=f"society:{other.code}",
+                    party=accounts.society(other.code),
                 )
     society = Society.model_validate(data.model_dump())
     society.right_types = [str(r) for r in data.right_types]
@@ -99,7 +100,7 @@ def ecl_societies(*, session: Session) -> dict[tuple[str, str], str]:
 
 def create_store(*, session: Session, data: StoreCreate) -> Store:
     if session.get(Store, data.code) is not None:
-        raise PartyExists(f"Store {data.code} already exists.", party=f"store:{data.code}")
+        raise PartyExists(f"Store {data.code} already exists.", party=accounts.store(data.code))
     store = Store.model_validate(data.model_dump())
     session.add(store)
     session.flush()

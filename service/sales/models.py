@@ -62,7 +62,7 @@ class Refund(SQLModel, table=True):
 # One row whose token changes, to a fresh random value, in every transaction that writes
 # what pricing reads (works, recordings, share versions and shares, tariffs, FX rates,
 # mandates, societies): database triggers set it (migration 0005). The sales path caches
-# that data per process and compares the token once per batch (service.sales.snapshot).
+# that data per process and compares the token once per batch (service.sales.generation).
 # On PostgreSQL the token changes once per writing transaction, whose id is kept in
 # `writer`: that transaction itself never caches (it may write more afterwards).
 # Random rather than a counter: a rolled-back change never hands its value to a later one.

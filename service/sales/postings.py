@@ -13,20 +13,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.ledger.models import LedgerTransaction
-from service.ledger.service import LEGS, Leg, Posting
+from service.ledger import accounts
+from service.ledger import repository as ledger_repository
+from service.ledger.service import Leg
 from service.royalties.engine import MISSING_FX_RATE
 from service.sales.basis import RIGHT_ORDER, Delta, sort_key
 from service.sales.schemas import RoyaltyPublic
-from service.sql import among, table_of
-from service.statements.periods import booking_periods
 
 SALE, REFUND, RELEASE = "sale", "refund", "release"
-_CHUNK = 5000
-TXS = table_of(LedgerTransaction)
+_STORE_PREFIX = accounts.prefix(accounts.AccountKind.store)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,14 +39,6 @@ class SaleDims:
     unit_price: Decimal
 
 
-def account_of(society: str | None, holder: str | None, suspense: str | None) -> str:
-    if suspense is not None:
-        return f"suspense:{suspense}"
-    if society is not None:
-        return f"society:{society}"
-    return f"holder:{holder}"
-
-
 def legs_for(dims: SaleDims, deltas: Sequence[Delta], *, store_units: int | None) -> list[Leg]:
     """The beneficiaries' legs plus the store's balancing leg (empty if nothing moves)."""
     legs: list[Leg] = []
@@ -57,7 +46,9 @@ def legs_for(dims: SaleDims, deltas: Sequence[Delta], *, store_units: int | None
         right_type, society, holder, non_member, suspense = d.key
         legs.append(
             Leg(
-                account=account_of(society, holder, suspense),
+                account=accounts.beneficiary(
+                    society_code=society, holder_id=holder, reason=suspense
+                ),
                 currency=dims.currency,
                 amount=d.amount,
                 sale_pk=dims.sale_pk,
@@ -79,7 +70,7 @@ def legs_for(dims: SaleDims, deltas: Sequence[Delta], *, store_units: int | None
         return []
     legs.append(
         Leg(
-            account=f"store:{dims.store_code}",
+            account=accounts.store(dims.store_code),
             currency=dims.currency,
             amount=-total,
             sale_pk=dims.sale_pk,
@@ -122,7 +113,7 @@ def _public(rows: Iterable[dict[str, Any]]) -> list[RoyaltyPublic]:
             currency=row["currency"],
         )
         for row in rows
-        if not row["account"].startswith("store:")
+        if not row["account"].startswith(_STORE_PREFIX)
         and row["right_type"] in RIGHT_ORDER
         # Legs that only move units (a zero share of a refund) are not royalties; a price
         # still waiting for its FX rate is shown, at zero.
@@ -136,51 +127,15 @@ def _public(rows: Iterable[dict[str, Any]]) -> list[RoyaltyPublic]:
     )
 
 
-def book(session: Session, entries: Sequence[tuple[str, str, str, list[Leg]]]) -> list[Posting]:
-    """Postings for (kind, reference, month it belongs to, legs), each in its booked month.
-
-    The caller holds the chain lock, so no month can close between this and the post.
-    """
-    booked = booking_periods(session=session, periods={month for _, _, month, _ in entries})
-    postings = []
-    for kind, reference, month, legs in entries:
-        period, adjustment = booked[month]
-        postings.append(Posting(kind, reference, period, legs, adjustment))
-    return postings
-
-
 # --- reading royalties back from the ledger ------------------------------------------------
-
-
-def _leg_query() -> sa.Select[Any]:
-    return sa.select(
-        LEGS.c.sale_pk,
-        LEGS.c.account,
-        LEGS.c.right_type,
-        LEGS.c.society_code,
-        LEGS.c.holder_id,
-        LEGS.c.non_member,
-        LEGS.c.suspense_reason,
-        LEGS.c.amount,
-        LEGS.c.currency,
-        TXS.c.sequence,
-        TXS.c.kind,
-        TXS.c.reference,
-        TXS.c.period,
-        TXS.c.adjustment,
-        TXS.c.created_at,
-    ).join(TXS, TXS.c.sequence == LEGS.c.sequence)
 
 
 def sale_royalties(session: Session, sale_pks: Iterable[int]) -> dict[int, list[RoyaltyPublic]]:
     """Each sale's first result: the legs of its ``sale`` transaction. One query per 5,000."""
     pks = sorted(set(sale_pks))
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for start in range(0, len(pks), _CHUNK):
-        chunk = pks[start : start + _CHUNK]
-        query = _leg_query().where(among(session, LEGS.c.sale_pk, chunk), TXS.c.kind == SALE)
-        for row in session.execute(query).mappings():
-            rows[row["sale_pk"]].append(dict(row))
+    for row in ledger_repository.sale_legs(session, pks, kind=SALE):
+        rows[row["sale_pk"]].append(row)
     return {pk: _public(rows.get(pk, [])) for pk in pks}
 
 
@@ -200,8 +155,8 @@ class Entry:
 def sale_entries(session: Session, sale_pk: int) -> list[Entry]:
     """Every transaction that moved money of one sale (sale, refunds, releases), in order."""
     by_tx: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in session.execute(_leg_query().where(LEGS.c.sale_pk == sale_pk)).mappings():
-        by_tx[row["sequence"]].append(dict(row))
+    for row in ledger_repository.sale_legs(session, [sale_pk]):
+        by_tx[row["sequence"]].append(row)
     entries = []
     for sequence in sorted(by_tx):
         first = by_tx[sequence][0]

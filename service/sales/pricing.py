@@ -1,7 +1,7 @@
 """Everything a batch of sales needs from other domains, and the pure step that turns one
 sale plus that snapshot into its allocation basis.
 
-The snapshot comes from a per-process cache (``service.sales.snapshot``) that is checked
+The snapshot comes from a per-process cache (``service.sales.generation``) that is checked
 against the database's catalog version token once per batch: a batch whose recordings,
 shares, tariffs, FX rates and mandates are all cached costs one query; otherwise only the
 missing ones are loaded, in a few set queries, never one per sale.
@@ -34,7 +34,7 @@ from service.royalties.engine import (
 )
 from service.royalties.routing import MandateTerms, route_share
 from service.sales.basis import RIGHT_ORDER, Basis, Claim, RightBasis
-from service.sales.snapshot import Generation, RecordingFacts, TariffFacts, load_generation
+from service.sales.generation import Generation, RecordingFacts, TariffFacts, load_generation
 from service.tariffs.service import FxTable
 
 

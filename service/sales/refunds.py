@@ -7,14 +7,14 @@ in any number of refunds, negates the sale exactly for every beneficiary.
 
 from sqlmodel import Session, col, select
 
-from service.ledger.service import lock_chain, post
+from service.ledger.service import Posting, append, lock_chain
 from service.sales import basis as bases
 from service.sales.exceptions import RefundConflict, RefundExceedsSale, RefundInvalid
 from service.sales.models import Refund, Sale
-from service.sales.postings import REFUND, SaleDims, book, legs_for, royalties, sale_entries
+from service.sales.postings import REFUND, SaleDims, legs_for, royalties, sale_entries
+from service.sales.repository import get_sale, refunded_units
 from service.sales.schemas import RefundIn, RefundPublic, RoyaltyPublic
-from service.sales.service import get_sale, insert_ignoring_duplicates, refunded_units
-from service.sql import table_of
+from service.sql import insert_ignoring_duplicates, table_of
 from service.timeutil import period_of, utcnow
 
 REFUNDS = table_of(Refund)
@@ -28,33 +28,14 @@ def refund_sale(
     *, session: Session, store_code: str, sale_id: str, data: RefundIn
 ) -> tuple[RefundPublic, bool]:
     """(the refund, whether it was recorded now); a replay returns the first result."""
-    lock_chain(session)
+    locked = lock_chain(session)
     sale = get_sale(session=session, store_code=store_code, sale_id=sale_id)
     assert sale.id is not None
     existing = _existing(session, store_code, data.refund_id)
     if existing is not None:
         return _replay(session, sale, existing, data), False
 
-    if data.refunded_at > utcnow():
-        raise RefundInvalid(
-            "refunded_at is in the future.",
-            errors=[{"loc": ["body", "refunded_at"], "msg": "is in the future"}],
-        )
-    if data.refunded_at < sale.sold_at:
-        raise RefundInvalid(
-            "A sale cannot be refunded before it was sold.",
-            errors=[{"loc": ["body", "refunded_at"], "msg": "is before the sale's sold_at"}],
-        )
-    already = refunded_units(session, [sale.id]).get(sale.id, 0)
-    if already + data.quantity > sale.quantity:
-        raise RefundExceedsSale(
-            f"{sale.quantity} units sold, {already} already refunded: "
-            f"{data.quantity} more cannot be refunded.",
-            errors=[{"loc": ["body", "quantity"], "msg": "exceeds the units left to refund"}],
-            sold=sale.quantity,
-            refunded=already,
-        )
-
+    already = _check_refundable(session, sale, data)
     row = {
         "store_code": store_code,
         "refund_id": data.refund_id,
@@ -80,11 +61,38 @@ def refund_sale(
     )
     legs = legs_for(_dims(sale), deltas, store_units=-data.quantity)
     if legs:
-        entry = (REFUND, reference(store_code, data.refund_id), period_of(data.refunded_at), legs)
-        post(session=session, postings=book(session, [entry]))
+        posting = Posting(
+            REFUND, reference(store_code, data.refund_id), period_of(data.refunded_at), legs
+        )
+        append(session=session, postings=[posting], locked=locked)
     refund = _existing(session, store_code, data.refund_id)
     assert refund is not None
     return _public(sale, refund, royalties(legs)), True
+
+
+def _check_refundable(session: Session, sale: Sale, data: RefundIn) -> int:
+    """The units already refunded, if ``data`` may be refunded; else the problem raised."""
+    assert sale.id is not None
+    if data.refunded_at > utcnow():
+        raise RefundInvalid(
+            "refunded_at is in the future.",
+            errors=[{"loc": ["body", "refunded_at"], "msg": "is in the future"}],
+        )
+    if data.refunded_at < sale.sold_at:
+        raise RefundInvalid(
+            "A sale cannot be refunded before it was sold.",
+            errors=[{"loc": ["body", "refunded_at"], "msg": "is before the sale's sold_at"}],
+        )
+    already = refunded_units(session, [sale.id]).get(sale.id, 0)
+    if already + data.quantity > sale.quantity:
+        raise RefundExceedsSale(
+            f"{sale.quantity} units sold, {already} already refunded: "
+            f"{data.quantity} more cannot be refunded.",
+            errors=[{"loc": ["body", "quantity"], "msg": "exceeds the units left to refund"}],
+            sold=sale.quantity,
+            refunded=already,
+        )
+    return already
 
 
 def _dims(sale: Sale) -> SaleDims:

@@ -8,7 +8,7 @@ from service.auth import AdminCaller, Caller, PageDep, StoreCaller
 from service.db import SessionDep
 from service.pagination import Page
 from service.rights import RightType
-from service.sales import service, suspense
+from service.sales import recording, repository, suspense
 from service.sales.exceptions import StoreRequired
 from service.sales.ingest import parse
 from service.sales.models import Sale
@@ -127,10 +127,10 @@ def post_sales(
     store_code = _store_of(caller, store)
     parsed = parse(body, request.headers.get("content-type"), now=utcnow())
     if parsed.bare:
-        result = service.record_one(session=session, store_code=store_code, row=parsed.rows[0])
+        result = recording.record_one(session=session, store_code=store_code, row=parsed.rows[0])
         response.status_code = 201 if result.status == "recorded" else 200
         return result
-    return service.record_sales(session=session, store_code=store_code, rows=parsed.rows)
+    return recording.record_sales(session=session, store_code=store_code, rows=parsed.rows)
 
 
 def _public(sale: Sale, refunded: int) -> SalePublic:
@@ -163,7 +163,7 @@ def list_sales(
 ) -> Page[SalePublic]:
     """A store's own sales; an admin sees every store's (filter with `store=`)."""
     store_code = caller.subject if not caller.is_admin else store
-    rows, cursor = service.list_sales(
+    rows, cursor = repository.list_sales(
         session=session,
         page=page,
         store_code=store_code,
@@ -171,7 +171,7 @@ def list_sales(
         territory=territory,
         period=period,
     )
-    refunded = service.refunded_units(session, (s.id for s in rows if s.id is not None))
+    refunded = repository.refunded_units(session, (s.id for s in rows if s.id is not None))
     return Page(data=[_public(s, refunded.get(s.id or 0, 0)) for s in rows], next_cursor=cursor)
 
 
@@ -203,7 +203,9 @@ def get_sale(
 
 
 def _own_sale(session: SessionDep, caller: Caller, store: str | None, sale_id: str) -> Sale:
-    return service.get_sale(session=session, store_code=_store_of(caller, store), sale_id=sale_id)
+    return repository.get_sale(
+        session=session, store_code=_store_of(caller, store), sale_id=sale_id
+    )
 
 
 @router.post(

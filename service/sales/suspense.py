@@ -16,24 +16,25 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from service.catalog.events import CatalogChanged, subscribe
 from service.catalog.models import Recording
 from service.catalog.service import RECORDING
-from service.ledger.service import LEGS, lock_chain, post
+from service.ledger import repository as ledger_repository
+from service.ledger.models import LedgerHead
+from service.ledger.service import Posting, append, lock_chain
 from service.money import MICRO
 from service.pagination import PageParams, decode_cursor, encode_cursor
 from service.problems import Invalid
 from service.sales import basis as bases
 from service.sales.models import Sale
-from service.sales.postings import RELEASE, SaleDims, book, legs_for
+from service.sales.postings import RELEASE, SaleDims, legs_for
 from service.sales.pricing import load_snapshot, reprice
+from service.sales.repository import held_sales, refunded_units
 from service.sales.schemas import HeldAmount, ReleaseRun, SuspensePublic
-from service.sales.service import refunded_units
 
 _CHUNK = 2000
-_GROUP = (LEGS.c.suspense_reason, LEGS.c.territory, LEGS.c.isrc, LEGS.c.right_type)
 
 
 # --- releasing ---------------------------------------------------------------------------
@@ -41,26 +42,23 @@ _GROUP = (LEGS.c.suspense_reason, LEGS.c.territory, LEGS.c.isrc, LEGS.c.right_ty
 
 def release(*, session: Session, isrcs: Iterable[str] | None = None) -> ReleaseRun:
     """Re-base every held sale (of ``isrcs``, or all) and book what can now be allocated."""
-    lock_chain(session)  # before reading: a sale committed meanwhile is seen, not missed
+    locked = lock_chain(session)  # before reading: a sale committed meanwhile is seen, not missed
     wanted = None if isrcs is None else sorted(set(isrcs))
     examined = released = 0
     after = 0
     while True:
-        query = select(Sale).where(col(Sale.held), col(Sale.id) > after)
-        if wanted is not None:
-            query = query.where(col(Sale.isrc).in_(wanted))
-        chunk = list(session.exec(query.order_by(col(Sale.id)).limit(_CHUNK)))
+        chunk = held_sales(session, after=after, isrcs=wanted, limit=_CHUNK)
         if not chunk:
             return ReleaseRun(examined=examined, released=released)
         examined += len(chunk)
-        released += _release_chunk(session, chunk)
+        released += _release_chunk(session, locked, chunk)
         after = chunk[-1].id or after
 
 
-def _release_chunk(session: Session, sales: Sequence[Sale]) -> int:
+def _release_chunk(session: Session, locked: LedgerHead, sales: Sequence[Sale]) -> int:
     snap = load_snapshot(session=session, sales=sales)
     refunded = refunded_units(session, (s.id for s in sales if s.id is not None))
-    entries = []
+    postings = []
     for sale in sales:
         assert sale.id is not None
         old = bases.load(sale.basis)
@@ -87,14 +85,14 @@ def _release_chunk(session: Session, sales: Sequence[Sale]) -> int:
         legs = legs_for(dims, deltas, store_units=None)
         if legs:
             reference = f"{RELEASE}:{sale.store_code}/{sale.sale_id}"
-            entries.append((RELEASE, reference, sale.period, legs))
+            postings.append(Posting(RELEASE, reference, sale.period, legs))
         sale.basis = bases.dump(new)
         sale.held = bases.holds(new)
         sale.iswc = iswc
         session.add(sale)
-    post(session=session, postings=book(session, entries))
+    append(session=session, postings=postings, locked=locked)
     session.flush()
-    return len(entries)
+    return len(postings)
 
 
 def _on_catalog_change(session: Session, change: CatalogChanged) -> None:
@@ -106,29 +104,13 @@ def _on_catalog_change(session: Session, change: CatalogChanged) -> None:
         release(session=session, isrcs=isrcs)
 
 
-subscribe(_on_catalog_change)
+def subscribe_to_catalog() -> None:
+    """Release held sales whenever the catalog changes (``create_app`` calls this; so
+    must anything else that changes the catalog without the app)."""
+    subscribe(_on_catalog_change)
 
 
 # --- listing -----------------------------------------------------------------------------
-
-
-def _held(
-    reason: str | None, territory: str | None, isrc: str | None, right_type: str | None
-) -> sa.Subquery:
-    """Per (reason, territory, ISRC, right type, currency): amount and units still held."""
-    query = sa.select(
-        *_GROUP,
-        LEGS.c.currency,
-        sa.func.sum(LEGS.c.amount).label("amount"),
-        sa.func.sum(LEGS.c.units).label("units"),
-    ).where(LEGS.c.account.like("suspense:%"))
-    for column, value in zip(_GROUP, (reason, territory, isrc, right_type), strict=True):
-        if value is not None:
-            query = query.where(column == value)
-    query = query.group_by(*_GROUP, LEGS.c.currency).having(
-        sa.or_(sa.func.sum(LEGS.c.amount) != 0, sa.func.sum(LEGS.c.units) != 0)
-    )
-    return query.subquery()
 
 
 def list_suspense(
@@ -140,7 +122,12 @@ def list_suspense(
     isrc: str | None = None,
     right_type: str | None = None,
 ) -> tuple[list[SuspensePublic], str | None]:
-    held = _held(reason, territory, isrc and isrc.replace("-", "").upper(), right_type)
+    held = ledger_repository.held_in_suspense(
+        reason=reason,
+        territory=territory,
+        isrc=isrc and isrc.replace("-", "").upper(),
+        right_type=right_type,
+    )
     key = (held.c.suspense_reason, held.c.territory, held.c.isrc, held.c.right_type)
     keys_query = sa.select(*key).distinct().order_by(*key).limit(page.limit + 1)
     if page.cursor is not None:

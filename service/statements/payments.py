@@ -16,12 +16,12 @@ from service.auth.caller import Caller
 from service.identifiers import minor_units
 from service.ledger import accounts
 from service.ledger.accounts import AccountKind
+from service.ledger.periods import booking_periods
 from service.ledger.service import Leg, Posting, lock_chain, post
 from service.pagination import PageParams, paginate
 from service.parties.models import RightsHolder, Society
 from service.statements.exceptions import PaymentConflict, PaymentInvalid, PaymentNotFound
 from service.statements.models import Payment
-from service.statements.periods import booking_periods
 from service.statements.repository import PAYMENT
 from service.statements.schemas import PaymentCreate
 from service.statements.service import own_party

@@ -16,13 +16,13 @@ from sqlmodel import Session, col, select
 
 from service.auth.caller import Caller
 from service.ledger.accounts import own_statement_party
+from service.ledger.periods import latest_closed
 from service.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from service.problems import Invalid
 from service.statements import repository
 from service.statements.close.lines import insert_usage
 from service.statements.exceptions import StatementNotFound
 from service.statements.models import PeriodClose, Statement, StatementLine
-from service.statements.periods import latest_closed
 from service.statements.render.csv_file import csv_chunks
 from service.statements.render.dsr_document import dsr_document
 

@@ -1,6 +1,7 @@
 """The ledger through HTTP: balances, head, verification, tampering, append-only rows."""
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -9,18 +10,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.ledger.encoding import canonical_content, leg_line, transaction_hash
+from service.ledger.exceptions import Unbalanced
 from service.ledger.models import GENESIS_HASH
-from service.ledger.service import (
-    LEGS,
-    TRANSACTIONS,
-    _legacy_hash,
-    canonical_content,
-    leg_line,
-    leg_line_pieces,
-    micro_text,
-    text_field,
-    transaction_hash,
-)
+from service.ledger.postings import Leg, Posting, prepare
+from service.ledger.templates import Dimensions, Template
 from tests.factories import Api, bearer, isrc, share
 from tests.sales.conftest import Store, a_sale, balance
 
@@ -240,46 +234,60 @@ def test_the_canonical_encoding_is_fixed_and_documented() -> None:
     assert digest == hashlib.sha256((GENESIS_HASH + content).encode()).hexdigest()
 
 
-def test_a_chain_hashed_with_the_first_encoding_still_verifies(
-    api: Api, session: Session, dialect: str, booked: dict[str, Any]
-) -> None:
-    """Chains appended before the delimited encoding (sorted-key JSON) stay verifiable."""
-    _unguard(session, dialect)
-    prev = GENESIS_HASH
-    columns = [c for c in LEGS.columns if c.key != "id"]
-    for tx in session.execute(sa.select(TRANSACTIONS).order_by(TRANSACTIONS.c.sequence)).all():
-        legs = session.execute(sa.select(*columns).where(LEGS.c.sequence == tx.sequence))
-        legacy = _legacy_hash(
-            prev_hash=prev,
-            sequence=tx.sequence,
-            kind=tx.kind,
-            reference=tx.reference,
-            period=tx.period,
-            adjustment=tx.adjustment,
-            created_at=tx.created_at,
-            legs=[dict(leg) for leg in legs.mappings()],
-        )
-        session.execute(
-            sa.update(TRANSACTIONS)
-            .where(TRANSACTIONS.c.sequence == tx.sequence)
-            .values(prev_hash=prev, hash=legacy)
-        )
-        prev = legacy
-    session.execute(sa.text("UPDATE ledger_head SET hash = :h"), {"h": prev})
-    verification = api.get("/v1/ledger/verify").json()
-    assert verification["ok"] is True, verification
-    assert verification["transactions"] == 3
+def test_a_filled_template_is_the_posting_of_its_legs() -> None:
+    """The sales batch fills templates instead of encoding each leg: same rows, same text."""
+    dims = Dimensions(12, "RUA010600001", "T-034.524.680-1", "RU", D("5.4"))
+    per_sale = dict(
+        sale_pk=dims.sale_pk,
+        isrc=dims.isrc,
+        iswc=dims.iswc,
+        territory=dims.territory,
+        gross=dims.gross,
+    )
+    legs = [
+        Leg(
+            "holder:x",
+            "RUB",
+            D("1.5"),
+            right_type="performance",
+            holder_id="h|1",
+            society_code="ROMS",
+            non_member=True,
+            share=D("0.250000"),
+            units=2,
+            **per_sale,
+        ),
+        Leg(
+            "suspense:unknown_recording",
+            "RUB",
+            D("0.2"),
+            right_type="neighbouring",
+            suspense_reason="unknown_recording",
+            **per_sale,
+        ),
+        Leg("store:s", "RUB", D("-1.7"), units=2, **per_sale),
+    ]
+    created = datetime(2006, 11, 3, 10, 0, tzinfo=UTC)
+    expected = prepare(Posting("sale", "sale:s/1", "2006-11", legs, created_at=created))
+    # Built from another sale of another store: its per-sale fields and store are replaced.
+    another = [
+        replace(leg, sale_pk=1, isrc="GBAAA0000001", iswc=None, territory="GB", gross=D(1))
+        for leg in legs
+    ]
+    another[-1] = replace(another[-1], account="store:t")
+    filled = Template.of(another, balancing=2).fill(
+        kind="sale",
+        reference="sale:s/1",
+        month="2006-11",
+        dims=dims,
+        balancing_account="store:s",
+        created_at=created,
+    )
+    assert filled.values == expected.values
+    assert filled.lines == expected.lines
+    assert expected.lines == [leg_line(*v) for v in expected.values]
 
 
-def test_leg_line_pieces_rebuild_the_line() -> None:
-    """The sales batch fills templates instead of calling leg_line: same text."""
-    for holder, part, units in (("h|1", D("0.250000"), 2), (None, None, None)):
-        values = ("holder:x", "RUB", D("-1.5"), 12, "performance", "RUA010600001")
-        values += ("T-034.524.680-1", "RU", holder, "ROMS", True, None, part, units, D("5.4"))
-        before, middle, after = leg_line_pieces(*values)
-        rebuilt = (
-            f"{text_field(values[0])}|{before}12{middle}"
-            f"{text_field(values[5])}|{text_field(values[6])}|{text_field(values[7])}"
-            f"{after}{micro_text(values[14])}"
-        )
-        assert rebuilt == leg_line(*values)
+def test_an_unbalanced_template_is_refused() -> None:
+    with pytest.raises(Unbalanced):
+        Template.of([Leg("holder:x", "RUB", D("1")), Leg("store:s", "RUB", D("-0.9"))])

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-import service.sales.service as sales_service
+import service.sales.recording as sales_recording
 from service.takedowns.service import SaleAsset
 from tests.factories import Api, isrc, share
 from tests.sales.conftest import Store, a_sale, counts
@@ -44,7 +44,7 @@ def test_withdrawn_is_checked_once_per_batch(
         calls.append(list(sales))
         return {i: "td-1" for i, sale in enumerate(sales) if sale.territory == "RU"}
 
-    monkeypatch.setattr(sales_service, "withdrawn_sales", withdrawn)
+    monkeypatch.setattr(sales_recording, "withdrawn_sales", withdrawn)
     before = counts(session)
     body = store.batch([a_sale(recording), a_sale(recording, territory="GB"), a_sale(recording)])
     assert len(calls) == 1 and len(calls[0]) == 3
@@ -65,7 +65,7 @@ def test_replays_are_not_re_checked_against_takedowns(
     sale = a_sale(recording)
     first = store.one(sale)
     monkeypatch.setattr(
-        sales_service,
+        sales_recording,
         "withdrawn_sales",
         lambda *, session, sales: dict.fromkeys(range(len(sales)), "td"),
     )

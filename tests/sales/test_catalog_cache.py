@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.sales import snapshot
+from service.sales import generation
 from tests.factories import Api, isrc, share
 from tests.sales.conftest import Store, a_sale
 
@@ -16,7 +16,7 @@ def test_every_pricing_write_gives_the_token_a_fresh_value(
     session: Session, api: Api, dialect: str
 ) -> None:
     before = _token(session)
-    assert snapshot.read_token(session) is not None  # nothing written yet: cacheable
+    assert generation.read_token(session) is not None  # nothing written yet: cacheable
     api.tariff(territory="RU", right_type="mechanical", currency="USD", percent_of_gross="0.1")
     after_tariff = _token(session)
     assert after_tariff != before
@@ -25,7 +25,7 @@ def test_every_pricing_write_gives_the_token_a_fresh_value(
         # Once per transaction (the test's requests share one), and the writing
         # transaction never caches what it may still be changing.
         assert _token(session) == after_tariff
-        assert snapshot.read_token(session) is None
+        assert generation.read_token(session) is None
     else:
         assert _token(session) != after_tariff  # SQLite: on every row written
     # A rolled-back change takes its token with it; the next change gets another one.
@@ -43,7 +43,7 @@ def test_every_pricing_write_gives_the_token_a_fresh_value(
 
 
 def test_a_cached_batch_sees_the_next_catalog_change(api: Api, store: Store) -> None:
-    snapshot.clear()
+    generation.clear()
     api.society(code="ROMS", country="RU", currency="RUB", right_types=["mechanical"])
     api.tariff(territory="RU", right_type="mechanical", currency="USD", percent_of_gross="0.15")
     holder = api.holder()["id"]

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from service.sales import snapshot
+from service.sales import generation
 from tests.factories import Api, isrc, share
 from tests.sales.conftest import Store, a_sale, iswc
 
@@ -62,7 +62,7 @@ def test_statements_do_not_grow_with_the_batch(
             for n in range(rows)
         ]
         if cold:
-            snapshot.clear()  # the per-process catalog cache: load everything again
+            generation.clear()  # the per-process catalog cache: load everything again
         statements.clear()
         body = store.batch(sales)
         assert body["recorded"] == rows
@@ -82,3 +82,15 @@ def test_statements_do_not_grow_with_the_batch(
     replay = store.batch([a_sale(recordings[0], sale_id=f"replay-{n}") for n in range(150)])
     assert replay["duplicates"] == 150
     assert len(statements) <= replay_cost
+
+
+def test_a_batch_takes_the_chain_lock_once(api: Api, store: Store, statements: list[str]) -> None:
+    """The lock row is read once per batch: booking months and the append share it."""
+    api.tariff(territory="RU", right_type="neighbouring", currency="USD", percent_of_gross="0.25")
+    recording = isrc()
+    api.recording(recording, [share(api.holder()["id"], "neighbouring", "1")])
+    statements.clear()
+    body = store.batch([a_sale(recording) for _ in range(20)])
+    assert body["recorded"] == 20
+    locks = [s for s in statements if "FROM ledger_head" in s]
+    assert len(locks) == 1, locks

@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 from service.config import get_settings
 from service.ledger import accounts
 from service.ledger.accounts import AccountKind
+from service.ledger.periods import latest_closed
 from service.ledger.service import lock_chain
 from service.parties.models import RightsHolder, Society
 from service.sql import is_postgresql
@@ -40,7 +41,7 @@ from service.statements.close.lines import (
 )
 from service.statements.exceptions import EarlierPeriodOpen, PeriodNotEnded
 from service.statements.models import PeriodClose, Statement
-from service.statements.periods import latest_closed, month_end
+from service.statements.periods import month_end
 
 _ZERO = Decimal(0)
 

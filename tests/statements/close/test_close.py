@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.ledger.periods import booking_periods
 from service.ledger.service import head
-from service.statements.periods import booking_periods
 from service.timeutil import period_of, utcnow
 from tests.factories import Api, isrc
 from tests.statements.conftest import Ledger, Sale, Share, Statements

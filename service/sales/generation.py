@@ -17,11 +17,11 @@ loading is still the one read before (under READ COMMITTED each statement sees t
 latest commits; a catalog change committed meanwhile shows up as a new token). Missing
 keys are cached too (an unknown ISRC, a holder without mandates), since creating them
 changes the token. The memo dictionaries of ``service.sales.pricing`` and
-``service.sales.service`` live on the generation for the same reason.
+``service.sales.recording`` live on the generation for the same reason.
 
 Memory is bounded: a generation that grows past ``MAX_RECORDINGS`` recordings is replaced
 by an empty one, and each memo is emptied when it passes its limit (``MAX_MEMO`` entries,
-``MAX_PLANS`` for the per-sale plans of ``service.sales.service``).
+``MAX_PLANS`` for the per-sale plans of ``service.sales.recording``).
 """
 
 import bisect
@@ -43,7 +43,7 @@ from service.parties.service import ecl_societies
 from service.royalties.engine import TariffTerms
 from service.royalties.routing import MandateTerms
 from service.sales.models import CatalogVersion
-from service.sql import among, table_of
+from service.sql import among, is_postgresql, table_of
 from service.tariffs.service import FxTable, load_fx, load_tariff_rows
 
 MAX_RECORDINGS = 250_000
@@ -165,13 +165,21 @@ class _Loaded:
 _lock = threading.Lock()
 _current = Generation(token=None)
 
-# A filled cache is ~10^6 long-lived objects, and CPython's default collector thresholds
-# (700, 10, 10) re-traverse all of them in every full collection: ~0.2 s each, measured at
-# ~2 s of the 10 s of 13 ingestion batches (gc.callbacks). A larger young generation makes
-# full collections rare (none in the same run) for a little more transient garbage. Only
-# ever raised, never lowered, for the whole process.
 _GC_THRESHOLDS = (50_000, 20, 10)
-gc.set_threshold(*(max(a, b) for a, b in zip(gc.get_threshold(), _GC_THRESHOLDS, strict=False)))
+
+
+def tune_gc() -> None:
+    """Raise the collector's thresholds for a process that keeps a filled cache.
+
+    A filled cache is ~10^6 long-lived objects, and CPython's default thresholds
+    (700, 10, 10) re-traverse all of them in every full collection: ~0.2 s each, measured
+    at ~2 s of the 10 s of 13 ingestion batches (gc.callbacks). A larger young generation
+    makes full collections rare (none in the same run) for a little more transient
+    garbage. Only ever raised, never lowered, for the whole process (``create_app`` calls
+    this once).
+    """
+    current = gc.get_threshold()
+    gc.set_threshold(*(max(a, b) for a, b in zip(current, _GC_THRESHOLDS, strict=False)))
 
 
 def read_token(session: Session) -> str | None:
@@ -182,7 +190,7 @@ def read_token(session: Session) -> str | None:
     database cloned from another) never mistakes one's cache for the other's.
     """
     bind = session.get_bind()
-    if bind.dialect.name == "postgresql":
+    if is_postgresql(session):
         own = VERSION.c.writer == sa.func.txid_current_if_assigned()
         row = session.execute(sa.select(VERSION.c.token, own).where(VERSION.c.id == 1)).first()
         # A token this transaction set stands for catalog it may still be writing.

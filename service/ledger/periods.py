@@ -1,0 +1,41 @@
+"""Booking months: which month an entry of the ledger is booked in.
+
+A sale belongs to the month of its ``sold_at``, a refund to that of its ``refunded_at``, a
+release to the original sale's month; when that month is closed the entry lands in the
+oldest open month instead and is marked as an adjustment. The decision is only sound
+with the chain's lock held (``service.ledger.service.lock_chain``), so a concurrent close
+cannot slip between it and the posting: ``service.ledger.service.append`` makes it
+itself, under the lock it holds.
+
+Months close in order, so every month up to the latest closed one is frozen (a month
+skipped because it had no entries is frozen too: booking into it would put entries
+behind a closed month), and the oldest open month is the one after the latest closed.
+"""
+
+from collections.abc import Iterable
+
+from sqlmodel import Session
+
+from service.ledger import repository
+
+
+def next_period(period: str) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    return f"{year + month // 12:04d}-{month % 12 + 1:02d}"
+
+
+def latest_closed(session: Session) -> str | None:
+    """The latest closed month, None while no month was ever closed."""
+    return repository.latest_closed(session)
+
+
+def booking_periods(*, session: Session, periods: Iterable[str]) -> dict[str, tuple[str, bool]]:
+    """Month ``YYYY-MM`` -> (month it is booked in, adjustment?). One query for all."""
+    wanted = set(periods)
+    if not wanted:
+        return {}
+    last = latest_closed(session)
+    if last is None:
+        return {period: (period, False) for period in wanted}
+    open_month = next_period(last)
+    return {period: (open_month, True) if period <= last else (period, False) for period in wanted}

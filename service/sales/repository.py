@@ -1,0 +1,131 @@
+"""The sales domain's queries: recorded sales by sale_id, inserting new ones, reading."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from service.pagination import PageParams, paginate
+from service.sales.exceptions import SaleNotFound
+from service.sales.models import Refund, Sale
+from service.sql import copy_ignoring_duplicates, is_postgresql, table_of
+
+SALES = table_of(Sale)
+COMPARED = ("isrc", "territory", "sold_at", "quantity", "unit_price", "currency")
+# The columns a new sale is inserted with (``insert_sales`` rows are tuples in this order).
+SALE_COLUMNS = (
+    "store_code",
+    "sale_id",
+    "isrc",
+    "territory",
+    "sold_at",
+    "period",
+    "quantity",
+    "unit_price",
+    "currency",
+    "iswc",
+    "held",
+    "basis",
+    "recorded_at",
+)
+_CHUNK = 5000
+
+_STORED_COLUMNS = (SALES.c.id, SALES.c.sale_id, *(SALES.c[name] for name in COMPARED))
+StoredSale = sa.Row[Any]  # id, sale_id and the compared fields of a recorded sale
+
+
+# PostgreSQL: one index probe per wanted sale_id (a LATERAL .. LIMIT 1 is never flattened
+# into a join), so the cost follows the batch, not the store's history; a plain
+# ``sale_id = ANY(..)`` is as fast with fresh statistics but, while the table grows faster
+# than autovacuum analyses it, is planned as a bitmap scan of all of the store's sales.
+_STORED_PG = sa.text(
+    "SELECT s.* FROM unnest(CAST(:ids AS varchar[])) AS wanted(sale_id) CROSS JOIN LATERAL ("  # noqa: S608
+    f"SELECT {', '.join(c.name for c in _STORED_COLUMNS)} FROM sale "
+    "WHERE store_code = :store AND sale_id = wanted.sale_id LIMIT 1) AS s"
+).columns(*_STORED_COLUMNS)
+
+
+def stored_sales(
+    session: Session, store_code: str, sale_ids: Iterable[str]
+) -> dict[str, StoredSale]:
+    """The store's recorded sales among ``sale_ids`` (plain rows: no ORM objects)."""
+    ids = sorted(sale_ids)
+    found: dict[str, StoredSale] = {}
+    postgresql = is_postgresql(session)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        query: sa.Executable = (
+            _STORED_PG.bindparams(ids=chunk, store=store_code)
+            if postgresql
+            else sa.select(*_STORED_COLUMNS).where(
+                SALES.c.store_code == store_code, SALES.c.sale_id.in_(chunk)
+            )
+        )
+        found.update((row.sale_id, row) for row in session.execute(query))
+    return found
+
+
+def insert_sales(session: Session, rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
+    """Insert new sales (tuples in ``SALE_COLUMNS`` order, the basis as JSON text);
+    sale_id -> new id for those the constraint let in.
+
+    ``INSERT .. ON CONFLICT (store_code, sale_id) DO NOTHING RETURNING``: a sale_id
+    recorded meanwhile by another writer is simply absent from the answer.
+    """
+    return copy_ignoring_duplicates(
+        session, SALES, SALE_COLUMNS, rows, unique=("store_code", "sale_id"), key="sale_id"
+    )
+
+
+def held_sales(
+    session: Session, *, after: int, isrcs: Sequence[str] | None, limit: int
+) -> list[Sale]:
+    """Up to ``limit`` sales still holding something (of ``isrcs``, or all) after id
+    ``after``, in id order."""
+    query = select(Sale).where(col(Sale.held), col(Sale.id) > after)
+    if isrcs is not None:
+        query = query.where(col(Sale.isrc).in_(isrcs))
+    return list(session.exec(query.order_by(col(Sale.id)).limit(limit)))
+
+
+def get_sale(*, session: Session, store_code: str, sale_id: str) -> Sale:
+    sale = session.exec(
+        select(Sale).where(Sale.store_code == store_code, Sale.sale_id == sale_id)
+    ).first()
+    if sale is None:
+        raise SaleNotFound(f"No sale {sale_id} of store {store_code}.")
+    return sale
+
+
+def list_sales(
+    *,
+    session: Session,
+    page: PageParams,
+    store_code: str | None,
+    isrc: str | None = None,
+    territory: str | None = None,
+    period: str | None = None,
+) -> tuple[Sequence[Sale], str | None]:
+    query = select(Sale)
+    if store_code is not None:
+        query = query.where(Sale.store_code == store_code)
+    if isrc:
+        query = query.where(Sale.isrc == isrc.replace("-", "").upper())
+    if territory:
+        query = query.where(Sale.territory == territory.upper())
+    if period:
+        query = query.where(Sale.period == period)
+    return paginate(session, query, key=Sale.id, params=page, convert=int)
+
+
+def refunded_units(session: Session, sale_pks: Iterable[int]) -> dict[int, int]:
+    pks = list(set(sale_pks))
+    if not pks:
+        return {}
+    rows = session.exec(
+        select(Refund.sale_pk, func.sum(Refund.quantity))
+        .where(col(Refund.sale_pk).in_(pks))
+        .group_by(col(Refund.sale_pk))
+    )
+    return {pk: int(total or 0) for pk, total in rows}
