@@ -82,33 +82,35 @@ def _expected_hash(session: Session, tx: Any, prev_hash: str) -> str:
 def test_every_stored_hash_is_the_documented_sha256(
     api: Api, store: Store, session: Session
 ) -> None:
+    # A society member, a direct holder, a split work, an unknown recording and a refund:
+    # legs with and without holder, society, share, units and sale fields.
     api.society(code="ROMS", country="RU", currency="RUB", right_types=["mechanical"])
     member, label = api.holder()["id"], api.holder(kind="label")["id"]
     api.mandate(holder_id=member, society_code="ROMS", right_type="mechanical", territories=["RU"])
-    api.tariff(territory="RU", right_type="mechanical", currency="USD", percent_of_gross="0.15")
-    api.tariff(territory="RU", right_type="neighbouring", currency="USD", percent_of_gross="0.25")
-    recording = isrc()
-    api.work(
-        "T-034.524.680-1", [share(member, "mechanical", "0.5"), share(label, "mechanical", "0.5")]
-    )
-    api.recording(recording, [share(label, "neighbouring", "1")], iswc="T-034.524.680-1")
-    store.batch(
-        [
-            a_sale(recording, unit_price="0.10"),
-            a_sale(recording, unit_price="2.70", currency="RUB", quantity=2),
-            a_sale(isrc(), unit_price="0.10"),
-        ]
-    )
+    for right_type, rate in (("mechanical", "0.15"), ("neighbouring", "0.25")):
+        api.tariff(territory="RU", right_type=right_type, currency="USD", percent_of_gross=rate)
+    recording, work = isrc(), "T-034.524.680-1"
+    api.work(work, [share(member, "mechanical", "0.5"), share(label, "mechanical", "0.5")])
+    api.recording(recording, [share(label, "neighbouring", "1")], iswc=work)
+    sold = a_sale(recording, unit_price="2.70", currency="RUB", quantity=2)
+    store.batch([a_sale(recording, unit_price="0.10"), sold, a_sale(isrc(), unit_price="0.10")])
+    refund = {"refund_id": "r-1", "quantity": 1, "refunded_at": "2006-11-20T00:00:00Z"}
+    store.refund(sold["sale_id"], refund)
     transactions = session.execute(
         sa.text(
             "SELECT sequence, kind, reference, period, adjustment, created_at, prev_hash, hash "
             "FROM ledger_transaction ORDER BY sequence"
         )
     ).all()
-    assert [tx.sequence for tx in transactions] == [1, 2, 3]
+    assert [(tx.sequence, tx.kind) for tx in transactions] == [
+        (1, "sale"),
+        (2, "sale"),
+        (3, "sale"),
+        (4, "refund"),
+    ]
     prev = GENESIS
     for tx in transactions:
         assert tx.prev_hash == prev
         assert tx.hash == _expected_hash(session, tx, prev), tx.sequence
         prev = tx.hash
-    assert api.get("/v1/ledger/head").json() == {"sequence": 3, "hash": prev}
+    assert api.get("/v1/ledger/head").json() == {"sequence": 4, "hash": prev}
