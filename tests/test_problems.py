@@ -1,10 +1,13 @@
 """Bad input: a clear RFC 9457 problem, and nothing written."""
 
+import json
+
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlmodel import Session, func, select
 
 from service.parties.models import Society
-from tests.factories import Api
+from tests.factories import Api, bearer, isrc
 
 SOCIETY = {
     "code": "ROMS",
@@ -62,9 +65,54 @@ def test_negative_commission(api: Api, client: TestClient, session: Session) -> 
     assert society_count(session) == 0
 
 
-def test_money_as_float_is_accepted_only_as_exact_decimal(api: Api) -> None:
-    soc = api.society(code="FAIR", commission_rate="0.10")
-    assert soc["commission_rate"] == "0.10"
+def _post_raw(client: TestClient, path: str, text: str, headers: dict[str, str]) -> Response:
+    """Sends ``text`` verbatim, so numbers stay JSON number literals (floats), not strings."""
+    return client.post(path, content=text, headers={**headers, "Content-Type": "application/json"})
+
+
+def test_money_as_float_is_accepted_only_as_exact_decimal(
+    api: Api, client: TestClient, session: Session
+) -> None:
+    """API.md asks for decimal strings; a JSON float is read as the decimal its text spells
+    (0.1 is 0.1, never the binary 0.1000000000000000055...), and still has to pass the
+    field's bounds and precision."""
+    body = json.dumps({**SOCIETY, "code": "FAIR"}).replace('"0.15"', "0.1")
+    assert '"commission_rate": 0.1}' in body
+    created = _post_raw(client, "/v1/societies", body, api.admin)
+    assert created.status_code == 201, created.text
+    assert created.json()["commission_rate"] == "0.1"
+    assert api.get("/v1/societies/FAIR").json()["commission_rate"] == "0.1"
+
+    too_big = json.dumps({**SOCIETY, "code": "BIG"}).replace('"0.15"', "1.5")
+    body_422 = assert_problem(_post_raw(client, "/v1/societies", too_big, api.admin), 422)
+    assert body_422["errors"][0]["loc"] == ["body", "commission_rate"]
+    assert society_count(session) == 1
+
+    # A price: exact to the micro-unit; a float with a seventh decimal is refused, not rounded.
+    api.tariff(territory="RU", right_type="mechanical", currency="USD", percent_of_gross="0.15")
+    code = api.store()["code"]
+    store = bearer(api.key("store", code))
+    sale = {
+        "sale_id": "f-1",
+        "isrc": isrc(),
+        "territory": "RU",
+        "sold_at": "2006-11-03T10:00:00Z",
+        "quantity": 1,
+        "unit_price": "PRICE",
+        "currency": "USD",
+    }
+    exact = json.dumps({"sales": [sale]}).replace('"PRICE"', "0.1")
+    result = _post_raw(client, "/v1/sales", exact, store)
+    assert result.status_code == 200, result.text
+    assert result.json()["results"][0]["status"] == "recorded", result.text
+    assert client.get("/v1/sales/f-1", headers=store).json()["unit_price"] == "0.100000"
+
+    sale["sale_id"] = "f-2"
+    inexact = json.dumps({"sales": [sale]}).replace('"PRICE"', "0.1234567")
+    refused = _post_raw(client, "/v1/sales", inexact, store).json()["results"][0]
+    assert refused["status"] == "rejected"
+    assert refused["error"]["code"] == "invalid"
+    assert client.get("/v1/sales/f-2", headers=store).status_code == 404
 
 
 def test_ten_megabyte_body_is_refused_before_parsing(

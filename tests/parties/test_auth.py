@@ -1,6 +1,10 @@
 """Bearer keys: 401 without a valid token, 403 for a wrong role, 404 across tenants."""
 
+import hashlib
+
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from tests.factories import Api, bearer
 
@@ -17,16 +21,32 @@ def test_unknown_token_is_401(client: TestClient) -> None:
     assert response.status_code == 401
 
 
-def test_keys_are_stored_hashed(api: Api, session) -> None:
-    from sqlmodel import select
-
-    from service.auth.models import ApiKey
-
+def test_keys_are_stored_as_the_sha256_of_the_token(
+    api: Api, client: TestClient, session: Session
+) -> None:
     store = api.store()
-    token = api.key("store", store["code"])
-    stored = session.exec(select(ApiKey).where(ApiKey.subject == store["code"])).one()
-    assert token not in stored.token_hash
-    assert len(stored.token_hash) == 64
+    issued = api.post("/v1/api-keys", {"role": "store", "subject": store["code"]})
+    token = issued["token"]
+    stored = session.execute(
+        sa.text("SELECT token_hash FROM api_key WHERE id = :id"), {"id": issued["id"]}
+    ).scalar_one()
+    assert stored == hashlib.sha256(token.encode("utf-8")).hexdigest()
+    assert token not in stored
+
+    assert client.get("/v1/societies", headers=bearer(token)).status_code == 200
+    near_miss = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert client.get("/v1/societies", headers=bearer(near_miss)).status_code == 401
+
+    # The lookup is by that hash alone: store another token's hash and that token works,
+    # while the issued one stops.
+    other = "rl_" + "x" * 43
+    session.execute(
+        sa.text("UPDATE api_key SET token_hash = :h WHERE id = :id"),
+        {"h": hashlib.sha256(other.encode("utf-8")).hexdigest(), "id": issued["id"]},
+    )
+    session.flush()
+    assert client.get("/v1/societies", headers=bearer(other)).status_code == 200
+    assert client.get("/v1/societies", headers=bearer(token)).status_code == 401
 
 
 def test_revoked_token_stops_working_at_once(api: Api, client: TestClient) -> None:
