@@ -1,5 +1,8 @@
 """The FastAPI application: routers, problem handlers, middleware, health and metrics."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from service.catalog.router import router as catalog_router
@@ -15,6 +18,7 @@ from service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from service.sales import generation, suspense
 from service.sales.router import router as sales_router
 from service.statements.router import router as statements_router
+from service.takedowns import worker
 from service.takedowns.router import router as takedowns_router
 from service.tariffs.router import router as tariffs_router
 
@@ -43,7 +47,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     suspense.subscribe_to_catalog()
     generation.tune_gc()
-    app = FastAPI(title="royalty-ledger", version="1.0.0", description=DESCRIPTION)
+    app = FastAPI(
+        title="royalty-ledger", version="1.0.0", description=DESCRIPTION, lifespan=_lifespan
+    )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)  # connects on first use
     configure_logging()
@@ -56,6 +62,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost, so refusals by BodyLimit are logged and carry a request id too.
     app.add_middleware(RequestLog)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the in-process webhook worker with the app and stop it on shutdown (the
+    outbox keeps whatever it had not delivered for the next start or another worker)."""
+    if not app.state.settings.webhooks_worker:
+        yield
+        return
+    thread, stop = worker.start_in_background(app.state.engine)
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=worker.TIMEOUT_S + 1)
 
 
 app = create_app()
