@@ -28,6 +28,7 @@ from tests.conftest import ADMIN_TOKEN, ROOT, migrate
 from tests.factories import bearer
 
 RECEIVER_PORT = 8241  # this worktree's port range: 8240-8249
+FAST = ("--poll", "0.2", "--lease", "1")  # a killed claim is due again after 1 s
 
 
 class Receiver(ThreadingHTTPServer):
@@ -83,8 +84,7 @@ def committed_url(database_url: str, tmp_path: Path, request: pytest.FixtureRequ
 
 def _worker(url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "service.takedowns.worker", "--database-url", url]
-        + ["--poll", "0.2", "--lease", "1"],
+        [sys.executable, "-m", "service.takedowns.worker", "--database-url", url, *FAST],
         cwd=ROOT,
         env={**os.environ, "LEDGER_DATABASE_URL": url},
         stdout=subprocess.DEVNULL,
