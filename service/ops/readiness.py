@@ -6,7 +6,8 @@ from pathlib import Path
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -19,12 +20,12 @@ def expected_heads() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(config).get_heads())
 
 
-def not_ready(engine: Engine) -> str | None:
+def not_ready(session: Session) -> str | None:
     """Why the service cannot serve yet, in one line a person can act on; None when ready."""
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-            current = frozenset(MigrationContext.configure(conn).get_current_heads())
+        conn = session.connection()
+        conn.execute(text("SELECT 1"))
+        current = frozenset(MigrationContext.configure(conn).get_current_heads())
     except Exception as exc:  # any driver error means the same thing to a probe
         return f"The database does not answer ({type(exc).__name__})."
     expected = expected_heads()

@@ -3,9 +3,10 @@ they carry no ledger data, and probes and scrapers hold no API key)."""
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from service.db import SessionDep
 from service.ops.readiness import not_ready
 from service.problems import problem
 
@@ -20,10 +21,10 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "Not ready (database or migrations)"}})
-def readyz(request: Request) -> Any:
+def readyz(session: SessionDep) -> Any:
     """Readiness: 200 when the database answers and its schema is at the migrations'
     head; otherwise a 503 problem saying which and how to fix it."""
-    reason = not_ready(request.app.state.engine)
+    reason = not_ready(session)  # the request's session: the app's database
     if reason is not None:
         return problem(503, detail=reason, code="not_ready", title="Not ready")
     return {"status": "ready"}
