@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     # Load the demo catalogue into an empty embedded database on start (make run sets it).
     demo: bool = False
+    # Deliver takedown webhooks from a thread of the API process; turn off when running
+    # `python -m service.takedowns.worker` separately (both at once is safe, too).
+    webhooks_worker: bool = True
 
 
 @lru_cache

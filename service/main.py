@@ -1,21 +1,24 @@
 """The FastAPI application: routers, problem handlers, middleware, health and metrics."""
 
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
+from fastapi import FastAPI
 
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
-from service.db import SessionDep, make_engine
+from service.db import make_engine
 from service.ledger.router import router as ledger_router
-from service.middleware import BodyLimit, Metrics
+from service.middleware import BodyLimit, RequestLog
+from service.ops.logs import configure_logging
+from service.ops.metrics import watch_pool
+from service.ops.router import router as ops_router
 from service.parties.router import router as parties_router
-from service.problems import PROBLEM_RESPONSES, install_problem_handlers, problem
+from service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from service.sales import generation, suspense
 from service.sales.router import router as sales_router
 from service.statements.router import router as statements_router
+from service.takedowns import worker
 from service.takedowns.router import router as takedowns_router
 from service.tariffs.router import router as tariffs_router
 
@@ -44,31 +47,36 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     suspense.subscribe_to_catalog()
     generation.tune_gc()
-    app = FastAPI(title="royalty-ledger", version="1.0.0", description=DESCRIPTION)
+    app = FastAPI(
+        title="royalty-ledger", version="1.0.0", description=DESCRIPTION, lifespan=_lifespan
+    )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)  # connects on first use
+    configure_logging()
+    watch_pool(app.state.engine)
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
-    _add_ops_routes(app)
+    app.include_router(ops_router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    app.add_middleware(Metrics)
+    # Outermost, so refusals by BodyLimit are logged and carry a request id too.
+    app.add_middleware(RequestLog)
     return app
 
 
-def _add_ops_routes(app: FastAPI) -> None:
-    @app.get("/healthz", tags=["ops"])
-    def healthz(session: SessionDep) -> Any:
-        """200 when the service and its database answer."""
-        try:
-            session.execute(text("SELECT 1"))
-        except Exception:
-            return problem(503, detail="The database does not answer.")
-        return {"status": "ok"}
-
-    @app.get("/metrics", tags=["ops"], include_in_schema=False)
-    def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the in-process webhook worker with the app and stop it on shutdown (the
+    outbox keeps whatever it had not delivered for the next start or another worker)."""
+    if not app.state.settings.webhooks_worker:
+        yield
+        return
+    thread, stop = worker.start_in_background(app.state.engine)
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=worker.TIMEOUT_S + 1)
 
 
 app = create_app()

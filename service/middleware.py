@@ -1,15 +1,22 @@
-"""ASGI middleware: body size limit and request metrics."""
+"""ASGI middleware: body size limit, request id, request log and request metrics."""
 
+import logging
+import re
 import time
+import uuid
 from typing import Any
 
-from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.ops.logs import REQUEST_LOGGER
+from service.ops.metrics import LATENCY, REQUESTS
 from service.problems import problem
 
-REQUESTS = Counter("ledger_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("ledger_http_request_seconds", "HTTP request latency", ["method", "route"])
+request_log = logging.getLogger(REQUEST_LOGGER)
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's id is echoed into logs and headers: accept only a short, plain token (a UUID,
+# a trace id), so nobody can forge log lines or split headers through it.
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 
 # NUL can never be stored in PostgreSQL text and has no use in this API; refusing it at the
@@ -89,7 +96,12 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
-class Metrics:
+class RequestLog:
+    """Give every request an id (the caller's ``X-Request-ID`` if plain, else a new one),
+    echo it in the response, count the request by route template and status, and write one
+    JSON log line: id, caller key id (never the token), route, status, duration, and the
+    rows recorded/rejected that the sales endpoint reports in ``scope["state"]``."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -98,17 +110,52 @@ class Metrics:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status: dict[str, Any] = {"code": 500}
+        request_id = _request_id(scope)
+        state: dict[str, Any] = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        status = {"code": 500}
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
+                message["headers"] = headers
             await send(message)
 
         try:
             await self.app(scope, receive, capture)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            REQUESTS.labels(scope["method"], path, str(status["code"])).inc()
-            LATENCY.labels(scope["method"], path).observe(time.perf_counter() - start)
+            duration = time.perf_counter() - start
+            route = getattr(scope.get("route"), "path", "unmatched")
+            REQUESTS.labels(scope["method"], route, str(status["code"])).inc()
+            LATENCY.labels(scope["method"], route).observe(duration)
+            request_log.info("request", extra=_log_fields(scope, route, status["code"], duration))
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            candidate: str = value.decode("latin-1")
+            if _SAFE_REQUEST_ID.fullmatch(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+def _log_fields(scope: Scope, route: str, status: int, duration: float) -> dict[str, Any]:
+    state = scope.get("state", {})
+    fields: dict[str, Any] = {
+        "request_id": state.get("request_id"),
+        "method": scope["method"],
+        "route": route,
+        "status": status,
+        "duration_ms": round(duration * 1000, 3),
+        "caller_key_id": state.get("caller_key_id"),
+        "caller_role": state.get("caller_role"),
+    }
+    sales = state.get("sales_rows")
+    if sales is not None:
+        fields["rows_recorded"] = sales.get("recorded", 0)
+        fields["rows_duplicate"] = sales.get("duplicate", 0)
+        fields["rows_rejected"] = sales.get("rejected", 0)
+    return fields

@@ -25,6 +25,8 @@ from sqlmodel import Session
 ADMIN_TOKEN = "test-admin-token"
 os.environ["LEDGER_ADMIN_TOKEN"] = ADMIN_TOKEN
 os.environ["LEDGER_DEMO"] = "false"
+# Tests deliver webhooks explicitly (service.takedowns.worker), not from a background thread.
+os.environ["LEDGER_WEBHOOKS_WORKER"] = "false"
 
 from service.config import get_settings  # noqa: E402
 from service.db import get_session, make_engine  # noqa: E402

@@ -10,7 +10,7 @@ from sqlmodel import Session
 from service.config import Settings
 from service.db import get_session
 from service.main import create_app
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, migrate
 from tests.factories import bearer
 
 
@@ -30,9 +30,11 @@ def test_the_admin_token_is_the_one_the_app_was_built_with(connection: Connectio
 
 def test_the_database_is_the_one_the_app_was_built_with(tmp_path: Path) -> None:
     """No session override here: the real request session, on the settings' database."""
-    answering = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
+    answering_url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    migrate(answering_url)
+    answering = create_app(Settings(database_url=answering_url))
     missing = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'no-such-dir' / 'x.db'}"))
     with TestClient(answering) as client:
-        assert client.get("/healthz").json() == {"status": "ok"}
+        assert client.get("/readyz").json() == {"status": "ready"}
     with TestClient(missing) as client:
-        assert client.get("/healthz").status_code == 503
+        assert client.get("/readyz").status_code == 503

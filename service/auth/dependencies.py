@@ -34,6 +34,7 @@ _bearer = HTTPBearer(auto_error=False, description="An API key issued by POST /v
 
 
 def current_caller(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -45,6 +46,9 @@ def current_caller(
     )
     if caller is None:
         raise Unauthenticated("The token is unknown or has been revoked.")
+    # For the request log: who called, by key id (the token itself is never logged).
+    request.state.caller_key_id = caller.key_id or "admin-token"
+    request.state.caller_role = caller.role.value
     return caller
 
 

@@ -37,6 +37,9 @@ class Store(SQLModel, table=True):
     name: str = Field(max_length=200)
     country: str = Field(max_length=2)
     webhook_url: str | None = Field(default=None, max_length=2000)
+    # The Standard Webhooks signing key (`whsec_…`). Kept in clear, not hashed: signing
+    # needs the key itself. Shown once (creation, rotation), never in a read.
+    webhook_secret: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -22,6 +22,7 @@ from service.parties.schemas import (
     SocietyCreate,
     SocietyPublic,
     StoreCreate,
+    StoreCreated,
     StorePublic,
 )
 from service.rights import HolderKind, RightType
@@ -88,10 +89,20 @@ def get_society(code: str, session: SessionDep, _: AnyCaller) -> SocietyPublic:
 
 
 @router.post("/stores", status_code=201, tags=["parties"])
-def create_store(data: StoreCreate, session: SessionDep, _: AdminCaller) -> StorePublic:
-    return StorePublic.model_validate(
+def create_store(data: StoreCreate, session: SessionDep, _: AdminCaller) -> StoreCreated:
+    """Register a store. The answer carries its webhook signing secret, shown only here
+    (and on rotation)."""
+    return StoreCreated.model_validate(
         service.create_store(session=session, data=data), from_attributes=True
     )
+
+
+@router.post("/stores/{code}/webhook-secret", tags=["parties"])
+def rotate_webhook_secret(code: str, session: SessionDep, caller: AdminCaller) -> StoreCreated:
+    """Replace a store's webhook signing secret and show the new one, once. Webhooks not
+    yet delivered are signed with the new secret."""
+    store = service.rotate_webhook_secret(session=session, code=code, caller=caller)
+    return StoreCreated.model_validate(store, from_attributes=True)
 
 
 @router.get("/stores", tags=["parties"])

@@ -95,6 +95,15 @@ class StorePublic(BaseModel):
     webhook_url: str | None
 
 
+# The answer to a store's creation and to a rotation: the only time the secret is shown.
+class StoreCreated(StorePublic):
+    webhook_secret: str = Field(
+        description="Standard Webhooks signing secret (`whsec_` + base64); shown only now. "
+        "Verify each webhook's `webhook-signature` with it.",
+        examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+    )
+
+
 # What an admin sends to register a rights holder.
 class RightsHolderCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_HOLDER]})

@@ -1,5 +1,7 @@
 """Rules of the parties domain: plain functions over a session, no HTTP."""
 
+import base64
+import secrets
 import uuid
 from collections.abc import Sequence
 
@@ -102,6 +104,21 @@ def create_store(*, session: Session, data: StoreCreate) -> Store:
     if session.get(Store, data.code) is not None:
         raise PartyExists(f"Store {data.code} already exists.", party=accounts.store(data.code))
     store = Store.model_validate(data.model_dump())
+    store.webhook_secret = new_webhook_secret()
+    session.add(store)
+    session.flush()
+    return store
+
+
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and 24 random bytes in base64 (192 bits)."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def rotate_webhook_secret(*, session: Session, code: str, caller: Caller) -> Store:
+    """A new signing secret for a store; webhooks not yet delivered are signed with it."""
+    store = get_store(session=session, code=code, caller=caller)
+    store.webhook_secret = new_webhook_secret()
     session.add(store)
     session.flush()
     return store

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from service.auth import AdminCaller, Caller, PageDep, StoreCaller
 from service.db import SessionDep
+from service.ops.metrics import BATCH_SECONDS, count_sales, timed
 from service.pagination import Page
+from service.problems import DomainError
 from service.rights import RightType
 from service.sales import recording, repository, suspense
 from service.sales.exceptions import StoreRequired
@@ -125,12 +127,24 @@ def post_sales(
     (451). `royalties` are in the sale's currency, gross of commission.
     """
     store_code = _store_of(caller, store)
-    parsed = parse(body, request.headers.get("content-type"), now=utcnow())
-    if parsed.bare:
-        result = recording.record_one(session=session, store_code=store_code, row=parsed.rows[0])
-        response.status_code = 201 if result.status == "recorded" else 200
-        return result
-    return recording.record_sales(session=session, store_code=store_code, rows=parsed.rows)
+    with timed(BATCH_SECONDS):
+        parsed = parse(body, request.headers.get("content-type"), now=utcnow())
+        if parsed.bare:
+            try:
+                result = recording.record_one(
+                    session=session, store_code=store_code, row=parsed.rows[0]
+                )
+            except DomainError as exc:  # a bare sale's rejection is a problem response
+                request.state.sales_rows = count_sales([("rejected", exc.code)])
+                raise
+            request.state.sales_rows = count_sales([(result.status, None)])
+            response.status_code = 201 if result.status == "recorded" else 200
+            return result
+        batch = recording.record_sales(session=session, store_code=store_code, rows=parsed.rows)
+    request.state.sales_rows = count_sales(
+        [(r.status, r.error.code if r.error else None) for r in batch.results]
+    )
+    return batch
 
 
 def _public(sale: Sale, refunded: int) -> SalePublic:

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from service.ledger.periods import next_period
 
-PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+PERIOD_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"  # no year 0: date() has none
 
 
 def first_day(period: str) -> date:

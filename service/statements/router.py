@@ -10,6 +10,7 @@ from sqlmodel import Session
 from service.auth import AdminCaller, AnyCaller, Caller, Forbidden, PageDep, require_role
 from service.db import SessionDep, streamed
 from service.ledger.schemas import HeadPublic
+from service.ops.metrics import CLOSE_SECONDS, timed
 from service.pagination import Page, PageParams, encode_cursor
 from service.rights import Role
 from service.statements import payments as payments_service
@@ -98,7 +99,8 @@ def close(
     month) while an earlier month with entries is open, `missing_fx_rate` (naming the
     pairs) when a conversion has no rate; nothing is written then.
     """
-    outcome = close_period(session=session, period=period, now=utcnow())
+    with timed(CLOSE_SECONDS):
+        outcome = close_period(session=session, period=period, now=utcnow())
     if not outcome.created:
         response.status_code = 200
     view = service.period_view(session=session, period=period, with_reconciliation=True)

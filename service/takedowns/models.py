@@ -73,3 +73,24 @@ class TakedownView:
     territories: list[str]
     isrcs: list[str]  # the recording, or every recording of the work
     history: list[TakedownEvent]
+
+
+# A webhook to one store, written in the transaction of the decision or lift it announces
+# (the transactional outbox) and delivered by `service.takedowns.worker`. `body` is the
+# exact JSON sent, so every attempt carries the same bytes and the same `message_id`
+# (`webhook-id`): a receiver drops duplicates by that id.
+class WebhookOutbox(SQLModel, table=True):
+    __tablename__ = "webhook_outbox"
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(max_length=64, unique=True)
+    store_code: str = Field(foreign_key="store.code", index=True, max_length=64)
+    event: str = Field(max_length=32)
+    body: str = Field(sa_type=sa.Text)
+    attempts: int = 0
+    # Due from this instant; a worker that claims a row pushes it one lease ahead, so a
+    # worker killed mid-delivery leaves it due again once the lease runs out.
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    failed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

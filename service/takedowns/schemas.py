@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -287,14 +287,32 @@ class TakedownPublic(BaseModel):
     history: list[TakedownEventPublic]
 
 
-# The JSON a store's webhook receives when a takedown is approved or lifted.
-class TakedownNotice(BaseModel):
-    event: str = Field(description="takedown.approved | takedown.lifted")
-    takedown: TakedownPublic
+# What a store needs to act on a decision: no evidence, no history, no actors' key ids.
+class TakedownWebhookData(BaseModel):
+    takedown_id: str
+    action: Literal["approved", "lifted"]
+    status: TakedownStatus
+    isrc: str | None = Field(description="The recording taken down, or null for a work")
+    iswc: str | None = Field(description="The work taken down, or null for a recording")
+    isrcs: list[str] = Field(description="Every recording to stop (or resume) selling")
+    territories: list[str] = Field(description="ISO 3166-1 alpha-2 codes, or WORLD")
+    effective_at: datetime | None = Field(description="Sales dated from this instant are refused")
+    lift_effective_at: datetime | None = Field(
+        description="Sales dated from this instant are accepted again (lifts)"
+    )
+
+
+# The JSON body of a takedown webhook, in the Standard Webhooks shape (type, timestamp,
+# data); signed with the store's secret (`webhook-id`, `webhook-timestamp`,
+# `webhook-signature` headers).
+class TakedownWebhook(BaseModel):
+    type: Literal["takedown.approved", "takedown.lifted"]
+    timestamp: datetime
+    data: TakedownWebhookData
 
 
 def takedown_public(view: TakedownView) -> TakedownPublic:
-    """The public form of a takedown: what the routers answer and the webhooks send."""
+    """The public form of a takedown: what the routers answer."""
     t = view.takedown
     return TakedownPublic(
         id=t.id,

@@ -19,7 +19,7 @@ from service.auth.caller import Caller
 from service.catalog.models import Recording, Work
 from service.identifiers import WORLD
 from service.pagination import PageParams, paginate
-from service.parties.models import RightsHolder, Store
+from service.parties.models import RightsHolder
 from service.rights import Role
 from service.takedowns import webhooks
 from service.takedowns.exceptions import (
@@ -44,9 +44,9 @@ from service.takedowns.schemas import (
     DecisionIn,
     LiftIn,
     TakedownCreate,
-    TakedownNotice,
     TakedownStatus,
-    takedown_public,
+    TakedownWebhook,
+    TakedownWebhookData,
 )
 from service.takedowns.withdrawn import SaleAsset, withdrawn_sales
 from service.timeutil import utcnow
@@ -163,7 +163,7 @@ def decide(*, session: Session, caller: Caller, takedown_id: str, data: Decision
     )
     session.flush()
     if status == APPROVED:
-        _notify_stores(session, takedown, "takedown.approved")
+        _notify_stores(session, takedown, APPROVED)
     return takedown
 
 
@@ -190,7 +190,7 @@ def lift(*, session: Session, caller: Caller, takedown_id: str, data: LiftIn) ->
         _event(takedown_id, caller, "lifted", LIFTED, effective_at=effective_at, reason=data.reason)
     )
     session.flush()
-    _notify_stores(session, takedown, "takedown.lifted")
+    _notify_stores(session, takedown, LIFTED)
     return takedown
 
 
@@ -239,19 +239,27 @@ def _require_share(session: Session, takedown: Takedown, *, on: datetime) -> Non
 
 
 def _notify_stores(session: Session, takedown: Takedown, event: str) -> None:
-    urls = [
-        url
-        for url in session.exec(
-            select(Store.webhook_url).where(col(Store.webhook_url).is_not(None))
-        )
-        if url
-    ]
-    if urls:
-        view = describe(session=session, takedowns=[takedown])[0]
-        notice = TakedownNotice(event=event, takedown=takedown_public(view))
-        webhooks.notify_after_commit(
-            session, urls=urls, notice=notice.model_dump(mode="json"), key=f"{takedown.id}:{event}"
-        )
+    """Queue the webhooks in this transaction (``webhooks.enqueue``): only what a store
+    needs to act, never the evidence or who decided."""
+    view = describe(session=session, takedowns=[takedown])[0]
+    t = view.takedown
+    session.refresh(t)  # the conditional UPDATE changed the row behind the session's back
+    notice = TakedownWebhook(
+        type="takedown.approved" if event == APPROVED else "takedown.lifted",
+        timestamp=utcnow(),
+        data=TakedownWebhookData(
+            takedown_id=t.id,
+            action="approved" if event == APPROVED else "lifted",
+            status=TakedownStatus(t.status),
+            isrc=t.isrc,
+            iswc=t.iswc,
+            isrcs=view.isrcs,
+            territories=view.territories,
+            effective_at=t.effective_at,
+            lift_effective_at=t.lift_effective_at,
+        ),
+    )
+    webhooks.enqueue(session, notice=notice)
 
 
 # --- reading ---------------------------------------------------------------------------

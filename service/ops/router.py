@@ -1,0 +1,35 @@
+"""Operations endpoints: liveness, readiness and Prometheus metrics (no authentication:
+they carry no ledger data, and probes and scrapers hold no API key)."""
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from service.db import SessionDep
+from service.ops.readiness import not_ready
+from service.problems import problem
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """Liveness: 200 while the process serves requests. It does not touch the database,
+    so an orchestrator does not restart a healthy process during a database outage."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "Not ready (database or migrations)"}})
+def readyz(session: SessionDep) -> Any:
+    """Readiness: 200 when the database answers and its schema is at the migrations'
+    head; otherwise a 503 problem saying which and how to fix it."""
+    reason = not_ready(session)  # the request's session: the app's database
+    if reason is not None:
+        return problem(503, detail=reason, code="not_ready", title="Not ready")
+    return {"status": "ready"}
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

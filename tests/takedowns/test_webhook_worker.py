@@ -1,0 +1,179 @@
+"""The webhook worker as a real process: killed mid-delivery (SIGKILL), restarted, the
+webhook arrives — same ``webhook-id``, valid signature — and is never lost; and the
+in-process worker the app's lifespan starts and stops."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+from standardwebhooks.webhooks import Webhook
+
+from service.config import Settings
+from service.db import make_engine
+from service.main import create_app
+from service.takedowns import webhooks
+from service.takedowns.models import WebhookOutbox
+from service.takedowns.schemas import TakedownWebhook, TakedownWebhookData
+from tests.conftest import ADMIN_TOKEN, ROOT, migrate
+from tests.factories import bearer
+
+RECEIVER_PORT = 8241  # this worktree's port range: 8240-8249
+FAST = ("--poll", "0.2", "--lease", "1")  # a killed claim is due again after 1 s
+
+
+class Receiver(ThreadingHTTPServer):
+    """A store's server: the first request hangs until released (the worker is killed
+    meanwhile); later ones answer 204."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", RECEIVER_PORT), _Handler)
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.first_arrived = threading.Event()
+        self.release = threading.Event()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Receiver
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers["content-length"]))
+        self.server.received.append(({k.lower(): v for k, v in self.headers.items()}, body))
+        if len(self.server.received) == 1:
+            self.server.first_arrived.set()
+            self.server.release.wait(30)  # hang: the worker dies waiting for this answer
+            return
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.release.set()
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def committed_url(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A migrated database of the pass's engine whose commits other processes see."""
+    if database_url.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'worker.db'}"
+        migrate(url)
+        return url
+    return str(request.getfixturevalue("pg_isolated_url"))
+
+
+def _worker(url: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "service.takedowns.worker", "--database-url", url, *FAST],
+        cwd=ROOT,
+        env={**os.environ, "LEDGER_DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _queue_one_webhook(url: str) -> tuple[str, str]:
+    """A store with a webhook, and one committed webhook for it: (its secret, message id)."""
+    app = create_app(Settings(database_url=url, webhooks_worker=False))
+    with TestClient(app) as client:
+        response = client.post(
+            "/v1/stores",
+            json={
+                "code": "killtest",
+                "name": "Kill test",
+                "country": "RU",
+                "webhook_url": f"http://127.0.0.1:{RECEIVER_PORT}/hook",
+            },
+            headers=bearer(ADMIN_TOKEN),
+        )
+    assert response.status_code == 201, response.text
+    notice = TakedownWebhook(
+        type="takedown.approved",
+        timestamp=datetime.now(UTC),
+        data=TakedownWebhookData(
+            takedown_id="t1",
+            action="approved",
+            status="approved",
+            isrc="RUA010600001",
+            iswc=None,
+            isrcs=["RUA010600001"],
+            territories=["RU"],
+            effective_at=datetime(2006, 11, 1, tzinfo=UTC),
+            lift_effective_at=None,
+        ),
+    )
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert webhooks.enqueue(session, notice=notice) == 1
+        session.commit()
+        message_id = session.exec(select(WebhookOutbox.message_id)).one()
+    engine.dispose()
+    app.state.engine.dispose()
+    return response.json()["webhook_secret"], message_id
+
+
+def test_a_worker_killed_mid_delivery_delivers_after_restart(
+    committed_url: str, receiver: Receiver
+) -> None:
+    secret, message_id = _queue_one_webhook(committed_url)
+    first = _worker(committed_url)
+    try:
+        assert receiver.first_arrived.wait(30), "the worker never called the store"
+        first.send_signal(signal.SIGKILL)  # mid-delivery: the store has not answered
+        assert first.wait(10) == -signal.SIGKILL
+    finally:
+        first.kill()
+    receiver.release.set()
+    second = _worker(committed_url)
+    try:
+        deadline = time.monotonic() + 30
+        while len(receiver.received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert second.wait(15) == 0, second.stderr.read() if second.stderr else ""
+    assert len(receiver.received) == 2, "not redelivered after the restart"
+    for headers, body in receiver.received:
+        assert headers["webhook-id"] == message_id  # a duplicate the receiver can drop
+        payload = Webhook(secret).verify(body, headers)
+        assert payload["data"]["takedown_id"] == "t1"
+    engine = make_engine(committed_url)
+    with Session(engine) as session:
+        row = session.exec(select(WebhookOutbox)).one()
+    engine.dispose()
+    assert row.delivered_at is not None and row.attempts == 2
+
+
+def test_the_app_lifespan_runs_the_in_process_worker(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'lifespan.db'}"
+    migrate(url)
+    app = create_app(Settings(database_url=url, webhooks_worker=True))
+
+    def workers() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name == "webhooks-worker" and t.is_alive()]
+
+    before = len(workers())
+    with TestClient(app):
+        assert len(workers()) == before + 1
+    assert len(workers()) == before
+    app.state.engine.dispose()
