@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
 
 from service.db import SessionDep
 from service.ops.readiness import not_ready
@@ -13,10 +14,14 @@ from service.problems import problem
 router = APIRouter(tags=["ops"])
 
 
-@router.get("/healthz")
-def healthz() -> dict[str, str]:
-    """Liveness: 200 while the process serves requests. It does not touch the database,
-    so an orchestrator does not restart a healthy process during a database outage."""
+@router.get("/healthz", responses={503: {"description": "The database does not answer"}})
+def healthz(session: SessionDep) -> Any:
+    """200 when the service and its database answer (the public contract). Migrations at
+    head and the rest of readiness are ``/readyz``'s."""
+    try:
+        session.execute(text("SELECT 1"))
+    except Exception:
+        return problem(503, detail="The database does not answer.", code="not_ready")
     return {"status": "ok"}
 
 

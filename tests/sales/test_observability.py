@@ -113,10 +113,11 @@ def test_pool_in_use_reports_checked_out_connections(tmp_path: Path) -> None:
     assert sample("ledger_db_pool_in_use") == 0
 
 
-def test_healthz_is_liveness_and_needs_no_database(tmp_path: Path) -> None:
+def test_without_a_database_neither_probe_is_ok(tmp_path: Path) -> None:
     missing = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'no-dir' / 'x.db'}"))
     with TestClient(missing) as client:
-        assert client.get("/healthz").json() == {"status": "ok"}
+        # The contract: /healthz is 200 only while the service *and its database* are up.
+        assert client.get("/healthz").status_code == 503
         ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.headers["content-type"] == "application/problem+json"
