@@ -3,6 +3,7 @@
 from typing import Any
 
 from fastapi import FastAPI, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
@@ -11,6 +12,7 @@ from service.config import Settings, get_settings
 from service.db import SessionDep, make_engine
 from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, Metrics
+from service.openapi import install_openapi
 from service.parties.router import router as parties_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers, problem
 from service.sales import generation, suspense
@@ -44,7 +46,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     suspense.subscribe_to_catalog()
     generation.tune_gc()
-    app = FastAPI(title="royalty-ledger", version="1.0.0", description=DESCRIPTION)
+    # /docs and /redoc with Swagger UI and ReDoc served from the fastapi-offline package:
+    # a society's network may not reach a CDN, and the pages must not need one.
+    app = FastAPIOffline(
+        title="royalty-ledger",
+        version="1.0.0",
+        description=DESCRIPTION,
+        static_url="/docs-assets",
+    )
+    install_openapi(app)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)  # connects on first use
     install_problem_handlers(app)
