@@ -1,6 +1,7 @@
 """Runtime settings, read once from the environment (prefix ``LEDGER_``)."""
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -21,6 +22,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     # Load the demo catalogue into an empty embedded database on start (make run sets it).
     demo: bool = False
+    # Where the demo's credentials (a shell-sourceable file) and the first admin key's
+    # token are kept, both mode 0600; relative paths are from the working directory.
+    demo_env_file: Path = Path("royalty-ledger.demo.env")
+    admin_key_file: Path = Path("royalty-ledger.admin-token")
 
 
 @lru_cache
