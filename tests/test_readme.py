@@ -1,0 +1,131 @@
+"""The README's shell blocks, run as written against a live server, so the README cannot rot.
+
+Conventions for README.md (anyone adding a section follows them):
+
+- A fenced block whose info string is exactly ``sh`` is run. All of them run in file
+  order, concatenated into one ``bash`` script with ``set -euo pipefail``: a command that
+  fails stops the test and names its block. Use ``curl -s --fail-with-body`` so that an
+  error answer fails the block and still shows its problem body.
+- Blocks run from a scratch directory standing for the repository (``.venv`` is linked
+  into it), against a server started the way ``make run`` starts it
+  (``python -m service.ops.run``) on an empty SQLite database with the demo loaded and
+  ``LEDGER_PORT`` set to a free port of 8230-8239 (``LEDGER_README_TEST_PORTS``).
+- Variables set by an earlier block are there for later ones: the first block after Quick
+  start sets ``PORT``, ``BASE`` and ``LEDGER_URL`` and sources the demo's
+  ``royalty-ledger.demo.env`` (``ADMIN``, ``STORE``, ``SOCIETY``, ``HOLDER_TOKEN``,
+  ``HOLDER``); the walkthrough sets ``ID`` (a statement) and ``TAKEDOWN``. Never write
+  ``localhost:8000``: use ``$BASE``.
+- A block that cannot run here (``make``, Docker, another database) is fenced
+  ```` ```sh no-test ````; keep those few (at most ``MAX_NO_TEST``). Other languages
+  (``json``, ``text``, ``console``…) are never run.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
+MAX_NO_TEST = 8
+
+
+def readme_blocks() -> tuple[list[tuple[int, str]], list[int]]:
+    """(line, code) of every ``sh`` block, and the lines of the ``sh no-test`` ones."""
+    text = (ROOT / "README.md").read_text()
+    run, skipped = [], []
+    for match in FENCE.finditer(text):
+        words = match.group(1).split()
+        line = text.count("\n", 0, match.start()) + 1
+        if words == ["sh"]:
+            run.append((line, match.group(2)))
+        elif words[:1] == ["sh"]:
+            assert words == ["sh", "no-test"], f"README.md:{line}: unknown fence {words}"
+            skipped.append(line)
+    return run, skipped
+
+
+def _free_port() -> int:
+    first, last = os.environ.get("LEDGER_README_TEST_PORTS", "8230-8239").split("-")
+    for port in range(int(first), int(last) + 1):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise AssertionError(f"no free port in {first}-{last}")
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A scratch "repository" and the environment of a server started like `make run`."""
+    home = tmp_path_factory.mktemp("readme")
+    (home / ".venv").symlink_to(ROOT / ".venv")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env.update(
+        LEDGER_DATABASE_URL=f"sqlite:///{home / 'royalty-ledger.db'}",
+        LEDGER_PORT=str(port),
+        LEDGER_DEMO="true",
+    )
+    log = (home / "server.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service.ops.run"], cwd=home, env=env, stdout=log, stderr=log
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (home / "server.log").read_text()
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, (home / "server.log").read_text()
+            time.sleep(0.2)
+        yield home, env
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+def test_readme_marks_few_blocks_no_test() -> None:
+    run, skipped = readme_blocks()
+    assert len(run) >= 10
+    assert len(skipped) <= MAX_NO_TEST, f"no-test blocks at lines {skipped}: keep them few"
+    quick = (ROOT / "README.md").read_text().split("## Quick start", 1)[1]
+    assert quick.lstrip().startswith("```sh no-test\nmake run\nmake test\n```")
+
+
+def test_readme_blocks_run_in_order(live: tuple[Path, dict[str, str]]) -> None:
+    assert shutil.which("curl"), "the README's blocks need curl"
+    home, env = live
+    run, _ = readme_blocks()
+    script = ["set -euo pipefail"]
+    for line, code in run:
+        script += [f"echo '>>> README.md:{line}' >&2", code]
+    script.append('echo; echo "ID=$ID TAKEDOWN=$TAKEDOWN HOLDER=$HOLDER STORE2=${STORE2:+set}"')
+    done = subprocess.run(
+        ["bash", "-c", "\n".join(script)],
+        cwd=home,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    failed_at = done.stderr.rsplit(">>> ", 1)[-1][:2000]
+    assert done.returncode == 0, f"{failed_at}\n--- stdout:\n{done.stdout[-2000:]}"
+    last = done.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"ID=\w+ TAKEDOWN=\w+ HOLDER=[0-9a-f]{32} STORE2=set", last), last
+    # What the walkthrough says happens, happened.
+    assert "HTTP 451" in done.stdout  # the US sale after the takedown is refused
+    assert (home / "statements").is_dir() and any((home / "statements").iterdir())
+    assert any(p.suffix == ".tsv" for p in home.iterdir()), "the DSR file was downloaded"
