@@ -66,19 +66,32 @@ def _societies(session: Session) -> None:
         )
 
 
+# Fixed ids, so that the OpenAPI examples (service/*/schemas.py) name the demo's holders
+# and run against it as written (tests/test_openapi_examples.py checks they do).
+PUBLISHER_ID = "5f0c7c1e2b8e4f6f9a3d2c1b0a987654"
+LABEL_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+
 def _holder(
-    session: Session, name: str, kind: HolderKind, currency: str, ipi: str | None = None
+    session: Session,
+    name: str,
+    kind: HolderKind,
+    currency: str,
+    ipi: str | None = None,
+    holder_id: str | None = None,
 ) -> str:
     data = RightsHolderCreate(name=name, kind=kind, ipi=ipi, currency=currency)
-    return parties.create_holder(session=session, data=data).id
+    return parties.create_holder(session=session, data=data, holder_id=holder_id).id
 
 
 def _catalogue(session: Session) -> str:
     """Holders, mandates, works and recordings; the id of the publisher Kalinka Music."""
     writer = _holder(session, "Vladimir Composer", HolderKind.composer, "RUB", "00033188001")
-    publisher = _holder(session, "Kalinka Music Publishing", HolderKind.publisher, "USD")
+    publisher = _holder(
+        session, "Kalinka Music Publishing", HolderKind.publisher, "USD", holder_id=PUBLISHER_ID
+    )
     indie_publisher = _holder(session, "Westside Songs (non-member)", HolderKind.publisher, "USD")
-    label = _holder(session, "Soyuz Records", HolderKind.label, "RUB")
+    label = _holder(session, "Soyuz Records", HolderKind.label, "RUB", holder_id=LABEL_ID)
     us_label = _holder(session, "Brooklyn Indie Label", HolderKind.label, "USD")
     for holder, society, right, territories in [
         (writer, "ROMS", M, ["WORLD"]),

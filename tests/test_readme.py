@@ -15,6 +15,8 @@ Conventions for README.md (anyone adding a section follows them):
   ``royalty-ledger.demo.env`` (``ADMIN``, ``STORE``, ``SOCIETY``, ``HOLDER_TOKEN``,
   ``HOLDER``); the walkthrough sets ``ID`` (a statement) and ``TAKEDOWN``. Never write
   ``localhost:8000``: use ``$BASE``.
+- The ``Try:`` line the server prints runs first; a README sale must not reuse its sale_id
+  (nor any other block's: a conflict anywhere fails the test).
 - A block that cannot run here (``make``, Docker, another database) is fenced
   ```` ```sh no-test ````; keep those few (at most ``MAX_NO_TEST``). Other languages
   (``json``, ``text``, ``console``…) are never run.
@@ -109,7 +111,9 @@ def test_readme_blocks_run_in_order(live: tuple[Path, dict[str, str]]) -> None:
     assert shutil.which("curl"), "the README's blocks need curl"
     home, env = live
     run, _ = readme_blocks()
-    script = ["set -euo pipefail"]
+    # First the `Try:` line the server printed: its sale must not collide with the README's.
+    printed = (home / "server.log").read_text().split("Try:\n", 1)[1].splitlines()[0]
+    script = ["set -euo pipefail", f'{printed.strip()} | grep -q \'"status":"recorded"\'']
     for line, code in run:
         script += [f"echo '>>> README.md:{line}' >&2", code]
     script.append('echo; echo "ID=$ID TAKEDOWN=$TAKEDOWN HOLDER=$HOLDER STORE2=${STORE2:+set}"')
@@ -126,6 +130,7 @@ def test_readme_blocks_run_in_order(live: tuple[Path, dict[str, str]]) -> None:
     last = done.stdout.strip().splitlines()[-1]
     assert re.fullmatch(r"ID=\w+ TAKEDOWN=\w+ HOLDER=[0-9a-f]{32} STORE2=set", last), last
     # What the walkthrough says happens, happened.
+    assert '"status":"conflict"' not in done.stdout  # no sale_id posted twice
     assert "HTTP 451" in done.stdout  # the US sale after the takedown is refused
     assert (home / "statements").is_dir() and any((home / "statements").iterdir())
     assert any(p.suffix == ".tsv" for p in home.iterdir()), "the DSR file was downloaded"
