@@ -33,3 +33,14 @@ def test_image_installs_dependencies_first_and_runs_unprivileged() -> None:
     users = [line for line in lines if line.startswith("USER ")]
     assert users and users[-1] not in ("USER root", "USER 0")
     assert lines.index(users[-1]) < next(i for i, ln in enumerate(lines) if ln.startswith("CMD"))
+
+
+def test_sqlite_side_files_are_ignored() -> None:
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    for pattern in (
+        "*.db-shm",
+        "*.db-wal",
+        "royalty-ledger.demo.env",
+        "royalty-ledger.admin-token",
+    ):
+        assert pattern in ignored
