@@ -19,10 +19,11 @@ def load(args: argparse.Namespace, _connect: Connect) -> int:
     from service.ops.bootstrap import NotReady, check_database, connect_args
     from service.ops.run import describe_demo, migrate, seed_demo
 
-    engine = make_engine(args.database_url, **connect_args(args.database_url))
+    url = getattr(args, "database_url", None) or get_settings().database_url
+    engine = make_engine(url, **connect_args(url))
     try:
         check_database(engine)
-        migrate(args.database_url)
+        migrate(url)
         loaded = seed_demo(engine, args.env_file)
     except NotReady as exc:
         raise Failure(str(exc), ExitCode.UNREACHABLE) from None
@@ -52,15 +53,19 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
         "FX rates; a key per role). Refuses a database that already holds data.",
         **kwargs,
     )
+    # Never shown as a default: a database URL may carry a password.
     demo.add_argument(
         "--database-url",
-        default=settings.database_url,
-        help="the database to load ($LEDGER_DATABASE_URL)",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="the database to load (default: $LEDGER_DATABASE_URL, else the embedded "
+        "sqlite:///./royalty-ledger.db)",
     )
     demo.add_argument(
         "--env-file",
         type=Path,
         default=settings.demo_env_file,
-        help="where the credentials are written, mode 0600 ($LEDGER_DEMO_ENV_FILE)",
+        metavar="FILE",
+        help="credentials file, mode 0600; $LEDGER_DEMO_ENV_FILE",
     )
     demo.set_defaults(run=load)
