@@ -15,6 +15,7 @@ from service.config import Settings
 from service.db import make_engine
 from service.ops.bootstrap import NotReady, check_database, connect_args, ensure_admin
 from service.ops.run import describe_demo, prepare, read_env_file
+from service.parties.models import Society
 from service.rights import Role
 from tests.conftest import PG_URL
 
@@ -108,3 +109,23 @@ def test_make_run_says_loaded_only_when_it_loaded(empty_database_url: str, tmp_p
     assert "Demo data loaded:" not in second and "Demo data (loaded earlier):" in second
     assert not (tmp_path / "admin-token").exists()  # the demo's ADMIN lets an admin in
     assert describe_demo(loaded=False, env_file=tmp_path / "none.env", base="http://x") == ""
+
+
+def test_demo_off_seeds_nothing_and_still_lets_an_admin_in(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(
+        database_url=empty_database_url,
+        admin_token=None,
+        demo_env_file=tmp_path / "demo.env",
+        admin_key_file=tmp_path / "admin-token",
+    )
+    said = prepare(settings, demo=False)
+    assert "Demo data" not in said and not (tmp_path / "demo.env").exists()
+    assert "token (shown only now)" in said
+    engine = make_engine(empty_database_url)
+    with Session(engine) as session:
+        assert session.exec(select(Society)).first() is None
+        token = (tmp_path / "admin-token").read_text().strip()
+        assert authenticate(session=session, token=token, admin_token=None) is not None
+    engine.dispose()
