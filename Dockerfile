@@ -1,11 +1,19 @@
-# The API image: installs the package, applies migrations, serves with uvicorn.
+# The API image: dependencies first (a layer cached until pyproject.toml changes), then the
+# source; runs as an unprivileged user; checks the database, migrates, then serves.
 FROM python:3.11-slim
 WORKDIR /app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
-COPY pyproject.toml README.md alembic.ini ./
-COPY service ./service
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt
+COPY README.md alembic.ini ./
 COPY alembic ./alembic
-RUN pip install .
+COPY service ./service
+RUN pip install --no-deps . \
+    && useradd --system --uid 10001 --home-dir /var/lib/ledger --create-home ledger
+USER ledger
+# Files the service writes (the first admin key, if LEDGER_ADMIN_TOKEN is unset) go here.
+WORKDIR /var/lib/ledger
+ENV LEDGER_HOST=0.0.0.0 LEDGER_PORT=8000
 EXPOSE 8000
-# Migrations run before the server starts; they are idempotent (alembic upgrade head).
-CMD ["sh", "-c", "alembic upgrade head && exec uvicorn service.main:app --host 0.0.0.0 --port 8000"]
+CMD ["python", "-m", "service.ops.run"]

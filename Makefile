@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run migrate test lint format typecheck check bench clean
+.PHONY: install run demo migrate test lint format typecheck check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +18,15 @@ install: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/alembic upgrade head
 
-# Serves on LEDGER_HOST:LEDGER_PORT (127.0.0.1:8000). An empty embedded database gets the
-# demo catalogue and prints tokens to try; a PostgreSQL database is never seeded.
-run: migrate
-	LEDGER_DEMO=$${LEDGER_DEMO:-true} $(BIN)/python -m service.demo
-	$(BIN)/uvicorn service.main:app --host $${LEDGER_HOST:-127.0.0.1} --port $${LEDGER_PORT:-8000}
+# Serves on LEDGER_HOST:LEDGER_PORT (127.0.0.1:8000) after checking the database, migrating
+# and making sure an admin can log in (service/ops/run.py). An empty embedded database gets
+# the demo catalogue and prints tokens to try; a PostgreSQL database only with `make demo`.
+run: $(STAMP)
+	LEDGER_DEMO=$${LEDGER_DEMO:-true} $(BIN)/python -m service.ops.run
+
+# Loads the demo into an empty database of any engine (LEDGER_DATABASE_URL), migrating first.
+demo: $(STAMP)
+	$(BIN)/royalty-ledger demo
 
 # The whole suite, on SQLite and on PostgreSQL when the local server answers.
 test: $(STAMP)
@@ -49,4 +53,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache royalty-ledger.db*
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache royalty-ledger.db* royalty-ledger.demo.env

@@ -1,5 +1,7 @@
 """Alembic environment: the database URL comes from the service's settings."""
 
+from logging.config import fileConfig
+
 from alembic import context
 from sqlalchemy import Connection
 
@@ -8,6 +10,10 @@ from service.config import get_settings
 from service.db import make_engine
 
 config = context.config
+# alembic.ini's loggers: each applied revision is logged ("Running upgrade 0011 -> 0012").
+# Existing loggers stay enabled (the server's and the tests' own).
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
 def _url() -> str:

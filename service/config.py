@@ -1,6 +1,7 @@
 """Runtime settings, read once from the environment (prefix ``LEDGER_``)."""
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,10 @@ class Settings(BaseSettings):
     # Deliver takedown webhooks from a thread of the API process; turn off when running
     # `python -m service.takedowns.worker` separately (both at once is safe, too).
     webhooks_worker: bool = True
+    # Where the demo's credentials (a shell-sourceable file) and the first admin key's
+    # token are kept, both mode 0600; relative paths are from the working directory.
+    demo_env_file: Path = Path("royalty-ledger.demo.env")
+    admin_key_file: Path = Path("royalty-ledger.admin-token")
 
 
 @lru_cache

@@ -1,24 +1,19 @@
-"""Demo data for `make run`: a small, realistic catalogue in an empty embedded database.
+"""Demo data: a small, realistic catalogue (2006: AllofMP3, ROMS, FAIR, HFA, MCPS, PRS).
 
-Loaded only when LEDGER_DEMO is true, the database is SQLite and holds no society yet —
-a PostgreSQL database is never seeded by itself. Tokens are kept in a file beside the
-database so every later `make run` can print them again.
+Loaded into an empty database by `royalty-ledger demo` / `make demo` (any engine) and by
+`make run` on an empty embedded database (``service.ops.run``); the credentials are kept
+in a shell-sourceable file so every later start can print them again.
 """
 
-import sys
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from service.auth.schemas import ApiKeyCreate
 from service.catalog import service as catalog
 from service.catalog.schemas import RecordingCreate, ShareIn, WorkCreate
-from service.config import get_settings
-from service.db import make_engine
 from service.parties import service as parties
-from service.parties.models import Society
 from service.parties.schemas import (
     MandateCreate,
     RightsHolderCreate,
@@ -29,7 +24,6 @@ from service.rights import HolderKind, RightType, Role
 from service.tariffs import service as tariffs
 from service.tariffs.schemas import FxRateCreate, PerMinute, TariffCreate
 
-TOKENS_FILE = Path("royalty-ledger.demo-tokens.txt")
 M, P, N = RightType.mechanical, RightType.performance, RightType.neighbouring
 
 
@@ -72,18 +66,32 @@ def _societies(session: Session) -> None:
         )
 
 
+# Fixed ids, so that the OpenAPI examples (service/*/schemas.py) name the demo's holders
+# and run against it as written (tests/test_openapi_examples.py checks they do).
+PUBLISHER_ID = "5f0c7c1e2b8e4f6f9a3d2c1b0a987654"
+LABEL_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+
+
 def _holder(
-    session: Session, name: str, kind: HolderKind, currency: str, ipi: str | None = None
+    session: Session,
+    name: str,
+    kind: HolderKind,
+    currency: str,
+    ipi: str | None = None,
+    holder_id: str | None = None,
 ) -> str:
     data = RightsHolderCreate(name=name, kind=kind, ipi=ipi, currency=currency)
-    return parties.create_holder(session=session, data=data).id
+    return parties.create_holder(session=session, data=data, holder_id=holder_id).id
 
 
-def _catalogue(session: Session) -> None:
+def _catalogue(session: Session) -> str:
+    """Holders, mandates, works and recordings; the id of the publisher Kalinka Music."""
     writer = _holder(session, "Vladimir Composer", HolderKind.composer, "RUB", "00033188001")
-    publisher = _holder(session, "Kalinka Music Publishing", HolderKind.publisher, "USD")
+    publisher = _holder(
+        session, "Kalinka Music Publishing", HolderKind.publisher, "USD", holder_id=PUBLISHER_ID
+    )
     indie_publisher = _holder(session, "Westside Songs (non-member)", HolderKind.publisher, "USD")
-    label = _holder(session, "Soyuz Records", HolderKind.label, "RUB")
+    label = _holder(session, "Soyuz Records", HolderKind.label, "RUB", holder_id=LABEL_ID)
     us_label = _holder(session, "Brooklyn Indie Label", HolderKind.label, "USD")
     for holder, society, right, territories in [
         (writer, "ROMS", M, ["WORLD"]),
@@ -138,6 +146,7 @@ def _catalogue(session: Session) -> None:
                 shares=[ShareIn(holder_id=owner, right_type=N, share=Decimal(1))],
             ),
         )
+    return publisher
 
 
 def _tariffs(session: Session) -> None:
@@ -199,62 +208,30 @@ def _tariffs(session: Session) -> None:
         )
 
 
-def _tokens(session: Session) -> dict[str, str]:
+def _credentials(session: Session, holder_id: str) -> dict[str, str]:
+    """One key per role, named as the README's shell variables; ``HOLDER`` is the id of the
+    rights holder whose key ``HOLDER_TOKEN`` is (it may file takedowns for the catalogue)."""
     parties.create_store(
         session=session, data=StoreCreate(code="allofmp3", name="AllofMP3", country="RU")
     )
-    tokens = {}
-    for label, role, subject in [
-        ("admin", Role.admin, None),
-        ("store allofmp3", Role.store, "allofmp3"),
-        ("society ROMS", Role.society, "ROMS"),
+    credentials = {}
+    for name, role, subject in [
+        ("ADMIN", Role.admin, None),
+        ("STORE", Role.store, "allofmp3"),
+        ("SOCIETY", Role.society, "ROMS"),
+        ("HOLDER_TOKEN", Role.rights_holder, holder_id),
     ]:
         _, token = parties.issue_api_key(
             session=session, data=ApiKeyCreate(role=role, subject=subject)
         )
-        tokens[label] = token
-    return tokens
+        credentials[name] = token
+    credentials["HOLDER"] = holder_id
+    return credentials
 
 
 def load_demo(session: Session) -> dict[str, str]:
+    """Load the demo (the caller commits); its credentials, by shell variable name."""
     _societies(session)
-    _catalogue(session)
+    holder_id = _catalogue(session)
     _tariffs(session)
-    return _tokens(session)
-
-
-def main() -> int:
-    settings = get_settings()
-    engine = make_engine(settings.database_url)
-    if not settings.demo or engine.dialect.name != "sqlite":
-        return 0
-    with Session(engine) as session:
-        empty = session.exec(select(Society)).first() is None
-        if empty:
-            tokens = load_demo(session)
-            session.commit()
-            TOKENS_FILE.write_text("".join(f"{k}\t{v}\n" for k, v in tokens.items()))
-    if not TOKENS_FILE.exists():
-        return 0
-    tokens = dict(line.split("\t", 1) for line in TOKENS_FILE.read_text().splitlines())
-    base = f"http://{settings.host}:{settings.port}"
-    out = sys.stdout
-    out.write("\nDemo data loaded (societies ROMS, FAIR, HFA, MCPS, PRS; store allofmp3).\n")
-    for label, token in tokens.items():
-        out.write(f"  {label + ' token:':<22} {token}\n")
-    if settings.admin_token:
-        out.write("  (LEDGER_ADMIN_TOKEN also works as an admin token)\n")
-    out.write(
-        "\nTry:\n"
-        f"  curl -s -H 'Authorization: Bearer {tokens['store allofmp3']}' "
-        "-H 'Content-Type: application/json' "
-        f'{base}/v1/sales -d \'{{"sale_id":"o-1001-1","isrc":"RUA010600001",'
-        '"territory":"US","sold_at":"2006-11-03T10:00:00Z","quantity":1,'
-        '"unit_price":"0.10","currency":"USD"}\'\n'
-        f"  API docs: {base}/docs\n\n"
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+    return _credentials(session, holder_id)

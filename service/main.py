@@ -4,12 +4,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
 from service.db import make_engine
 from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, RequestLog
+from service.openapi import install_openapi
 from service.ops.logs import configure_logging
 from service.ops.metrics import watch_pool
 from service.ops.router import router as ops_router
@@ -47,9 +49,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     suspense.subscribe_to_catalog()
     generation.tune_gc()
-    app = FastAPI(
-        title="royalty-ledger", version="1.0.0", description=DESCRIPTION, lifespan=_lifespan
+    # /docs and /redoc with Swagger UI and ReDoc served from the fastapi-offline package:
+    # a society's network may not reach a CDN, and the pages must not need one.
+    app = FastAPIOffline(
+        title="royalty-ledger",
+        version="1.0.0",
+        description=DESCRIPTION,
+        static_url="/docs-assets",
+        lifespan=_lifespan,
     )
+    install_openapi(app)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)  # connects on first use
     configure_logging()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 SERVICE = Path(__file__).resolve().parent.parent / "service"
 # The HTTP layer: routers, request dependencies, and the app's own plumbing.
-HTTP_LAYER = {"main.py", "middleware.py", "problems.py", "db.py"}
+HTTP_LAYER = {"main.py", "middleware.py", "problems.py", "db.py", "openapi.py"}
 DOMAINS = {p.name for p in SERVICE.iterdir() if (p / "__init__.py").exists()} - {"client"}
 
 

@@ -143,7 +143,11 @@ def list_stores(
 # --- rights holders --------------------------------------------------------------------
 
 
-def create_holder(*, session: Session, data: RightsHolderCreate) -> RightsHolder:
+def create_holder(
+    *, session: Session, data: RightsHolderCreate, holder_id: str | None = None
+) -> RightsHolder:
+    """A new rights holder; ``holder_id`` fixes its id (the demo's, which the API's
+    examples name), otherwise a new one is drawn."""
     for field in ("ipi", "isni"):
         value = getattr(data, field)
         if (
@@ -153,7 +157,7 @@ def create_holder(*, session: Session, data: RightsHolderCreate) -> RightsHolder
             ).first()
         ):
             raise PartyExists(f"A rights holder with {field.upper()} {value} already exists.")
-    holder = RightsHolder(id=new_id(), **data.model_dump())
+    holder = RightsHolder(id=holder_id or new_id(), **data.model_dump())
     session.add(holder)
     session.flush()
     return holder

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from service.problems import validation_errors
 from service.sales.exceptions import (
     BatchTooLarge,
     BodyInvalid,
@@ -154,11 +155,7 @@ def validate(data: object, now: datetime) -> Row:
     try:
         sale = SaleIn.model_validate(data)
     except ValidationError as exc:
-        errors = [
-            {"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]}
-            for err in exc.errors(include_url=False, include_input=False)
-        ]
-        return Row(sale_id, None, errors)
+        return Row(sale_id, None, validation_errors(exc.errors(include_url=False)))
     if sale.sold_at > now:
         return Row(sale.sale_id, None, [{"loc": ["sold_at"], "msg": "is in the future"}])
     return Row(sale.sale_id, sale)

@@ -1,5 +1,6 @@
 """HTTP endpoints of the sales domain: sales, refunds and suspense."""
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -88,7 +89,13 @@ _SALES_BODY: dict[str, Any] = {
                     },
                 },
             },
-            "application/x-ndjson": {"schema": {"type": "string"}},
+            "application/x-ndjson": {
+                "schema": {"type": "string"},
+                "example": "".join(
+                    json.dumps({**SALE_EXAMPLE, **row}, separators=(",", ":")) + "\n"
+                    for row in ({"sale_id": "o-1002-1"}, {"sale_id": "o-1002-2", "quantity": 2})
+                ),
+            },
             "text/csv": {
                 "schema": {"type": "string"},
                 "example": "sale_id,isrc,territory,sold_at,quantity,unit_price,currency\n"

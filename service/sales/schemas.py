@@ -30,7 +30,8 @@ def _no_bool(value: object) -> object:
 
 # Printable ASCII without spaces or "/", so every id can appear in a URL path as is.
 ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[!-.0-~]+$")]
-Quantity = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=MAX_QUANTITY)]
+# Field before the validator, or pydantic emits `ge`/`le` instead of `minimum`/`maximum`.
+Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY), BeforeValidator(_no_bool)]
 Price = Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=6)]
 
 SALE_EXAMPLE: dict[str, Any] = {

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
-from service.auth import AdminCaller, AnyCaller, Caller, Forbidden, PageDep, require_role
+from service.auth import AdminCaller, AnyCaller, Caller, PageDep, require_role
 from service.db import SessionDep, streamed
 from service.ledger.schemas import HeadPublic
 from service.ops.metrics import CLOSE_SECONDS, timed
@@ -51,6 +51,8 @@ router = APIRouter(prefix="/v1", tags=["statements"])
 PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, examples=["2006-11"])]
 PeriodQuery = Annotated[str | None, Query(pattern=PERIOD_PATTERN, examples=["2006-11"])]
 PartyReader = Annotated[Caller, Depends(require_role(Role.society, Role.rights_holder))]
+# Remittance advice: a society reads its statements instead, so its 403 names only these.
+HolderReader = Annotated[Caller, Depends(require_role(Role.rights_holder))]
 
 
 # --- periods -------------------------------------------------------------------------
@@ -238,14 +240,12 @@ def _streamed_statement(
 @router.get("/royalties")
 def royalties(
     session: SessionDep,
-    caller: PartyReader,
+    caller: HolderReader,
     page: PageDep,
     period: PeriodQuery = None,
     holder_id: Annotated[str | None, Query(description="Admin only.")] = None,
 ) -> Page[RemittanceLinePublic]:
     """A rights holder's own lines on every society statement (remittance advice)."""
-    if caller.role is Role.society:
-        raise Forbidden("Remittance advice is for rights holders (and admins).")
     if not caller.is_admin:
         holder_id = caller.subject
     if holder_id is None:

@@ -78,7 +78,7 @@ class TakedownCreate(BaseModel):
                 {
                     "isrc": "RUA010600001",
                     "territories": ["US"],
-                    "claimant_holder_id": "3f2c9a61d0b84e7f9a1c2b3d4e5f6a7b",
+                    "claimant_holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
                     "evidence": {
                         "kind": "contract",
                         "reference": "Master licence 2004-17, clause 3",
@@ -88,7 +88,7 @@ class TakedownCreate(BaseModel):
                 {
                     "iswc": "T-034.524.680-1",
                     "territories": ["WORLD"],
-                    "claimant_holder_id": "3f2c9a61d0b84e7f9a1c2b3d4e5f6a7b",
+                    "claimant_holder_id": "5f0c7c1e2b8e4f6f9a3d2c1b0a987654",
                     "evidence": {
                         "kind": "registration",
                         "reference": "Society work registration 12345",

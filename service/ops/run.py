@@ -1,0 +1,122 @@
+"""`make run`: check the database, migrate, load the demo where asked, make sure an admin
+can log in, then serve. Every step that can fail for a new user ends in one line.
+
+The same steps, minus serving, are `royalty-ledger demo` (``load_demo_into``), which
+loads the demo into any empty database, PostgreSQL included. `make run` itself seeds only
+an empty *embedded* (SQLite) database: a PostgreSQL database is the production one and
+gets the demo only when asked.
+"""
+
+import sys
+from pathlib import Path
+
+import uvicorn
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from service.config import Settings, get_settings
+from service.db import make_engine
+from service.demo import load_demo
+from service.ops.bootstrap import (
+    NotReady,
+    check_database,
+    connect_args,
+    ensure_admin,
+    write_private,
+)
+from service.parties.models import Society
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PROG = "royalty-ledger"
+
+
+def migrate(url: str) -> None:
+    """``alembic upgrade head``, logging each revision applied (alembic.ini's loggers)."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "alembic"))
+    config.attributes["url"] = url
+    command.upgrade(config, "head")
+
+
+def _env_text(credentials: dict[str, str]) -> str:
+    lines = [f"{name}={value}\n" for name, value in credentials.items()]
+    return "# royalty-ledger demo credentials; load them with: . ./royalty-ledger.demo.env\n" + (
+        "".join(lines)
+    )
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
+    return {name: value for name, value in pairs if not name.startswith("#")}
+
+
+def seed_demo(engine: Engine, env_file: Path) -> bool:
+    """Load the demo if the database holds no society yet; True when it was loaded now."""
+    with Session(engine) as session:
+        if session.exec(select(Society)).first() is not None:
+            return False
+        credentials = load_demo(session)
+        session.commit()
+    write_private(env_file, _env_text(credentials))
+    return True
+
+
+def describe_demo(*, loaded: bool, env_file: Path, base: str) -> str:
+    """What a walkthrough needs: every credential, where they are kept, one call to try."""
+    if not env_file.exists():
+        return ""
+    creds = read_env_file(env_file)
+    when = "loaded" if loaded else "(loaded earlier)"
+    lines = [f"Demo data {when}: societies ROMS, FAIR, HFA, MCPS, PRS; store allofmp3."]
+    lines += [f"  {name:<13} {value}" for name, value in creds.items()]
+    lines += [
+        f"  kept in {env_file} (mode 0600); in a shell: . ./{env_file.name}",
+        "Try:",
+        f"  curl -s -H 'Authorization: Bearer {creds.get('STORE', '')}' "
+        f"-H 'Content-Type: application/json' {base}/v1/sales -d "
+        '\'{"sale_id":"try-1","isrc":"RUA010600001","territory":"US",'
+        '"sold_at":"2006-11-03T10:00:00Z","quantity":1,"unit_price":"0.10","currency":"USD"}\'',
+        f"  API docs: {base}/docs",
+    ]
+    return "\n".join(lines)
+
+
+def prepare(settings: Settings, *, demo: bool) -> str:
+    """Everything before serving; the text to print. Raises NotReady with one line."""
+    url = settings.database_url
+    engine = make_engine(url, **connect_args(url))
+    try:
+        check_database(engine)
+        migrate(url)
+        loaded = demo and seed_demo(engine, settings.demo_env_file)
+        with Session(engine) as session:
+            admin = ensure_admin(
+                session=session,
+                admin_token=settings.admin_token,
+                key_file=settings.admin_key_file,
+            )
+    finally:
+        engine.dispose()
+    base = f"http://{settings.host}:{settings.port}"
+    # A credentials file from another database must not be shown for this one.
+    shown = describe_demo(loaded=loaded, env_file=settings.demo_env_file, base=base) if demo else ""
+    return "\n".join(["", *(part for part in (shown, admin) if part), ""])
+
+
+def main() -> int:
+    settings = get_settings()
+    # Only an embedded database is seeded by itself; see the module's docstring.
+    demo = settings.demo and settings.database_url.startswith("sqlite")
+    try:
+        print(prepare(settings, demo=demo), flush=True)
+    except NotReady as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+    uvicorn.run("service.main:app", host=settings.host, port=settings.port)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
