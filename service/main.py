@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
-from service.db import SessionDep, make_engine
+from service.db import Replicas, SessionDep, make_engine, make_read_engines
 from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, Metrics
 from service.parties.router import router as parties_router
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="royalty-ledger", version="1.0.0", description=DESCRIPTION)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)  # connects on first use
+    app.state.replicas = Replicas(make_read_engines(settings.read_database_url))
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
