@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run migrate test lint format typecheck check bench clean
+.PHONY: install run migrate test lint format typecheck check bench clean replica-up replica-down
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,8 @@ migrate: $(STAMP)
 # demo catalogue and prints tokens to try; a PostgreSQL database is never seeded.
 run: migrate
 	LEDGER_DEMO=$${LEDGER_DEMO:-true} $(BIN)/python -m service.demo
-	$(BIN)/uvicorn service.main:app --host $${LEDGER_HOST:-127.0.0.1} --port $${LEDGER_PORT:-8000}
+	$(BIN)/uvicorn service.main:app --host $${LEDGER_HOST:-127.0.0.1} --port $${LEDGER_PORT:-8000} \
+		--workers $${LEDGER_WORKERS:-1}
 
 # The whole suite, on SQLite and on PostgreSQL when the local server answers.
 test: $(STAMP)
@@ -50,3 +51,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache royalty-ledger.db*
+
+# A hot standby of the local PostgreSQL on port 5433 (streaming; as root or postgres). With
+# it up, `LEDGER_TEST_REPLICA_URL=postgresql+psycopg://postgres@127.0.0.1:5433/postgres
+# make test` runs the read-replica tests against it; `.ci/run` does that by itself.
+replica-up:
+	scripts/pg-standby.sh up
+
+replica-down:
+	scripts/pg-standby.sh down
