@@ -112,11 +112,10 @@ def get_read_session(request: Request, primary: SessionDep) -> Iterator[Session]
     if engine is None:
         yield primary
         return
+    # Closed, not rolled back: a rollback would expire the rows a streamed response
+    # still reads after the endpoint returned; closing ends the transaction all the same.
     with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
+        yield session
 
 
 ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
