@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+PG_REPLICA_URL ?= postgresql+psycopg://postgres@127.0.0.1:5433/postgres
 
 .PHONY: install run migrate test lint format typecheck check bench clean replica-up replica-down
 
@@ -30,7 +31,11 @@ test: $(STAMP)
 	@if [ -z "$$LEDGER_TEST_DATABASE_URL" ] && $(BIN)/python -m service.ops.pg_ready "$(PG_TEST_URL)"; then \
 		export LEDGER_TEST_DATABASE_URL="$(PG_TEST_URL)"; \
 	fi; \
+	if [ -z "$$LEDGER_TEST_REPLICA_URL" ] && $(BIN)/python -m service.ops.pg_ready "$(PG_REPLICA_URL)"; then \
+		export LEDGER_TEST_REPLICA_URL="$(PG_REPLICA_URL)"; \
+	fi; \
 	echo "PostgreSQL for tests: $${LEDGER_TEST_DATABASE_URL:-none (SQLite only)}"; \
+	echo "Hot standby for tests: $${LEDGER_TEST_REPLICA_URL:-none (replica tests skip; make replica-up)}"; \
 	$(BIN)/pytest
 
 lint: $(STAMP)
