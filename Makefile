@@ -4,8 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+PG_REPLICA_URL ?= postgresql+psycopg://postgres@127.0.0.1:5433/postgres
 
-.PHONY: install run demo migrate test lint format typecheck check bench clean
+.PHONY: install run demo migrate test lint format typecheck check bench clean replica-up replica-down
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +34,11 @@ test: $(STAMP)
 	@if [ -z "$$LEDGER_TEST_DATABASE_URL" ] && $(BIN)/python -m service.ops.pg_ready "$(PG_TEST_URL)"; then \
 		export LEDGER_TEST_DATABASE_URL="$(PG_TEST_URL)"; \
 	fi; \
+	if [ -z "$$LEDGER_TEST_REPLICA_URL" ] && $(BIN)/python -m service.ops.pg_ready "$(PG_REPLICA_URL)"; then \
+		export LEDGER_TEST_REPLICA_URL="$(PG_REPLICA_URL)"; \
+	fi; \
 	echo "PostgreSQL for tests: $${LEDGER_TEST_DATABASE_URL:-none (SQLite only)}"; \
+	echo "Hot standby for tests: $${LEDGER_TEST_REPLICA_URL:-none (replica tests skip; make replica-up)}"; \
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -54,3 +59,12 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache royalty-ledger.db* royalty-ledger.demo.env
+
+# A hot standby of the local PostgreSQL on port 5433 (streaming; as root or postgres). With
+# it up, `LEDGER_TEST_REPLICA_URL=postgresql+psycopg://postgres@127.0.0.1:5433/postgres
+# make test` runs the read-replica tests against it; `.ci/run` does that by itself.
+replica-up:
+	scripts/pg-standby.sh up
+
+replica-down:
+	scripts/pg-standby.sh down

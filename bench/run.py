@@ -4,10 +4,11 @@ Against the local PostgreSQL (BENCH_DATABASE_URL's server), in a fresh database:
 builds a synthetic catalogue, starts the real service with uvicorn, posts BENCH_SALES
 sales through POST /v1/sales in batches of 1,000 from separate processes, loads the same
 rows with a bare COPY (the physical floor), closes the month, fetches the largest statement
-as CSV and as DSR while sampling the server's RSS, and prints one summary line last.
+as CSV and as DSR while sampling the server's RSS, measures statement pulls by 50
+clients with and without a hot standby (bench/pulls.py), and prints one summary line last.
 
 Environment: BENCH_SALES (default 200000), BENCH_RECORDINGS (10000), BENCH_POSTERS (2),
-BENCH_WORKERS (uvicorn workers, 1), BENCH_DB_NAME (ledger_bench), BENCH_PORT (8765),
+BENCH_WORKERS (uvicorn workers, 2), BENCH_DB_NAME (ledger_bench), BENCH_PORT (8765),
 BENCH_DATABASE_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
 """
 
@@ -28,6 +29,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from bench import pulls
 from bench.catalogue import CURRENCY_OF, TERRITORIES, Catalogue, build
 from service.db import make_engine
 
@@ -194,9 +196,13 @@ class RssSampler(threading.Thread):
         return self.peak
 
 
-def start_server(url: str) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, port: int = PORT, read_url: str | None = None
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_DEMO": "false"}
-    workers = os.environ.get("BENCH_WORKERS", "1")
+    if read_url:
+        env["LEDGER_READ_DATABASE_URL"] = read_url
+    workers = os.environ.get("BENCH_WORKERS", "2")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -204,7 +210,7 @@ def start_server(url: str) -> subprocess.Popen[bytes]:
             "uvicorn",
             "service.main:app",
             "--port",
-            str(PORT),
+            str(port),
             "--workers",
             workers,
             "--log-level",
@@ -216,7 +222,7 @@ def start_server(url: str) -> subprocess.Popen[bytes]:
     )
     for _ in range(100):
         try:
-            if httpx.get(f"{BASE}/healthz", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return server
         except httpx.TransportError:
             time.sleep(0.1)
@@ -243,6 +249,33 @@ def fetch(client: httpx.Client, path: str, **kwargs: Any) -> tuple[float, int]:
         for chunk in response.iter_bytes():
             lines += chunk.count(b"\n")
     return time.perf_counter() - started, lines
+
+
+def measure_pulls(
+    url: str, admin: httpx.Client, statements: list[dict[str, Any]]
+) -> tuple[float, str]:
+    """Pulls per second from the primary, then from a second server reading the standby."""
+    jobs = pulls.pullers(admin, statements)
+    workers = os.environ.get("BENCH_WORKERS", "2")
+    rate = pulls.pull_rate(BASE, jobs)
+    say(f"pulls, primary only: {len(jobs)} clients, {workers} workers: {rate:,.0f} statements/s")
+    read_url = pulls.replica_url(url)
+    if read_url is None:
+        say("pulls, with the standby: skipped (no hot standby: make replica-up)")
+        return rate, "n/a"
+    server = start_server(url, port=PORT + 1, read_url=read_url)
+    try:
+        replica_rate = pulls.pull_rate(f"http://127.0.0.1:{PORT + 1}", jobs)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    say(f"pulls, reads on the standby: {replica_rate:,.0f} statements/s; {load_average()}")
+    return rate, f"{replica_rate:.0f}"
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 def main() -> int:
@@ -297,10 +330,12 @@ def main() -> int:
             f"peak while fetching {peak:.0f} MB (growth {peak - before:.0f} MB)"
         )
         peak_overall = max(peak, rss_mb(server.pid))
+        pulled, pulled_replica = measure_pulls(url, admin, statements)
         say(
             f"ingest_sales_per_s={ingest_rate:.0f} copy_ratio={copy_rate / ingest_rate:.1f} "
             f"close_s={close_s:.1f} csv_lines_per_s={csv_lines / csv_s:.0f} "
-            f"peak_rss_mb={peak_overall:.0f}"
+            f"peak_rss_mb={peak_overall:.0f} pull_statements_per_s={pulled:.0f} "
+            f"pull_statements_per_s_replica={pulled_replica}"
         )
     finally:
         server.terminate()

@@ -12,6 +12,11 @@ class Settings(BaseSettings):
 
     # The embedded default keeps `make run` working on a laptop with nothing installed.
     database_url: str = "sqlite:///./royalty-ledger.db"
+    # Streaming replicas serving the read-mostly GETs (statements, remittance, takedowns),
+    # comma-separated; unset: everything reads the primary (docs/architecture.md).
+    read_database_url: str | None = None
+    # uvicorn worker processes under `make run` and in the Docker image (LEDGER_WORKERS).
+    workers: int = Field(default=1, ge=1, le=64)
     admin_token: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000

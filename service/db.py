@@ -1,6 +1,7 @@
 """Engine and the request-scoped session: the one place that commits or rolls back."""
 
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -66,6 +67,55 @@ def streamed(session: Session, produce: Callable[[Session], Iterator[bytes]]) ->
         yield from produce(reader)
 
 
+def make_read_engines(urls: str | None) -> list[Engine]:
+    """One engine per replica named in ``urls`` (comma-separated); none when unset."""
+    names = [url.strip() for url in (urls or "").split(",") if url.strip()]
+    engines: list[Engine] = []
+    for url in names:
+        options: dict[str, Any] = {READ_ONLY: True}
+        if not url.startswith("sqlite"):
+            # Read-only transactions: a replica that is in fact writable still refuses writes.
+            options["postgresql_readonly"] = True
+        engines.append(make_engine(url).execution_options(**options))
+    return engines
+
+
+class Replicas:
+    """The app's replica engines, taken in turn (each worker spreads its own reads)."""
+
+    def __init__(self, engines: Sequence[Engine]) -> None:
+        self.engines = list(engines)
+        self._turn = itertools.cycle(self.engines) if self.engines else None
+
+    def next(self) -> Engine | None:
+        return next(self._turn) if self._turn is not None else None
+
+    def dispose(self) -> None:
+        for engine in self.engines:
+            engine.dispose()
+
+
 # scope="function": commit (or roll back) as soon as the endpoint returns, BEFORE the
 # response is sent, so a failed commit can never be reported to the client as success.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def get_read_session(request: Request, primary: SessionDep) -> Iterator[Session]:
+    """A session on the next replica, or the primary's request session when there is none.
+
+    A replica session never commits (a standby refuses writes anyway); routes that need
+    fresh data compare it with ``primary`` (``service/replication.py``), so both are
+    handed out and only the one used connects.
+    """
+    replicas: Replicas = request.app.state.replicas
+    engine = replicas.next()
+    if engine is None:
+        yield primary
+        return
+    # Closed, not rolled back: a rollback would expire the rows a streamed response
+    # still reads after the endpoint returned; closing ends the transaction all the same.
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]

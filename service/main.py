@@ -8,7 +8,7 @@ from fastapi_offline import FastAPIOffline
 
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
-from service.db import make_engine
+from service.db import Replicas, make_engine, make_read_engines
 from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, RequestLog
 from service.openapi import install_openapi
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)  # connects on first use
     configure_logging()
     watch_pool(app.state.engine)
+    app.state.replicas = Replicas(make_read_engines(settings.read_database_url))
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)

@@ -114,7 +114,9 @@ def main() -> int:
     except NotReady as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
-    uvicorn.run("service.main:app", host=settings.host, port=settings.port)
+    uvicorn.run(
+        "service.main:app", host=settings.host, port=settings.port, workers=settings.workers
+    )
     return 0
 
 

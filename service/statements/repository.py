@@ -21,7 +21,7 @@ from service.ledger.accounts import AccountKind
 from service.ledger.models import LedgerLeg, LedgerTransaction
 from service.parties.models import RightsHolder, Society
 from service.sql import is_postgresql, table_of
-from service.statements.models import Statement, StatementEtag
+from service.statements.models import PeriodClose, Statement, StatementEtag
 
 LEGS = table_of(LedgerLeg)
 TXS = table_of(LedgerTransaction)
@@ -197,3 +197,9 @@ def store_etag(session: Session, statement_id: str, kind: str, sha256: str) -> N
     row = {"statement_id": statement_id, "representation": kind, "sha256": sha256}
     dialect = postgresql if is_postgresql(session) else sqlite
     session.execute(dialect.insert(ETAGS).values(row).on_conflict_do_nothing())
+
+
+def last_close(session: Session) -> str | None:
+    """The newest closed month: the watermark of everything a close writes (replicas)."""
+    newest = session.execute(sa.select(sa.func.max(col(PeriodClose.period)))).scalar_one()
+    return None if newest is None else str(newest)

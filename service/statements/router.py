@@ -8,13 +8,14 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from service.auth import AdminCaller, AnyCaller, Caller, PageDep, require_role
-from service.db import SessionDep, streamed
+from service.db import ReadSessionDep, SessionDep, streamed
 from service.ledger.schemas import HeadPublic
 from service.ops.metrics import CLOSE_SECONDS, timed
 from service.pagination import Page, PageParams, encode_cursor
+from service.replication import fresh_reader
 from service.rights import Role
 from service.statements import payments as payments_service
-from service.statements import service
+from service.statements import repository, service
 from service.statements.amounts import fmt_exact, fmt_minor, fmt_rate
 from service.statements.close.service import close_period
 from service.statements.dependencies import (
@@ -28,6 +29,7 @@ from service.statements.dependencies import (
     etag_of,
     strong_etag,
 )
+from service.statements.exceptions import StatementNotFound
 from service.statements.models import Payment, Statement
 from service.statements.periods import PERIOD_PATTERN
 from service.statements.render.csv_file import csv_chunks
@@ -148,13 +150,15 @@ def _statement_public(st: Statement) -> StatementPublic:
 
 @router.get("/statements")
 def list_statements(
-    session: SessionDep,
+    primary: SessionDep,
+    reader: ReadSessionDep,
     caller: PartyReader,
     page: PageDep,
     period: PeriodQuery = None,
     party: Annotated[str | None, Query(examples=["society:ROMS"])] = None,
 ) -> Page[StatementPublic]:
     """The caller's statements (admin: all, `party=` to filter)."""
+    session = fresh_reader(primary=primary, reader=reader, watermark=repository.last_close)
     rows, cursor = service.list_statements(
         session=session, caller=caller, page=page, period=period, party=party
     )
@@ -180,17 +184,36 @@ def get_statement(
     # Declared first so the served parameters keep their order (format before the page's).
     asked: Representation,
     conditional: ConditionalDep,
-    session: SessionDep,
+    primary: SessionDep,
+    reader: ReadSessionDep,
     caller: PartyReader,
     page: PageDep,
 ) -> StatementDetail:
     """A statement: JSON with a page of lines, `Accept: text/csv` (streamed), or
     `?format=dsr` (DDEX DSR BasicAudioProfile 1.2). Strong ETag, `Vary: Accept`."""
-    st = service.get_statement(session=session, caller=caller, statement_id=statement_id)
+    session, st = _find_statement(primary, reader, caller, statement_id)
     kind = asked.kind
+    if kind != "json" and repository.stored_etag(session, st.id, kind) is None:
+        session = primary  # its first CSV/DSR request still stores the ETag (a write)
     if kind == "json":
         return _json_statement(session, st, page, conditional)  # type: ignore[return-value]
     return _streamed_statement(session, st, kind, conditional)  # type: ignore[return-value]
+
+
+def _find_statement(
+    primary: Session, reader: Session, caller: Caller, statement_id: str
+) -> tuple[Session, Statement]:
+    """The statement and the session holding it: the replica, or the primary when the
+    replica has not replayed its close yet (docs/architecture.md, read replicas)."""
+    for session in (reader, primary):
+        try:
+            return session, service.get_statement(
+                session=session, caller=caller, statement_id=statement_id
+            )
+        except StatementNotFound:
+            if session is primary:
+                raise
+    raise AssertionError("unreachable: the primary answers or raises")
 
 
 def _json_statement(
@@ -239,7 +262,8 @@ def _streamed_statement(
 
 @router.get("/royalties")
 def royalties(
-    session: SessionDep,
+    primary: SessionDep,
+    reader: ReadSessionDep,
     caller: HolderReader,
     page: PageDep,
     period: PeriodQuery = None,
@@ -250,6 +274,7 @@ def royalties(
         holder_id = caller.subject
     if holder_id is None:
         return Page(data=[], next_cursor=None)
+    session = fresh_reader(primary=primary, reader=reader, watermark=repository.last_close)
     rows, cursor = service.remittance(
         session=session, holder_id=holder_id, period=period, page=page
     )

@@ -13,10 +13,11 @@ from fastapi import APIRouter, Query
 from sqlmodel import Session
 
 from service.auth import AdminCaller, FilerCaller, PageDep, TakedownReader
-from service.db import SessionDep
+from service.db import ReadSessionDep, SessionDep
 from service.identifiers import normalize_isrc, normalize_iswc, normalize_territory
 from service.pagination import Page
 from service.problems import Invalid
+from service.replication import fresh_reader
 from service.takedowns import service
 from service.takedowns.models import Takedown
 from service.takedowns.schemas import (
@@ -56,7 +57,8 @@ def request_takedown(
 
 @router.get("/takedowns")
 def list_takedowns(
-    session: SessionDep,
+    primary: SessionDep,
+    reader: ReadSessionDep,
     caller: TakedownReader,
     page: PageDep,
     status: TakedownStatus | None = None,
@@ -70,6 +72,7 @@ def list_takedowns(
     claimant_holder_id: str | None = None,
 ) -> Page[TakedownPublic]:
     """Oldest first, each with its full history. A rights holder sees its own only."""
+    session = fresh_reader(primary=primary, reader=reader, watermark=service.last_event)
     rows, cursor = service.list_takedowns(
         session=session,
         caller=caller,
@@ -85,8 +88,11 @@ def list_takedowns(
 
 
 @router.get("/takedowns/{takedown_id}")
-def get_takedown(takedown_id: str, session: SessionDep, caller: TakedownReader) -> TakedownPublic:
+def get_takedown(
+    takedown_id: str, primary: SessionDep, reader: ReadSessionDep, caller: TakedownReader
+) -> TakedownPublic:
     """Status and full history: who, in which role, when, what, why, with what evidence."""
+    session = fresh_reader(primary=primary, reader=reader, watermark=service.last_event)
     takedown = service.get_takedown(session=session, caller=caller, takedown_id=takedown_id)
     return _one(session, takedown)
 

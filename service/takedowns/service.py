@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, update
+from sqlalchemy import CursorResult, func, or_, update
 from sqlmodel import Session, col, select
 
 from service.auth.caller import Caller
@@ -270,6 +270,11 @@ def _get(session: Session, takedown_id: str) -> Takedown:
     if takedown is None:
         raise TakedownNotFound(f"No takedown {takedown_id}.")
     return takedown
+
+
+def last_event(session: Session) -> int | None:
+    """The newest event: every change to a takedown appends one (the replicas' watermark)."""
+    return session.exec(select(func.max(col(TakedownEvent.id)))).one()
 
 
 def get_takedown(*, session: Session, caller: Caller, takedown_id: str) -> Takedown:

@@ -1,0 +1,25 @@
+"""Which session a read-mostly GET uses: a streaming replica when it is fresh enough.
+
+A replica replays the primary's WAL a little behind it. The data served from replicas
+changes only at known writes (a month's close; a takedown's request, decision or lift),
+so freshness is a *watermark*: a tiny, monotonic query (the newest closed month, the
+newest takedown event) asked of both. Equal values mean the replica has replayed every
+such write the primary has committed, and serves the request; otherwise the primary
+does — a caller never reads something older than what it (or anyone) just wrote.
+Framework-free: the routers pass the two sessions ``service.db`` hands them.
+"""
+
+from collections.abc import Callable
+
+from sqlmodel import Session
+
+Watermark = Callable[[Session], object]
+
+
+def fresh_reader(*, primary: Session, reader: Session, watermark: Watermark) -> Session:
+    """``reader`` when it has caught up with ``primary`` on ``watermark``, else ``primary``."""
+    if reader is primary:
+        return primary
+    if watermark(reader) == watermark(primary):
+        return reader
+    return primary
