@@ -5,7 +5,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -13,6 +12,7 @@ from pydantic import (
     model_serializer,
 )
 
+from service.bounds import MONEY_PLACES, Timestamp, bounded_decimal
 from service.identifiers import ISRC, Country, Currency
 from service.rights import RightType
 
@@ -31,7 +31,7 @@ def _no_bool(value: object) -> object:
 # Printable ASCII without spaces or "/", so every id can appear in a URL path as is.
 ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[!-.0-~]+$")]
 Quantity = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=MAX_QUANTITY)]
-Price = Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=6)]
+Price = bounded_decimal(places=MONEY_PLACES, ge=0, le=1_000_000)
 
 SALE_EXAMPLE: dict[str, Any] = {
     "sale_id": "o-1001-1",
@@ -95,7 +95,7 @@ class SaleIn(BaseModel):
     sale_id: Annotated[ClientId, Field(description="Unique per store; the idempotency key.")]
     isrc: ISRC
     territory: Annotated[Country, Field(description="Where the buyer is (ISO 3166-1 alpha-2).")]
-    sold_at: Annotated[AwareDatetime, Field(description="UTC timestamp; not in the future.")]
+    sold_at: Annotated[Timestamp, Field(description="UTC timestamp; not in the future.")]
     quantity: Quantity
     unit_price: Annotated[Price, Field(description="Net of sales tax, in `currency`.")]
     currency: Currency
@@ -217,7 +217,7 @@ class RefundIn(BaseModel):
     )
     refund_id: Annotated[ClientId, Field(description="Unique per store; the idempotency key.")]
     quantity: Quantity
-    refunded_at: AwareDatetime
+    refunded_at: Timestamp
 
 
 # A recorded refund with the royalties it reversed (negative amounts).

@@ -3,9 +3,10 @@ ledger's: ``service.ledger.periods``)."""
 
 from datetime import UTC, date, datetime, timedelta
 
+from service.bounds import PERIOD_PATTERN
 from service.ledger.periods import next_period
 
-PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+__all__ = ["PERIOD_PATTERN"]
 
 
 def first_day(period: str) -> date:

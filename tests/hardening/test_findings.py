@@ -1,9 +1,9 @@
 """Regression tests of issue #10's findings: each input once answered a 500 or broke verify."""
 
+import json
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -56,7 +56,9 @@ def test_unicode_digits_are_refused_naming_the_field(store: Store, priced: str) 
 
 
 def _admin(api: Api, method: str, path: str, body: Any) -> Any:
-    return api.client.request(method, path, json=body, headers=api.admin)
+    # json.dumps escapes a lone surrogate as "\\ud800", as a hostile client sends it.
+    headers = {**api.admin, "Content-Type": "application/json"}
+    return api.client.request(method, path, content=json.dumps(body), headers=headers)
 
 
 PAYMENT = {
@@ -178,7 +180,11 @@ def test_deeply_nested_sales_body_is_malformed(store: Store, media: str) -> None
     deep = "[" * 100_000 + "]" * 100_000
     body = deep if media != "application/json" else '{"sales": ' + deep + "}"
     response = store.post_raw(body, media)
-    assert 400 <= response.status_code < 500, response.text
+    if media == "application/json":
+        assert response.status_code == 400, response.text
+    else:  # NDJSON rows stand alone: the line is a rejected row of its own
+        assert response.status_code == 200, response.text
+        assert response.json()["results"][0]["status"] == "rejected"
 
 
 def test_royalty_overflow_fails_its_row_not_the_batch(
