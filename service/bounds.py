@@ -44,24 +44,27 @@ def _canonical(value: Decimal) -> Decimal:
     return value + 0  # -0 -> 0: the stored integer has no sign of zero
 
 
-def bounded_decimal(*, places: int, **bounds: Any) -> Any:
-    return Annotated[
-        Decimal,
-        Field(decimal_places=places, **bounds),
-        BeforeValidator(_ascii_number),
-        AfterValidator(_canonical),
-    ]
+# Validators every decimal input carries: ASCII digits in, canonical Decimal out.
+ASCII_NUMBER = BeforeValidator(_ascii_number)
+CANONICAL = AfterValidator(_canonical)
 
-
-# A money amount (BIGINT micro-units): at most 6 decimals, |amount| <= MAX_MONEY.
-MoneyIn = bounded_decimal(places=MONEY_PLACES, ge=-MAX_MONEY, le=MAX_MONEY)
-PositiveMoney = bounded_decimal(places=MONEY_PLACES, gt=0, le=MAX_MONEY)
-NonNegativeMoney = bounded_decimal(places=MONEY_PLACES, ge=0, le=MAX_MONEY)
+# A money amount (BIGINT micro-units): at most 6 decimals, at most MAX_MONEY.
+PositiveMoney = Annotated[
+    Decimal, Field(gt=0, le=MAX_MONEY, decimal_places=MONEY_PLACES), ASCII_NUMBER, CANONICAL
+]
 # A rate or share (NUMERIC(24, 12)).
-PositiveRate = bounded_decimal(places=RATE_PLACES, gt=0, le=MAX_RATE)
-NonNegativeRate = bounded_decimal(places=RATE_PLACES, ge=0, le=MAX_RATE)
-Fraction = bounded_decimal(places=RATE_PLACES, ge=0, le=1)
-PositiveFraction = bounded_decimal(places=RATE_PLACES, gt=0, le=1)
+PositiveRate = Annotated[
+    Decimal, Field(gt=0, le=MAX_RATE, decimal_places=RATE_PLACES), ASCII_NUMBER, CANONICAL
+]
+NonNegativeRate = Annotated[
+    Decimal, Field(ge=0, le=MAX_RATE, decimal_places=RATE_PLACES), ASCII_NUMBER, CANONICAL
+]
+Fraction = Annotated[
+    Decimal, Field(ge=0, le=1, decimal_places=RATE_PLACES), ASCII_NUMBER, CANONICAL
+]
+PositiveFraction = Annotated[
+    Decimal, Field(gt=0, le=1, decimal_places=RATE_PLACES), ASCII_NUMBER, CANONICAL
+]
 
 
 def _in_range(moment: datetime) -> datetime:

@@ -15,6 +15,7 @@ from service.parties.router import router as parties_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers, problem
 from service.sales import generation, suspense
 from service.sales.router import router as sales_router
+from service.statements import pins as statement_pins
 from service.statements.router import router as statements_router
 from service.takedowns.router import router as takedowns_router
 from service.tariffs.router import router as tariffs_router
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     is what every ``SettingsDep`` of a request receives, and names its database."""
     settings = settings or get_settings()
     suspense.subscribe_to_catalog()
+    statement_pins.register()
     generation.tune_gc()
     app = FastAPI(title="royalty-ledger", version="1.0.0", description=DESCRIPTION)
     app.state.settings = settings

@@ -12,7 +12,7 @@ from pydantic import (
     model_serializer,
 )
 
-from service.bounds import MONEY_PLACES, Timestamp, bounded_decimal
+from service.bounds import ASCII_NUMBER, CANONICAL, MONEY_PLACES, Timestamp
 from service.identifiers import ISRC, Country, Currency
 from service.rights import RightType
 
@@ -31,7 +31,9 @@ def _no_bool(value: object) -> object:
 # Printable ASCII without spaces or "/", so every id can appear in a URL path as is.
 ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[!-.0-~]+$")]
 Quantity = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=MAX_QUANTITY)]
-Price = bounded_decimal(places=MONEY_PLACES, ge=0, le=1_000_000)
+Price = Annotated[
+    Decimal, Field(ge=0, le=1_000_000, decimal_places=MONEY_PLACES), ASCII_NUMBER, CANONICAL
+]
 
 SALE_EXAMPLE: dict[str, Any] = {
     "sale_id": "o-1001-1",
