@@ -20,9 +20,10 @@ migrate: $(STAMP)
 
 # Serves on LEDGER_HOST:LEDGER_PORT (127.0.0.1:8000). An empty embedded database gets the
 # demo catalogue and prints tokens to try; a PostgreSQL database is never seeded.
+# service.server is uvicorn with read timeouts (docs/reliability.md).
 run: migrate
 	LEDGER_DEMO=$${LEDGER_DEMO:-true} $(BIN)/python -m service.demo
-	$(BIN)/uvicorn service.main:app --host $${LEDGER_HOST:-127.0.0.1} --port $${LEDGER_PORT:-8000}
+	$(BIN)/python -m service.server --host $${LEDGER_HOST:-127.0.0.1} --port $${LEDGER_PORT:-8000}
 
 # The whole suite, on SQLite and on PostgreSQL when the local server answers.
 test: $(STAMP)
