@@ -8,4 +8,4 @@ COPY alembic ./alembic
 RUN pip install .
 EXPOSE 8000
 # Migrations run before the server starts; they are idempotent (alembic upgrade head).
-CMD ["sh", "-c", "alembic upgrade head && exec uvicorn service.main:app --host 0.0.0.0 --port 8000"]
+CMD ["sh", "-c", "alembic upgrade head && exec python -m service.server --host 0.0.0.0 --port 8000"]
