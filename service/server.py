@@ -5,8 +5,8 @@ half a request line, half its headers or half its body and then goes silent hold
 connection (and, mid-body, a request task) for ever. ``GuardedH11Protocol`` gives every
 request ``LEDGER_REQUEST_READ_TIMEOUT`` seconds (15 by default), counted from the
 connection's opening or the previous response's end, to arrive whole (headers and body);
-otherwise the connection is closed. Handling time is not limited: once the body is in, the app may take as long as a
-close takes.
+otherwise the connection is closed. Handling time is not limited: once the body is in,
+the app may take as long as a close takes.
 
 Settings (see docs/reliability.md): keep-alive idle timeout ``KEEP_ALIVE_TIMEOUT`` s;
 request read timeout ``LEDGER_REQUEST_READ_TIMEOUT`` s; request line plus headers at most
