@@ -38,7 +38,7 @@ _RECORDING: dict[str, Any] = {
 # One holder's share as sent by an admin.
 class ShareIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    holder_id: str
+    holder_id: Annotated[str, Field(min_length=1, max_length=32)]
     right_type: RightType
     share: Annotated[PositiveFraction, Field(examples=["0.5"])]
     territory: Territory = "WORLD"

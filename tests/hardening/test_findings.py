@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from tests.factories import Api, isrc
+from tests.hardening.conftest import priced_recording
 from tests.sales.conftest import Store, a_sale, counts
 
 ADMIN_WRITES = "/v1/sales", "/v1/payments", "/v1/tariffs"
@@ -29,15 +30,8 @@ def test_patch_recording_title_null_is_a_problem_naming_the_field(api: Api) -> N
 
 @pytest.fixture
 def priced(api: Api) -> str:
-    """A recording whose every sale books a royalty (0.01 USD a unit, neighbouring, RU)."""
-    api.tariff(territory="RU", right_type="neighbouring", currency="USD", per_unit="0.01")
-    holder = api.holder()["id"]
-    code = isrc()
-    api.recording(
-        code,
-        [{"holder_id": holder, "right_type": "neighbouring", "share": "1", "territory": "WORLD"}],
-    )
-    return code
+    """A recording whose every sale books a royalty (0.01 USD a unit)."""
+    return priced_recording(api)[1]
 
 
 @pytest.mark.parametrize("price", ["-0", "-0.00", "0E+3", "1.10000", "1E-2", "+1", "0.0"])
@@ -156,9 +150,24 @@ def test_sold_at_out_of_range_is_a_problem(store: Store, priced: str, sold_at: s
     assert "sold_at" in response.text
 
 
-def test_effective_at_out_of_range_is_a_problem(api: Api) -> None:
-    response = api.get("/v1/tariffs", on="0001-01-01")
-    assert response.status_code < 500
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_effective_at_out_of_range_is_a_problem(api: Api, priced: str, moment: str) -> None:
+    holder = api.get(f"/v1/recordings/{priced}").json()
+    takedown = api.post(
+        "/v1/takedowns",
+        {
+            "isrc": priced,
+            "territories": ["US"],
+            "claimant_holder_id": holder["shares"][0]["holder_id"],
+            "evidence": {"kind": "contract", "reference": "Licence 1", "sha256": "a" * 64},
+        },
+    )
+    response = _admin(
+        api, "POST", f"/v1/takedowns/{takedown['id']}/decision",
+        {"approve": True, "effective_at": moment},
+    )  # fmt: skip
+    assert response.status_code == 422, response.text
+    assert "effective_at" in response.text
 
 
 @pytest.mark.parametrize("period", ["9999-12", "0000-01"])
@@ -190,13 +199,7 @@ def test_deeply_nested_sales_body_is_malformed(store: Store, media: str) -> None
 def test_royalty_overflow_fails_its_row_not_the_batch(
     api: Api, store: Store, session: Session
 ) -> None:
-    api.tariff(territory="RU", right_type="neighbouring", currency="USD", per_unit="999999999")
-    holder = api.holder()["id"]
-    code = isrc()
-    api.recording(
-        code,
-        [{"holder_id": holder, "right_type": "neighbouring", "share": "1", "territory": "WORLD"}],
-    )
+    _, code = priced_recording(api, per_unit="999999999")
     good, huge = a_sale(code, quantity=1), a_sale(code, quantity=1_000_000)
     result = store.batch([good, huge])
     statuses = [r["status"] for r in result["results"]]

@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from service.ledger import repository
 from service.ledger.encoding import transaction_hash
-from tests.factories import Api, isrc
+from tests.factories import Api
+from tests.hardening.conftest import priced_recording
 from tests.sales.conftest import Store, a_sale
 
 HEAD_TRIGGERS = ("ledger_head_no_delete", "ledger_head_forward", "ledger_head_genesis")
@@ -18,13 +19,7 @@ HEAD_TRIGGERS = ("ledger_head_no_delete", "ledger_head_forward", "ledger_head_ge
 @pytest.fixture
 def chain(api: Api, store: Store) -> dict[str, Any]:
     """Five sales in November (sequences 1-5), November closed, two in December (6-7)."""
-    api.tariff(territory="RU", right_type="neighbouring", currency="USD", per_unit="0.01")
-    holder = api.holder()["id"]
-    code = isrc()
-    api.recording(
-        code,
-        [{"holder_id": holder, "right_type": "neighbouring", "share": "1", "territory": "WORLD"}],
-    )
+    holder, code = priced_recording(api)
     for _ in range(5):
         store.one(a_sale(code, sold_at="2006-11-03T10:00:00Z"))
     close = api.client.post("/v1/periods/2006-11/close", headers=api.admin)

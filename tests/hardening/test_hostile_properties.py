@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session
 
 from tests.factories import Api, isrc
+from tests.hardening.conftest import priced_recording
 from tests.sales.conftest import Store
 
 TABLES = (
@@ -64,6 +65,12 @@ HOSTILE = st.one_of(
 )
 
 
+TAKEDOWN: dict[str, Any] = {
+    "territories": ["US"],
+    "evidence": {"kind": "contract", "reference": "Licence 1", "sha256": "a" * 64},
+}
+
+
 def rows(session: Session) -> dict[str, int]:
     union = " UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in TABLES)
     return {name: n for name, n in session.execute(sa.text(union)).all()}
@@ -72,13 +79,7 @@ def rows(session: Session) -> dict[str, int]:
 @pytest.fixture
 def world(api: Api, store: Store) -> dict[str, Any]:
     api.society(code="ROMS")
-    holder = api.holder()["id"]
-    api.tariff(territory="RU", right_type="neighbouring", currency="USD", per_unit="0.01")
-    code = isrc()
-    api.recording(
-        code,
-        [{"holder_id": holder, "right_type": "neighbouring", "share": "1", "territory": "WORLD"}],
-    )
+    holder, code = priced_recording(api)
     sale = store.one(
         {"sale_id": "s-1", "isrc": code, "territory": "RU", "sold_at": "2006-11-03T10:00:00Z",
          "quantity": 2, "unit_price": "0.99", "currency": "USD"}
@@ -119,8 +120,8 @@ def endpoints(w: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], bool]]:
         ("PATCH", f"/v1/recordings/{w['isrc']}", {"title": "T2", "duration_s": 200}, False),
         ("PUT", f"/v1/recordings/{w['isrc']}/shares", {"shares": [share]}, False),
         ("POST", "/v1/api-keys", {"role": "store", "subject": w["store"].code}, False),
-        ("POST", "/v1/takedowns", {"isrc": w["isrc"], "territories": ["US"],
-                                   "reason": "r"}, False),
+        ("POST", "/v1/takedowns", TAKEDOWN | {"isrc": w["isrc"],
+                                              "claimant_holder_id": w["holder"]}, False),
     ]  # fmt: skip
 
 
