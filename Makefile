@@ -20,7 +20,8 @@ migrate: $(STAMP)
 	$(BIN)/alembic upgrade head
 
 # Serves on LEDGER_HOST:LEDGER_PORT (127.0.0.1:8000) after checking the database, migrating
-# and making sure an admin can log in (service/ops/run.py). An empty embedded database gets
+# and making sure an admin can log in (service/ops/run.py), then serves
+# through service.server: uvicorn with read timeouts (docs/reliability.md). An empty embedded database gets
 # the demo catalogue and prints tokens to try; a PostgreSQL database only with `make demo`.
 run: $(STAMP)
 	LEDGER_DEMO=$${LEDGER_DEMO:-true} $(BIN)/python -m service.ops.run

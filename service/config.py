@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     dsr_sender_name: str = "royalty-ledger"
     # Bodies above this are refused before they are parsed (a 10,000-row batch is ~2.5 MB).
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    # Seconds a request may take to arrive whole (headers and body): service.server.
+    request_read_timeout: float = Field(default=15.0, gt=0)
     # Load the demo catalogue into an empty embedded database on start (make run sets it).
     demo: bool = False
     # Deliver takedown webhooks from a thread of the API process; turn off when running

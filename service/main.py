@@ -19,6 +19,7 @@ from service.parties.router import router as parties_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from service.sales import generation, suspense
 from service.sales.router import router as sales_router
+from service.statements import pins as statement_pins
 from service.statements.router import router as statements_router
 from service.takedowns import worker
 from service.takedowns.router import router as takedowns_router
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     is what every ``SettingsDep`` of a request receives, and names its database."""
     settings = settings or get_settings()
     suspense.subscribe_to_catalog()
+    statement_pins.register()
     generation.tune_gc()
     # /docs and /redoc with Swagger UI and ReDoc served from the fastapi-offline package:
     # a society's network may not reach a CDN, and the pages must not need one.

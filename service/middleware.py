@@ -1,9 +1,11 @@
 """ASGI middleware: body size limit, request id, request log and request metrics."""
 
+import json
 import logging
 import re
 import time
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +28,45 @@ _NUL_MARKERS = (b"\x00", b"\\u0000", b"%00")
 
 def _has_nul(data: bytes) -> bool:
     return any(marker in data for marker in _NUL_MARKERS)
+
+
+# A JSON escape of a UTF-16 surrogate that is not half of a pair ("\ud800" alone): JSON
+# parsers accept it, but it is no character and cannot be encoded to UTF-8 for the
+# database. Preceded by an even number of backslashes, so "\\ud800" (text) is not one.
+_LONE_SURROGATE = re.compile(
+    rb"(?<!\\)(?:\\\\)*(?:\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+
+
+def _surrogate_location(body: bytes) -> list[str | int] | None:
+    """Where the first string holding a lone surrogate is (``["body", ...]``), if any."""
+    if _LONE_SURROGATE.search(body) is None:
+        return None
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return None  # not JSON: the endpoint's own parsing refuses it
+    return _find_surrogate(data, ["body"])
+
+
+def _find_surrogate(value: Any, loc: list[str | int]) -> list[str | int] | None:
+    items: Iterable[tuple[str | int, Any]]
+    if isinstance(value, str):
+        return loc if any("\ud800" <= ch <= "\udfff" for ch in value) else None
+    if isinstance(value, dict):
+        items = ((k, v) for k, v in value.items())
+        if any(_find_surrogate(k, loc) for k in value):
+            return loc
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _find_surrogate(item, [*loc, key])
+        if found is not None:
+            return found
+    return None
 
 
 class BodyLimit:
@@ -67,6 +108,10 @@ class BodyLimit:
         if _has_nul(body):
             await self._refuse_nul(scope, receive, send)
             return
+        surrogate = _surrogate_location(body)
+        if surrogate is not None:
+            await self._refuse_surrogate(scope, receive, send, surrogate)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -92,6 +137,19 @@ class BodyLimit:
             detail="Text may not contain NUL characters (U+0000).",
             code="invalid",
             title="Invalid request",
+        )
+        await response(scope, receive, send)
+
+    async def _refuse_surrogate(
+        self, scope: Scope, receive: Receive, send: Send, loc: list[str | int]
+    ) -> None:
+        field = ".".join(str(part) for part in loc)
+        response = problem(
+            422,
+            detail=f"{field}: text may not contain a lone UTF-16 surrogate (\\ud800-\\udfff).",
+            code="invalid",
+            title="Invalid request",
+            errors=[{"loc": loc, "msg": "lone surrogate"}],
         )
         await response(scope, receive, send)
 

@@ -4,6 +4,7 @@ Services raise :class:`DomainError` subclasses (each domain keeps its own in
 ``exceptions.py``); nothing below the routers builds an HTTP response by hand.
 """
 
+import re
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -191,17 +192,38 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request) or headers.get("Allow", "")
     return problem(
         exc.status_code,
         detail=str(exc.detail) if exc.detail else HTTPStatus(exc.status_code).phrase,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
 
 
+def _allowed_methods(request: Request) -> str:
+    # Starlette's 405 names the methods of the first route matching the path only; one
+    # path is often served by several routes (GET and POST /v1/api-keys), so the
+    # documented operations of every path template matching it are the answer.
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        if re.fullmatch(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)), path):
+            methods |= {method.upper() for method in operations}
+    return ", ".join(sorted(methods))
+
+
 async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
-    return problem(500, detail="An unexpected error occurred; nothing was written.")
+    # The server drops the connection after an unhandled error; saying so lets a
+    # keep-alive client open a fresh one instead of failing its next request.
+    return problem(
+        500,
+        detail="An unexpected error occurred; nothing was written.",
+        headers={"Connection": "close"},
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

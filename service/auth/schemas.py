@@ -15,7 +15,11 @@ class ApiKeyCreate(BaseModel):
     role: Role
     subject: Annotated[
         str | None,
-        Field(description="Store code, society code or holder id; none for admin."),
+        Field(
+            min_length=1,
+            max_length=64,
+            description="Store code, society code or holder id; none for admin.",
+        ),
     ] = None
 
 

@@ -4,8 +4,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.bounds import PositiveFraction
 from service.identifiers import ISRC, ISWC, Territory
 from service.rights import RightType
 
@@ -37,9 +38,9 @@ _RECORDING: dict[str, Any] = {
 # One holder's share as sent by an admin.
 class ShareIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    holder_id: str
+    holder_id: Annotated[str, Field(min_length=1, max_length=32)]
     right_type: RightType
-    share: Annotated[Decimal, Field(gt=0, le=1, examples=["0.5"])]
+    share: Annotated[PositiveFraction, Field(examples=["0.5"])]
     territory: Territory = "WORLD"
 
 
@@ -134,6 +135,15 @@ class RecordingUpdate(BaseModel):
     title: Annotated[str | None, Field(min_length=1, max_length=300)] = None
     artist: Annotated[str | None, Field(min_length=1, max_length=300)] = None
     duration_s: Annotated[int | None, Field(gt=0, le=86_400)] = None
+
+    @field_validator("title", "artist")
+    @classmethod
+    def _not_null(cls, value: str | None) -> str | None:
+        # Runs only for values sent: omitted means "unchanged", null would erase a name
+        # every recording must have.
+        if value is None:
+            raise ValueError("may be omitted, not null")
+        return value
 
 
 # A recording with its share versions.

@@ -11,7 +11,8 @@ Each transaction's hash is ``sha256(prev_hash + content)`` (hex), where ``conten
 fields joined by "|", in exactly that order, each written as: a string as
 ``<length>:<text>``; None as ``-``; a boolean as ``T``/``F``; an integer in decimal;
 ``amount``/``gross`` with exactly six decimals, ``share`` without trailing zeros (never
-in exponent notation); ``created_at`` as UTC ISO 8601 with microseconds. Strings carry
+in exponent notation), zero never signed (``0.000000``, not ``-0.000000``);
+``created_at`` as UTC ISO 8601 with microseconds. Strings carry
 their length, so no text can imitate a separator: the encoding is injective. Leg lines
 are sorted, so the order legs are stored or read in does not matter.
 """
@@ -51,7 +52,13 @@ def text_field(value: str | None) -> str:
 
 def micro_text(value: Decimal | None) -> str:
     """A money field of the canonical encoding (six decimals, None as ``-``)."""
-    return "-" if value is None else str(value.quantize(MICRO))
+    return "-" if value is None else _micro(value)
+
+
+def _micro(value: Decimal) -> str:
+    # What the BIGINT column stores has no sign of zero: "+ 0" turns -0 into 0, so the
+    # text hashed at posting equals the text recomputed from the stored row.
+    return str(value.quantize(MICRO) + 0)
 
 
 def _flag(value: bool) -> str:
@@ -63,7 +70,7 @@ def _optional(value: object) -> str:
 
 
 def _share(value: Decimal | None) -> str:
-    return "-" if value is None else str(normalize(value))
+    return "-" if value is None else str(normalize(value) + 0)
 
 
 def leg_line(
@@ -92,7 +99,7 @@ def leg_line(
         (
             text_field(account),
             text_field(currency),
-            str(amount.quantize(MICRO)),
+            _micro(amount),
             "-" if sale_pk is None else str(sale_pk),
             text_field(right_type),
             text_field(isrc),
@@ -102,9 +109,9 @@ def leg_line(
             text_field(society_code),
             "T" if non_member else "F",
             text_field(suspense_reason),
-            "-" if share is None else str(normalize(share)),
+            _share(share),
             "-" if units is None else str(units),
-            "-" if gross is None else str(gross.quantize(MICRO)),
+            micro_text(gross),
         )
     )
 
@@ -126,7 +133,7 @@ def line_pieces(
     ``account | before + sale_pk + middle + isrc|iswc|territory + after + gross``: what a
     template (``service.ledger.templates``) fills in per sale without re-encoding the rest.
     """
-    before = f"{text_field(currency)}|{amount.quantize(MICRO)}|"
+    before = f"{text_field(currency)}|{_micro(amount)}|"
     middle = f"|{text_field(right_type)}|"
     fixed = (
         text_field(holder_id),

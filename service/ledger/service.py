@@ -5,7 +5,6 @@ transactions in order in Python and append them with one COPY per table (Postgre
 one executemany (SQLite). The encoding hashed is in ``service.ledger.encoding``.
 """
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,7 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from service.ledger import repository
+from service.ledger import repository, verification
 from service.ledger.encoding import digest, transaction_hash
 from service.ledger.models import GENESIS_HASH, LedgerHead
 from service.ledger.periods import booking_periods
@@ -129,35 +128,12 @@ def head(*, session: Session) -> Head:
 
 
 def verify(*, session: Session, chunk: int = 5000) -> Verification:
-    """Recompute the chain from genesis; the first transaction that does not match is bad."""
-    prev_hash, count, expected_sequence = GENESIS_HASH, 0, 1
-    for tx, legs in repository.chain(session, chunk):
-        totals: dict[str, Decimal] = defaultdict(Decimal)
-        for leg in legs:
-            totals[leg["currency"]] += leg["amount"]
-        recomputed = transaction_hash(
-            prev_hash=prev_hash,
-            sequence=tx.sequence,
-            kind=tx.kind,
-            reference=tx.reference,
-            period=tx.period,
-            adjustment=tx.adjustment,
-            created_at=tx.created_at,
-            legs=legs,
-        )
-        intact = (
-            tx.sequence == expected_sequence
-            and tx.prev_hash == prev_hash
-            and tx.hash == recomputed
-            and all(v == 0 for v in totals.values())
-            and all(leg["period"] == tx.period for leg in legs)
-        )
-        if not intact:
-            return Verification(False, count, head(session=session), tx.sequence)
-        prev_hash, count, expected_sequence = tx.hash, count + 1, expected_sequence + 1
-    current = head(session=session)
-    ok = current.sequence == count and current.hash == prev_hash
-    return Verification(ok, count, current, None if ok else count + 1)
+    """Recompute the chain from genesis and compare it with every pinned head
+    (``service.ledger.verification``); the first transaction that does not match is bad."""
+    outcome = verification.verify(session, chunk)
+    return Verification(
+        outcome.ok, outcome.transactions, Head(*outcome.head), outcome.first_bad_sequence
+    )
 
 
 def balances(*, session: Session, account: str) -> dict[str, Decimal]:

@@ -10,7 +10,6 @@ gets the demo only when asked.
 import sys
 from pathlib import Path
 
-import uvicorn
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
@@ -27,6 +26,7 @@ from service.ops.bootstrap import (
     write_private,
 )
 from service.parties.models import Society
+from service.server import serve
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PROG = "royalty-ledger"
@@ -114,9 +114,7 @@ def main() -> int:
     except NotReady as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 1
-    uvicorn.run(
-        "service.main:app", host=settings.host, port=settings.port, workers=settings.workers
-    )
+    serve()  # uvicorn with read timeouts and LEDGER_WORKERS processes (service/server.py)
     return 0
 
 

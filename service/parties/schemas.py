@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from service.bounds import Fraction, NonNegativeRate
 from service.identifiers import IPI, ISNI, Country, Currency, Territory
 from service.rights import HolderKind, RightType
 
@@ -43,7 +44,7 @@ _MANDATE: dict[str, Any] = {
     "valid_to": None,
 }
 
-Rate = Annotated[Decimal, Field(ge=0, le=1, examples=["0.15"])]
+Rate = Annotated[Fraction, Field(examples=["0.15"])]
 
 
 # What an admin sends to register a society.
@@ -56,7 +57,7 @@ class SocietyCreate(BaseModel):
     right_types: Annotated[list[RightType], Field(min_length=1)]
     commission_rate: Rate
     extended_collective_licensing: bool = False
-    payout_threshold: Annotated[Decimal | None, Field(ge=0)] = None
+    payout_threshold: NonNegativeRate | None = None
 
     @model_validator(mode="after")
     def _unique_right_types(self) -> "SocietyCreate":
@@ -128,8 +129,8 @@ class RightsHolderPublic(BaseModel):
 # What an admin sends to record a holder's mandate with a society.
 class MandateCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_MANDATE]})
-    holder_id: str
-    society_code: str
+    holder_id: Annotated[str, Field(min_length=1, max_length=32)]
+    society_code: Annotated[str, Field(min_length=1, max_length=32)]
     right_type: RightType
     territories: Annotated[list[Territory], Field(min_length=1)]
     valid_from: date

@@ -29,6 +29,10 @@ class StoreRequired(Invalid):
     title = "Say which store"
 
 
+class StoreUnknown(Invalid):
+    title = "No such store"
+
+
 # --- a bare sale's rejection (a batch reports these per row instead) --------------------
 
 

@@ -26,6 +26,9 @@ from service.sales.schemas import MAX_BATCH, SALE_FIELDS, SaleIn
 JSON_TYPES = ("application/json",)
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 CSV_TYPES = ("text/csv",)
+# json.loads recurses per nesting level; a sale is two levels deep, so a body deep enough
+# to exhaust the interpreter's stack is refused as malformed rather than crashing.
+_TOO_DEEP = "The body nests too deeply to be a sale or a batch."
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,8 @@ def _counted(rows: list[Row]) -> list[Row]:
 def _json_body(text: str, now: datetime) -> Body:
     try:
         data = json.loads(text, parse_float=str)
+    except RecursionError:
+        raise Malformed(_TOO_DEEP) from None
     except json.JSONDecodeError as exc:
         raise Malformed(
             f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
@@ -108,6 +113,8 @@ def _lines(text: str) -> list[str]:
 def _ndjson_row(line: str, now: datetime) -> Row:
     try:
         data = json.loads(line, parse_float=str)
+    except RecursionError:
+        return Row(None, None, [{"loc": [], "msg": _TOO_DEEP}])
     except json.JSONDecodeError as exc:
         return Row(None, None, [{"loc": [], "msg": f"not a JSON object: {exc.msg}"}])
     return validate(data, now)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from service.bounds import MAX_MONEY
 from service.ledger import accounts
 from service.ledger.models import LedgerHead
 from service.ledger.service import PreparedPosting, append, lock_chain
@@ -149,9 +150,24 @@ def _accepted(session: Session, batch: Batch, pricing: _Pricing) -> Accepted:
                 f"No tariff of any right type covers {sale.territory} "
                 f"on {sale_date(sale.sold_at)}.",
             )
+        elif _overflows(plan):
+            batch.results[i] = rejected(
+                sale.sale_id,
+                "invalid",
+                f"The royalty of {sale.quantity} units exceeds {MAX_MONEY} {sale.currency}; "
+                "send fewer units per sale.",
+                errors=[{"loc": ["quantity"], "msg": "royalty too large to book"}],
+            )
         else:
             accepted.append((i, sale, plan))
     return accepted
+
+
+def _overflows(plan: _Plan) -> bool:
+    # The store's leg is the sum of every beneficiary's: the largest amount one row books.
+    # A tariff times a quantity can exceed what a BIGINT of micro-units holds; that row
+    # alone is refused, the rest of the batch is recorded.
+    return sum(abs(delta.amount) for delta in plan.deltas) > MAX_MONEY
 
 
 def _insert(

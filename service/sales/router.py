@@ -4,15 +4,18 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlmodel import Session
 
 from service.auth import AdminCaller, Caller, PageDep, StoreCaller
 from service.db import SessionDep
+from service.ledger import accounts
 from service.ops.metrics import BATCH_SECONDS, count_sales, timed
 from service.pagination import Page
+from service.parties.service import party_exists
 from service.problems import DomainError
 from service.rights import RightType
 from service.sales import recording, repository, suspense
-from service.sales.exceptions import StoreRequired
+from service.sales.exceptions import StoreRequired, StoreUnknown
 from service.sales.ingest import parse
 from service.sales.models import Sale
 from service.sales.postings import RELEASE, SALE, sale_entries
@@ -41,7 +44,7 @@ StoreParam = Annotated[
 ]
 
 
-def _store_of(caller: Caller, store: str | None) -> str:
+def _store_of(session: Session, caller: Caller, store: str | None) -> str:
     """The store a request acts for: a store key's own, or the admin's `store=`."""
     if not caller.is_admin:
         assert caller.subject is not None
@@ -50,6 +53,10 @@ def _store_of(caller: Caller, store: str | None) -> str:
         raise StoreRequired(
             "Admin requests on a store's sales name it with `?store=`.",
             errors=[{"loc": ["query", "store"], "msg": "required for admin"}],
+        )
+    if not party_exists(session=session, party=accounts.store(store)):
+        raise StoreUnknown(
+            f"No store {store}.", errors=[{"loc": ["query", "store"], "msg": "unknown store"}]
         )
     return store
 
@@ -133,7 +140,7 @@ def post_sales(
     problem with `code` `invalid` (422), `conflict` (409), `withdrawn` or `unlicensed`
     (451). `royalties` are in the sale's currency, gross of commission.
     """
-    store_code = _store_of(caller, store)
+    store_code = _store_of(session, caller, store)
     with timed(BATCH_SECONDS):
         parsed = parse(body, request.headers.get("content-type"), now=utcnow())
         if parsed.bare:
@@ -225,7 +232,7 @@ def get_sale(
 
 def _own_sale(session: SessionDep, caller: Caller, store: str | None, sale_id: str) -> Sale:
     return repository.get_sale(
-        session=session, store_code=_store_of(caller, store), sale_id=sale_id
+        session=session, store_code=_store_of(session, caller, store), sale_id=sale_id
     )
 
 
@@ -248,7 +255,7 @@ def post_refund(
     under the same id is a 409). More units than were sold in total → 422
     `refund_exceeds_sale`.
     """
-    store_code = _store_of(caller, store)
+    store_code = _store_of(session, caller, store)
     refund, created = refund_sale(
         session=session, store_code=store_code, sale_id=sale_id, data=data
     )

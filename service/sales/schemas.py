@@ -5,7 +5,6 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -13,6 +12,7 @@ from pydantic import (
     model_serializer,
 )
 
+from service.bounds import ASCII_NUMBER, CANONICAL, MONEY_PLACES, Timestamp
 from service.identifiers import ISRC, Country, Currency
 from service.rights import RightType
 
@@ -32,7 +32,9 @@ def _no_bool(value: object) -> object:
 ClientId = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[!-.0-~]+$")]
 # Field before the validator, or pydantic emits `ge`/`le` instead of `minimum`/`maximum`.
 Quantity = Annotated[int, Field(ge=1, le=MAX_QUANTITY), BeforeValidator(_no_bool)]
-Price = Annotated[Decimal, Field(ge=0, le=1_000_000, decimal_places=6)]
+Price = Annotated[
+    Decimal, Field(ge=0, le=1_000_000, decimal_places=MONEY_PLACES), ASCII_NUMBER, CANONICAL
+]
 
 SALE_EXAMPLE: dict[str, Any] = {
     "sale_id": "o-1001-1",
@@ -96,7 +98,7 @@ class SaleIn(BaseModel):
     sale_id: Annotated[ClientId, Field(description="Unique per store; the idempotency key.")]
     isrc: ISRC
     territory: Annotated[Country, Field(description="Where the buyer is (ISO 3166-1 alpha-2).")]
-    sold_at: Annotated[AwareDatetime, Field(description="UTC timestamp; not in the future.")]
+    sold_at: Annotated[Timestamp, Field(description="UTC timestamp; not in the future.")]
     quantity: Quantity
     unit_price: Annotated[Price, Field(description="Net of sales tax, in `currency`.")]
     currency: Currency
@@ -218,7 +220,7 @@ class RefundIn(BaseModel):
     )
     refund_id: Annotated[ClientId, Field(description="Unique per store; the idempotency key.")]
     quantity: Quantity
-    refunded_at: AwareDatetime
+    refunded_at: Timestamp
 
 
 # A recorded refund with the royalties it reversed (negative amounts).

@@ -3,9 +3,10 @@ ledger's: ``service.ledger.periods``)."""
 
 from datetime import UTC, date, datetime, timedelta
 
+from service.bounds import PERIOD_PATTERN
 from service.ledger.periods import next_period
 
-PERIOD_PATTERN = r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$"  # no year 0: date() has none
+__all__ = ["PERIOD_PATTERN"]
 
 
 def first_day(period: str) -> date:

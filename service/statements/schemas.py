@@ -5,11 +5,11 @@ six fractional digits, totals and balances at the currency's minor unit.
 """
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from service.bounds import PositiveMoney, Timestamp
 from service.identifiers import Currency
 from service.ledger.schemas import HeadPublic
 
@@ -176,10 +176,11 @@ class PaymentCreate(BaseModel):
         },
     )
     party: Annotated[str, Field(pattern=r"^(society|holder):\S+$", examples=["society:ROMS"])]
-    amount: Annotated[Decimal, Field(gt=0, examples=["2000.00"])]
+    amount: Annotated[PositiveMoney, Field(examples=["2000.00"])]
     currency: Currency
-    paid_at: AwareDatetime
-    reference: Annotated[str, Field(min_length=1, max_length=200)]
+    paid_at: Timestamp
+    # Booked as the ledger reference "payment:<reference>" in a 200-character column.
+    reference: Annotated[str, Field(min_length=1, max_length=200 - len("payment:"))]
 
 
 # A payment as recorded.

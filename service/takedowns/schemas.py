@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -15,6 +14,7 @@ from pydantic import (
     field_validator,
 )
 
+from service.bounds import Timestamp
 from service.identifiers import ISRC, ISWC, WORLD, Territory
 from service.takedowns.models import TakedownView
 
@@ -38,7 +38,7 @@ class EvidenceKind(StrEnum):
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
 # Any offset is accepted and kept as UTC; a timestamp without one is ambiguous (422).
-Instant = Annotated[AwareDatetime, AfterValidator(lambda moment: moment.astimezone(UTC))]
+Instant = Annotated[Timestamp, AfterValidator(lambda moment: moment.astimezone(UTC))]
 
 
 class Evidence(BaseModel):

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from service.bounds import PositiveFraction, PositiveRate
 from service.identifiers import Country, Currency
 from service.rights import RightType
-
-PositiveDecimal = Annotated[Decimal, Field(gt=0)]
 
 
 # "rate per started minute, only when the recording is longer than over_seconds".
@@ -17,7 +16,7 @@ class PerMinute(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"rate": "0.0239", "over_seconds": 300}]}
     )
-    rate: PositiveDecimal
+    rate: PositiveRate
     over_seconds: Annotated[int, Field(ge=0)] = 0
 
 
@@ -45,8 +44,8 @@ class TariffCreate(BaseModel):
     currency: Currency
     valid_from: dt.date
     valid_to: dt.date | None = None
-    percent_of_gross: Annotated[Decimal | None, Field(gt=0, le=1)] = None
-    per_unit: PositiveDecimal | None = None
+    percent_of_gross: PositiveFraction | None = None
+    per_unit: PositiveRate | None = None
     per_minute: PerMinute | None = None
 
     @model_validator(mode="after")
@@ -100,7 +99,7 @@ class FxRateCreate(BaseModel):
     date: dt.date
     from_currency: Annotated[Currency, Field(alias="from")]
     to_currency: Annotated[Currency, Field(alias="to")]
-    rate: PositiveDecimal
+    rate: PositiveRate
 
     @model_validator(mode="after")
     def _distinct(self) -> "FxRateCreate":

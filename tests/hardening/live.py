@@ -1,0 +1,76 @@
+"""A real server for the hardening tests: ``python -m service.server`` in a subprocess, on
+a private PostgreSQL database, on a free port of this worktree's range."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import ADMIN_TOKEN
+
+ROOT = Path(__file__).resolve().parents[2]
+PORTS = range(int(os.environ.get("LEDGER_TEST_PORT_BASE", "8210")), 8220)
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORTS}")
+
+
+@dataclass
+class Live:
+    url: str
+    port: int
+    process: subprocess.Popen[bytes]
+
+
+def start(database_url: str, port: int, **env: str) -> Live:
+    environment = {
+        **os.environ,
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_ADMIN_TOKEN": ADMIN_TOKEN,
+        "LEDGER_DEMO": "false",
+        **env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.server", "--port", str(port)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return Live(url, port, process)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the server did not answer /healthz within 30 s")
+
+
+@contextmanager
+def serving(database_url: str, **env: str) -> Iterator[Live]:
+    live = start(database_url, free_port(), **env)
+    try:
+        yield live
+    finally:
+        live.process.kill()
+        live.process.wait(timeout=10)
