@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from service.identifiers import IPI, ISNI, Country, Currency, Territory
+from service.identifiers import DPID, IPI, ISNI, Country, Currency, DsrName, Territory
 from service.rights import HolderKind, RightType
 
 # Examples shared by the request and response schemas below (OpenAPI only).
@@ -20,6 +20,8 @@ _SOCIETY: dict[str, Any] = {
     "commission_rate": "0.15",
     "extended_collective_licensing": True,
     "payout_threshold": None,
+    "dpid": "PADPIDA2011072101T",
+    "dsr_name": "ROMS",
 }
 _STORE: dict[str, Any] = {
     "code": "allofmp3",
@@ -33,6 +35,8 @@ _HOLDER: dict[str, Any] = {
     "ipi": "00033188001",
     "isni": None,
     "currency": "USD",
+    "dpid": None,
+    "dsr_name": "KalinkaMusic",
 }
 _MANDATE: dict[str, Any] = {
     "holder_id": _HOLDER_ID,
@@ -57,6 +61,13 @@ class SocietyCreate(BaseModel):
     commission_rate: Rate
     extended_collective_licensing: bool = False
     payout_threshold: Annotated[Decimal | None, Field(ge=0)] = None
+    dpid: Annotated[
+        DPID | None, Field(description="DDEX Party ID: HEAD RecipientPartyId in DSR files.")
+    ] = None
+    dsr_name: Annotated[
+        DsrName | None,
+        Field(description="Name in DSR files (HEAD RecipientName, file name); no spaces."),
+    ] = None
 
     @model_validator(mode="after")
     def _unique_right_types(self) -> "SocietyCreate":
@@ -75,6 +86,8 @@ class SocietyPublic(BaseModel):
     commission_rate: Decimal
     extended_collective_licensing: bool
     payout_threshold: Decimal | None
+    dpid: str | None
+    dsr_name: str
 
 
 # What an admin sends to register a store.
@@ -103,6 +116,13 @@ class RightsHolderCreate(BaseModel):
     ipi: IPI | None = None
     isni: ISNI | None = None
     currency: Currency = "USD"
+    dpid: Annotated[
+        DPID | None, Field(description="DDEX Party ID: HEAD RecipientPartyId in DSR files.")
+    ] = None
+    dsr_name: Annotated[
+        DsrName | None,
+        Field(description="Name in DSR files (HEAD RecipientName, file name); no spaces."),
+    ] = None
 
 
 # A rights holder as admins and the holder itself read it.
@@ -114,6 +134,8 @@ class RightsHolderPublic(BaseModel):
     ipi: str | None
     isni: str | None
     currency: str
+    dpid: str | None
+    dsr_name: str
 
 
 # What an admin sends to record a holder's mandate with a society.

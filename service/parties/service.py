@@ -52,7 +52,10 @@ def create_society(*, session: Session, data: SocietyCreate) -> Society:
                     f"for {', '.join(sorted(shared))}.",
                     party=accounts.society(other.code),
                 )
-    society = Society.model_validate(data.model_dump())
+    # `_` separates DSR file-name elements, so a default taken from the code swaps it for `-`.
+    society = Society.model_validate(
+        {**data.model_dump(), "dsr_name": data.dsr_name or data.code.replace("_", "-")}
+    )
     society.right_types = [str(r) for r in data.right_types]
     session.add(society)
     session.flush()
@@ -136,7 +139,10 @@ def create_holder(*, session: Session, data: RightsHolderCreate) -> RightsHolder
             ).first()
         ):
             raise PartyExists(f"A rights holder with {field.upper()} {value} already exists.")
-    holder = RightsHolder(id=new_id(), **data.model_dump())
+    holder_id = new_id()
+    holder = RightsHolder(
+        id=holder_id, **{**data.model_dump(), "dsr_name": data.dsr_name or holder_id}
+    )
     session.add(holder)
     session.flush()
     return holder

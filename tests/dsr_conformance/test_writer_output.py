@@ -1,9 +1,7 @@
 """Our writer's DSR files, as served by the API, against the independent checker.
 
-Known to fail today (issue 11: ``B1`` block ids; file-name recipient not the HEAD's, empty
-RecipientPartyId): the list of violations, with rules and sources, is in the hand-over
-notes for the writer fix. ``strict=True`` makes the fix visible: once the files conform the
-test passes unexpectedly and fails the run, so the marker is removed with the fix.
+Failed before issue 11's fix (``B1`` block ids; file-name recipient not the HEAD's, empty
+RecipientPartyId) and passes since.
 """
 
 from __future__ import annotations
@@ -17,7 +15,6 @@ from tests.statements.conftest import Statements, ledger, statements  # noqa: F4
 from tests.statements.test_statements import PERIOD, Month, month  # noqa: F401 - fixture
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: writer not yet conformant (BlockId, recipient)")
 def test_every_statement_dsr_conforms(month: Month, statements: Statements) -> None:  # noqa: F811
     parties = (f"society:{month.roms}", f"society:{month.hfa}", f"holder:{month.direct}")
     found = []

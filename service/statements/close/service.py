@@ -102,6 +102,8 @@ def _party_terms(session: Session, parties: set[str]) -> dict[str, dict[str, Any
         terms[accounts.society(society.code)] = {
             "party_type": "society",
             "party_name": society.name,
+            "dsr_recipient_id": society.dpid,
+            "dsr_recipient_name": society.dsr_name,
             "currency": society.currency,
             "commission_rate": society.commission_rate,
             "payout_threshold": society.payout_threshold,
@@ -110,6 +112,8 @@ def _party_terms(session: Session, parties: set[str]) -> dict[str, dict[str, Any
         terms[accounts.holder(holder.id)] = {
             "party_type": "holder",
             "party_name": holder.name,
+            "dsr_recipient_id": holder.dpid,
+            "dsr_recipient_name": holder.dsr_name,
             "currency": holder.currency,
             "commission_rate": _ZERO,
             "payout_threshold": None,

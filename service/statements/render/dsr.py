@@ -91,7 +91,7 @@ class DsrSummary:
 
 @dataclass(frozen=True, slots=True)
 class DsrRecording:
-    block_id: str
+    block_id: int  # 1, 2, ... in file order (DSR Part 1 6.4.2)
     resource_reference: str
     dsp_resource_id: str
     isrc: str | None  # hyphens and lower case are normalised away
@@ -186,7 +186,7 @@ def _resource(r: DsrRecording) -> str:
     iswc = (r.iswc or "").replace("-", "").replace(".", "").upper()
     return cell.line([
         "AS02.02",
-        cell.text(r.block_id, "BlockId"),
+        cell.integer(r.block_id, "BlockId"),
         cell.text(r.resource_reference, "ResourceReference"),
         cell.text(r.dsp_resource_id, "DspResourceId"),
         cell.checked("isrc", isrc, "ISRC") if isrc else "",
@@ -211,7 +211,7 @@ def _sale(r: DsrRecording, s: DsrSale, models: dict[str, str]) -> str:
     priced = model == "PayAsYouGoModel"  # DSR Part 8: price mandatory for pay-as-you-go
     return cell.line([
         "SU01",
-        cell.text(r.block_id, "BlockId"),
+        cell.integer(r.block_id, "BlockId"),
         cell.text(s.summary_record_id, "SummaryRecordId"),
         cell.text(s.sales_transaction_id, "SalesTransactionId"),
         "",  # TransactedRelease: no release records are written

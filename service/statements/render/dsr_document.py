@@ -42,10 +42,6 @@ def _clean(text: str | None, fallback: str) -> str:
     return cleaned or fallback
 
 
-def _file_element(value: str) -> str:
-    return re.sub(r"[\s_/\\]", "-", value)
-
-
 @dataclass
 class DsrDocument:
     """A statement's DSR file, ready to stream: header and summaries are small."""
@@ -91,7 +87,7 @@ class DsrDocument:
         for n, (isrc, group) in enumerate(itertools.groupby(self._rows(), lambda r: r.isrc), 1):
             first = next(group)
             recording = DsrRecording(
-                block_id=f"B{n}",
+                block_id=n,
                 resource_reference=f"R{n}",
                 dsp_resource_id=isrc or f"UNKNOWN{n}",
                 isrc=isrc,
@@ -129,7 +125,8 @@ def dsr_document(session: Session, statement: Statement) -> DsrDocument:
     reported them, before the close's conversion into the statement's currency).
     """
     controller = _clean(statement.party_name, statement.party)
-    summaries, ids = _summaries(session, statement.id, controller)
+    dpid, dsr_name = recipient_identity(statement)
+    summaries, ids = _summaries(session, statement.id, controller, dpid)
     territories = sorted({key[0] for key in ids})
     place = territories[0] if len(territories) == 1 else "multi" if territories else "WORLD"
     start, end = first_day(statement.period), last_day(statement.period)
@@ -141,12 +138,13 @@ def dsr_document(session: Session, statement: Statement) -> DsrDocument:
         sender_party_id=statement.dsr_sender_id,
         sender_name=statement.dsr_sender_name,
         service_description=SERVICE,
-        recipient_party_id=None,
-        recipient_name=controller,
+        recipient_party_id=dpid,
+        recipient_name=dsr_name,
     )
+    # Part 1 8.1: each name element is "the same as" a HEAD cell, so both come from one value.
     name = dsr_file_name(
-        recipient=_file_element(statement.party.split(":", 1)[1]),
-        sender=_file_element(statement.dsr_sender_name),
+        recipient=dpid or dsr_name,
+        sender=statement.dsr_sender_id,
         service=SERVICE,
         period_start=start,
         period_end=end,
@@ -156,8 +154,16 @@ def dsr_document(session: Session, statement: Statement) -> DsrDocument:
     return DsrDocument(session, statement.id, header, summaries, ids, name)
 
 
+def recipient_identity(statement: Statement) -> tuple[str | None, str]:
+    """The recipient's DPID and DSR name frozen at close; statements closed before they
+    were (migration 0008) take the name the migration gave every party by default."""
+    if statement.dsr_recipient_name is not None:
+        return statement.dsr_recipient_id, statement.dsr_recipient_name
+    return None, statement.party.split(":", 1)[1].replace("_", "-")
+
+
 def _summaries(
-    session: Session, statement_id: str, controller: str
+    session: Session, statement_id: str, controller: str, dpid: str | None
 ) -> tuple[list[DsrSummary], dict[tuple[str, str, str], str]]:
     """SY02 records, one per territory, right type and sale currency, and their ids."""
     grouped = session.execute(
@@ -188,7 +194,7 @@ def _summaries(
                 currency=row.currency,
                 net_revenue=row.gross_sold - row.gross_returned,
                 rights_controller=controller,
-                rights_controller_party_id=None,
+                rights_controller_party_id=f"DPID::{dpid}" if dpid else None,
                 allocated_usages=int(row.usages),
                 allocated_revenue=row.royalty,
                 rights_type=RIGHTS_TYPE_FOR[row.right_type],

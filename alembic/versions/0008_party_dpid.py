@@ -1,0 +1,50 @@
+"""party dpid: DDEX identities of societies and holders, frozen on statements
+
+Revision ID: 0008
+Revises: 0006
+
+Societies and rights holders get an optional ``dpid`` (DDEX Party ID) and a ``dsr_name``
+(no spaces), what a DSR file's HEAD and file name carry for its recipient. Existing rows
+get ``dsr_name`` = their code (a society code's ``_`` becomes ``-``: ``_`` separates
+file-name elements) or their id. Statements freeze both at close
+(``dsr_recipient_id``/``dsr_recipient_name``, NULL for statements closed before this
+revision: their DSR names the party by its current ``dsr_name``). Adding columns is not an
+UPDATE, so the frozen-statement triggers are untouched.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | Sequence[str] | None = "0006"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_TEXT = sqlmodel.sql.sqltypes.AutoString
+
+
+def upgrade() -> None:
+    for table in ("society", "rights_holder"):
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("dpid", _TEXT(length=18), nullable=True))
+            batch.add_column(sa.Column("dsr_name", _TEXT(length=64), nullable=True))
+    op.execute("UPDATE society SET dsr_name = REPLACE(code, '_', '-')")
+    op.execute("UPDATE rights_holder SET dsr_name = id")
+    for table in ("society", "rights_holder"):
+        with op.batch_alter_table(table) as batch:
+            batch.alter_column("dsr_name", existing_type=_TEXT(length=64), nullable=False)
+    # Plain ALTER TABLE (no batch copy on SQLite, which would drop the statement triggers).
+    op.add_column("statement", sa.Column("dsr_recipient_id", _TEXT(length=18), nullable=True))
+    op.add_column("statement", sa.Column("dsr_recipient_name", _TEXT(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("statement", "dsr_recipient_name")
+    op.drop_column("statement", "dsr_recipient_id")
+    for table in ("rights_holder", "society"):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("dsr_name")
+            batch.drop_column("dpid")
