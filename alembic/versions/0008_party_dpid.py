@@ -10,6 +10,11 @@ file-name elements) or their id. Statements freeze both at close
 (``dsr_recipient_id``/``dsr_recipient_name``, NULL for statements closed before this
 revision: their DSR names the party by its current ``dsr_name``). Adding columns is not an
 UPDATE, so the frozen-statement triggers are untouched.
+
+The DSR ETags stored before this revision describe files the writer no longer produces
+(``B1`` block ids, other recipient cells), so they are deleted (the guard trigger is lifted
+for that one statement); those statements' DSR ETag is then computed, read-only, on each
+request. Statements closed from now on get every ETag at close.
 """
 
 from collections.abc import Sequence
@@ -24,6 +29,22 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _TEXT = sqlmodel.sql.sqltypes.AutoString
+_NO_DELETE = (
+    "CREATE TRIGGER statement_etag_no_delete BEFORE DELETE ON statement_etag "
+    "BEGIN SELECT RAISE(ABORT, 'closed months are frozen: DELETE on statement_etag refused'); END"
+)
+
+
+def _drop_stale_dsr_etags() -> None:
+    delete = "DELETE FROM statement_etag WHERE representation = 'dsr'"
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("ALTER TABLE statement_etag DISABLE TRIGGER statement_etag_frozen")
+        op.execute(delete)
+        op.execute("ALTER TABLE statement_etag ENABLE TRIGGER statement_etag_frozen")
+        return
+    op.execute("DROP TRIGGER statement_etag_no_delete")
+    op.execute(delete)
+    op.execute(_NO_DELETE)
 
 
 def upgrade() -> None:
@@ -39,6 +60,7 @@ def upgrade() -> None:
     # Plain ALTER TABLE (no batch copy on SQLite, which would drop the statement triggers).
     op.add_column("statement", sa.Column("dsr_recipient_id", _TEXT(length=18), nullable=True))
     op.add_column("statement", sa.Column("dsr_recipient_name", _TEXT(length=64), nullable=True))
+    _drop_stale_dsr_etags()
 
 
 def downgrade() -> None:

@@ -11,6 +11,7 @@ close has just written.
 """
 
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -127,15 +128,8 @@ def insert_lines(session: Session) -> None:
     session.execute(sa.insert(LINES).from_select(columns, query))
 
 
-def insert_usage(session: Session, statement_id: str, party: str, period: str) -> None:
-    """One statement's DSR usage: a row per sale and right type, in the sale's currency.
-
-    Written the first time the statement's DSR file is asked for (not at close: most DSR
-    files are never fetched, and the usage of a month has a row per sale per party), read
-    from the party's legs of the month through ``ix_ledger_leg_account_period``. The legs
-    of a closed month never change, so neither do these rows; a second writer racing the
-    first inserts nothing (same rows, same keys).
-    """
+def usage_rows(statement_id: str, party: str, period: str) -> sa.Select[Any]:
+    """A statement's DSR usage rows (``statement_usage``'s columns), computed from the ledger."""
     s = _usage_per_sale(statement_id, party, period).c
     order = [
         sa.func.coalesce(s.isrc, ""),
@@ -144,9 +138,9 @@ def insert_usage(session: Session, statement_id: str, party: str, period: str) -
         s.currency,
         s.sale_pk,
     ]
-    query = sa.select(
+    return sa.select(
         s.statement_id,
-        sa.func.row_number().over(partition_by=s.statement_id, order_by=order),
+        sa.func.row_number().over(partition_by=s.statement_id, order_by=order).label("row_no"),
         s.isrc,
         s.territory,
         s.right_type,
@@ -157,7 +151,18 @@ def insert_usage(session: Session, statement_id: str, party: str, period: str) -
         s.gross_sold,
         s.gross_returned,
         s.royalty,
-    ).where(sa.true())  # SQLite parses INSERT … SELECT … ON CONFLICT only with a WHERE
+    )
+
+
+def insert_usage(session: Session, statement_id: str, party: str, period: str) -> None:
+    """One statement's DSR usage: a row per sale and right type, in the sale's currency.
+
+    Written by the close (``representations``), read from the party's legs of the month
+    through ``ix_ledger_leg_account_period``. The legs of a closed month never change, so
+    neither do these rows.
+    """
+    # SQLite parses INSERT … SELECT … ON CONFLICT only with a WHERE.
+    query = usage_rows(statement_id, party, period).where(sa.true())
     columns = [
         "statement_id",
         "row_no",

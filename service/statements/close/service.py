@@ -5,9 +5,8 @@ entry can land in the month while it closes, and two closes run one after the ot
 then the month's royalties are summed per line and converted into each party's currency
 (``fx``); then statement headers and lines are written (``lines``: ``INSERT … SELECT …
 GROUP BY``); last, the month's row is inserted (its primary key is the last
-word on "closed once"). Representations are not rendered here: each one's ETag, and a DSR
-file's usage rows, are computed the first time it is requested
-(``statements.service.representation``).
+word on "closed once"). Before that, every statement's DSR usage rows and the ETags of its
+CSV and DSR files are written (``representations``), so that no GET ever writes.
 """
 
 import uuid
@@ -33,6 +32,7 @@ from service.statements.close.fx import (
     create_temporary_tables,
     drop_temporary_tables,
 )
+from service.statements.close.representations import prepare_representations
 from service.statements.close.lines import (
     fill_lines,
     insert_lines,
@@ -78,6 +78,7 @@ def close_period(*, session: Session, period: str, now: datetime) -> CloseOutcom
     head = lock_chain(session)  # the head after the conversions: what statements pin
     count = _issue_statements(session, period, now, (head.sequence, head.hash))
     drop_temporary_tables(session)
+    prepare_representations(session, period)
     # The primary key on period is the last word on "closed once".
     session.add(
         PeriodClose(

@@ -1,7 +1,8 @@
 """A statement's DDEX DSR file: its usage rows grouped into the writer's records.
 
-The usage rows are written the first time the file is asked for (``close.lines``); here
-they are read in keyset chunks and streamed through ``render.dsr.render_dsr``.
+The usage rows are written at close (``close.representations``); here they are read in
+keyset chunks and streamed through ``render.dsr.render_dsr``. Statements closed before
+closes wrote them have none: their rows are computed from the ledger on the fly, read-only.
 """
 
 import itertools
@@ -18,6 +19,7 @@ from service.catalog.models import Recording
 from service.money import normalize
 from service.sql import table_of
 from service.statements.amounts import exact_quotient
+from service.statements.close.lines import usage_rows
 from service.statements.models import Statement, StatementUsage
 from service.statements.periods import first_day, last_day
 from service.statements.render.dsr import (
@@ -34,6 +36,7 @@ CHUNK = 1000
 SERVICE = "Downloads"  # DSR ServiceDescription: no spaces or underscores allowed
 USAGE = table_of(StatementUsage)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
 
 
 def _clean(text: str | None, fallback: str) -> str:
@@ -52,6 +55,7 @@ class DsrDocument:
     summaries: list[DsrSummary]
     summary_ids: dict[tuple[str, str, str], str]
     file_name: str
+    source: sa.FromClause = USAGE
 
     def chunks(self) -> Iterator[bytes]:
         buffer: list[str] = []
@@ -63,19 +67,19 @@ class DsrDocument:
         yield "".join(buffer).encode()
 
     def _rows(self) -> Iterator[Any]:
-        after = 0
+        after, usage = 0, self.source
         while True:
             rows = self.session.execute(
                 sa.select(
-                    USAGE,
+                    usage,
                     col(Recording.title),
                     col(Recording.artist),
                     col(Recording.duration_s),
                     col(Recording.iswc).label("work_iswc"),
                 )
-                .outerjoin(Recording, col(Recording.isrc) == USAGE.c.isrc)
-                .where(USAGE.c.statement_id == self.statement_id, USAGE.c.row_no > after)
-                .order_by(USAGE.c.row_no)
+                .outerjoin(Recording, col(Recording.isrc) == usage.c.isrc)
+                .where(usage.c.statement_id == self.statement_id, usage.c.row_no > after)
+                .order_by(usage.c.row_no)
                 .limit(CHUNK)
             ).all()
             yield from rows
@@ -86,12 +90,15 @@ class DsrDocument:
     def _blocks(self) -> Iterator[tuple[DsrRecording, Iterable[DsrSale]]]:
         for n, (isrc, group) in enumerate(itertools.groupby(self._rows(), lambda r: r.isrc), 1):
             first = next(group)
+            # The close renders this file: a malformed code in the ledger (legs posted raw,
+            # not through the sales API) must not make the close fail.
+            valid = isrc if isrc and _ISRC.match(isrc) else None
             recording = DsrRecording(
                 block_id=n,
                 resource_reference=f"R{n}",
-                dsp_resource_id=isrc or f"UNKNOWN{n}",
-                isrc=isrc,
-                title=_clean(first.title, isrc or "Unknown recording"),
+                dsp_resource_id=_clean(isrc, f"UNKNOWN{n}"),
+                isrc=valid,
+                title=_clean(first.title, _clean(isrc, "Unknown recording")),
                 display_artist=_clean(first.artist, "Unknown artist"),
                 duration_s=first.duration_s,
                 iswc=first.work_iswc,
@@ -126,7 +133,8 @@ def dsr_document(session: Session, statement: Statement) -> DsrDocument:
     """
     controller = _clean(statement.party_name, statement.party)
     dpid, dsr_name = recipient_identity(statement)
-    summaries, ids = _summaries(session, statement.id, controller, dpid)
+    source = _usage_source(session, statement)
+    summaries, ids = _summaries(session, source, statement.id, controller, dpid)
     territories = sorted({key[0] for key in ids})
     place = territories[0] if len(territories) == 1 else "multi" if territories else "WORLD"
     start, end = first_day(statement.period), last_day(statement.period)
@@ -151,7 +159,16 @@ def dsr_document(session: Session, statement: Statement) -> DsrDocument:
         territory=place,
         created_at=statement.closed_at,
     )
-    return DsrDocument(session, statement.id, header, summaries, ids, name)
+    return DsrDocument(session, statement.id, header, summaries, ids, name, source)
+
+
+def _usage_source(session: Session, statement: Statement) -> sa.FromClause:
+    written = session.execute(
+        sa.select(USAGE.c.row_no).where(USAGE.c.statement_id == statement.id).limit(1)
+    ).first()
+    if written is not None or statement.line_count == 0:
+        return USAGE
+    return usage_rows(statement.id, statement.party, statement.period).subquery("usage")
 
 
 def recipient_identity(statement: Statement) -> tuple[str | None, str]:
@@ -163,22 +180,22 @@ def recipient_identity(statement: Statement) -> tuple[str | None, str]:
 
 
 def _summaries(
-    session: Session, statement_id: str, controller: str, dpid: str | None
+    session: Session, usage: sa.FromClause, statement_id: str, controller: str, dpid: str | None
 ) -> tuple[list[DsrSummary], dict[tuple[str, str, str], str]]:
     """SY02 records, one per territory, right type and sale currency, and their ids."""
     grouped = session.execute(
         sa.select(
-            USAGE.c.territory,
-            USAGE.c.right_type,
-            USAGE.c.currency,
-            sa.func.sum(USAGE.c.usages).label("usages"),
-            sa.func.sum(USAGE.c.gross_sold).label("gross_sold"),
-            sa.func.sum(USAGE.c.gross_returned).label("gross_returned"),
-            sa.func.sum(USAGE.c.royalty).label("royalty"),
+            usage.c.territory,
+            usage.c.right_type,
+            usage.c.currency,
+            sa.func.sum(usage.c.usages).label("usages"),
+            sa.func.sum(usage.c.gross_sold).label("gross_sold"),
+            sa.func.sum(usage.c.gross_returned).label("gross_returned"),
+            sa.func.sum(usage.c.royalty).label("royalty"),
         )
-        .where(USAGE.c.statement_id == statement_id)
-        .group_by(USAGE.c.territory, USAGE.c.right_type, USAGE.c.currency)
-        .order_by(USAGE.c.territory, USAGE.c.right_type, USAGE.c.currency)
+        .where(usage.c.statement_id == statement_id)
+        .group_by(usage.c.territory, usage.c.right_type, usage.c.currency)
+        .order_by(usage.c.territory, usage.c.right_type, usage.c.currency)
     ).all()
     summaries, ids = [], {}
     for n, row in enumerate(grouped, 1):
