@@ -162,6 +162,18 @@ class SaleResult(BaseModel):
     status: Literal["recorded", "duplicate", "rejected"]
     error: RowError | None
     royalties: list[RoyaltyPublic]
+    booked_period: Annotated[
+        str | None,
+        Field(
+            description="The month the ledger booked it in: its own month, or the oldest "
+            "open month when that was closed (then `adjustment` is true). Null when "
+            "nothing was booked.",
+            examples=["2006-11"],
+        ),
+    ] = None
+    adjustment: Annotated[
+        bool | None, Field(description="Booked after its own month had closed.")
+    ] = None
 
 
 # The outcome of a batch: one result per row, in order.
@@ -243,6 +255,18 @@ class RefundPublic(BaseModel):
     refunded_at: datetime
     recorded_at: datetime
     royalties: list[RoyaltyPublic]
+    booked_period: Annotated[
+        str | None,
+        Field(
+            description="The month the ledger booked it in: its own month, or the oldest "
+            "open month when that was closed (then `adjustment` is true). Null when "
+            "nothing was booked.",
+            examples=["2006-11"],
+        ),
+    ] = None
+    adjustment: Annotated[
+        bool | None, Field(description="Booked after its own month had closed.")
+    ] = None
 
 
 # A suspense release of one sale: what moved out of suspense, and to whom.
@@ -273,11 +297,30 @@ class SaleDetail(SalePublic):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {**_SALE_EXAMPLE, "royalties": [_ROYALTY_EXAMPLE], "refunds": [], "releases": []}
+                {
+                    **_SALE_EXAMPLE,
+                    "booked_period": "2006-12",
+                    "adjustment": True,
+                    "royalties": [_ROYALTY_EXAMPLE],
+                    "refunds": [],
+                    "releases": [],
+                }
             ]
         }
     )
 
+    booked_period: Annotated[
+        str | None,
+        Field(
+            description="The month the ledger booked it in: its own month, or the oldest "
+            "open month when that was closed (then `adjustment` is true). Null when "
+            "nothing was booked.",
+            examples=["2006-11"],
+        ),
+    ] = None
+    adjustment: Annotated[
+        bool | None, Field(description="Booked after its own month had closed.")
+    ] = None
     royalties: list[RoyaltyPublic]
     refunds: list[RefundPublic]
     releases: list[ReleasePublic]
