@@ -98,6 +98,8 @@ def minor_units(currency: str) -> int:
 
 
 _pre = BeforeValidator(_strip)
+
+
 def normalize_dpid(value: str) -> str:
     """A DDEX Party ID: ``PADPIDA`` + 10 characters + a check character.
 
@@ -129,7 +131,5 @@ ISNI = Annotated[str, _pre, AfterValidator(normalize_isni), Field(examples=["000
 Country = Annotated[str, _pre, AfterValidator(normalize_country), Field(examples=["RU"])]
 Territory = Annotated[str, _pre, AfterValidator(normalize_territory), Field(examples=["RU"])]
 Currency = Annotated[str, _pre, AfterValidator(normalize_currency), Field(examples=["USD"])]
-DPID = Annotated[
-    str, _pre, AfterValidator(normalize_dpid), Field(examples=["PADPIDA2011072101T"])
-]
+DPID = Annotated[str, _pre, AfterValidator(normalize_dpid), Field(examples=["PADPIDA2011072101T"])]
 DsrName = Annotated[str, _pre, AfterValidator(normalize_dsr_name), Field(examples=["ROMS"])]

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.dsr_conformance.checker import check_dsr
 from tests.statements.conftest import Statements, ledger, statements  # noqa: F401 - fixtures
 from tests.statements.test_statements import PERIOD, Month, month  # noqa: F401 - fixture

@@ -26,19 +26,19 @@ from service.ledger.service import lock_chain
 from service.parties.models import RightsHolder, Society
 from service.sql import is_postgresql
 from service.statements import repository
-from service.statements.amounts import exact_product, round_minor
+from service.statements.amounts import cumulative_balances, exact_product, round_minor
 from service.statements.close.fx import (
     convert_period,
     create_temporary_tables,
     drop_temporary_tables,
 )
-from service.statements.close.representations import prepare_representations
 from service.statements.close.lines import (
     fill_lines,
     insert_lines,
     line_totals,
     map_statements,
 )
+from service.statements.close.representations import prepare_representations
 from service.statements.exceptions import EarlierPeriodOpen, PeriodNotEnded
 from service.statements.models import PeriodClose, Statement
 from service.statements.periods import month_end
@@ -169,10 +169,15 @@ def _statement_row(
     currency = terms["currency"]
     line_count, royalty_exact = lines
     opening, balance_before = previous
-    royalty = round_minor(royalty_exact, currency)
+    amounts = cumulative_balances(
+        opening=opening,
+        balance_before=balance_before,
+        royalty_exact=royalty_exact,
+        paid_legs=paid_legs,
+        currency=currency,
+    )
+    royalty, closing = amounts.royalty, amounts.closing
     commission = round_minor(exact_product(terms["commission_rate"], royalty_exact), currency)
-    paid = round_minor(-paid_legs, currency)
-    closing = opening + royalty - paid
     threshold = terms["payout_threshold"]
     return {
         **terms,
@@ -182,9 +187,9 @@ def _statement_row(
         "commission": commission,
         "net": royalty - commission,
         "opening_balance": opening,
-        "payments": paid,
+        "payments": amounts.paid,
         "closing_balance": closing,
-        "balance_exact": balance_before + royalty_exact + paid_legs,
+        "balance_exact": amounts.balance_exact,
         "payable": closing > 0 and (threshold is None or closing >= threshold),
         "line_count": line_count,
     }
