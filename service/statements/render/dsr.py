@@ -116,7 +116,9 @@ class DsrSale:
     promotional_activity: str | None = None
 
 
-Block = tuple[DsrRecording, Iterable[DsrSale]]
+# A sale is a DsrSale (checked cell by cell here) or an SU01 line its producer formatted
+# from typed database values (``render.dsr_document.su01_line``: the statement's bulk).
+Block = tuple[DsrRecording, Iterable[DsrSale | str]]
 
 _UNSAFE_FILE_ELEMENT = re.compile(r"[\s_/\\]")
 
@@ -272,7 +274,7 @@ def _stream(
         resource_line = _resource(recording)  # written only once a first sale exists
         sale_count = 0
         for sale in sales:
-            line = _sale(recording, sale, models)
+            line = sale if isinstance(sale, str) else _sale(recording, sale, models)
             if not sale_count:
                 yield resource_line
             sale_count += 1

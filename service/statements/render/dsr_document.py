@@ -9,16 +9,13 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from service.catalog.models import Recording
-from service.money import normalize
 from service.sql import table_of
-from service.statements.amounts import exact_quotient
 from service.statements.close.lines import usage_rows
 from service.statements.models import Statement, StatementUsage
 from service.statements.periods import first_day, last_day
@@ -72,6 +69,8 @@ class DsrDocument:
             rows = self.session.execute(
                 sa.select(
                     usage,
+                    sa.type_coerce(usage.c.gross_sold, sa.BigInteger).label("sold_micros"),
+                    sa.type_coerce(usage.c.gross_returned, sa.BigInteger).label("ret_micros"),
                     col(Recording.title),
                     col(Recording.artist),
                     col(Recording.duration_s),
@@ -87,7 +86,7 @@ class DsrDocument:
                 return
             after = rows[-1].row_no
 
-    def _blocks(self) -> Iterator[tuple[DsrRecording, Iterable[DsrSale]]]:
+    def _blocks(self) -> Iterator[tuple[DsrRecording, Iterable[DsrSale | str]]]:
         for n, (isrc, group) in enumerate(itertools.groupby(self._rows(), lambda r: r.isrc), 1):
             first = next(group)
             # The close renders this file: a malformed code in the ledger (legs posted raw,
@@ -103,26 +102,56 @@ class DsrDocument:
                 duration_s=first.duration_s,
                 iswc=first.work_iswc,
             )
-            yield recording, (self._sale(row) for row in itertools.chain([first], group))
+            rows = itertools.chain([first], group)
+            yield recording, (self._sale(n, row) for row in rows)
 
-    def _sale(self, row: Any) -> DsrSale:
-        sold, returned = int(row.usages), int(row.returns)
-        if sold:
-            price = exact_quotient(row.gross_sold, sold)
-        elif returned:
-            price = exact_quotient(row.gross_returned, returned)
-        else:
-            price = Decimal(0)
-        key = (row.territory or "WORLD", row.right_type, row.currency)
-        return DsrSale(
-            summary_record_id=self.summary_ids[key],
-            sales_transaction_id=(
-                f"{row.sale_pk}-{row.right_type}" if row.sale_pk is not None else f"U{row.row_no}"
-            ),
-            usages=sold,
-            returns=returned,
-            price_consumer_paid_exc_sales_tax=normalize(price),
+    def _sale(self, block_id: int, row: Any) -> str:
+        # Formatted from typed values (integers, codes of the ledger's own vocabulary): the
+        # per-cell checks of ``render.dsr`` cost more than the rest of the file together.
+        sid = self.summary_ids[(row.territory or "WORLD", row.right_type, row.currency)]
+        tx = f"{row.sale_pk}-{row.right_type}" if row.sale_pk is not None else f"U{row.row_no}"
+        return su01_line(
+            block_id, sid, tx, int(row.usages), int(row.returns), row.sold_micros, row.ret_micros
         )
+
+
+def _price_micros(gross_micros: int, units: int) -> int:
+    """``exact_quotient(gross, units)`` in micro-units: half-even to the micro-unit."""
+    quotient, remainder = divmod(gross_micros, units)
+    if 2 * remainder > units or (2 * remainder == units and quotient % 2):
+        quotient += 1
+    return quotient
+
+
+def _plain(micros: int) -> str:
+    """A micro-unit amount as DSR's plain decimal: no trailing zeros, zero is ``0``."""
+    sign = "-" if micros < 0 else ""
+    whole, fraction = divmod(abs(micros), 1_000_000)
+    digits = f"{fraction:06d}".rstrip("0")
+    return f"{sign}{whole}.{digits}" if digits else f"{sign}{whole}"
+
+
+def su01_line(
+    block_id: int,
+    summary_id: str,
+    transaction_id: str,
+    sold: int,
+    returned: int,
+    gross_sold_micros: int,
+    gross_returned_micros: int,
+) -> str:
+    """One SU01 record: royalty-bearing, no upgrade, the unit price the store reported
+    (of the units sold, else of those returned; 0 when neither)."""
+    if sold:
+        price = _price_micros(gross_sold_micros, sold)
+    elif returned:
+        price = _price_micros(gross_returned_micros, returned)
+    else:
+        price = 0
+    return (
+        f"SU01\t{block_id}\t{summary_id}\t{transaction_id}\t\tR{block_id}\ttrue\tfalse\t"
+        f"{sold}\t{returned}\t{_plain(price)}\t\n"
+    )
 
 
 def dsr_document(session: Session, statement: Statement) -> DsrDocument:

@@ -20,15 +20,19 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from service.money import from_micros, normalize
+from service.statements.amounts import exact_quotient
 from service.statements.render.dsr import (
     RIGHTS_TYPE_FOR,
     DsrHeader,
     DsrRecording,
     DsrSale,
     DsrSummary,
+    _sale,
     dsr_file_name,
     render_dsr,
 )
+from service.statements.render.dsr_document import su01_line
 from service.statements.render.dsr_layout import parse_record, split_record
 from tests.dsr_conformance.checker import check_dsr
 
@@ -401,3 +405,31 @@ def test_file_name_convention() -> None:
 def test_file_name_rejects(changes: dict[str, Any], error: str) -> None:
     with pytest.raises(ValueError, match=re.escape(error)):
         name(**changes)
+
+
+# --- the document's fast SU01 lines are the checked writer's, byte for byte ----------------
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=50),
+    st.integers(min_value=0, max_value=50),
+    st.integers(min_value=0, max_value=10**12),
+    st.integers(min_value=0, max_value=10**12),
+)
+def test_su01_fast_path_matches_the_checked_writer(
+    sold: int, returned: int, gross_sold: int, gross_returned: int
+) -> None:
+    if sold:
+        price = exact_quotient(from_micros(gross_sold), sold)
+    elif returned:
+        price = exact_quotient(from_micros(gross_returned), returned)
+    else:
+        price = Decimal(0)
+    reference = _sale(
+        recording(7, resource_reference="R7"),
+        DsrSale("SR2", "12-mechanical", sold, returned, normalize(price)),
+        {"SR2": "PayAsYouGoModel"},
+    )
+    fast = su01_line(7, "SR2", "12-mechanical", sold, returned, gross_sold, gross_returned)
+    assert fast == reference
