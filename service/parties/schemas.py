@@ -50,8 +50,19 @@ _MANDATE: dict[str, Any] = {
 Rate = Annotated[Decimal, Field(ge=0, le=1, examples=["0.15"])]
 
 
+# A party's DDEX identity in DSR files, as admins set it.
+class DsrIdentityIn(BaseModel):
+    dpid: Annotated[
+        DPID | None, Field(description="DDEX Party ID: HEAD RecipientPartyId in DSR files.")
+    ] = None
+    dsr_name: Annotated[
+        DsrName | None,
+        Field(description="Name in DSR files (HEAD RecipientName, file name); no spaces."),
+    ] = None
+
+
 # What an admin sends to register a society.
-class SocietyCreate(BaseModel):
+class SocietyCreate(DsrIdentityIn):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_SOCIETY]})
     code: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{1,31}$", examples=["ROMS"])]
     name: Annotated[str, Field(min_length=1, max_length=200)]
@@ -61,13 +72,6 @@ class SocietyCreate(BaseModel):
     commission_rate: Rate
     extended_collective_licensing: bool = False
     payout_threshold: Annotated[Decimal | None, Field(ge=0)] = None
-    dpid: Annotated[
-        DPID | None, Field(description="DDEX Party ID: HEAD RecipientPartyId in DSR files.")
-    ] = None
-    dsr_name: Annotated[
-        DsrName | None,
-        Field(description="Name in DSR files (HEAD RecipientName, file name); no spaces."),
-    ] = None
 
     @model_validator(mode="after")
     def _unique_right_types(self) -> "SocietyCreate":
@@ -109,20 +113,13 @@ class StorePublic(BaseModel):
 
 
 # What an admin sends to register a rights holder.
-class RightsHolderCreate(BaseModel):
+class RightsHolderCreate(DsrIdentityIn):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_HOLDER]})
     name: Annotated[str, Field(min_length=1, max_length=200)]
     kind: HolderKind
     ipi: IPI | None = None
     isni: ISNI | None = None
     currency: Currency = "USD"
-    dpid: Annotated[
-        DPID | None, Field(description="DDEX Party ID: HEAD RecipientPartyId in DSR files.")
-    ] = None
-    dsr_name: Annotated[
-        DsrName | None,
-        Field(description="Name in DSR files (HEAD RecipientName, file name); no spaces."),
-    ] = None
 
 
 # A rights holder as admins and the holder itself read it.

@@ -154,14 +154,8 @@ class RowError(BaseModel):
         return data
 
 
-# The outcome of one posted row.
-class SaleResult(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [_RECORDED_EXAMPLE]})
-
-    sale_id: str | None
-    status: Literal["recorded", "duplicate", "rejected"]
-    error: RowError | None
-    royalties: list[RoyaltyPublic]
+# Where the ledger booked a sale or refund (shared by the results and the detail views).
+class Booked(BaseModel):
     booked_period: Annotated[
         str | None,
         Field(
@@ -174,6 +168,16 @@ class SaleResult(BaseModel):
     adjustment: Annotated[
         bool | None, Field(description="Booked after its own month had closed.")
     ] = None
+
+
+# The outcome of one posted row.
+class SaleResult(Booked):
+    model_config = ConfigDict(json_schema_extra={"examples": [_RECORDED_EXAMPLE]})
+
+    sale_id: str | None
+    status: Literal["recorded", "duplicate", "rejected"]
+    error: RowError | None
+    royalties: list[RoyaltyPublic]
 
 
 # The outcome of a batch: one result per row, in order.
@@ -233,7 +237,7 @@ class RefundIn(BaseModel):
 
 
 # A recorded refund with the royalties it reversed (negative amounts).
-class RefundPublic(BaseModel):
+class RefundPublic(Booked):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -255,18 +259,6 @@ class RefundPublic(BaseModel):
     refunded_at: datetime
     recorded_at: datetime
     royalties: list[RoyaltyPublic]
-    booked_period: Annotated[
-        str | None,
-        Field(
-            description="The month the ledger booked it in: its own month, or the oldest "
-            "open month when that was closed (then `adjustment` is true). Null when "
-            "nothing was booked.",
-            examples=["2006-11"],
-        ),
-    ] = None
-    adjustment: Annotated[
-        bool | None, Field(description="Booked after its own month had closed.")
-    ] = None
 
 
 # A suspense release of one sale: what moved out of suspense, and to whom.
@@ -293,7 +285,7 @@ class ReleasePublic(BaseModel):
 
 
 # A sale with its first result's royalties, its refunds and its releases.
-class SaleDetail(SalePublic):
+class SaleDetail(Booked, SalePublic):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -309,18 +301,6 @@ class SaleDetail(SalePublic):
         }
     )
 
-    booked_period: Annotated[
-        str | None,
-        Field(
-            description="The month the ledger booked it in: its own month, or the oldest "
-            "open month when that was closed (then `adjustment` is true). Null when "
-            "nothing was booked.",
-            examples=["2006-11"],
-        ),
-    ] = None
-    adjustment: Annotated[
-        bool | None, Field(description="Booked after its own month had closed.")
-    ] = None
     royalties: list[RoyaltyPublic]
     refunds: list[RefundPublic]
     releases: list[ReleasePublic]

@@ -95,17 +95,7 @@ def summary(sid: str = "S1", **changes: Any) -> DsrSummary:
 
 def violations(text: str, **name_changes: Any) -> list[str]:
     """What the independent checker finds in ``text``, named as ``header()`` says."""
-    values: dict[str, Any] = {
-        "recipient": "PADPIDA2007062702Z",
-        "sender": "PADPIDA2014120301U",
-        "service": "Downloads",
-        "period_start": date(2006, 11, 1),
-        "period_end": date(2006, 11, 30),
-        "territory": "RU",
-        "created_at": CREATED,
-    }
-    file_name = dsr_file_name(**(values | name_changes))
-    return [str(v) for v in check_dsr(text, file_name)]
+    return [str(v) for v in check_dsr(text, name(**name_changes))]
 
 
 def recording(block: int, **changes: Any) -> DsrRecording:
