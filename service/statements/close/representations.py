@@ -30,9 +30,7 @@ def prepare_representations(session: Session, period: str) -> None:
     statements = session.exec(
         select(Statement).where(Statement.period == period).order_by(col(Statement.id))
     ).all()
-    for statement in statements:
-        insert_usage(session, statement.id, statement.party, statement.period)
-    session.flush()
+    insert_usage(session, None, None, period)  # every statement's rows, in one statement
     for statement in statements:
         repository.store_etag(
             session, statement.id, "csv", digest_of(csv_chunks(session, statement))
