@@ -33,6 +33,16 @@ CHUNK = 1000
 SERVICE = "Downloads"  # DSR ServiceDescription: no spaces or underscores allowed
 USAGE = table_of(StatementUsage)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_ROW_COLUMNS = (
+    "row_no",
+    "isrc",
+    "territory",
+    "right_type",
+    "currency",
+    "sale_pk",
+    "usages",
+    "returns",
+)
 _ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
 
 
@@ -68,7 +78,8 @@ class DsrDocument:
         while True:
             rows = self.session.execute(
                 sa.select(
-                    usage,
+                    # Amounts raw (micro-units): su01_line does integer arithmetic.
+                    *(usage.c[name] for name in _ROW_COLUMNS),
                     sa.type_coerce(usage.c.gross_sold, sa.BigInteger).label("sold_micros"),
                     sa.type_coerce(usage.c.gross_returned, sa.BigInteger).label("ret_micros"),
                     col(Recording.title),
