@@ -110,6 +110,7 @@ def build(
                     "commission_rate": Decimal(rate),
                     "extended_collective_licensing": ecl,
                     "payout_threshold": None,
+                    "dsr_name": code,
                     "created_at": NOW,
                 }
                 for code, country, currency, rights, rate, ecl in SOCIETIES
@@ -144,6 +145,7 @@ def build(
                 "name": f"Holder {n}",
                 "kind": rng.choice(["composer", "lyricist", "publisher", "label", "performer"]),
                 "currency": rng.choice(["USD", "EUR", "RUB", "GBP"]),
+                "dsr_name": f"h{n:06d}",
                 "created_at": NOW,
             }
             for n in range(holders)

@@ -334,6 +334,7 @@ def main() -> int:
         say(
             f"ingest_sales_per_s={ingest_rate:.0f} copy_ratio={copy_rate / ingest_rate:.1f} "
             f"close_s={close_s:.1f} csv_lines_per_s={csv_lines / csv_s:.0f} "
+            f"dsr_lines_per_s={dsr_lines / dsr_s:.0f} "
             f"peak_rss_mb={peak_overall:.0f} pull_statements_per_s={pulled:.0f} "
             f"pull_statements_per_s_replica={pulled_replica}"
         )

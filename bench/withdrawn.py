@@ -24,7 +24,7 @@ ROWS = 10_000
 def main(url: str) -> None:
     engine = make_engine(url)
     with Session(engine) as session:
-        session.add(RightsHolder(id="bench", name="bench", kind="label"))
+        session.add(RightsHolder(id="bench", name="bench", kind="label", dsr_name="bench"))
         session.add_all(Recording(isrc=f"ZZZ00{n:07d}", title="t", artist="a") for n in range(ROWS))
         session.flush()
         taken = range(0, ROWS, 5)

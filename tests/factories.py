@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx import Response
+from stdnum.iso7064 import mod_37_36
 
 _counter = itertools.count(1)
 
@@ -15,6 +16,12 @@ def unique(prefix: str) -> str:
 
 def isrc(n: int | None = None) -> str:
     return f"RUA01060{(n if n is not None else next(_counter)) % 10000:04d}"
+
+
+def dpid() -> str:
+    """A fresh, valid DDEX Party ID (ISO 7064 MOD 37,36 check character)."""
+    base = f"PADPIDA{next(_counter):010d}"
+    return base + mod_37_36.calc_check_digit(base)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -47,6 +54,7 @@ class Api:
             "commission_rate": "0.15",
             "extended_collective_licensing": False,
             "payout_threshold": None,
+            "dpid": dpid(),
         }
         return dict(self.post("/v1/societies", {**body, **overrides}))
 
@@ -55,7 +63,12 @@ class Api:
         return dict(self.post("/v1/stores", {**body, **overrides}))
 
     def holder(self, **overrides: Any) -> dict[str, Any]:
-        body = {"name": unique("Holder "), "kind": "publisher", "currency": "USD"}
+        body = {
+            "name": unique("Holder "),
+            "kind": "publisher",
+            "currency": "USD",
+            "dpid": dpid(),
+        }
         return dict(self.post("/v1/rights-holders", {**body, **overrides}))
 
     def mandate(self, **fields: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """webhook outbox: durable, signed takedown webhooks; per-store signing secret
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 
 ``webhook_outbox`` holds one row per (decision or lift, store), written in the decision's
 transaction and delivered by ``service.takedowns.worker``. ``store.webhook_secret`` is the
@@ -19,7 +19,7 @@ from alembic import op
 import service.timeutil
 
 revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0007"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -28,6 +28,9 @@ class Society(SQLModel, table=True):
     extended_collective_licensing: bool = False
     payout_threshold: Decimal | None = Field(default=None, sa_type=ExactDecimal)
     right_types: list[str] = _json_list()
+    # DDEX identity in DSR files: HEAD RecipientPartyId / RecipientName and the file name.
+    dpid: str | None = Field(default=None, max_length=18)
+    dsr_name: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -52,6 +55,8 @@ class RightsHolder(SQLModel, table=True):
     isni: str | None = Field(default=None, max_length=16, unique=True)
     currency: str = Field(default="USD", max_length=3)
     id: str = Field(primary_key=True, max_length=32)
+    dpid: str | None = Field(default=None, max_length=18)
+    dsr_name: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from service.bounds import Fraction, NonNegativeRate
-from service.identifiers import IPI, ISNI, Country, Currency, Territory
+from service.identifiers import DPID, IPI, ISNI, Country, Currency, DsrName, Territory
 from service.rights import HolderKind, RightType
 
 # Examples shared by the request and response schemas below (OpenAPI only).
@@ -21,6 +21,8 @@ _SOCIETY: dict[str, Any] = {
     "commission_rate": "0.15",
     "extended_collective_licensing": True,
     "payout_threshold": None,
+    "dpid": "PADPIDA2011072101T",
+    "dsr_name": "ROMS",
 }
 _STORE: dict[str, Any] = {
     "code": "allofmp3",
@@ -34,6 +36,8 @@ _HOLDER: dict[str, Any] = {
     "ipi": "00033188001",
     "isni": None,
     "currency": "USD",
+    "dpid": None,
+    "dsr_name": "KalinkaMusic",
 }
 _MANDATE: dict[str, Any] = {
     "holder_id": _HOLDER_ID,
@@ -47,8 +51,19 @@ _MANDATE: dict[str, Any] = {
 Rate = Annotated[Fraction, Field(examples=["0.15"])]
 
 
+# A party's DDEX identity in DSR files, as admins set it.
+class DsrIdentityIn(BaseModel):
+    dpid: Annotated[
+        DPID | None, Field(description="DDEX Party ID: HEAD RecipientPartyId in DSR files.")
+    ] = None
+    dsr_name: Annotated[
+        DsrName | None,
+        Field(description="Name in DSR files (HEAD RecipientName, file name); no spaces."),
+    ] = None
+
+
 # What an admin sends to register a society.
-class SocietyCreate(BaseModel):
+class SocietyCreate(DsrIdentityIn):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_SOCIETY]})
     code: Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9_-]{1,31}$", examples=["ROMS"])]
     name: Annotated[str, Field(min_length=1, max_length=200)]
@@ -76,6 +91,8 @@ class SocietyPublic(BaseModel):
     commission_rate: Decimal
     extended_collective_licensing: bool
     payout_threshold: Decimal | None
+    dpid: str | None
+    dsr_name: str
 
 
 # What an admin sends to register a store.
@@ -106,7 +123,7 @@ class StoreCreated(StorePublic):
 
 
 # What an admin sends to register a rights holder.
-class RightsHolderCreate(BaseModel):
+class RightsHolderCreate(DsrIdentityIn):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_HOLDER]})
     name: Annotated[str, Field(min_length=1, max_length=200)]
     kind: HolderKind
@@ -124,6 +141,8 @@ class RightsHolderPublic(BaseModel):
     ipi: str | None
     isni: str | None
     currency: str
+    dpid: str | None
+    dsr_name: str
 
 
 # What an admin sends to record a holder's mandate with a society.

@@ -54,7 +54,10 @@ def create_society(*, session: Session, data: SocietyCreate) -> Society:
                     f"for {', '.join(sorted(shared))}.",
                     party=accounts.society(other.code),
                 )
-    society = Society.model_validate(data.model_dump())
+    # `_` separates DSR file-name elements, so a default taken from the code swaps it for `-`.
+    society = Society.model_validate(
+        {**data.model_dump(), "dsr_name": data.dsr_name or data.code.replace("_", "-")}
+    )
     society.right_types = [str(r) for r in data.right_types]
     session.add(society)
     session.flush()
@@ -157,7 +160,10 @@ def create_holder(
             ).first()
         ):
             raise PartyExists(f"A rights holder with {field.upper()} {value} already exists.")
-    holder = RightsHolder(id=holder_id or new_id(), **data.model_dump())
+    holder_id = holder_id or new_id()
+    holder = RightsHolder(
+        id=holder_id, **{**data.model_dump(), "dsr_name": data.dsr_name or holder_id}
+    )
     session.add(holder)
     session.flush()
     return holder

@@ -81,15 +81,20 @@ class Batch:
             assert stored.id is not None
             self.duplicates[index] = stored.id
 
-    def finish(self, replayed: dict[int, list[Any]]) -> BatchResult:
-        """Duplicates answered with their first royalties, repeats with their first row's
-        outcome; the counts."""
+    def finish(
+        self, replayed: dict[int, list[Any]], booked: dict[int, tuple[str, bool]]
+    ) -> BatchResult:
+        """Duplicates answered with their first royalties and booking, repeats with their
+        first row's outcome; the counts."""
         for i, pk in self.duplicates.items():
+            period, adjustment = booked.get(pk, (None, None))
             self.results[i] = SaleResult(
                 sale_id=self.rows[i].sale_id,
                 status="duplicate",
                 error=None,
                 royalties=replayed[pk],
+                booked_period=period,
+                adjustment=adjustment,
             )
         for i, j in self.repeats:
             self.results[i] = _repeat(self.rows[i], self.rows[j], self.results[j])
@@ -112,5 +117,10 @@ def _repeat(row: Row, first_row: Row, first: SaleResult | None) -> SaleResult:
     if first.status == "rejected":
         return first
     return SaleResult(
-        sale_id=row.sale.sale_id, status="duplicate", error=None, royalties=first.royalties
+        sale_id=row.sale.sale_id,
+        status="duplicate",
+        error=None,
+        royalties=first.royalties,
+        booked_period=first.booked_period,
+        adjustment=first.adjustment,
     )

@@ -139,6 +139,14 @@ def sale_royalties(session: Session, sale_pks: Iterable[int]) -> dict[int, list[
     return {pk: _public(rows.get(pk, [])) for pk in pks}
 
 
+def sale_bookings(session: Session, sale_pks: Iterable[int]) -> dict[int, tuple[str, bool]]:
+    """Where each sale's ``sale`` transaction was booked: (month, adjustment)."""
+    return {
+        row["sale_pk"]: (row["period"], bool(row["adjustment"]))
+        for row in ledger_repository.sale_legs(session, sorted(set(sale_pks)), kind=SALE)
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One ledger transaction of a sale, with the royalties it moved."""

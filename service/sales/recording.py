@@ -29,6 +29,7 @@ from sqlmodel import Session
 from service.bounds import MAX_MONEY
 from service.ledger import accounts
 from service.ledger.models import LedgerHead
+from service.ledger.periods import booking_periods
 from service.ledger.service import PreparedPosting, append, lock_chain
 from service.ledger.templates import Dimensions, Template
 from service.sales import basis as bases
@@ -36,7 +37,14 @@ from service.sales.classification import Batch, rejected
 from service.sales.exceptions import REJECTIONS
 from service.sales.generation import read_token
 from service.sales.ingest import Row
-from service.sales.postings import SALE, SaleDims, legs_for, royalties, sale_royalties
+from service.sales.postings import (
+    SALE,
+    SaleDims,
+    legs_for,
+    royalties,
+    sale_bookings,
+    sale_royalties,
+)
 from service.sales.pricing import Snapshot, load_snapshot, priced, sale_date
 from service.sales.repository import insert_sales, stored_sales
 from service.sales.schemas import BatchResult, RoyaltyPublic, SaleIn, SaleResult
@@ -58,7 +66,8 @@ def record_sales(*, session: Session, store_code: str, rows: Sequence[Row]) -> B
         pricing = _price(session, batch, fresh)
     if pricing is not None:
         _record_fresh(session, locked, batch, pricing)
-    return batch.finish(sale_royalties(session, batch.duplicates.values()))
+    first = batch.duplicates.values()
+    return batch.finish(sale_royalties(session, first), sale_bookings(session, first))
 
 
 def record_one(*, session: Session, store_code: str, row: Row) -> SaleResult:
@@ -224,6 +233,14 @@ def _record_fresh(session: Session, locked: LedgerHead, batch: Batch, pricing: _
             sale_id=sale.sale_id, status="recorded", error=None, royalties=royalty_list
         )
     append(session=session, postings=postings, locked=locked)
+    # The months the ledger booked them in (under the same lock, so the same answer).
+    booked = booking_periods(
+        session=session, periods={period_of(sale.sold_at) for _, sale, _ in accepted}
+    )
+    for i, sale, _ in accepted:
+        result = batch.results[i]
+        if result is not None and result.status == "recorded":
+            result.booked_period, result.adjustment = booked[period_of(sale.sold_at)]
     if raced:
         stored = stored_sales(session, batch.store_code, (sale.sale_id for _, sale in raced))
         for i, sale in raced:

@@ -7,6 +7,7 @@ in any number of refunds, negates the sale exactly for every beneficiary.
 
 from sqlmodel import Session, col, select
 
+from service.ledger.periods import booking_periods
 from service.ledger.service import Posting, append, lock_chain
 from service.sales import basis as bases
 from service.sales.exceptions import RefundConflict, RefundExceedsSale, RefundInvalid
@@ -60,14 +61,15 @@ def refund_sale(
         territory=sale.territory,
     )
     legs = legs_for(_dims(sale), deltas, store_units=-data.quantity)
+    booked: tuple[str, bool] | None = None
     if legs:
-        posting = Posting(
-            REFUND, reference(store_code, data.refund_id), period_of(data.refunded_at), legs
-        )
+        month = period_of(data.refunded_at)
+        posting = Posting(REFUND, reference(store_code, data.refund_id), month, legs)
+        booked = booking_periods(session=session, periods=[month])[month]  # what append does
         append(session=session, postings=[posting], locked=locked)
     refund = _existing(session, store_code, data.refund_id)
     assert refund is not None
-    return _public(sale, refund, royalties(legs)), True
+    return _public(sale, refund, royalties(legs), booked), True
 
 
 def _check_refundable(session: Session, sale: Sale, data: RefundIn) -> int:
@@ -139,8 +141,16 @@ def _refunds(session: Session, sale: Sale) -> list[Refund]:
     )
 
 
-def _public(sale: Sale, refund: Refund, royalty_list: list[RoyaltyPublic]) -> RefundPublic:
+def _public(
+    sale: Sale,
+    refund: Refund,
+    royalty_list: list[RoyaltyPublic],
+    booked: tuple[str, bool] | None,
+) -> RefundPublic:
+    period, adjustment = booked if booked is not None else (None, None)
     return RefundPublic(
+        booked_period=period,
+        adjustment=adjustment,
         refund_id=refund.refund_id,
         sale_id=sale.sale_id,
         quantity=refund.quantity,
@@ -153,10 +163,12 @@ def _public(sale: Sale, refund: Refund, royalty_list: list[RoyaltyPublic]) -> Re
 def refunds_of(session: Session, sale: Sale) -> list[RefundPublic]:
     """Every refund of a sale, in the order recorded, with the royalties it reversed."""
     assert sale.id is not None
-    by_reference = {
-        e.reference: e.royalties for e in sale_entries(session, sale.id) if e.kind == REFUND
-    }
-    return [
-        _public(sale, r, by_reference.get(reference(sale.store_code, r.refund_id), []))
-        for r in _refunds(session, sale)
-    ]
+    by_reference = {e.reference: e for e in sale_entries(session, sale.id) if e.kind == REFUND}
+    found = []
+    for r in _refunds(session, sale):
+        entry = by_reference.get(reference(sale.store_code, r.refund_id))
+        if entry is None:  # it moved no money: nothing was booked
+            found.append(_public(sale, r, [], None))
+        else:
+            found.append(_public(sale, r, entry.royalties, (entry.period, entry.adjustment)))
+    return found

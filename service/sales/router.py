@@ -212,9 +212,12 @@ def get_sale(
     assert sale.id is not None
     entries = sale_entries(session, sale.id)
     refunds = refunds_of(session, sale)
+    booked = next((e for e in entries if e.kind == SALE), None)
     return SaleDetail(
         **_public(sale, sum(r.quantity for r in refunds)).model_dump(),
-        royalties=next((e.royalties for e in entries if e.kind == SALE), []),
+        booked_period=booked.period if booked is not None else None,
+        adjustment=booked.adjustment if booked is not None else None,
+        royalties=booked.royalties if booked is not None else [],
         refunds=refunds,
         releases=[
             ReleasePublic(

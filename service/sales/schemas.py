@@ -157,8 +157,24 @@ class RowError(BaseModel):
         return data
 
 
+# Where the ledger booked a sale or refund (shared by the results and the detail views).
+class Booked(BaseModel):
+    booked_period: Annotated[
+        str | None,
+        Field(
+            description="The month the ledger booked it in: its own month, or the oldest "
+            "open month when that was closed (then `adjustment` is true). Null when "
+            "nothing was booked.",
+            examples=["2006-11"],
+        ),
+    ] = None
+    adjustment: Annotated[
+        bool | None, Field(description="Booked after its own month had closed.")
+    ] = None
+
+
 # The outcome of one posted row.
-class SaleResult(BaseModel):
+class SaleResult(Booked):
     model_config = ConfigDict(json_schema_extra={"examples": [_RECORDED_EXAMPLE]})
 
     sale_id: str | None
@@ -224,7 +240,7 @@ class RefundIn(BaseModel):
 
 
 # A recorded refund with the royalties it reversed (negative amounts).
-class RefundPublic(BaseModel):
+class RefundPublic(Booked):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -272,11 +288,18 @@ class ReleasePublic(BaseModel):
 
 
 # A sale with its first result's royalties, its refunds and its releases.
-class SaleDetail(SalePublic):
+class SaleDetail(Booked, SalePublic):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {**_SALE_EXAMPLE, "royalties": [_ROYALTY_EXAMPLE], "refunds": [], "releases": []}
+                {
+                    **_SALE_EXAMPLE,
+                    "booked_period": "2006-12",
+                    "adjustment": True,
+                    "royalties": [_ROYALTY_EXAMPLE],
+                    "refunds": [],
+                    "releases": [],
+                }
             ]
         }
     )

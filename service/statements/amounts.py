@@ -1,5 +1,6 @@
 """How statement amounts are computed and written: exact lines, rounded totals."""
 
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from service.identifiers import minor_units
@@ -25,6 +26,34 @@ def exact_quotient(a: Decimal, b: int) -> Decimal:
 def round_minor(amount: Decimal, currency: str) -> Decimal:
     """Half-even to the currency's minor unit (USD 2 places, JPY 0, BHD 3)."""
     return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_EVEN)
+
+
+@dataclass(frozen=True, slots=True)
+class Balances:
+    """A statement's displayed royalty, payments and balances (minor units) and its exact
+    balance. Cumulative rounding: ``closing`` is always ``balance_exact`` rounded
+    half-even, and ``royalty`` = ``closing`` - ``opening`` + ``paid``, i.e. the month's
+    exact royalty plus the change in the carried sub-minor remainder (|difference| <= one
+    minor unit), so that the statement foots and never drifts from the ledger."""
+
+    royalty: Decimal
+    paid: Decimal
+    closing: Decimal
+    balance_exact: Decimal
+
+
+def cumulative_balances(
+    *,
+    opening: Decimal,  # the previous statement's closing balance (displayed)
+    balance_before: Decimal,  # the previous statement's exact balance
+    royalty_exact: Decimal,  # the month's exact royalty (sum of the lines)
+    paid_legs: Decimal,  # the month's payment legs: negative, a payment reduces the debt
+    currency: str,
+) -> Balances:
+    balance_exact = balance_before + royalty_exact + paid_legs
+    closing = round_minor(balance_exact, currency)
+    paid = round_minor(-paid_legs, currency)
+    return Balances(closing - opening + paid, paid, closing, balance_exact)
 
 
 def fmt_exact(amount: Decimal) -> str:

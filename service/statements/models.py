@@ -60,6 +60,9 @@ class Statement(SQLModel, table=True):
     dsr_file_name: str | None = Field(default=None, max_length=200)
     dsr_sender_id: str = Field(max_length=64)
     dsr_sender_name: str = Field(max_length=200)
+    # The party's DDEX identity at close (NULL: closed before migration 0008).
+    dsr_recipient_id: str | None = Field(default=None, max_length=18)
+    dsr_recipient_name: str | None = Field(default=None, max_length=64)
 
 
 # One line of a statement: the royalties of one recording, work, territory, right type,

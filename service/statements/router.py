@@ -193,8 +193,6 @@ def get_statement(
     `?format=dsr` (DDEX DSR BasicAudioProfile 1.2). Strong ETag, `Vary: Accept`."""
     session, st = _find_statement(primary, reader, caller, statement_id)
     kind = asked.kind
-    if kind != "json" and repository.stored_etag(session, st.id, kind) is None:
-        session = primary  # its first CSV/DSR request still stores the ETag (a write)
     if kind == "json":
         return _json_statement(session, st, page, conditional)  # type: ignore[return-value]
     return _streamed_statement(session, st, kind, conditional)  # type: ignore[return-value]

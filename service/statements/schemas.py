@@ -74,8 +74,15 @@ class PeriodPublic(BaseModel):
 
 # What a statement adds up to, rounded half-even to the currency's minor unit.
 class TotalsPublic(BaseModel):
-    royalty: Amount
-    commission: Amount
+    royalty: Amount = Field(
+        description="closing_balance - opening_balance + payments: the month's exact royalty "
+        "(the lines' sum, `royalty_exact` at close) plus the change in the sub-minor-unit "
+        "remainder carried from earlier months (cumulative rounding; at most one minor "
+        "unit from the lines' exact sum), so statements foot and never drift."
+    )
+    commission: Amount = Field(
+        description="commission_rate x the lines' exact sum, rounded half-even."
+    )
     net: Amount = Field(description="royalty - commission of the rounded totals.")
 
 
@@ -114,7 +121,10 @@ class StatementPublic(BaseModel):
     totals: TotalsPublic
     opening_balance: Amount = Field(description="The previous statement's closing balance.")
     payments: Amount
-    closing_balance: Amount = Field(description="opening_balance + royalty - payments.")
+    closing_balance: Amount = Field(
+        description="opening_balance + royalty - payments, and always balance_exact rounded "
+        "half-even to the currency's minor unit."
+    )
     payable: bool = Field(description="False below the society's payout_threshold.")
     line_count: int
     ledger_head: HeadPublic
@@ -122,8 +132,8 @@ class StatementPublic(BaseModel):
     commission_rate: str = Field(description="Frozen at close; 0 on holder statements.")
     payout_threshold: str | None
     balance_exact: ExactAmount = Field(
-        description="The party's exact ledger balance in this currency at close; differs "
-        "from closing_balance only by the sub-minor-unit rounding of monthly totals."
+        description="The party's exact ledger balance in this currency at close; "
+        "closing_balance is it rounded half-even to the minor unit."
     )
     closed_at: datetime
 

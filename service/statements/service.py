@@ -20,7 +20,6 @@ from service.ledger.periods import latest_closed
 from service.pagination import PageParams, decode_cursor, encode_cursor, paginate
 from service.problems import Invalid
 from service.statements import repository
-from service.statements.close.lines import insert_usage
 from service.statements.exceptions import StatementNotFound
 from service.statements.models import PeriodClose, Statement, StatementLine
 from service.statements.render.csv_file import csv_chunks
@@ -172,13 +171,12 @@ def _replay(spool: IO[bytes]) -> Iterator[bytes]:
 
 def representation(*, session: Session, statement: Statement, kind: str) -> Rendered:
     """The strong ETag (SHA-256 of the bytes) of a streamed representation, ``csv`` or
-    ``dsr``; callers ask for it before streaming.
+    ``dsr``; callers ask for it before streaming. Read-only: a GET never writes.
 
-    Computed the first time the representation is asked for, not at close (a close does
-    not pay for files nobody fetches; a DSR file's usage rows are written then too), and
-    kept: the bytes never change, so neither does the digest. That first request renders
-    once: the bytes are hashed and spooled as they are produced, then replayed as the
-    response. Two first requests at once compute the same value; the first insert wins.
+    The close stores both ETags (``close.representations``). A statement closed before it
+    did has none (or a DSR one the writer's fixes made stale, removed by migration 0008):
+    its digest is computed on each request from bytes spooled as they are rendered, then
+    replayed as the response, and not stored.
     """
     stored = repository.stored_etag(session, statement.id, kind)
     if stored is not None:
@@ -186,7 +184,6 @@ def representation(*, session: Session, statement: Statement, kind: str) -> Rend
     if kind == "csv":
         chunks = csv_chunks(session, statement)
     else:
-        insert_usage(session, statement.id, statement.party, statement.period)
         chunks = dsr_document(session, statement).chunks()
     digest = hashlib.sha256()
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
@@ -197,7 +194,6 @@ def representation(*, session: Session, statement: Statement, kind: str) -> Rend
     except BaseException:
         spool.close()
         raise
-    repository.store_etag(session, statement.id, kind, digest.hexdigest())
     return Rendered(digest.hexdigest(), spool)
 
 

@@ -7,7 +7,10 @@ from tests.factories import Api
 
 def test_society_fields_roundtrip(api: Api) -> None:
     soc = api.society(
-        code="ROMS", right_types=["performance", "mechanical"], payout_threshold="100"
+        code="ROMS",
+        right_types=["performance", "mechanical"],
+        payout_threshold="100",
+        dpid="padpida2011072101t",
     )
     assert soc == {
         "code": "ROMS",
@@ -18,6 +21,8 @@ def test_society_fields_roundtrip(api: Api) -> None:
         "commission_rate": "0.15",
         "extended_collective_licensing": False,
         "payout_threshold": "100",
+        "dpid": "PADPIDA2011072101T",
+        "dsr_name": "ROMS",
     }
     assert api.get("/v1/societies", country="RU").json()["data"] == [soc]
 

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import Api, bearer
 from tests.replication.conftest import Standby
-from tests.replication.world import build_world, every_get, fetch, warm_representations
+from tests.replication.world import build_world, every_get, fetch
 from tests.takedowns.conftest import evidence
 
 
@@ -37,7 +37,6 @@ def test_a_closed_statement_is_pulled_from_the_standby_byte_for_byte(
 ) -> None:
     routed, primary = clients["routed"], clients["primary"]
     world = build_world(routed, Api(routed, ADMIN_TOKEN))
-    warm_representations(routed, world)
     standby.wait_for_replay()
     on_replica = _count_queries(routed)
     society = bearer(world.tokens["society"])
@@ -117,7 +116,6 @@ def test_the_standby_refuses_writes_and_answers_every_get(
 ) -> None:
     routed, on_standby = clients["routed"], clients["standby"]
     world = build_world(routed, Api(routed, ADMIN_TOKEN))
-    warm_representations(routed, world)  # until issue #11: first CSV/DSR store ETags
     standby.wait_for_replay()
     refused = on_standby.post(
         "/v1/stores",

@@ -172,14 +172,3 @@ def _get_paths(routes: Any, prefix: str) -> Iterator[str]:
 def fetch(client: TestClient, world: World, get: Get) -> Any:
     headers = {**bearer(world.tokens[get.token]), **get.headers}
     return client.get(get.url, headers=headers)
-
-
-def warm_representations(client: TestClient, world: World) -> None:
-    """Each statement's first CSV and DSR request, which (until issue #11) stores ETags."""
-    for statement in world.statements:
-        for fmt in ("csv", "dsr"):
-            response = client.get(
-                f"/v1/statements/{statement['id']}?format={fmt}",
-                headers=bearer(world.tokens["admin"]),
-            )
-            assert response.status_code == 200, response.text

@@ -11,6 +11,7 @@ close has just written.
 """
 
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -127,15 +128,9 @@ def insert_lines(session: Session) -> None:
     session.execute(sa.insert(LINES).from_select(columns, query))
 
 
-def insert_usage(session: Session, statement_id: str, party: str, period: str) -> None:
-    """One statement's DSR usage: a row per sale and right type, in the sale's currency.
-
-    Written the first time the statement's DSR file is asked for (not at close: most DSR
-    files are never fetched, and the usage of a month has a row per sale per party), read
-    from the party's legs of the month through ``ix_ledger_leg_account_period``. The legs
-    of a closed month never change, so neither do these rows; a second writer racing the
-    first inserts nothing (same rows, same keys).
-    """
+def usage_rows(statement_id: str | None, party: str | None, period: str) -> sa.Select[Any]:
+    """DSR usage rows (``statement_usage``'s columns), computed from the ledger: one
+    statement's, or (``statement_id`` and ``party`` None) every statement's of ``period``."""
     s = _usage_per_sale(statement_id, party, period).c
     order = [
         sa.func.coalesce(s.isrc, ""),
@@ -144,9 +139,9 @@ def insert_usage(session: Session, statement_id: str, party: str, period: str) -
         s.currency,
         s.sale_pk,
     ]
-    query = sa.select(
+    return sa.select(
         s.statement_id,
-        sa.func.row_number().over(partition_by=s.statement_id, order_by=order),
+        sa.func.row_number().over(partition_by=s.statement_id, order_by=order).label("row_no"),
         s.isrc,
         s.territory,
         s.right_type,
@@ -157,7 +152,20 @@ def insert_usage(session: Session, statement_id: str, party: str, period: str) -
         s.gross_sold,
         s.gross_returned,
         s.royalty,
-    ).where(sa.true())  # SQLite parses INSERT … SELECT … ON CONFLICT only with a WHERE
+    )
+
+
+def insert_usage(
+    session: Session, statement_id: str | None, party: str | None, period: str
+) -> None:
+    """DSR usage: a row per statement, sale and right type, in the sale's currency.
+
+    Written by the close for all of the month's statements in one statement
+    (``representations``), from the parties' legs of the month. The legs of a closed month
+    never change, so neither do these rows.
+    """
+    # SQLite parses INSERT … SELECT … ON CONFLICT only with a WHERE.
+    query = usage_rows(statement_id, party, period).where(sa.true())
     columns = [
         "statement_id",
         "row_no",
@@ -176,12 +184,23 @@ def insert_usage(session: Session, statement_id: str, party: str, period: str) -
     session.execute(insert.from_select(columns, query).on_conflict_do_nothing())
 
 
-def _usage_per_sale(statement_id: str, party: str, period: str) -> sa.Subquery:
-    """The party's royalty legs of the month, one row per sale, right type and currency."""
+def _usage_per_sale(statement_id: str | None, party: str | None, period: str) -> sa.Subquery:
+    """The party's royalty legs of the month (or every statement party's), one row per
+    statement, sale, right type and currency."""
+    if statement_id is None:
+        statement: sa.ColumnElement[Any] = STATEMENTS.c.id
+        legs = royalty_legs().join(
+            STATEMENTS,
+            sa.and_(STATEMENTS.c.party == LEGS.c.account, STATEMENTS.c.period == period),
+        )
+        by_statement = [STATEMENTS.c.id]
+    else:
+        statement = sa.literal(statement_id, sa.String)
+        legs = royalty_legs().where(LEGS.c.account == party)
+        by_statement = []
     per_tx = (
-        royalty_legs()
-        .add_columns(
-            sa.literal(statement_id, sa.String).label("statement_id"),
+        legs.add_columns(
+            statement.label("statement_id"),
             LEGS.c.isrc,
             LEGS.c.territory,
             LEGS.c.right_type,
@@ -193,8 +212,9 @@ def _usage_per_sale(statement_id: str, party: str, period: str) -> sa.Subquery:
             sa.func.max(sa.func.abs(sa.func.coalesce(LEGS.c.gross, 0))).label("g"),
             sa.func.sum(LEGS.c.amount).label("r"),
         )
-        .where(LEGS.c.account == party, LEGS.c.period == period, TXS.c.period == period)
+        .where(LEGS.c.period == period, TXS.c.period == period)
         .group_by(
+            *by_statement,
             LEGS.c.isrc,
             LEGS.c.territory,
             LEGS.c.right_type,

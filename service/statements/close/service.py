@@ -5,9 +5,8 @@ entry can land in the month while it closes, and two closes run one after the ot
 then the month's royalties are summed per line and converted into each party's currency
 (``fx``); then statement headers and lines are written (``lines``: ``INSERT … SELECT …
 GROUP BY``); last, the month's row is inserted (its primary key is the last
-word on "closed once"). Representations are not rendered here: each one's ETag, and a DSR
-file's usage rows, are computed the first time it is requested
-(``statements.service.representation``).
+word on "closed once"). Before that, every statement's DSR usage rows and the ETags of its
+CSV and DSR files are written (``representations``), so that no GET ever writes.
 """
 
 import uuid
@@ -27,7 +26,7 @@ from service.ledger.service import lock_chain
 from service.parties.models import RightsHolder, Society
 from service.sql import is_postgresql
 from service.statements import repository
-from service.statements.amounts import exact_product, round_minor
+from service.statements.amounts import cumulative_balances, exact_product, round_minor
 from service.statements.close.fx import (
     convert_period,
     create_temporary_tables,
@@ -39,6 +38,7 @@ from service.statements.close.lines import (
     line_totals,
     map_statements,
 )
+from service.statements.close.representations import prepare_representations
 from service.statements.exceptions import EarlierPeriodOpen, PeriodNotEnded
 from service.statements.models import PeriodClose, Statement
 from service.statements.periods import month_end
@@ -78,6 +78,7 @@ def close_period(*, session: Session, period: str, now: datetime) -> CloseOutcom
     head = lock_chain(session)  # the head after the conversions: what statements pin
     count = _issue_statements(session, period, now, (head.sequence, head.hash))
     drop_temporary_tables(session)
+    prepare_representations(session, period)
     # The primary key on period is the last word on "closed once".
     session.add(
         PeriodClose(
@@ -102,6 +103,8 @@ def _party_terms(session: Session, parties: set[str]) -> dict[str, dict[str, Any
         terms[accounts.society(society.code)] = {
             "party_type": "society",
             "party_name": society.name,
+            "dsr_recipient_id": society.dpid,
+            "dsr_recipient_name": society.dsr_name,
             "currency": society.currency,
             "commission_rate": society.commission_rate,
             "payout_threshold": society.payout_threshold,
@@ -110,6 +113,8 @@ def _party_terms(session: Session, parties: set[str]) -> dict[str, dict[str, Any
         terms[accounts.holder(holder.id)] = {
             "party_type": "holder",
             "party_name": holder.name,
+            "dsr_recipient_id": holder.dpid,
+            "dsr_recipient_name": holder.dsr_name,
             "currency": holder.currency,
             "commission_rate": _ZERO,
             "payout_threshold": None,
@@ -164,10 +169,15 @@ def _statement_row(
     currency = terms["currency"]
     line_count, royalty_exact = lines
     opening, balance_before = previous
-    royalty = round_minor(royalty_exact, currency)
+    amounts = cumulative_balances(
+        opening=opening,
+        balance_before=balance_before,
+        royalty_exact=royalty_exact,
+        paid_legs=paid_legs,
+        currency=currency,
+    )
+    royalty, closing = amounts.royalty, amounts.closing
     commission = round_minor(exact_product(terms["commission_rate"], royalty_exact), currency)
-    paid = round_minor(-paid_legs, currency)
-    closing = opening + royalty - paid
     threshold = terms["payout_threshold"]
     return {
         **terms,
@@ -177,9 +187,9 @@ def _statement_row(
         "commission": commission,
         "net": royalty - commission,
         "opening_balance": opening,
-        "payments": paid,
+        "payments": amounts.paid,
         "closing_balance": closing,
-        "balance_exact": balance_before + royalty_exact + paid_legs,
+        "balance_exact": amounts.balance_exact,
         "payable": closing > 0 and (threshold is None or closing >= threshold),
         "line_count": line_count,
     }

@@ -91,7 +91,7 @@ class DsrSummary:
 
 @dataclass(frozen=True, slots=True)
 class DsrRecording:
-    block_id: str
+    block_id: int  # 1, 2, ... in file order (DSR Part 1 6.4.2)
     resource_reference: str
     dsp_resource_id: str
     isrc: str | None  # hyphens and lower case are normalised away
@@ -116,7 +116,9 @@ class DsrSale:
     promotional_activity: str | None = None
 
 
-Block = tuple[DsrRecording, Iterable[DsrSale]]
+# A sale is a DsrSale (checked cell by cell here) or an SU01 line its producer formatted
+# from typed database values (``render.dsr_document.su01_line``: the statement's bulk).
+Block = tuple[DsrRecording, Iterable[DsrSale | str]]
 
 _UNSAFE_FILE_ELEMENT = re.compile(r"[\s_/\\]")
 
@@ -186,7 +188,7 @@ def _resource(r: DsrRecording) -> str:
     iswc = (r.iswc or "").replace("-", "").replace(".", "").upper()
     return cell.line([
         "AS02.02",
-        cell.text(r.block_id, "BlockId"),
+        cell.integer(r.block_id, "BlockId"),
         cell.text(r.resource_reference, "ResourceReference"),
         cell.text(r.dsp_resource_id, "DspResourceId"),
         cell.checked("isrc", isrc, "ISRC") if isrc else "",
@@ -211,7 +213,7 @@ def _sale(r: DsrRecording, s: DsrSale, models: dict[str, str]) -> str:
     priced = model == "PayAsYouGoModel"  # DSR Part 8: price mandatory for pay-as-you-go
     return cell.line([
         "SU01",
-        cell.text(r.block_id, "BlockId"),
+        cell.integer(r.block_id, "BlockId"),
         cell.text(s.summary_record_id, "SummaryRecordId"),
         cell.text(s.sales_transaction_id, "SalesTransactionId"),
         "",  # TransactedRelease: no release records are written
@@ -272,7 +274,7 @@ def _stream(
         resource_line = _resource(recording)  # written only once a first sale exists
         sale_count = 0
         for sale in sales:
-            line = _sale(recording, sale, models)
+            line = sale if isinstance(sale, str) else _sale(recording, sale, models)
             if not sale_count:
                 yield resource_line
             sale_count += 1

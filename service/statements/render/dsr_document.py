@@ -1,23 +1,22 @@
 """A statement's DDEX DSR file: its usage rows grouped into the writer's records.
 
-The usage rows are written the first time the file is asked for (``close.lines``); here
-they are read in keyset chunks and streamed through ``render.dsr.render_dsr``.
+The usage rows are written at close (``close.representations``); here they are read in
+keyset chunks and streamed through ``render.dsr.render_dsr``. Statements closed before
+closes wrote them have none: their rows are computed from the ledger on the fly, read-only.
 """
 
 import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from service.catalog.models import Recording
-from service.money import normalize
 from service.sql import table_of
-from service.statements.amounts import exact_quotient
+from service.statements.close.lines import usage_rows
 from service.statements.models import Statement, StatementUsage
 from service.statements.periods import first_day, last_day
 from service.statements.render.dsr import (
@@ -34,16 +33,23 @@ CHUNK = 1000
 SERVICE = "Downloads"  # DSR ServiceDescription: no spaces or underscores allowed
 USAGE = table_of(StatementUsage)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_ROW_COLUMNS = (
+    "row_no",
+    "isrc",
+    "territory",
+    "right_type",
+    "currency",
+    "sale_pk",
+    "usages",
+    "returns",
+)
+_ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
 
 
 def _clean(text: str | None, fallback: str) -> str:
     # DSR cannot carry CR/LF; a stray one in the catalog must not make a close fail.
     cleaned = _CONTROL.sub(" ", text or "").strip()
     return cleaned or fallback
-
-
-def _file_element(value: str) -> str:
-    return re.sub(r"[\s_/\\]", "-", value)
 
 
 @dataclass
@@ -56,6 +62,7 @@ class DsrDocument:
     summaries: list[DsrSummary]
     summary_ids: dict[tuple[str, str, str], str]
     file_name: str
+    source: sa.FromClause = USAGE
 
     def chunks(self) -> Iterator[bytes]:
         buffer: list[str] = []
@@ -67,19 +74,22 @@ class DsrDocument:
         yield "".join(buffer).encode()
 
     def _rows(self) -> Iterator[Any]:
-        after = 0
+        after, usage = 0, self.source
         while True:
             rows = self.session.execute(
                 sa.select(
-                    USAGE,
+                    # Amounts raw (micro-units): su01_line does integer arithmetic.
+                    *(usage.c[name] for name in _ROW_COLUMNS),
+                    sa.type_coerce(usage.c.gross_sold, sa.BigInteger).label("sold_micros"),
+                    sa.type_coerce(usage.c.gross_returned, sa.BigInteger).label("ret_micros"),
                     col(Recording.title),
                     col(Recording.artist),
                     col(Recording.duration_s),
                     col(Recording.iswc).label("work_iswc"),
                 )
-                .outerjoin(Recording, col(Recording.isrc) == USAGE.c.isrc)
-                .where(USAGE.c.statement_id == self.statement_id, USAGE.c.row_no > after)
-                .order_by(USAGE.c.row_no)
+                .outerjoin(Recording, col(Recording.isrc) == usage.c.isrc)
+                .where(usage.c.statement_id == self.statement_id, usage.c.row_no > after)
+                .order_by(usage.c.row_no)
                 .limit(CHUNK)
             ).all()
             yield from rows
@@ -87,39 +97,72 @@ class DsrDocument:
                 return
             after = rows[-1].row_no
 
-    def _blocks(self) -> Iterator[tuple[DsrRecording, Iterable[DsrSale]]]:
+    def _blocks(self) -> Iterator[tuple[DsrRecording, Iterable[DsrSale | str]]]:
         for n, (isrc, group) in enumerate(itertools.groupby(self._rows(), lambda r: r.isrc), 1):
             first = next(group)
+            # The close renders this file: a malformed code in the ledger (legs posted raw,
+            # not through the sales API) must not make the close fail.
+            valid = isrc if isrc and _ISRC.match(isrc) else None
             recording = DsrRecording(
-                block_id=f"B{n}",
+                block_id=n,
                 resource_reference=f"R{n}",
-                dsp_resource_id=isrc or f"UNKNOWN{n}",
-                isrc=isrc,
-                title=_clean(first.title, isrc or "Unknown recording"),
+                dsp_resource_id=_clean(isrc, f"UNKNOWN{n}"),
+                isrc=valid,
+                title=_clean(first.title, _clean(isrc, "Unknown recording")),
                 display_artist=_clean(first.artist, "Unknown artist"),
                 duration_s=first.duration_s,
                 iswc=first.work_iswc,
             )
-            yield recording, (self._sale(row) for row in itertools.chain([first], group))
+            rows = itertools.chain([first], group)
+            yield recording, (self._sale(n, row) for row in rows)
 
-    def _sale(self, row: Any) -> DsrSale:
-        sold, returned = int(row.usages), int(row.returns)
-        if sold:
-            price = exact_quotient(row.gross_sold, sold)
-        elif returned:
-            price = exact_quotient(row.gross_returned, returned)
-        else:
-            price = Decimal(0)
-        key = (row.territory or "WORLD", row.right_type, row.currency)
-        return DsrSale(
-            summary_record_id=self.summary_ids[key],
-            sales_transaction_id=(
-                f"{row.sale_pk}-{row.right_type}" if row.sale_pk is not None else f"U{row.row_no}"
-            ),
-            usages=sold,
-            returns=returned,
-            price_consumer_paid_exc_sales_tax=normalize(price),
+    def _sale(self, block_id: int, row: Any) -> str:
+        # Formatted from typed values (integers, codes of the ledger's own vocabulary): the
+        # per-cell checks of ``render.dsr`` cost more than the rest of the file together.
+        sid = self.summary_ids[(row.territory or "WORLD", row.right_type, row.currency)]
+        tx = f"{row.sale_pk}-{row.right_type}" if row.sale_pk is not None else f"U{row.row_no}"
+        return su01_line(
+            block_id, sid, tx, int(row.usages), int(row.returns), row.sold_micros, row.ret_micros
         )
+
+
+def _price_micros(gross_micros: int, units: int) -> int:
+    """``exact_quotient(gross, units)`` in micro-units: half-even to the micro-unit."""
+    quotient, remainder = divmod(gross_micros, units)
+    if 2 * remainder > units or (2 * remainder == units and quotient % 2):
+        quotient += 1
+    return quotient
+
+
+def _plain(micros: int) -> str:
+    """A micro-unit amount as DSR's plain decimal: no trailing zeros, zero is ``0``."""
+    sign = "-" if micros < 0 else ""
+    whole, fraction = divmod(abs(micros), 1_000_000)
+    digits = f"{fraction:06d}".rstrip("0")
+    return f"{sign}{whole}.{digits}" if digits else f"{sign}{whole}"
+
+
+def su01_line(
+    block_id: int,
+    summary_id: str,
+    transaction_id: str,
+    sold: int,
+    returned: int,
+    gross_sold_micros: int,
+    gross_returned_micros: int,
+) -> str:
+    """One SU01 record: royalty-bearing, no upgrade, the unit price the store reported
+    (of the units sold, else of those returned; 0 when neither)."""
+    if sold:
+        price = _price_micros(gross_sold_micros, sold)
+    elif returned:
+        price = _price_micros(gross_returned_micros, returned)
+    else:
+        price = 0
+    return (
+        f"SU01\t{block_id}\t{summary_id}\t{transaction_id}\t\tR{block_id}\ttrue\tfalse\t"
+        f"{sold}\t{returned}\t{_plain(price)}\t\n"
+    )
 
 
 def dsr_document(session: Session, statement: Statement) -> DsrDocument:
@@ -129,7 +172,9 @@ def dsr_document(session: Session, statement: Statement) -> DsrDocument:
     reported them, before the close's conversion into the statement's currency).
     """
     controller = _clean(statement.party_name, statement.party)
-    summaries, ids = _summaries(session, statement.id, controller)
+    dpid, dsr_name = recipient_identity(statement)
+    source = _usage_source(session, statement)
+    summaries, ids = _summaries(session, source, statement.id, controller, dpid)
     territories = sorted({key[0] for key in ids})
     place = territories[0] if len(territories) == 1 else "multi" if territories else "WORLD"
     start, end = first_day(statement.period), last_day(statement.period)
@@ -141,38 +186,56 @@ def dsr_document(session: Session, statement: Statement) -> DsrDocument:
         sender_party_id=statement.dsr_sender_id,
         sender_name=statement.dsr_sender_name,
         service_description=SERVICE,
-        recipient_party_id=None,
-        recipient_name=controller,
+        recipient_party_id=dpid,
+        recipient_name=dsr_name,
     )
+    # Part 1 8.1: each name element is "the same as" a HEAD cell, so both come from one value.
     name = dsr_file_name(
-        recipient=_file_element(statement.party.split(":", 1)[1]),
-        sender=_file_element(statement.dsr_sender_name),
+        recipient=dpid or dsr_name,
+        sender=statement.dsr_sender_id,
         service=SERVICE,
         period_start=start,
         period_end=end,
         territory=place,
         created_at=statement.closed_at,
     )
-    return DsrDocument(session, statement.id, header, summaries, ids, name)
+    return DsrDocument(session, statement.id, header, summaries, ids, name, source)
+
+
+def _usage_source(session: Session, statement: Statement) -> sa.FromClause:
+    written = session.execute(
+        sa.select(USAGE.c.row_no).where(USAGE.c.statement_id == statement.id).limit(1)
+    ).first()
+    if written is not None or statement.line_count == 0:
+        return USAGE
+    return usage_rows(statement.id, statement.party, statement.period).subquery("usage")
+
+
+def recipient_identity(statement: Statement) -> tuple[str | None, str]:
+    """The recipient's DPID and DSR name frozen at close; statements closed before they
+    were (migration 0008) take the name the migration gave every party by default."""
+    if statement.dsr_recipient_name is not None:
+        return statement.dsr_recipient_id, statement.dsr_recipient_name
+    return None, statement.party.split(":", 1)[1].replace("_", "-")
 
 
 def _summaries(
-    session: Session, statement_id: str, controller: str
+    session: Session, usage: sa.FromClause, statement_id: str, controller: str, dpid: str | None
 ) -> tuple[list[DsrSummary], dict[tuple[str, str, str], str]]:
     """SY02 records, one per territory, right type and sale currency, and their ids."""
     grouped = session.execute(
         sa.select(
-            USAGE.c.territory,
-            USAGE.c.right_type,
-            USAGE.c.currency,
-            sa.func.sum(USAGE.c.usages).label("usages"),
-            sa.func.sum(USAGE.c.gross_sold).label("gross_sold"),
-            sa.func.sum(USAGE.c.gross_returned).label("gross_returned"),
-            sa.func.sum(USAGE.c.royalty).label("royalty"),
+            usage.c.territory,
+            usage.c.right_type,
+            usage.c.currency,
+            sa.func.sum(usage.c.usages).label("usages"),
+            sa.func.sum(usage.c.gross_sold).label("gross_sold"),
+            sa.func.sum(usage.c.gross_returned).label("gross_returned"),
+            sa.func.sum(usage.c.royalty).label("royalty"),
         )
-        .where(USAGE.c.statement_id == statement_id)
-        .group_by(USAGE.c.territory, USAGE.c.right_type, USAGE.c.currency)
-        .order_by(USAGE.c.territory, USAGE.c.right_type, USAGE.c.currency)
+        .where(usage.c.statement_id == statement_id)
+        .group_by(usage.c.territory, usage.c.right_type, usage.c.currency)
+        .order_by(usage.c.territory, usage.c.right_type, usage.c.currency)
     ).all()
     summaries, ids = [], {}
     for n, row in enumerate(grouped, 1):
@@ -188,7 +251,7 @@ def _summaries(
                 currency=row.currency,
                 net_revenue=row.gross_sold - row.gross_returned,
                 rights_controller=controller,
-                rights_controller_party_id=None,
+                rights_controller_party_id=f"DPID::{dpid}" if dpid else None,
                 allocated_usages=int(row.usages),
                 allocated_revenue=row.royalty,
                 rights_type=RIGHTS_TYPE_FOR[row.right_type],

@@ -1,7 +1,7 @@
-"""The DSR BasicAudioProfile 1.2 record layouts and cell checks (see ``dsr_check``).
+"""The DSR BasicAudioProfile 1.2 record layouts and the writer's own cell checks.
 
 Cell order and patterns as in ddexnet/dsrf ``schemas/BasicAudioProfile/1.2``, code lists
-from ``schemas/avs/current``; the writer (``render.dsr``) and the validator share them.
+from ``schemas/avs/current``; conformance is checked independently in ``tests/dsr_conformance``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""DSR BasicAudioProfile 1.2 writer (service.statements.dsr) against its validator (dsr_check).
+"""DSR BasicAudioProfile 1.2 writer (service.statements.dsr) against the independent,
+standard-derived checker (``tests/dsr_conformance``).
 
 The expected cell orders below are typed out from ddexnet/dsrf
 schemas/BasicAudioProfile/1.2/BasicAudioProfile.xsd on purpose, independently of the
@@ -19,17 +20,21 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from service.money import from_micros, normalize
+from service.statements.amounts import exact_quotient
 from service.statements.render.dsr import (
     RIGHTS_TYPE_FOR,
     DsrHeader,
     DsrRecording,
     DsrSale,
     DsrSummary,
+    _sale,
     dsr_file_name,
     render_dsr,
 )
-from service.statements.render.dsr_check import DsrValidationError, validate_dsr
+from service.statements.render.dsr_document import su01_line
 from service.statements.render.dsr_layout import parse_record, split_record
+from tests.dsr_conformance.checker import check_dsr
 
 LAYOUT = {
     "HEAD": "MessageVersion Profile ProfileVersion MessageId MessageCreatedDateTime FileNumber"
@@ -88,7 +93,12 @@ def summary(sid: str = "S1", **changes: Any) -> DsrSummary:
     return DsrSummary(**(values | changes))
 
 
-def recording(block: str, **changes: Any) -> DsrRecording:
+def violations(text: str, **name_changes: Any) -> list[str]:
+    """What the independent checker finds in ``text``, named as ``header()`` says."""
+    return [str(v) for v in check_dsr(text, name(**name_changes))]
+
+
+def recording(block: int, **changes: Any) -> DsrRecording:
     values: dict[str, Any] = {
         "block_id": block,
         "resource_reference": f"R{block}",
@@ -108,10 +118,10 @@ def sale(tx: str, sid: str = "S1", price: Decimal | None = Decimal("9.90"), **kw
 
 def statement(**render_kw: Any) -> str:
     blocks = [
-        (recording("1"), [sale("T1"), sale("T2", "S2", usages=2, returns=1)]),
+        (recording(1), [sale("T1"), sale("T2", "S2", usages=2, returns=1)]),
         (
             recording(
-                "2",
+                2,
                 isrc=None,
                 iswc=None,
                 duration_s=None,
@@ -130,19 +140,17 @@ def records(text: str) -> list[tuple[str, dict[str, list[str]]]]:
     return [parse_record(line) for line in text.splitlines() if not line.startswith("#")]
 
 
-def test_written_statement_validates_and_counts_match() -> None:
+def test_written_statement_conforms_and_counts_match() -> None:
     text = statement()
-    report = validate_dsr(text)
-    report.raise_if_invalid()
-    assert (report.summary_records, report.blocks, report.sales_records) == (2, 2, 3)
-    assert report.lines == len(text.splitlines()) == 14
-    assert report.comment_lines == 5
-    assert report.foot == {
-        "NumberOfLinesInFile": "14",
-        "NumberOfLinesInReport": "14",
-        "NumberOfSummaryRecords": "2",
-        "NumberOfBlocksInFile": "2",
-        "NumberOfBlocksInReport": "2",
+    assert violations(text) == []
+    assert len(text.splitlines()) == 14
+    assert sum(line.startswith("#") for line in text.splitlines()) == 5
+    assert records(text)[-1][1] == {
+        "NumberOfLinesInFile": ["14"],
+        "NumberOfLinesInReport": ["14"],
+        "NumberOfSummaryRecords": ["2"],
+        "NumberOfBlocksInFile": ["2"],
+        "NumberOfBlocksInReport": ["2"],
     }
 
 
@@ -214,11 +222,11 @@ def test_resource_and_sale_values_with_escaping_round_trip() -> None:
 def test_escaping_round_trips_any_text(value: str) -> None:
     assume(value.strip())
     composers = (value.strip(), "x")
-    block = (recording("1", title=value, composers=composers), [sale("T")])
+    block = (recording(1, title=value, composers=composers), [sale("T")])
     text = "".join(render_dsr(header(), [summary()], [block]))
     cells = records(text)[2][1]
     assert cells["Title"] == [value.strip()] and cells["ComposerAuthor"] == list(composers)
-    assert validate_dsr(text).ok
+    assert violations(text) == []
 
 
 @pytest.mark.parametrize(
@@ -227,10 +235,10 @@ def test_escaping_round_trips_any_text(value: str) -> None:
 )
 def test_duration_is_iso_8601(seconds: int, expected: str) -> None:
     text = "".join(
-        render_dsr(header(), [summary()], [(recording("1", duration_s=seconds), [sale("T")])])
+        render_dsr(header(), [summary()], [(recording(1, duration_s=seconds), [sale("T")])])
     )
     assert records(text)[2][1]["Duration"] == [expected]
-    assert validate_dsr(text).ok
+    assert violations(text) == []
 
 
 @pytest.mark.parametrize(
@@ -244,18 +252,18 @@ def test_duration_is_iso_8601(seconds: int, expected: str) -> None:
     ],
 )
 def test_decimals_are_plain(amount: Decimal, written: str) -> None:
-    text = "".join(render_dsr(header(), [summary()], [(recording("1"), [sale("T", price=amount)])]))
+    text = "".join(render_dsr(header(), [summary()], [(recording(1), [sale("T", price=amount)])]))
     assert records(text)[3][1]["PriceConsumerPaidExcSalesTax"] == [written]
-    assert validate_dsr(text).ok
+    assert violations(text) == []
 
 
 def test_without_headings_and_multi_file_foot() -> None:
     plain = statement(column_headings=False)
-    assert validate_dsr(plain).ok and not any(line.startswith("#") for line in plain.splitlines())
+    assert violations(plain) == [] and not any(line.startswith("#") for line in plain.splitlines())
     assert len(plain.splitlines()) == len(statement().splitlines()) - 5
 
     def part(n: int, **kw: Any) -> str:
-        blocks = [(recording(str(n)), [sale(f"T{n}")])]
+        blocks = [(recording(n), [sale(f"T{n}")])]
         h = header(file_number=n, number_of_files=2)
         return "".join(render_dsr(h, [summary()], blocks, **kw))
 
@@ -264,111 +272,7 @@ def test_without_headings_and_multi_file_foot() -> None:
     foot = records(last)[-1][1]
     assert foot["NumberOfLinesInFile"] == ["10"] and foot["NumberOfLinesInReport"] == ["20"]
     assert foot["NumberOfBlocksInReport"] == ["2"]
-    assert validate_dsr(first).ok and validate_dsr(last).ok
-
-
-# --- validator: each mutation of a valid file must be reported precisely ------------------
-
-
-def edit(text: str, rtype: str, cell: str, value: str, nth: int = 0) -> str:
-    lines = text.split("\n")
-    hits = [i for i, line in enumerate(lines) if line.startswith(rtype + "\t")]
-    cells = lines[hits[nth]].split("\t")
-    cells[1 + CELLS[rtype].index(cell)] = value
-    lines[hits[nth]] = "\t".join(cells)
-    return "\n".join(lines)
-
-
-def replace_line(text: str, rtype: str, new: Callable[[str], str]) -> str:
-    lines = text.split("\n")
-    i = next(i for i, line in enumerate(lines) if line.startswith(rtype + "\t"))
-    lines[i] = new(lines[i])
-    return "\n".join(lines)
-
-
-# An AS02.02 for block 9 with no SU01 after it, slipped in before block 2.
-LONE_RESOURCE = "\nAS02.02\t9\tR9\tx\t\tT\t\tA\t\t\tSoundRecording" + "\t" * 11 + "\nAS02.02\t2\t"
-
-BAD: list[tuple[str, Callable[[str], str], str]] = [
-    ("foot lines", lambda t: edit(t, "FOOT", "NumberOfLinesInFile", "12"), "says 12"),
-    ("foot summaries", lambda t: edit(t, "FOOT", "NumberOfSummaryRecords", "3"), "has 2"),
-    ("foot blocks", lambda t: edit(t, "FOOT", "NumberOfBlocksInFile", "1"), "has 2"),
-    ("foot report", lambda t: edit(t, "FOOT", "NumberOfLinesInReport", "15"), "says 15"),
-    ("foot report empty", lambda t: edit(t, "FOOT", "NumberOfBlocksInReport", ""), "mandatory"),
-    ("missing summary", lambda t: edit(t, "SU01", "SummaryRecordId", "S9"), "no SY02.02"),
-    ("bare SY02", lambda t: t.replace("\nSY02.02\t", "\nSY02\t", 1), "bare SY02"),
-    ("bare AS02", lambda t: t.replace("\nAS02.02\t", "\nAS02\t", 1), "bare AS02"),
-    ("1.1 name", lambda t: t.replace("\nAS02.02\t", "\nAS02.01\t", 1), "BasicAudioProfile 1.1"),
-    ("unsupported", lambda t: t.replace("\nAS02.02\t", "\nMW01.01\t", 1), "not supported"),
-    ("no title", lambda t: edit(t, "AS02.02", "Title", ""), "mandatory cell is empty"),
-    ("blank title", lambda t: edit(t, "AS02.02", "Title", "  "), "mandatory cell is empty"),
-    ("short ISRC", lambda t: edit(t, "AS02.02", "ISRC", "USRC1760783"), "not an ISRC"),
-    ("lower ISRC", lambda t: edit(t, "AS02.02", "ISRC", "usrc17607839"), "not an ISRC"),
-    ("ISWC check", lambda t: edit(t, "AS02.02", "ISWC", "T0345246802"), "check digit"),
-    ("ISWC dots", lambda t: edit(t, "AS02.02", "ISWC", "T-034.524.680-1"), "not an ISWC"),
-    ("exponent", lambda t: edit(t, "SU01", "PriceConsumerPaidExcSalesTax", "1e-05"), "plain"),
-    ("zero", lambda t: edit(t, "SU01", "PriceConsumerPaidExcSalesTax", "0.00"), "'0'"),
-    ("comma", lambda t: edit(t, "SY02.02", "NetRevenue", "29,70"), "plain decimal"),
-    ("no price", lambda t: edit(t, "SU01", "PriceConsumerPaidExcSalesTax", ""), "PayAsYouGo"),
-    ("currency", lambda t: edit(t, "SY02.02", "CurrencyOfReporting", "RUR"), "ISO 4217"),
-    ("territory", lambda t: edit(t, "SY02.02", "Territory", "WORLD"), "ISO 3166"),
-    ("model", lambda t: edit(t, "SY02.02", "CommercialModel", "PayPerDownload"), "allowed"),
-    ("use type", lambda t: edit(t, "SY02.02", "UseType", "Downloadz"), "allowed UseType"),
-    ("rights", lambda t: edit(t, "SY02.02", "RightsType", "Mechanical"), "allowed RightsType"),
-    ("service", lambda t: edit(t, "SY02.02", "ServiceDescription", "Pay_Down"), "underscore"),
-    ("duration", lambda t: edit(t, "AS02.02", "Duration", "4:05"), "ISO 8601"),
-    ("date", lambda t: edit(t, "HEAD", "UsageEndDate", "2006-11-31"), "real date"),
-    ("dates order", lambda t: edit(t, "HEAD", "UsageEndDate", "2006-10-31"), "before"),
-    ("created", lambda t: edit(t, "HEAD", "MessageCreatedDateTime", "2006-12-01 03:04"), "TZD"),
-    ("version", lambda t: edit(t, "HEAD", "MessageVersion", "dsrf/basicaudio/1.2"), "dsrf/x"),
-    ("profile", lambda t: edit(t, "HEAD", "ProfileVersion", "1.1"), "expected '1.2'"),
-    ("dpid", lambda t: edit(t, "HEAD", "SenderPartyId", "DPID123"), "PADPIDA"),
-    ("nsid", lambda t: edit(t, "SY02.02", "RightsControllerPartyId", "ROMS"), "namespace"),
-    ("bool", lambda t: edit(t, "SU01", "IsRoyaltyBearing", "yes"), "boolean"),
-    ("resource", lambda t: edit(t, "SU01", "TransactedResource", "R9"), "not in this block"),
-    ("both", lambda t: edit(t, "SU01", "TransactedRelease", "X1"), "exactly one"),
-    ("sale block", lambda t: edit(t, "SU01", "BlockId", "2"), "differs from its block"),
-    ("dup tx", lambda t: edit(t, "SU01", "SalesTransactionId", "T1", nth=1), "used twice"),
-    ("dup summary", lambda t: edit(t, "SY02.02", "SummaryRecordId", "S1", nth=1), "used twice"),
-    ("cell count", lambda t: replace_line(t, "SU01", lambda s: s.rsplit("\t", 1)[0]), "12 cells"),
-    ("pipe", lambda t: edit(t, "AS02.02", "Title", "a|b"), "unescaped '|'"),
-    ("escape", lambda t: edit(t, "AS02.02", "Title", "a\\b"), "invalid escape"),
-    ("no FOOT", lambda t: t[: t.index("FOOT\t")], "missing FOOT"),
-    ("after FOOT", lambda t: t + "#late\n", "follow the FOOT"),
-    ("empty line", lambda t: t.replace("\nSU01\t", "\n\nSU01\t", 1), "empty records"),
-    ("no newline", lambda t: t.rstrip("\n"), "not terminated"),
-    ("HEAD later", lambda t: "#x\n" + t, "first record must be HEAD"),
-    ("block w/o sale", lambda t: t.replace("\nAS02.02\t2\t", LONE_RESOURCE, 1), "has no SU01"),
-    ("summary late", lambda t: t.replace("\nFOOT", "\n" + t.split("\n")[6] + "\nFOOT"), "precede"),
-]
-
-
-@pytest.mark.parametrize(("label", "mutate", "message"), BAD, ids=[b[0] for b in BAD])
-def test_validator_rejects(label: str, mutate: Callable[[str], str], message: str) -> None:
-    good = statement()
-    bad = mutate(good)
-    assert bad != good, label
-    report = validate_dsr(bad)
-    assert not report.ok
-    assert any(message in str(issue) for issue in report.errors), report.errors
-    with pytest.raises(DsrValidationError):
-        report.raise_if_invalid()
-
-
-def test_crlf_line_ends_are_accepted() -> None:
-    assert validate_dsr(statement().replace("\n", "\r\n")).ok
-
-
-def test_validator_error_locates_line_and_cell() -> None:
-    bad = edit(statement(), "AS02.02", "ISRC", "USRC1760783")
-    (issue,) = validate_dsr(bad).errors
-    assert (issue.line, issue.record_type, issue.cell) == (9, "AS02.02", "ISRC")
-
-
-def test_validator_caps_error_list() -> None:
-    bad = statement().replace("\tRUB\t", "\tRUR\t")
-    report = validate_dsr(bad, max_errors=1)
-    assert len(report.errors) == 1 and report.truncated
+    assert violations(first, x=1, y=2) == [] and violations(last, x=2, y=2) == []
 
 
 # --- writer refuses what it cannot write correctly -----------------------------------------
@@ -400,15 +304,15 @@ def test_writer_rejects_bad_header_or_summary_eagerly(
 @pytest.mark.parametrize(
     ("block", "error"),
     [
-        ((recording("1", title="Two\nLines"), [sale("T")]), "control characters"),
-        ((recording("1", isrc="US-RC1-76"), [sale("T")]), "ISRC"),
-        ((recording("1", iswc="T-034.524.680-2"), [sale("T")]), "check digit"),
-        ((recording("1", title=" "), [sale("T")]), "Title is mandatory"),
-        ((recording("1"), [sale("T", sid="S9")]), "no summary"),
-        ((recording("1"), [sale("T", price=None)]), "PriceConsumerPaidExcSalesTax"),
-        ((recording("1"), [sale("T", price=0.99)]), "Decimal"),  # type: ignore[arg-type]
-        ((recording("1"), [sale("T", usages=True)]), "int"),
-        ((recording("1"), []), "has no sales"),
+        ((recording(1, title="Two\nLines"), [sale("T")]), "control characters"),
+        ((recording(1, isrc="US-RC1-76"), [sale("T")]), "ISRC"),
+        ((recording(1, iswc="T-034.524.680-2"), [sale("T")]), "check digit"),
+        ((recording(1, title=" "), [sale("T")]), "Title is mandatory"),
+        ((recording(1), [sale("T", sid="S9")]), "no summary"),
+        ((recording(1), [sale("T", price=None)]), "PriceConsumerPaidExcSalesTax"),
+        ((recording(1), [sale("T", price=0.99)]), "Decimal"),  # type: ignore[arg-type]
+        ((recording(1), [sale("T", usages=True)]), "int"),
+        ((recording(1), []), "has no sales"),
     ],
 )
 def test_writer_rejects_bad_block_when_reached(block: Any, error: str) -> None:
@@ -430,7 +334,7 @@ def test_render_streams_200k_sales_lazily() -> None:
             yield DsrSale("S1", f"T{n}", 1, 0, Decimal("0.99"))
 
     source = sales()
-    lines = render_dsr(header(), [summary()], iter([(recording("1"), source)]))
+    lines = render_dsr(header(), [summary()], iter([(recording(1), source)]))
     first = list(itertools.islice(lines, 10))
     assert len(first) == 10 and first[0].startswith("HEAD\t")
     assert pulled < 100  # only what the first lines needed was read
@@ -443,13 +347,6 @@ def test_render_streams_200k_sales_lazily() -> None:
     opening = 1 + 5 + 1  # HEAD, headings, one summary
     assert total == opening + 1 + 200_000 + 1
     assert last == f"FOOT\t{total}\t{total}\t1\t1\t1\n"
-
-
-def test_validator_handles_a_large_file() -> None:
-    blocks = ((recording(str(b)), [sale(f"T{b}-{n}") for n in range(10)]) for b in range(5_000))
-    text = "".join(render_dsr(header(), [summary()], blocks))
-    report = validate_dsr(text)
-    assert report.ok and report.blocks == 5_000 and report.sales_records == 50_000
 
 
 # --- file name --------------------------------------------------------------------------------
@@ -498,3 +395,31 @@ def test_file_name_convention() -> None:
 def test_file_name_rejects(changes: dict[str, Any], error: str) -> None:
     with pytest.raises(ValueError, match=re.escape(error)):
         name(**changes)
+
+
+# --- the document's fast SU01 lines are the checked writer's, byte for byte ----------------
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=50),
+    st.integers(min_value=0, max_value=50),
+    st.integers(min_value=0, max_value=10**12),
+    st.integers(min_value=0, max_value=10**12),
+)
+def test_su01_fast_path_matches_the_checked_writer(
+    sold: int, returned: int, gross_sold: int, gross_returned: int
+) -> None:
+    if sold:
+        price = exact_quotient(from_micros(gross_sold), sold)
+    elif returned:
+        price = exact_quotient(from_micros(gross_returned), returned)
+    else:
+        price = Decimal(0)
+    reference = _sale(
+        recording(7, resource_reference="R7"),
+        DsrSale("SR2", "12-mechanical", sold, returned, normalize(price)),
+        {"SR2": "PayAsYouGoModel"},
+    )
+    fast = su01_line(7, "SR2", "12-mechanical", sold, returned, gross_sold, gross_returned)
+    assert fast == reference
