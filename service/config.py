@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     # Load the demo catalogue into an empty embedded database on start (make run sets it).
     demo: bool = False
+    # The operator's Ed25519 key signing tree heads: a file path or base64 of the 32-byte
+    # seed; unset, the key in signing_key_file (created 0600 on first use).
+    signing_key: str | None = None
+    signing_key_file: str = "royalty-ledger-signing.key"
 
 
 @lru_cache

@@ -38,14 +38,18 @@ def upgrade() -> None:
     )
     op.create_table(
         "signed_tree_head",
-        sa.Column("tree_size", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column("tree_size", sa.BigInteger(), nullable=False),
         sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
         sa.Column("root_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("key_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("signature", sqlmodel.sql.sqltypes.AutoString(length=88), nullable=False),
         sa.Column("period", sqlmodel.sql.sqltypes.AutoString(length=7), nullable=True),
-        sa.PrimaryKeyConstraint("tree_size", name=op.f("pk_signed_tree_head")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_signed_tree_head")),
         sa.UniqueConstraint("period", name=op.f("uq_signed_tree_head_period")),
+    )
+    op.create_index(
+        op.f("ix_signed_tree_head_tree_size"), "signed_tree_head", ["tree_size"], unique=False
     )
     if _postgres():
         # ledger_append_only() exists since 0001.
@@ -63,6 +67,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_signed_tree_head_tree_size"), table_name="signed_tree_head")
     op.drop_table("signed_tree_head")  # its triggers go with it
     op.drop_table("merkle_tile")
     if _postgres():

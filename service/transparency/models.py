@@ -24,12 +24,16 @@ class MerkleTile(SQLModel, table=True):
     hashes: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
 
 
-# A tree head the operator signed; ``period`` marks the one a month close signed.
+# A tree head the operator signed (a size may be signed more than once, at different
+# times); ``period`` marks the one a month close signed.
 class SignedTreeHead(SQLModel, table=True):
     __tablename__ = "signed_tree_head"
-    tree_size: int = Field(
-        sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False)
+    # SQLite numbers rows by itself only for INTEGER PRIMARY KEY (BIGINT stays null).
+    id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
     )
+    tree_size: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False, index=True))
     timestamp: datetime = Field(sa_type=UTCDateTime)
     root_hash: str = Field(max_length=64)
     key_id: str = Field(max_length=64)

@@ -1,0 +1,77 @@
+"""HTTP endpoints of the transparency log: the public key, signed tree heads, proofs."""
+
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from service.auth import AnyCaller, SettingsDep
+from service.db import SessionDep
+from service.timeutil import utcnow
+from service.transparency import service
+from service.transparency.schemas import (
+    ConsistencyPublic,
+    InclusionPublic,
+    KeyPublic,
+    SthPublic,
+    sth_public,
+)
+from service.transparency.signing import OperatorKey, settings_key
+
+router = APIRouter(prefix="/v1/transparency", tags=["transparency"])
+_MAX_SIZE = 2**62  # beyond any ledger; keeps the numbers inside BIGINT
+Size = Annotated[int, Query(ge=1, le=_MAX_SIZE)]
+
+
+def _key(settings: SettingsDep) -> OperatorKey:
+    return settings_key(settings)
+
+
+KeyDep = Annotated[OperatorKey, Depends(_key)]
+
+
+@router.get("/key")
+def public_key(key: KeyDep) -> KeyPublic:
+    """The operator's Ed25519 public key (no authentication): what verifiers trust."""
+    return KeyPublic(
+        alg="Ed25519", public_key=base64.b64encode(key.public).decode(), key_id=key.key_id
+    )
+
+
+@router.get("/sth")
+def latest_sth(session: SessionDep, key: KeyDep) -> SthPublic:
+    """The newest signed tree head (signed on demand, at most once a second)."""
+    return sth_public(service.latest(session=session, key=key, now=utcnow()))
+
+
+@router.get("/sth/{tree_size}")
+def sth_of_size(
+    tree_size: Annotated[int, Path(ge=0, le=_MAX_SIZE)], session: SessionDep
+) -> SthPublic:
+    """The first STH signed for this size; 404 `tree_size_unknown` if none was."""
+    return sth_public(service.of_size(session=session, size=tree_size))
+
+
+@router.get("/consistency")
+def consistency(first: Size, second: Size, session: SessionDep, _: AnyCaller) -> ConsistencyPublic:
+    """RFC 9162 §2.1.4 proof that the tree of size `second` extends the one of `first`."""
+    proof = service.consistency(session=session, first=first, second=second)
+    return ConsistencyPublic(first=first, second=second, proof=[h.hex() for h in proof])
+
+
+@router.get("/inclusion")
+def inclusion(
+    leaf_index: Annotated[int, Query(ge=0, le=_MAX_SIZE)],
+    tree_size: Size,
+    session: SessionDep,
+    _: AnyCaller,
+) -> InclusionPublic:
+    """RFC 9162 §2.1.3 proof that leaf `leaf_index` (ledger transaction `leaf_index + 1`)
+    is in the tree of size `tree_size`."""
+    leaf, proof = service.inclusion(session=session, leaf_index=leaf_index, size=tree_size)
+    return InclusionPublic(
+        leaf_index=leaf_index,
+        tree_size=tree_size,
+        leaf_hash=leaf.hex(),
+        proof=[h.hex() for h in proof],
+    )

@@ -1,0 +1,100 @@
+"""Signed tree heads and proofs over the stored tree (``tiles``)."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from service.transparency import log, merkle, tiles
+from service.transparency.exceptions import BadProofRequest, TreeSizeUnknown
+from service.transparency.models import SignedTreeHead
+from service.transparency.schemas import stamp
+from service.transparency.signing import OperatorKey
+from service.transparency.verifier import sth_message
+
+# GET /sth signs at most once a second (a flood of readers must not become a flood of
+# signatures and rows).
+_RESIGN_AFTER = timedelta(seconds=1)
+
+
+def tree_size(*, session: Session) -> int:
+    return tiles.stored_size(session)
+
+
+def root_hash(*, session: Session, size: int) -> bytes:
+    return merkle.range_hash(tiles.TileReader(session).node, 0, size)
+
+
+def sign(
+    *, session: Session, key: OperatorKey, now: datetime, period: str | None = None
+) -> SignedTreeHead:
+    """Sign the stored tree as it is now (``period``: the month close this one is for)."""
+    size = tiles.stored_size(session)
+    moment = now.astimezone(UTC).replace(microsecond=0)
+    root = root_hash(session=session, size=size).hex()
+    sth = SignedTreeHead(
+        tree_size=size,
+        timestamp=moment,
+        root_hash=root,
+        key_id=key.key_id,
+        signature=key.sign(sth_message(size, stamp(moment), root)),
+        period=period,
+    )
+    session.add(sth)
+    session.flush()
+    return sth
+
+
+def sign_close(
+    *, session: Session, key: OperatorKey, period: str, size: int, now: datetime
+) -> None:
+    """The STH a month close pins: the tree of the first ``size`` transactions (the caller
+    holds the chain lock, so the tree is exactly that)."""
+    log.catch_up(session, upto=size)
+    sign(session=session, key=key, now=now, period=period)
+
+
+def latest(*, session: Session, key: OperatorKey, now: datetime) -> SignedTreeHead:
+    """The newest STH; a new one if the tree grew and the last is over a second old."""
+    last = session.exec(select(SignedTreeHead).order_by(col(SignedTreeHead.id).desc())).first()
+    if last is not None and (
+        last.tree_size == tiles.stored_size(session) or now - last.timestamp < _RESIGN_AFTER
+    ):
+        return last
+    return sign(session=session, key=key, now=now)
+
+
+def of_size(*, session: Session, size: int) -> SignedTreeHead:
+    sth = session.exec(
+        select(SignedTreeHead)
+        .where(SignedTreeHead.tree_size == size)
+        .order_by(col(SignedTreeHead.id))
+    ).first()
+    if sth is None:
+        raise TreeSizeUnknown(f"No tree head of size {size} was signed.", tree_size=size)
+    return sth
+
+
+def of_period(*, session: Session, period: str) -> SignedTreeHead | None:
+    return session.exec(select(SignedTreeHead).where(SignedTreeHead.period == period)).first()
+
+
+def _within_tree(session: Session, size: int) -> None:
+    stored = tiles.stored_size(session)
+    if size > stored:
+        raise TreeSizeUnknown(f"The log holds {stored} leaves, not {size}.", tree_size=size)
+
+
+def inclusion(*, session: Session, leaf_index: int, size: int) -> tuple[bytes, list[bytes]]:
+    """The leaf's hash and its inclusion proof in the tree of ``size`` leaves."""
+    if not 0 <= leaf_index < size:
+        raise BadProofRequest(f"Leaf {leaf_index} is not in a tree of size {size}.")
+    _within_tree(session, size)
+    reader = tiles.TileReader(session)
+    return reader.node(0, leaf_index), merkle.inclusion_proof(reader.node, leaf_index, size)
+
+
+def consistency(*, session: Session, first: int, second: int) -> list[bytes]:
+    if not 0 < first <= second:
+        raise BadProofRequest(f"No consistency proof from size {first} to {second}.")
+    _within_tree(session, second)
+    return merkle.consistency_proof(tiles.TileReader(session).node, first, second)
