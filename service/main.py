@@ -18,6 +18,7 @@ from service.sales.router import router as sales_router
 from service.statements.router import router as statements_router
 from service.takedowns.router import router as takedowns_router
 from service.tariffs.router import router as tariffs_router
+from service.transparency.router import evidence_router
 from service.transparency.router import router as transparency_router
 
 DESCRIPTION = """
@@ -36,6 +37,7 @@ ROUTERS = (
     statements_router,
     takedowns_router,
     transparency_router,
+    evidence_router,
 )
 
 

@@ -82,6 +82,11 @@ def commitment(salt: bytes, line: str) -> bytes:
     return hashlib.sha256(salt + line.encode()).digest()
 
 
+def timestamp_text(moment: datetime) -> str:
+    """A header's ``created_at``: ISO 8601 in UTC with microseconds and ``+00:00``."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
 def header_bytes(
     *,
     sequence: int,
@@ -91,11 +96,7 @@ def header_bytes(
     adjustment: bool,
     created_at: datetime | str,
 ) -> bytes:
-    stamp = (
-        created_at
-        if isinstance(created_at, str)
-        else created_at.astimezone(UTC).isoformat(timespec="microseconds")
-    )
+    stamp = created_at if isinstance(created_at, str) else timestamp_text(created_at)
     fields = (str(sequence), _text(kind), _text(reference), _text(period))
     return "|".join((*fields, "T" if adjustment else "F", stamp)).encode()
 
