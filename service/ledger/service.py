@@ -114,7 +114,9 @@ def _append(
     for p, leg_salts in zip(postings, salts, strict=True):
         sequence += 1
         content = (p.kind, p.reference, p.period, p.adjustment, p.created_at)
-        hashed = digest(prev_hash, sequence, *content, p.lines)
+        # A copy: the encoding sorts the lines it is given, and each line must stay paired
+        # with its leg's row and salt for the transparency log.
+        hashed = digest(prev_hash, sequence, *content, list(p.lines))
         tx_rows.append((sequence, *content, prev_hash, hashed))
         leg_rows.extend(
             (sequence, p.period, *v, s) for v, s in zip(p.values, leg_salts, strict=True)

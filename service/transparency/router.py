@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
-from service.auth import AnyCaller, SettingsDep
+from service.auth import AdminCaller, AnyCaller, SettingsDep
 from service.db import SessionDep, streamed
 from service.statements.service import get_statement
 from service.timeutil import utcnow
 from service.transparency import evidence, service
 from service.transparency.schemas import (
+    AuditPublic,
     ConsistencyPublic,
     InclusionPublic,
     KeyPublic,
@@ -82,6 +83,16 @@ def inclusion(
         tree_size=tree_size,
         leaf_hash=leaf.hex(),
         proof=[h.hex() for h in proof],
+    )
+
+
+@router.get("/audit")
+def audit(session: SessionDep, _: AdminCaller) -> AuditPublic:
+    """Recompute every leaf from the ledger's rows (salts included, which the hash chain
+    does not cover) against the stored tree; `first_bad_leaf` names the first that differs."""
+    bad = service.audit(session=session)
+    return AuditPublic(
+        ok=bad is None, tree_size=service.tree_size(session=session), first_bad_leaf=bad
     )
 
 

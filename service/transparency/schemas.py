@@ -43,6 +43,12 @@ class ConsistencyPublic(BaseModel):
     proof: list[str] = Field(description="Hex hashes, RFC 9162 §2.1.4.")
 
 
+class AuditPublic(BaseModel):
+    ok: bool
+    tree_size: int
+    first_bad_leaf: int | None = Field(description="Leaf index = ledger sequence - 1.")
+
+
 class InclusionPublic(BaseModel):
     leaf_index: int
     tree_size: int

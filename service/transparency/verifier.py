@@ -9,10 +9,13 @@ can vendor ``merkle.py`` and this file. ``docs/transparency.md`` specifies every
 
 import base64
 import hashlib
-from collections.abc import Mapping, Sequence
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -149,3 +152,158 @@ def check_consistency(
     )
     if not ok:
         raise Mismatch(f"the tree of size {second} does not extend the one of size {first}")
+
+
+# --- a statement, line by line ---------------------------------------------------------
+
+# What a statement line is summed over (docs/transparency.md, "Re-deriving a line").
+LINE_KEY = ("isrc", "iswc", "territory", "right_type", "holder_id", "share", "non_member")
+NOT_ROYALTY = frozenset({"payment", "fx_conversion"})
+
+
+class Source(Protocol):
+    """Where the verifier reads the operator's answers (HTTP in the CLI, anything in tests)."""
+
+    def evidence(self, statement_id: str) -> Iterable[Mapping[str, Any]]: ...
+    def lines(self, statement_id: str) -> Iterable[Mapping[str, Any]]: ...
+    def inclusion(self, leaf_index: int, tree_size: int) -> Sequence[str]: ...
+    def consistency(self, first: int, second: int) -> Sequence[str]: ...
+
+
+@dataclass
+class Verdict:
+    statement_id: str
+    sth: Mapping[str, Any]
+    lines: int = 0
+    transactions: int = 0
+    proofs: int = 0
+
+
+def transaction_leaf(record: Mapping[str, Any]) -> bytes:
+    """A transaction record's leaf hash: its own legs re-encoded and committed with their
+    salts, the others' commitments as given."""
+    h = record["header"]
+    header = header_bytes(
+        sequence=h["sequence"],
+        kind=h["kind"],
+        reference=h["reference"],
+        period=h["period"],
+        adjustment=h["adjustment"],
+        created_at=h["created_at"],
+    )
+    own = [commitment(bytes.fromhex(leg["salt"]), leg_line(leg)) for leg in record["legs"]]
+    return merkle.leaf_hash(
+        leaf_data(header, own + [bytes.fromhex(c) for c in record["commitments"]])
+    )
+
+
+def _key(values: Mapping[str, Any]) -> tuple[Any, ...]:
+    share = values.get("share")
+    return tuple(
+        None if share is None else Decimal(str(share)) if name == "share" else values.get(name)
+        for name in LINE_KEY
+    )
+
+
+def _expected_lines(
+    records: Sequence[Mapping[str, Any]], currency: str
+) -> tuple[dict[tuple[Any, ...], Decimal], dict[bool, Decimal], set[tuple[Any, ...]]]:
+    """Per line key and adjustment flag: the royalty legs in the statement's currency; per
+    flag: the converted arrivals (``fx_conversion`` legs in that currency); the keys that
+    had legs in another currency (their lines are converted amounts)."""
+    own: dict[tuple[Any, ...], Decimal] = defaultdict(Decimal)
+    converted: dict[bool, Decimal] = defaultdict(Decimal)
+    foreign: set[tuple[Any, ...]] = set()
+    for record in records:
+        flag, kind = bool(record["header"]["adjustment"]), record["header"]["kind"]
+        for leg in record["legs"]:
+            if kind == "fx_conversion" and leg["currency"] == currency:
+                converted[flag] += Decimal(leg["amount"])
+            if kind in NOT_ROYALTY or leg.get("right_type") is None:
+                continue
+            key = (*_key(leg), flag)
+            if leg["currency"] == currency:
+                own[key] += Decimal(leg["amount"])
+            else:
+                foreign.add(key)
+    return own, converted, foreign
+
+
+def check_lines(
+    lines: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]], currency: str
+) -> None:
+    """Every line equals the sum of its legs (in the statement's currency), and the lines
+    that were converted add up to what the conversions booked."""
+    own, converted, foreign = _expected_lines(records, currency)
+    converted_lines: dict[bool, Decimal] = defaultdict(Decimal)
+    seen = set()
+    for number, line in enumerate(lines, start=1):
+        key = (*_key(line), bool(line["adjustment"]))
+        seen.add(key)
+        royalty = Decimal(line["royalty"])
+        if key in foreign:
+            converted_lines[key[-1]] += royalty - own.get(key, Decimal(0))
+        elif own.get(key, Decimal(0)) != royalty:
+            raise Mismatch(
+                f"line {number}: royalty {royalty} but its ledger legs add up to "
+                f"{own.get(key, Decimal(0))}"
+            )
+    missing = [k for k, v in own.items() if k not in seen and v != 0]
+    if missing:
+        raise Mismatch(f"ledger legs with no line on the statement: {missing[0]}")
+    for flag in set(converted) | set(converted_lines):
+        if converted[flag] != converted_lines[flag]:
+            raise Mismatch(
+                f"converted lines (adjustment={flag}) add up to {converted_lines[flag]}, the "
+                f"conversions booked {converted[flag]}"
+            )
+
+
+def check_trusted(
+    source: Source, pinned: Mapping[str, Any], trusted: Mapping[str, Any] | None
+) -> Mapping[str, Any]:
+    """Consistency between the pinned STH and the last one trusted; the one to trust next."""
+    if trusted is None or int(trusted["tree_size"]) == 0 or int(pinned["tree_size"]) == 0:
+        return (
+            pinned if trusted is None else max(trusted, pinned, key=lambda s: int(s["tree_size"]))
+        )
+    old, new = sorted((trusted, pinned), key=lambda s: int(s["tree_size"]))
+    check_consistency(
+        old=old, new=new, proof=source.consistency(int(old["tree_size"]), int(new["tree_size"]))
+    )
+    return new
+
+
+def verify_statement(
+    source: Source,
+    statement_id: str,
+    public_key: bytes,
+    *,
+    sample: int | None,
+    trusted: Mapping[str, Any] | None = None,
+    rng: random.Random | None = None,
+) -> tuple[Verdict, Mapping[str, Any]]:
+    """Check a statement end to end (``sample``: that many random inclusion proofs, None:
+    all); raises ``Mismatch`` naming the line or leaf. Returns the verdict and the STH to
+    trust from now on."""
+    head, *records = list(source.evidence(statement_id))
+    sth = head.get("sth")
+    if sth is None:
+        raise Mismatch(f"statement {statement_id} pins no signed tree head")
+    check_sth(sth, public_key)
+    if trusted is not None:
+        check_sth(trusted, public_key)
+    to_trust = check_trusted(source, sth, trusted)
+    leaves = {int(r["leaf_index"]): transaction_leaf(r) for r in records}
+    chosen = sorted(leaves)
+    if sample is not None and sample < len(chosen):
+        chosen = sorted((rng or random.SystemRandom()).sample(chosen, sample))
+    size = int(sth["tree_size"])
+    for index in chosen:
+        check_inclusion(
+            leaf_index=index, leaf=leaves[index], proof=source.inclusion(index, size), sth=sth
+        )
+    lines = list(source.lines(statement_id))
+    check_lines(lines, records, head["currency"])
+    verdict = Verdict(statement_id, sth, len(lines), len(records), len(chosen))
+    return verdict, to_trust
