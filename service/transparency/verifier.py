@@ -205,28 +205,35 @@ def _key(values: Mapping[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def _expected_lines(
-    records: Sequence[Mapping[str, Any]], currency: str
-) -> tuple[dict[tuple[Any, ...], Decimal], dict[bool, Decimal], set[tuple[Any, ...]]]:
-    """Per line key and adjustment flag: the royalty legs in the statement's currency; per
-    flag: the converted arrivals (``fx_conversion`` legs in that currency); the keys that
-    had legs in another currency (their lines are converted amounts)."""
-    own: dict[tuple[Any, ...], Decimal] = defaultdict(Decimal)
-    converted: dict[bool, Decimal] = defaultdict(Decimal)
-    foreign: set[tuple[Any, ...]] = set()
+@dataclass
+class _Expected:
+    own: dict[tuple[Any, ...], Decimal]  # line key + adjustment -> legs in the currency
+    converted: dict[bool, Decimal]  # adjustment -> conversions' arrivals in the currency
+    foreign: set[tuple[Any, ...]]  # line keys with legs in another currency
+    residual: dict[tuple[str, bool], Decimal]  # other currency -> what no conversion took
+
+
+def _expected_lines(records: Sequence[Mapping[str, Any]], currency: str) -> _Expected:
+    """What the evidence says the statement's lines must be (``_Expected``)."""
+    found = _Expected(defaultdict(Decimal), defaultdict(Decimal), set(), defaultdict(Decimal))
     for record in records:
         flag, kind = bool(record["header"]["adjustment"]), record["header"]["kind"]
         for leg in record["legs"]:
-            if kind == "fx_conversion" and leg["currency"] == currency:
-                converted[flag] += Decimal(leg["amount"])
+            amount, other = Decimal(leg["amount"]), leg["currency"] != currency
+            if kind == "fx_conversion":
+                if other:
+                    found.residual[(leg["currency"], flag)] += amount
+                else:
+                    found.converted[flag] += amount
             if kind in NOT_ROYALTY or leg.get("right_type") is None:
                 continue
             key = (*_key(leg), flag)
-            if leg["currency"] == currency:
-                own[key] += Decimal(leg["amount"])
+            if other:
+                found.foreign.add(key)
+                found.residual[(leg["currency"], flag)] += amount
             else:
-                foreign.add(key)
-    return own, converted, foreign
+                found.own[key] += amount
+    return found
 
 
 def check_lines(
@@ -234,7 +241,14 @@ def check_lines(
 ) -> None:
     """Every line equals the sum of its legs (in the statement's currency), and the lines
     that were converted add up to what the conversions booked."""
-    own, converted, foreign = _expected_lines(records, currency)
+    expected = _expected_lines(records, currency)
+    own, converted, foreign = expected.own, expected.converted, expected.foreign
+    unconverted = {k: v for k, v in expected.residual.items() if v != 0}
+    if unconverted:
+        (other, flag), amount = next(iter(unconverted.items()))
+        raise Mismatch(
+            f"royalties in {other} (adjustment={flag}) and their conversions differ by {amount}"
+        )
     converted_lines: dict[bool, Decimal] = defaultdict(Decimal)
     seen = set()
     for number, line in enumerate(lines, start=1):
