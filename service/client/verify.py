@@ -98,7 +98,7 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
         "that does not verify (docs/transparency.md).",
         **kwargs,
     )
-    parser.add_argument("statement_id")
+    parser.add_argument("statement_id", help="the statement to check (one of your own)")
     how_many = parser.add_mutually_exclusive_group()
     how_many.add_argument(
         "--sample",

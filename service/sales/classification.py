@@ -81,15 +81,16 @@ class Batch:
             assert stored.id is not None
             self.duplicates[index] = stored.id
 
-    def finish(self, replayed: dict[int, list[Any]]) -> BatchResult:
-        """Duplicates answered with their first royalties, repeats with their first row's
-        outcome; the counts."""
+    def finish(self, replayed: dict[int, tuple[list[Any], int | None]]) -> BatchResult:
+        """Duplicates answered with their first royalties (and leaf), repeats with their
+        first row's outcome; the counts."""
         for i, pk in self.duplicates.items():
             self.results[i] = SaleResult(
                 sale_id=self.rows[i].sale_id,
                 status="duplicate",
                 error=None,
-                royalties=replayed[pk],
+                royalties=replayed[pk][0],
+                leaf_index=replayed[pk][1],
             )
         for i, j in self.repeats:
             self.results[i] = _repeat(self.rows[i], self.rows[j], self.results[j])
@@ -112,5 +113,9 @@ def _repeat(row: Row, first_row: Row, first: SaleResult | None) -> SaleResult:
     if first.status == "rejected":
         return first
     return SaleResult(
-        sale_id=row.sale.sale_id, status="duplicate", error=None, royalties=first.royalties
+        sale_id=row.sale.sale_id,
+        status="duplicate",
+        error=None,
+        royalties=first.royalties,
+        leaf_index=first.leaf_index,
     )

@@ -43,6 +43,7 @@ def test_every_subcommand_is_covered() -> None:
         "keys",
         "keys create",
         "keys revoke",
+        "verify-statement",
     }
 
 

@@ -3,6 +3,7 @@ heads, the close pins an STH, evidence hides other parties' legs."""
 
 import base64
 import json
+import time
 from typing import Any
 
 from sqlmodel import Session
@@ -160,3 +161,29 @@ def test_evidence_is_the_owners_only(month: Month) -> None:
         headers=bearer(month.api.key("society", other)),
     )
     assert response.status_code == 404
+
+
+def test_a_store_gets_a_receipt_it_can_prove(month: Month) -> None:
+    """Each recorded sale's result names its leaf; once an STH covers it, the inclusion
+    proof shows the operator logged exactly that sale."""
+    results = post_sales(month.client, month.world, 3, day="2006-12-05")
+    indices = [r["leaf_index"] for r in results]
+    assert indices == list(range(indices[0], indices[0] + 3))
+    store_headers = bearer(month.world.store_token)
+    sth = month.client.get("/v1/transparency/sth").json()
+    while sth["tree_size"] <= indices[-1]:  # signed at most once a second
+        time.sleep(0.2)
+        sth = month.client.get("/v1/transparency/sth").json()
+    check_sth(sth, _key(month))
+    for index in indices:
+        answer = month.client.get(
+            "/v1/transparency/inclusion",
+            params={"leaf_index": index, "tree_size": sth["tree_size"]},
+            headers=store_headers,
+        ).json()
+        check_inclusion(
+            leaf_index=index,
+            leaf=bytes.fromhex(answer["leaf_hash"]),
+            proof=answer["proof"],
+            sth=sth,
+        )
