@@ -14,7 +14,9 @@ BENCH_DATABASE_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
 import multiprocessing
 import os
 import random
+import statistics
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -196,6 +198,8 @@ class RssSampler(threading.Thread):
 
 def start_server(url: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_DEMO": "false"}
+    # The benchmark's own signing key (created on first use), not the working directory's.
+    env.setdefault("LEDGER_SIGNING_KEY_FILE", str(Path(tempfile.gettempdir()) / "bench.key"))
     workers = os.environ.get("BENCH_WORKERS", "1")
     server = subprocess.Popen(
         [
@@ -243,6 +247,19 @@ def fetch(client: httpx.Client, path: str, **kwargs: Any) -> tuple[float, int]:
         for chunk in response.iter_bytes():
             lines += chunk.count(b"\n")
     return time.perf_counter() - started, lines
+
+
+def median_proof_ms(client: httpx.Client, count: int = 1000) -> float:
+    """Median wall time of ``count`` random inclusion proofs against the latest STH."""
+    size = client.get("/v1/transparency/sth").json()["tree_size"]
+    rng = random.Random(9)
+    times = []
+    for _ in range(count):
+        params = {"leaf_index": rng.randrange(size), "tree_size": size}
+        started = time.perf_counter()
+        client.get("/v1/transparency/inclusion", params=params).raise_for_status()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
 
 
 def main() -> int:
@@ -297,10 +314,12 @@ def main() -> int:
             f"peak while fetching {peak:.0f} MB (growth {peak - before:.0f} MB)"
         )
         peak_overall = max(peak, rss_mb(server.pid))
+        proof_ms = median_proof_ms(admin)
+        say(f"inclusion proofs: median {proof_ms:.2f} ms over 1,000 random leaves (HTTP)")
         say(
             f"ingest_sales_per_s={ingest_rate:.0f} copy_ratio={copy_rate / ingest_rate:.1f} "
             f"close_s={close_s:.1f} csv_lines_per_s={csv_lines / csv_s:.0f} "
-            f"peak_rss_mb={peak_overall:.0f}"
+            f"peak_rss_mb={peak_overall:.0f} proof_ms={proof_ms:.2f}"
         )
     finally:
         server.terminate()

@@ -1,6 +1,8 @@
 """Signed tree heads and proofs over the stored tree (``tiles``)."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
@@ -11,6 +13,7 @@ from service.transparency.schemas import stamp
 from service.transparency.signing import OperatorKey
 from service.transparency.verifier import sth_message
 
+T = TypeVar("T")
 # GET /sth signs at most once a second (a flood of readers must not become a flood of
 # signatures and rows).
 _RESIGN_AFTER = timedelta(seconds=1)
@@ -21,7 +24,10 @@ def tree_size(*, session: Session) -> int:
 
 
 def root_hash(*, session: Session, size: int) -> bytes:
-    return merkle.range_hash(tiles.TileReader(session).node, 0, size)
+    def compute(node: merkle.NodeReader) -> bytes:
+        return merkle.range_hash(node, 0, size)
+
+    return compute(tiles.read_for(session, compute).node)
 
 
 def sign(
@@ -78,26 +84,40 @@ def of_period(*, session: Session, period: str) -> SignedTreeHead | None:
     return session.exec(select(SignedTreeHead).where(SignedTreeHead.period == period)).first()
 
 
-def _within_tree(session: Session, size: int) -> None:
-    stored = tiles.stored_size(session)
-    if size > stored:
-        raise TreeSizeUnknown(f"The log holds {stored} leaves, not {size}.", tree_size=size)
+def _proved(session: Session, size: int, compute: Callable[[merkle.NodeReader], T]) -> T:
+    """``compute`` over the stored tree, its tiles read in one query; a tree smaller than
+    ``size`` shows as a missing node (no separate query for the tree's size)."""
+    try:
+        return compute(tiles.read_for(session, compute).node)
+    except LookupError:
+        stored = tiles.stored_size(session)
+        raise TreeSizeUnknown(
+            f"The log holds {stored} leaves, not {size}.", tree_size=size
+        ) from None
 
 
 def inclusion(*, session: Session, leaf_index: int, size: int) -> tuple[bytes, list[bytes]]:
     """The leaf's hash and its inclusion proof in the tree of ``size`` leaves."""
     if not 0 <= leaf_index < size:
         raise BadProofRequest(f"Leaf {leaf_index} is not in a tree of size {size}.")
-    _within_tree(session, size)
-    reader = tiles.TileReader(session)
-    return reader.node(0, leaf_index), merkle.inclusion_proof(reader.node, leaf_index, size)
+
+    def compute(node: merkle.NodeReader) -> tuple[bytes, list[bytes]]:
+        # The last leaf too: it exists only if the tree has reached ``size``.
+        node(0, size - 1)
+        return node(0, leaf_index), merkle.inclusion_proof(node, leaf_index, size)
+
+    return _proved(session, size, compute)
 
 
 def consistency(*, session: Session, first: int, second: int) -> list[bytes]:
     if not 0 < first <= second:
         raise BadProofRequest(f"No consistency proof from size {first} to {second}.")
-    _within_tree(session, second)
-    return merkle.consistency_proof(tiles.TileReader(session).node, first, second)
+
+    def compute(node: merkle.NodeReader) -> list[bytes]:
+        node(0, second - 1)
+        return merkle.consistency_proof(node, first, second)
+
+    return _proved(session, second, compute)
 
 
 def audit(*, session: Session, chunk: int = 5000) -> int | None:

@@ -7,13 +7,13 @@ rebuilds the tree. Appending rewrites only the last tile of each level (one upse
 batch); a tile that fills up yields one hash for the level above.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from service.sql import table_of
-from service.transparency.merkle import node_hash
+from service.transparency.merkle import NodeReader, node_hash
 from service.transparency.models import TILE_HEIGHT, TILE_WIDTH, MerkleTile
 
 TILES = table_of(MerkleTile)
@@ -70,6 +70,28 @@ class TileReader:
         if len(hashes) != _HASH << height:
             raise LookupError(f"node ({level}, {index}) is not in the stored tree")
         return _fold(hashes, 1 << height)
+
+
+def tile_of(level: int, index: int) -> tuple[int, int]:
+    """The tile holding what ``node(level, index)`` is folded from."""
+    tile_level, height = divmod(level, TILE_HEIGHT)
+    return tile_level, (index << height) // TILE_WIDTH
+
+
+def read_for(session: Session, compute: Callable[[NodeReader], object]) -> TileReader:
+    """A reader holding every tile ``compute`` will ask for, read in one query: ``compute``
+    is run once on placeholder hashes to learn which (a proof's shape depends only on
+    its indices, never on the hashes)."""
+    wanted: set[tuple[int, int]] = set()
+
+    def record(level: int, index: int) -> bytes:
+        wanted.add(tile_of(level, index))
+        return bytes(_HASH)
+
+    compute(record)
+    reader = TileReader(session)
+    reader.prefetch(sorted(wanted))
+    return reader
 
 
 def stored_size(session: Session) -> int:
