@@ -16,8 +16,8 @@ import os
 import random
 import statistics
 import subprocess
-import tempfile
 import sys
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
