@@ -19,7 +19,7 @@ from service.ledger.postings import PreparedPosting
 from service.ledger.repository import LEGS, TRANSACTIONS
 from service.transparency import tiles
 from service.transparency.merkle import leaf_hash
-from service.transparency.verifier import commitment, header_bytes, leaf_data
+from service.transparency.verifier import commitment, header_bytes, header_of, leaf_data
 
 SALT_BYTES = 16
 _CHUNK = 5000
@@ -79,15 +79,7 @@ def leg_commitment(leg: dict[str, Any]) -> bytes:
 
 def transaction_leaf(tx: dict[str, Any], legs: Sequence[dict[str, Any]]) -> bytes:
     """A stored transaction's leaf hash, recomputed from its rows."""
-    header = header_bytes(
-        sequence=tx["sequence"],
-        kind=tx["kind"],
-        reference=tx["reference"],
-        period=tx["period"],
-        adjustment=tx["adjustment"],
-        created_at=tx["created_at"],
-    )
-    return leaf_hash(leaf_data(header, [leg_commitment(leg) for leg in legs]))
+    return leaf_hash(leaf_data(header_of(tx), [leg_commitment(leg) for leg in legs]))
 
 
 def ledger_rows(

@@ -104,6 +104,14 @@ def header_bytes(
     return "|".join((*fields, "T" if adjustment else "F", stamp)).encode()
 
 
+HEADER_FIELDS = ("sequence", "kind", "reference", "period", "adjustment", "created_at")
+
+
+def header_of(fields: Mapping[str, Any]) -> bytes:
+    """``header_bytes`` of a mapping holding (at least) the ``HEADER_FIELDS``."""
+    return header_bytes(**{name: fields[name] for name in HEADER_FIELDS})
+
+
 def leaf_data(header: bytes, commitments: Sequence[bytes]) -> bytes:
     """Prefix ‖ header ‖ LF ‖ the legs' 32-byte commitments in ascending byte order."""
     return LEAF_PREFIX + header + b"\n" + b"".join(sorted(commitments))
@@ -182,15 +190,7 @@ class Verdict:
 def transaction_leaf(record: Mapping[str, Any]) -> bytes:
     """A transaction record's leaf hash: its own legs re-encoded and committed with their
     salts, the others' commitments as given."""
-    h = record["header"]
-    header = header_bytes(
-        sequence=h["sequence"],
-        kind=h["kind"],
-        reference=h["reference"],
-        period=h["period"],
-        adjustment=h["adjustment"],
-        created_at=h["created_at"],
-    )
+    header = header_of(record["header"])
     own = [commitment(bytes.fromhex(leg["salt"]), leg_line(leg)) for leg in record["legs"]]
     return merkle.leaf_hash(
         leaf_data(header, own + [bytes.fromhex(c) for c in record["commitments"]])
