@@ -116,7 +116,7 @@ def main() -> int:
         size = tiles.stored_size(session)
         root = service.root_hash(session=session, size=size)
         tile_count = session.execute(sa.select(sa.func.count()).select_from(tiles.TILES)).scalar()
-    assert size == LEAVES
+    assert size >= LEAVES  # a reused tree also holds earlier runs' appended leaves
     rng = random.Random(7)
     inclusion_ms, consistency_ms = [], []
     for _ in range(PROOFS):
