@@ -15,8 +15,10 @@ BENCH_DATABASE_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
 import multiprocessing
 import os
 import random
+import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -202,6 +204,8 @@ def start_server(
     env = {**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_DEMO": "false"}
     if read_url:
         env["LEDGER_READ_DATABASE_URL"] = read_url
+    # The benchmark's own signing key (created on first use), not the working directory's.
+    env.setdefault("LEDGER_SIGNING_KEY_FILE", str(Path(tempfile.gettempdir()) / "bench.key"))
     workers = os.environ.get("BENCH_WORKERS", "2")
     server = subprocess.Popen(
         [
@@ -278,6 +282,19 @@ def load_average() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def median_proof_ms(client: httpx.Client, count: int = 1000) -> float:
+    """Median wall time of ``count`` random inclusion proofs against the latest STH."""
+    size = client.get("/v1/transparency/sth").json()["tree_size"]
+    rng = random.Random(9)
+    times = []
+    for _ in range(count):
+        params = {"leaf_index": rng.randrange(size), "tree_size": size}
+        started = time.perf_counter()
+        client.get("/v1/transparency/inclusion", params=params).raise_for_status()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def main() -> int:
     total = int(os.environ.get("BENCH_SALES", "200000"))
     posters = int(os.environ.get("BENCH_POSTERS", "2"))
@@ -331,12 +348,14 @@ def main() -> int:
         )
         peak_overall = max(peak, rss_mb(server.pid))
         pulled, pulled_replica = measure_pulls(url, admin, statements)
+        proof_ms = median_proof_ms(admin)
+        say(f"inclusion proofs: median {proof_ms:.2f} ms over 1,000 random leaves (HTTP)")
         say(
             f"ingest_sales_per_s={ingest_rate:.0f} copy_ratio={copy_rate / ingest_rate:.1f} "
             f"close_s={close_s:.1f} csv_lines_per_s={csv_lines / csv_s:.0f} "
             f"dsr_lines_per_s={dsr_lines / dsr_s:.0f} "
             f"peak_rss_mb={peak_overall:.0f} pull_statements_per_s={pulled:.0f} "
-            f"pull_statements_per_s_replica={pulled_replica}"
+            f"pull_statements_per_s_replica={pulled_replica} proof_ms={proof_ms:.2f}"
         )
     finally:
         server.terminate()

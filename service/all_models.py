@@ -10,6 +10,7 @@ from service.sales import models as sales_models
 from service.statements import models as statements_models
 from service.takedowns import models as takedowns_models
 from service.tariffs import models as tariffs_models
+from service.transparency import models as transparency_models
 
 metadata = SQLModel.metadata
 
@@ -23,4 +24,5 @@ __all__ = [
     "statements_models",
     "takedowns_models",
     "tariffs_models",
+    "transparency_models",
 ]

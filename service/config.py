@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # token are kept, both mode 0600; relative paths are from the working directory.
     demo_env_file: Path = Path("royalty-ledger.demo.env")
     admin_key_file: Path = Path("royalty-ledger.admin-token")
+    # The operator's Ed25519 key signing tree heads: a file path or base64 of the 32-byte
+    # seed; unset, the key in signing_key_file (created 0600 on first use).
+    signing_key: str | None = None
+    signing_key_file: str = "royalty-ledger-signing.key"
 
 
 @lru_cache

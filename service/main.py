@@ -24,6 +24,8 @@ from service.statements.router import router as statements_router
 from service.takedowns import worker
 from service.takedowns.router import router as takedowns_router
 from service.tariffs.router import router as tariffs_router
+from service.transparency.router import evidence_router
+from service.transparency.router import router as transparency_router
 
 DESCRIPTION = """
 Royalty books between download stores, collecting societies and rights holders.
@@ -40,6 +42,8 @@ ROUTERS = (
     ledger_router,
     statements_router,
     takedowns_router,
+    transparency_router,
+    evidence_router,
 )
 
 

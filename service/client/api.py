@@ -286,6 +286,17 @@ class LedgerClient:
         """Recompute the hash chain: ``{"ok", "transactions", "head", "first_bad_sequence"}``."""
         return dict(_expect(self._request("GET", "/v1/ledger/verify"), 200))
 
+    def get_json(self, path: str, **params: Any) -> Any:
+        """``GET path`` answered 200 with JSON (the transparency log's reads)."""
+        return _expect(self._request("GET", path, params=params), 200)
+
+    def get_ndjson(self, path: str, **params: Any) -> list[dict[str, Any]]:
+        """``GET path`` answered 200 with NDJSON: one object a line."""
+        response = self._request("GET", path, params=params)
+        if response.status_code != 200:
+            raise LedgerError(response)
+        return [json.loads(line) for line in response.text.splitlines() if line]
+
     def create_key(self, role: str, subject: str | None) -> dict[str, Any]:
         """Issue an API key; the answer carries the token, which is never shown again."""
         body = {"role": role, "subject": subject}

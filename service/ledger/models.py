@@ -62,6 +62,8 @@ class LedgerLeg(SQLModel, table=True):
     share: Decimal | None = Field(default=None, sa_type=ExactDecimal)
     units: int | None = None
     gross: Decimal | None = Field(default=None, sa_type=Money)
+    # 16 random bytes hiding this leg in the transparency log (null before migration 0010).
+    salt: bytes | None = Field(default=None, sa_type=sa.LargeBinary(16))
 
 
 # The tip of the chain; one row, locked while a writer appends (serialises the chain).

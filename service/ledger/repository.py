@@ -30,7 +30,7 @@ TX_COLUMNS = (
     "prev_hash",
     "hash",
 )
-LEG_COLUMNS = ("sequence", "period", *LEG_HASHED)
+LEG_COLUMNS = ("sequence", "period", *LEG_HASHED, "salt")
 _READ_LEG_COLUMNS = [c for c in LEGS.columns if c.key != "id"]
 
 

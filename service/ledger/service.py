@@ -25,6 +25,7 @@ from service.ledger.postings import (
     prepare,
 )
 from service.ledger.repository import LEGS, TRANSACTIONS
+from service.transparency import log as transparency_log
 
 __all__ = [
     "LEGS",
@@ -108,14 +109,21 @@ def _append(
     first = sequence + 1
     tx_rows: list[tuple[Any, ...]] = []
     leg_rows: list[tuple[Any, ...]] = []
-    for p in postings:
+    salts = transparency_log.new_salts(postings)
+    for p, leg_salts in zip(postings, salts, strict=True):
         sequence += 1
         content = (p.kind, p.reference, p.period, p.adjustment, p.created_at)
-        hashed = digest(prev_hash, sequence, *content, p.lines)
+        # A copy: the encoding sorts the lines it is given, and each line must stay paired
+        # with its leg's row and salt for the transparency log.
+        hashed = digest(prev_hash, sequence, *content, list(p.lines))
         tx_rows.append((sequence, *content, prev_hash, hashed))
-        leg_rows.extend((sequence, p.period, *v) for v in p.values)
+        leg_rows.extend(
+            (sequence, p.period, *v, s) for v, s in zip(p.values, leg_salts, strict=True)
+        )
         prev_hash = hashed
     repository.append_rows(session, tx_rows, leg_rows)
+    # The transparency log's leaves, in the same transaction and under the same lock.
+    transparency_log.append_postings(session, first, postings, salts)
     head_row.sequence, head_row.hash = sequence, prev_hash
     session.add(head_row)
     session.flush()

@@ -82,9 +82,11 @@ class Batch:
             self.duplicates[index] = stored.id
 
     def finish(
-        self, replayed: dict[int, list[Any]], booked: dict[int, tuple[str, bool]]
+        self,
+        replayed: dict[int, tuple[list[Any], int | None]],
+        booked: dict[int, tuple[str, bool]],
     ) -> BatchResult:
-        """Duplicates answered with their first royalties and booking, repeats with their
+        """Duplicates answered with their first royalties, leaf and booking, repeats with their
         first row's outcome; the counts."""
         for i, pk in self.duplicates.items():
             period, adjustment = booked.get(pk, (None, None))
@@ -92,7 +94,8 @@ class Batch:
                 sale_id=self.rows[i].sale_id,
                 status="duplicate",
                 error=None,
-                royalties=replayed[pk],
+                royalties=replayed[pk][0],
+                leaf_index=replayed[pk][1],
                 booked_period=period,
                 adjustment=adjustment,
             )
@@ -123,4 +126,5 @@ def _repeat(row: Row, first_row: Row, first: SaleResult | None) -> SaleResult:
         royalties=first.royalties,
         booked_period=first.booked_period,
         adjustment=first.adjustment,
+        leaf_index=first.leaf_index,
     )

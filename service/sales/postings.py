@@ -130,13 +130,19 @@ def _public(rows: Iterable[dict[str, Any]]) -> list[RoyaltyPublic]:
 # --- reading royalties back from the ledger ------------------------------------------------
 
 
-def sale_royalties(session: Session, sale_pks: Iterable[int]) -> dict[int, list[RoyaltyPublic]]:
-    """Each sale's first result: the legs of its ``sale`` transaction. One query per 5,000."""
+def sale_royalties(
+    session: Session, sale_pks: Iterable[int]
+) -> dict[int, tuple[list[RoyaltyPublic], int | None]]:
+    """Each sale's first result: the legs of its ``sale`` transaction, and that
+    transaction's leaf in the transparency log (sequence - 1). One query per 5,000."""
     pks = sorted(set(sale_pks))
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in ledger_repository.sale_legs(session, pks, kind=SALE):
         rows[row["sale_pk"]].append(row)
-    return {pk: _public(rows.get(pk, [])) for pk in pks}
+    return {
+        pk: (_public(rows.get(pk, [])), rows[pk][0]["sequence"] - 1 if rows.get(pk) else None)
+        for pk in pks
+    }
 
 
 def sale_bookings(session: Session, sale_pks: Iterable[int]) -> dict[int, tuple[str, bool]]:

@@ -209,6 +209,7 @@ def _record_fresh(session: Session, locked: LedgerHead, batch: Batch, pricing: _
     inserted = _insert(session, batch.store_code, accepted, snap)
     store_account = accounts.store(batch.store_code)
     postings: list[PreparedPosting] = []
+    posted: list[int] = []  # the row of each posting: its result gets the leaf index
     raced: list[tuple[int, SaleIn]] = []
     for i, sale, plan in accepted:
         pk = inserted.get(sale.sale_id)
@@ -220,6 +221,7 @@ def _record_fresh(session: Session, locked: LedgerHead, batch: Batch, pricing: _
         dims = Dimensions(pk, sale.isrc, iswc, sale.territory, gross)
         royalty_list, template = _booked(plan, batch.store_code, sale, dims)
         if template is not None:
+            posted.append(i)
             postings.append(
                 template.fill(
                     kind=SALE,
@@ -232,7 +234,7 @@ def _record_fresh(session: Session, locked: LedgerHead, batch: Batch, pricing: _
         batch.results[i] = SaleResult(
             sale_id=sale.sale_id, status="recorded", error=None, royalties=royalty_list
         )
-    append(session=session, postings=postings, locked=locked)
+    sequences = append(session=session, postings=postings, locked=locked)
     # The months the ledger booked them in (under the same lock, so the same answer).
     booked = booking_periods(
         session=session, periods={period_of(sale.sold_at) for _, sale, _ in accepted}
@@ -241,6 +243,10 @@ def _record_fresh(session: Session, locked: LedgerHead, batch: Batch, pricing: _
         result = batch.results[i]
         if result is not None and result.status == "recorded":
             result.booked_period, result.adjustment = booked[period_of(sale.sold_at)]
+    for i, sequence in zip(posted, sequences, strict=True):
+        # A store's receipt: the transparency log's leaf of the sale (docs/transparency.md).
+        if (result := batch.results[i]) is not None:
+            result.leaf_index = sequence - 1
     if raced:
         stored = stored_sales(session, batch.store_code, (sale.sale_id for _, sale in raced))
         for i, sale in raced:

@@ -181,6 +181,12 @@ class SaleResult(Booked):
     status: Literal["recorded", "duplicate", "rejected"]
     error: RowError | None
     royalties: list[RoyaltyPublic]
+    leaf_index: int | None = Field(
+        default=None,
+        description="Recorded sales: the sale's leaf in the transparency log (its ledger "
+        "transaction's sequence - 1); prove it with /v1/transparency/inclusion once an STH "
+        "covers it. Null for duplicates, rejected rows and sales that book nothing.",
+    )
 
 
 # The outcome of a batch: one result per row, in order.

@@ -47,6 +47,8 @@ from service.statements.schemas import (
     TotalsPublic,
 )
 from service.timeutil import utcnow
+from service.transparency import service as transparency
+from service.transparency.schemas import sth_public
 
 router = APIRouter(prefix="/v1", tags=["statements"])
 
@@ -220,8 +222,10 @@ def _json_statement(
     lines = line_page(session, st.id, after=service.cursor_after(page.cursor), limit=page.limit + 1)
     more = len(lines) > page.limit
     lines = lines[: page.limit]
+    pinned = transparency.of_period(session=session, period=st.period)
     detail = StatementDetail(
         **_statement_public(st).model_dump(),
+        sth=None if pinned is None else sth_public(pinned),
         lines=[LinePublic(**line_values(line, st)) for line in lines],
         next_cursor=encode_cursor(lines[-1].line_no) if more else None,
     )

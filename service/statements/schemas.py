@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from service.bounds import PositiveMoney, Timestamp
 from service.identifiers import Currency
 from service.ledger.schemas import HeadPublic
+from service.transparency.schemas import SthPublic
 
 Amount = Annotated[str, Field(examples=["1234.57"])]
 ExactAmount = Annotated[str, Field(examples=["0.185175"])]
@@ -159,6 +160,11 @@ class LinePublic(BaseModel):
 # A statement with a page of its lines (`next_cursor` pages through them).
 class StatementDetail(StatementPublic):
     lines: list[LinePublic]
+    sth: SthPublic | None = Field(
+        default=None,
+        description="The signed tree head the month's close pinned (docs/transparency.md); "
+        "null for months closed before the transparency log.",
+    )
     next_cursor: str | None = Field(description="Pass as `?cursor=` for the next lines.")
 
 

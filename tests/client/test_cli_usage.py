@@ -44,6 +44,7 @@ def test_every_subcommand_is_covered() -> None:
         "keys create",
         "keys revoke",
         "demo",
+        "verify-statement",
     }
 
 

@@ -148,6 +148,13 @@ def every_get(world: World) -> list[Get]:
         Get("/v1/payments/{payment_id}", f"/v1/payments/{i['payment']}", token="society"),
         Get("/v1/takedowns", "/v1/takedowns", token="holder"),
         Get("/v1/takedowns/{takedown_id}", f"/v1/takedowns/{i['takedown']}", token="store"),
+        Get("/v1/statements/{statement_id}/evidence", f"/v1/statements/{st}/evidence", "society"),
+        Get("/v1/transparency/key", "/v1/transparency/key"),
+        Get("/v1/transparency/sth", "/v1/transparency/sth"),
+        Get("/v1/transparency/sth/{tree_size}", "/v1/transparency/sth/1"),
+        Get("/v1/transparency/inclusion", "/v1/transparency/inclusion?leaf_index=0&tree_size=1"),
+        Get("/v1/transparency/consistency", "/v1/transparency/consistency?first=1&second=2"),
+        Get("/v1/transparency/audit", "/v1/transparency/audit"),
     ]
 
 

@@ -42,6 +42,8 @@ from service.statements.close.representations import prepare_representations
 from service.statements.exceptions import EarlierPeriodOpen, PeriodNotEnded
 from service.statements.models import PeriodClose, Statement
 from service.statements.periods import month_end
+from service.transparency import service as transparency
+from service.transparency.signing import settings_key
 
 _ZERO = Decimal(0)
 
@@ -77,6 +79,9 @@ def close_period(*, session: Session, period: str, now: datetime) -> CloseOutcom
     fx_transactions = convert_period(session=session, period=period)
     head = lock_chain(session)  # the head after the conversions: what statements pin
     count = _issue_statements(session, period, now, (head.sequence, head.hash))
+    # The signed tree head every statement of the month pins (docs/transparency.md).
+    key = settings_key(get_settings())
+    transparency.sign_close(session=session, key=key, period=period, size=head.sequence, now=now)
     drop_temporary_tables(session)
     prepare_representations(session, period)
     # The primary key on period is the last word on "closed once".

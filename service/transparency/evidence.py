@@ -1,0 +1,106 @@
+"""A statement's evidence: the ledger transactions behind it, as its owner may see them.
+
+For every transaction with a leg on the statement's party in the statement's month (up to
+the tree size the close signed): its leaf index, header, the party's own legs with their
+salts, and only the commitments of everybody else's legs. That is enough to recompute
+each leaf hash (``verifier.leaf_data``) and to re-add the lines, and reveals no other
+party's amount: a commitment is a salted SHA-256 and the salt never leaves the server.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from service.ledger.encoding import LEG_HASHED
+from service.ledger.repository import LEGS, TRANSACTIONS
+from service.statements.models import Statement
+from service.transparency import log
+from service.transparency.schemas import sth_public
+from service.transparency.service import of_period
+from service.transparency.verifier import timestamp_text
+
+_CHUNK = 1000
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _transaction(tx: Any, legs: list[dict[str, Any]], party: str) -> dict[str, Any]:
+    own = [
+        {
+            **{name: _json_value(leg[name]) for name in LEG_HASHED},
+            "salt": bytes(leg["salt"] or b"").hex(),
+        }
+        for leg in legs
+        if leg["account"] == party
+    ]
+    others = sorted(log.leg_commitment(leg).hex() for leg in legs if leg["account"] != party)
+    return {
+        "type": "transaction",
+        "leaf_index": tx.sequence - 1,
+        "header": {
+            "sequence": tx.sequence,
+            "kind": tx.kind,
+            "reference": tx.reference,
+            "period": tx.period,
+            "adjustment": tx.adjustment,
+            "created_at": timestamp_text(tx.created_at),
+        },
+        "legs": own,
+        "commitments": others,
+    }
+
+
+def records(session: Session, statement: Statement, *, after: int) -> Iterator[dict[str, Any]]:
+    """The statement's header record (when ``after`` < 0), then one record per transaction
+    with leaf index > ``after``, in leaf order, read ``_CHUNK`` transactions a query."""
+    sth = of_period(session=session, period=statement.period)
+    size = sth.tree_size if sth is not None else statement.ledger_sequence
+    if after < 0:
+        yield {
+            "type": "statement",
+            "statement_id": statement.id,
+            "party": statement.party,
+            "period": statement.period,
+            "currency": statement.currency,
+            "sth": None if sth is None else sth_public(sth).model_dump(),
+        }
+    mine = (
+        sa.select(LEGS.c.sequence)
+        .where(
+            LEGS.c.account == statement.party,
+            LEGS.c.period == statement.period,
+            LEGS.c.sequence <= size,
+        )
+        .distinct()
+    )
+    cursor = after + 1  # a leaf index is its sequence - 1
+    while True:
+        sequences = [
+            row[0]
+            for row in session.execute(
+                mine.where(LEGS.c.sequence > cursor).order_by(LEGS.c.sequence).limit(_CHUNK)
+            )
+        ]
+        if not sequences:
+            return
+        legs: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for row in session.execute(
+            sa.select(LEGS).where(LEGS.c.sequence.in_(sequences))
+        ).mappings():
+            legs[row["sequence"]].append(dict(row))
+        txs = session.execute(
+            sa.select(TRANSACTIONS)
+            .where(TRANSACTIONS.c.sequence.in_(sequences))
+            .order_by(TRANSACTIONS.c.sequence)
+        )
+        for tx in txs:
+            yield _transaction(tx, legs[tx.sequence], statement.party)
+        cursor = sequences[-1]

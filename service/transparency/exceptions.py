@@ -1,0 +1,19 @@
+"""Errors of the transparency log."""
+
+from service.problems import DomainError
+
+
+class TreeSizeUnknown(DomainError):
+    """A proof or STH was asked for a tree the log has not reached or never signed."""
+
+    status = 404
+    code = "tree_size_unknown"
+    title = "No such tree size"
+
+
+class BadProofRequest(DomainError):
+    """Indices that no proof exists for (a leaf outside the tree, first > second...)."""
+
+    status = 400
+    code = "bad_proof_request"
+    title = "No proof exists for these sizes"
