@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     # Load the demo catalogue into an empty embedded database on start (make run sets it).
     demo: bool = False
+    # Signs portal session cookies; unset, each process draws a random one (sessions then
+    # end on restart and are not shared between workers: set it when running several).
+    portal_secret: str | None = None
+    # How long a portal session lasts after sign-in.
+    portal_session_hours: int = Field(default=8, gt=0, le=24 * 30)
 
 
 @lru_cache

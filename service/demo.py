@@ -6,7 +6,7 @@ database so every later `make run` can print them again.
 """
 
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +18,7 @@ from service.catalog.schemas import RecordingCreate, ShareIn, WorkCreate
 from service.config import get_settings
 from service.db import make_engine
 from service.parties import service as parties
-from service.parties.models import Society
+from service.parties.models import RightsHolder, Society
 from service.parties.schemas import (
     MandateCreate,
     RightsHolderCreate,
@@ -26,8 +26,14 @@ from service.parties.schemas import (
     StoreCreate,
 )
 from service.rights import HolderKind, RightType, Role
+from service.sales.ingest import validate
+from service.sales.recording import record_sales
+from service.statements.close.service import close_period
+from service.statements.payments import create_payment
+from service.statements.schemas import PaymentCreate
 from service.tariffs import service as tariffs
 from service.tariffs.schemas import FxRateCreate, PerMinute, TariffCreate
+from service.timeutil import utcnow
 
 TOKENS_FILE = Path("royalty-ledger.demo-tokens.txt")
 M, P, N = RightType.mechanical, RightType.performance, RightType.neighbouring
@@ -220,7 +226,79 @@ def load_demo(session: Session) -> dict[str, str]:
     _societies(session)
     _catalogue(session)
     _tariffs(session)
-    return _tokens(session)
+    tokens = _tokens(session)
+    tokens.update(load_portal_activity(session))
+    return tokens
+
+
+# A year of AllofMP3's sales (2006), every month closed and one payment, so the portal
+# has statements, charts and suspense to show a society and a rights holder.
+_DEMO_SALES = [
+    # isrc, territory, currency, unit price, base quantity
+    ("RUA010600001", "RU", "USD", "0.10", 40),
+    ("RUA010600002", "RU", "USD", "0.10", 25),
+    ("RUA010600001", "US", "USD", "0.99", 6),
+    ("USBRK0600001", "US", "USD", "0.99", 9),
+    ("USBRK0600002", "US", "USD", "0.99", 3),  # no work yet: held as unknown_work
+    ("RUA010600001", "GB", "GBP", "0.79", 4),
+    ("USBRK0600001", "GB", "GBP", "0.79", 5),
+    ("ZZXXX0600099", "RU", "USD", "0.10", 2),  # not in the catalogue: unknown_recording
+]
+
+
+def load_portal_activity(session: Session) -> dict[str, str]:
+    """Sales for every month of 2006, the months closed, a payment to ROMS; returns a
+    rights holder's token (Kalinka Music Publishing, paid through HFA, MCPS and PRS)."""
+    for day, pair, rate in [
+        (date(2005, 12, 31), ("USD", "RUB"), "26.7"),
+        (date(2005, 12, 31), ("GBP", "USD"), "1.9"),
+        (date(2005, 12, 31), ("GBP", "RUB"), "50.9"),
+    ]:
+        tariffs.create_fx_rate(
+            session=session,
+            data=FxRateCreate(
+                date=day, from_currency=pair[0], to_currency=pair[1], rate=Decimal(rate)
+            ),
+        )
+    now = utcnow()
+    for month in range(1, 13):
+        rows = [
+            validate(
+                {
+                    "sale_id": f"demo-2006-{month:02d}-{n}",
+                    "isrc": isrc,
+                    "territory": territory,
+                    "sold_at": f"2006-{month:02d}-{10 + n:02d}T12:00:00Z",
+                    "quantity": base + (month * (n + 3)) % 7,
+                    "unit_price": price,
+                    "currency": currency,
+                },
+                now,
+            )
+            for n, (isrc, territory, currency, price, base) in enumerate(_DEMO_SALES)
+        ]
+        record_sales(session=session, store_code="allofmp3", rows=rows)
+        if month == 6:
+            create_payment(
+                session=session,
+                data=PaymentCreate(
+                    party="society:ROMS",
+                    amount=Decimal("500.00"),
+                    currency="RUB",
+                    paid_at=datetime(2006, 6, 5, 12, tzinfo=UTC),
+                    reference="demo-wire-2006-06",
+                ),
+                now=now,
+            )
+    for month in range(1, 13):
+        close_period(session=session, period=f"2006-{month:02d}", now=now)
+    holder_id = session.exec(
+        select(RightsHolder.id).where(RightsHolder.name == "Kalinka Music Publishing")
+    ).one()
+    _, token = parties.issue_api_key(
+        session=session, data=ApiKeyCreate(role=Role.rights_holder, subject=holder_id)
+    )
+    return {"holder Kalinka": token}
 
 
 def main() -> int:

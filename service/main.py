@@ -12,6 +12,10 @@ from service.db import SessionDep, make_engine
 from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, Metrics
 from service.parties.router import router as parties_router
+from service.portal import dependencies as portal
+from service.portal.admin.router import router as portal_admin_router
+from service.portal.holders.router import router as portal_holders_router
+from service.portal.router import router as portal_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers, problem
 from service.sales import generation, suspense
 from service.sales.router import router as sales_router
@@ -34,6 +38,9 @@ ROUTERS = (
     ledger_router,
     statements_router,
     takedowns_router,
+    portal_router,
+    portal_holders_router,
+    portal_admin_router,
 )
 
 
@@ -50,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    portal.install(app)
     _add_ops_routes(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(Metrics)
