@@ -7,6 +7,7 @@ as a table beside it, which is the text alternative WCAG asks for.
 from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
+from typing import Any
 
 WIDTH = 640
 BAR_GAP = 6
@@ -68,3 +69,17 @@ def _svg(title: str, chart_id: str, height: int, body: str) -> str:
         f'<title id="{chart_id}-t">{escape(title)} (the numbers are in the table below)</title>'
         f"{body}</svg>"
     )
+
+
+def per_currency(title: str, amounts: Sequence[Any], *, chart_id: str, vertical: bool) -> list[str]:
+    """One chart per currency (amounts in different currencies never share an axis);
+    ``amounts`` carry ``label``, ``currency`` and ``value``."""
+    draw = columns if vertical else rows
+    return [
+        draw(
+            f"{title}, {currency}",
+            [(a.label, a.value) for a in amounts if a.currency == currency],
+            chart_id=f"{chart_id}-{currency}",
+        )
+        for currency in sorted({a.currency for a in amounts})
+    ]

@@ -122,9 +122,7 @@ def render(
 
 
 def error_page(request: Request, who: SignedIn | None, exc: DomainError) -> HTMLResponse:
-    return render(
-        request, "error.html", who, status=exc.status, title=exc.title, detail=str(exc)
-    )
+    return render(request, "error.html", who, status=exc.status, title=exc.title, detail=str(exc))
 
 
 def install(app: FastAPI) -> None:
@@ -139,7 +137,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PageForbidden)
     def _forbidden(request: Request, exc: PageForbidden) -> Response:
-        return render(request, "error.html", None, status=403, title="Not for your role", detail=str(exc))
+        return render(
+            request, "error.html", None, status=403, title="Not for your role", detail=str(exc)
+        )
 
     @app.exception_handler(CsrfRefused)
     def _csrf(request: Request, exc: CsrfRefused) -> Response:

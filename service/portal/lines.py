@@ -68,7 +68,9 @@ def lines_page(
     where = [LINES.c.statement_id == statement.id, *flt.where()]
     if holder_id is not None:
         where.append(LINES.c.holder_id == holder_id)
-    total = session.execute(sa.select(sa.func.count()).select_from(LINES).where(*where)).scalar_one()
+    total = session.execute(
+        sa.select(sa.func.count()).select_from(LINES).where(*where)
+    ).scalar_one()
     column = SORTABLE.get(flt.sort, LINES.c.line_no)
     order = column.desc() if flt.descending else column.asc()
     rows = session.execute(

@@ -1,16 +1,14 @@
 """Portal pages: sign-in and out, the overview, statements and their downloads."""
 
 import secrets
-from urllib.parse import urlencode
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service.auth.dependencies import SettingsDep
 from service.db import SessionDep
-from service.ledger.models import LedgerTransaction
 from service.ledger import service as ledger
 from service.pagination import PageParams
 from service.portal import charts, sessions
@@ -20,8 +18,8 @@ from service.portal.dependencies import (
     PRE_COOKIE,
     Portal,
     PortalPost,
-    error_page,
     SignInRequired,
+    error_page,
     render,
     signed_in,
 )
@@ -72,7 +70,11 @@ def sign_in(
     pre = request.cookies.get(PRE_COOKIE, "")
     if not pre or not secrets.compare_digest(pre, csrf_token):
         return render(
-            request, "error.html", None, status=403, title="Form refused",
+            request,
+            "error.html",
+            None,
+            status=403,
+            title="Form refused",
             detail="The sign-in form has expired; reload the page and try again.",
         )
     opened = sessions.open_session(
@@ -84,8 +86,7 @@ def sign_in(
         hours=settings.portal_session_hours,
     )
     if opened is None:
-        response = render(request, "sign_in.html", None, status=401, pre_token=pre, failed=True)
-        return response
+        return render(request, "sign_in.html", None, status=401, pre_token=pre, failed=True)
     response = RedirectResponse("/portal/overview", status_code=303)
     _cookie(response, request, COOKIE, opened[0], settings.portal_session_hours * 3600)
     response.delete_cookie(PRE_COOKIE, path="/portal")
@@ -104,31 +105,24 @@ def sign_out(
     return response
 
 
-def _bars(amounts: list[portal.Amount], currency: str) -> list[tuple[str, object]]:
-    return [(a.label, a.value) for a in amounts if a.currency == currency]
-
-
 @router.get("/overview", response_class=HTMLResponse)
 def overview(request: Request, session: SessionDep, who: Portal) -> Response:
     view = portal.overview(session=session, caller=who.caller)
-    currencies = sorted({a.currency for a in view.monthly})
-    chart_list = [
-        charts.columns(
-            f"Royalty per month, {c}", _bars(view.monthly, c), chart_id=f"monthly-{c}"  # type: ignore[arg-type]
-        )
-        for c in currencies
-    ]
-    split = [
-        charts.rows(f"{view.month} by territory, {c}", _bars(view.by_territory, c), chart_id=f"terr-{c}")  # type: ignore[arg-type]
-        for c in sorted({a.currency for a in view.by_territory})
-    ]
-    rights = [
-        charts.rows(f"{view.month} by right type, {c}", _bars(view.by_right_type, c), chart_id=f"right-{c}")  # type: ignore[arg-type]
-        for c in sorted({a.currency for a in view.by_right_type})
-    ]
+    month = view.month
     return render(
-        request, "overview.html", who, view=view, monthly_charts=chart_list,
-        territory_charts=split, right_charts=rights,
+        request,
+        "overview.html",
+        who,
+        view=view,
+        monthly_charts=charts.per_currency(
+            "Royalty per month", view.monthly, chart_id="monthly", vertical=True
+        ),
+        territory_charts=charts.per_currency(
+            f"{month} by territory", view.by_territory, chart_id="territory", vertical=False
+        ),
+        right_charts=charts.per_currency(
+            f"{month} by right type", view.by_right_type, chart_id="right", vertical=False
+        ),
     )
 
 
@@ -141,21 +135,16 @@ def statement_list(
 ) -> Response:
     try:
         rows, _ = statements.list_statements(
-            session=session, caller=who.caller, page=PageParams(limit=1000, cursor=None),
-            period=period or None, party=None,
+            session=session,
+            caller=who.caller,
+            page=PageParams(limit=1000, cursor=None),
+            period=period or None,
+            party=None,
         )
     except DomainError as exc:
         return error_page(request, who, exc)
     ordered = sorted(rows, key=lambda st: (st.period, st.party), reverse=True)
     return render(request, "statements.html", who, statements=ordered, period=period)
-
-
-def _pinned(session: SessionDep, sequence: int, digest: str) -> bool:
-    """Is the statement's pinned head the hash the ledger holds at that sequence?"""
-    stored = session.execute(
-        sa.select(LedgerTransaction.hash).where(LedgerTransaction.sequence == sequence)  # type: ignore[arg-type]
-    ).scalar_one_or_none()
-    return stored == digest
 
 
 @router.get("/statements/{statement_id}", response_class=HTMLResponse)
@@ -180,10 +169,14 @@ def statement_page(
     except DomainError as exc:
         return error_page(request, who, exc)
     flt = LineFilter(
-        isrc=isrc or None, iswc=iswc or None, territory=territory or None,
+        isrc=isrc or None,
+        iswc=iswc or None,
+        territory=territory or None,
         right_type=right_type or None,
         adjustment=None if not adjustment else adjustment == "yes",
-        sort=sort, descending=order == "desc", page=page,
+        sort=sort,
+        descending=order == "desc",
+        page=page,
         size=size if size in PAGE_SIZES else 100,
     )
     result = lines_page(session=session, statement=st, holder_id=None, flt=flt)
@@ -191,10 +184,18 @@ def statement_page(
     if chain and who.caller.is_admin:
         verification = ledger.verify(session=session)
     return render(
-        request, "statement.html", who, st=st, flt=flt, result=result,
-        sortable=list(SORTABLE), sizes=PAGE_SIZES, right_types=[r.value for r in RightType],
-        pinned=_pinned(session, st.ledger_sequence, st.ledger_hash),
-        sth=getattr(st, "sth", None), verification=verification,
+        request,
+        "statement.html",
+        who,
+        st=st,
+        flt=flt,
+        result=result,
+        sortable=list(SORTABLE),
+        sizes=PAGE_SIZES,
+        right_types=[r.value for r in RightType],
+        pinned=portal.pinned_head_holds(session=session, statement=st),
+        sth=getattr(st, "sth", None),
+        verification=verification,
         pager=lambda n: urlencode({**request.query_params, "page": n}),
     )
 
@@ -213,7 +214,9 @@ def download(
     except DomainError as exc:
         return error_page(request, who, exc)
     if kind == "json":
-        response = _json_statement(session, st, PageParams(limit=1000, cursor=None), Conditional(None))
+        response = _json_statement(
+            session, st, PageParams(limit=1000, cursor=None), Conditional(None)
+        )
         name = f"statement-{st.period}-{st.party.replace(':', '-')}.json"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -5,7 +5,6 @@ statement (its direct statements and its remittance on society statements), an a
 everything: the same scoping as ``/v1/statements`` and ``/v1/royalties``.
 """
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -16,6 +15,7 @@ from sqlmodel import Session, col, select
 from service.auth.caller import Caller
 from service.catalog.models import Recording, Share, ShareVersion, Work
 from service.ledger import service as ledger
+from service.ledger.models import LedgerTransaction
 from service.pagination import PageParams
 from service.parties.models import Society
 from service.rights import Role
@@ -74,7 +74,9 @@ def _scoped(caller: Caller, *columns: Any) -> sa.Select[Any]:
     )
 
 
-def _sums(session: Session, caller: Caller, key: Any, *, month: str | None, limit: int) -> list[Amount]:
+def _sums(
+    session: Session, caller: Caller, key: Any, *, month: str | None, limit: int
+) -> list[Amount]:
     total = sa.func.sum(LINES.c.royalty).label("total")
     query = _scoped(caller, key.label("k"), STATEMENTS.c.currency, total).where(key.is_not(None))
     if month is not None:
@@ -107,10 +109,16 @@ def _monthly(session: Session, caller: Caller) -> list[Amount]:
     return [Amount(r.period, r.currency, Decimal(r.total)) for r in rows]
 
 
-def _titled(session: Session, amounts: list[Amount], model: Any, key: Any) -> list[Amount]:
+def _top(session: Session, caller: Caller, key: Any) -> list[Amount]:
+    """The ten assets that earned most, every month together."""
+    return _sums(session, caller, key, month=None, limit=10)
+
+
+def _titled(session: Session, amounts: list[Amount], model: Any, key: str) -> list[Amount]:
+    column = getattr(model, key)
     titles = dict(
         session.execute(
-            sa.select(key, model.title).where(key.in_({a.label for a in amounts}))
+            sa.select(column, model.title).where(column.in_({a.label for a in amounts}))
         ).all()
     )
     return [Amount(f"{titles.get(a.label, '?')} ({a.label})", a.currency, a.value) for a in amounts]
@@ -139,12 +147,8 @@ def overview(*, session: Session, caller: Caller) -> Overview:
         month=month,
         by_territory=_sums(session, caller, LINES.c.territory, month=month, limit=50),
         by_right_type=_sums(session, caller, LINES.c.right_type, month=month, limit=10),
-        top_recordings=_titled(
-            session, _sums(session, caller, LINES.c.isrc, month=None, limit=10), Recording, col(Recording.isrc)
-        ),
-        top_works=_titled(
-            session, _sums(session, caller, LINES.c.iswc, month=None, limit=10), Work, col(Work.iswc)
-        ),
+        top_recordings=_titled(session, _top(session, caller, LINES.c.isrc), Recording, "isrc"),
+        top_works=_titled(session, _top(session, caller, LINES.c.iswc), Work, "iswc"),
         suspense=concerning_suspense(session=session, caller=caller),
     )
 
@@ -153,9 +157,9 @@ def holder_isrcs(session: Session, holder_id: str) -> set[str]:
     """Recordings a holder has a share in, directly or through the work."""
     assets = set(
         session.execute(
-            sa.select(ShareVersion.asset_kind, ShareVersion.asset_id)
+            sa.select(col(ShareVersion.asset_kind), col(ShareVersion.asset_id))
             .join(Share, col(Share.version_id) == col(ShareVersion.id))
-            .where(Share.holder_id == holder_id)
+            .where(col(Share.holder_id) == holder_id)
         ).all()
     )
     isrcs = {asset for kind, asset in assets if kind == "recording"}
@@ -180,3 +184,12 @@ def concerning_suspense(*, session: Session, caller: Caller) -> list[dict[str, A
         {**h.model_dump(), "released_by": RELEASED_BY.get(h.reason, "an operator's decision")}
         for h in held
     ]
+
+
+def pinned_head_holds(*, session: Session, statement: Statement) -> bool:
+    """Is the statement's pinned head the hash the ledger holds at that sequence?"""
+    chain = table_of(LedgerTransaction)
+    stored = session.execute(
+        sa.select(chain.c.hash).where(chain.c.sequence == statement.ledger_sequence)
+    ).scalar_one_or_none()
+    return stored == statement.ledger_hash

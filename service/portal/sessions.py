@@ -66,7 +66,7 @@ def open_session(
         )
     )
     # Expired sessions are dropped on the way, so the table holds live ones only.
-    session.exec(delete(PortalSession).where(col(PortalSession.expires_at) < now))  # type: ignore[call-overload]
+    session.exec(delete(PortalSession).where(col(PortalSession.expires_at) < now))
     session.flush()
     return signer(secret).sign(session_id).decode(), caller
 
@@ -111,5 +111,5 @@ def close_session(*, session: Session, cookie: str | None, secret: str | None) -
 
 def end_sessions_of_key(*, session: Session, key_id: str) -> None:
     """Revoking a key also deletes its sessions (``resolve`` refuses them anyway)."""
-    session.exec(delete(PortalSession).where(col(PortalSession.key_id) == key_id))  # type: ignore[call-overload]
+    session.exec(delete(PortalSession).where(col(PortalSession.key_id) == key_id))
     session.flush()

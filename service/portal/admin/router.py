@@ -38,8 +38,15 @@ def _close_page(
             by_reason[(h.reason, amount.currency)] += amount.amount
     status = int(extra.pop("status", 200))  # type: ignore[call-overload]
     return render(
-        request, "close.html", who, status=status, view=view, period=period,
-        suspense=sorted(by_reason.items()), released_by=RELEASED_BY, **extra,
+        request,
+        "close.html",
+        who,
+        status=status,
+        view=view,
+        period=period,
+        suspense=sorted(by_reason.items()),
+        released_by=RELEASED_BY,
+        **extra,
     )
 
 
@@ -65,7 +72,11 @@ def close(
     checked(who, csrf_token)
     if confirm != period:
         return _close_page(
-            request, session, who, period, status=422,
+            request,
+            session,
+            who,
+            period,
+            status=422,
             message=f"Type the month ({period}) in the confirmation box to close it.",
         )
     try:
@@ -80,8 +91,13 @@ def _keys_page(request: Request, session: SessionDep, who: AdminPage, **extra: o
     rows, _ = keys.list_api_keys(session=session, page=PageParams(limit=1000, cursor=None))
     status = int(extra.pop("status", 200))  # type: ignore[call-overload]
     return render(
-        request, "keys.html", who, status=status, keys=rows,
-        roles=[r.value for r in Role], **extra,
+        request,
+        "keys.html",
+        who,
+        status=status,
+        keys=rows,
+        roles=[r.value for r in Role],
+        **extra,
     )
 
 

@@ -32,21 +32,34 @@ def remittance(
         return render(request, "remittance.html", who, rows=[], next_cursor=None, period=period)
     try:
         rows, next_cursor = statements.remittance(
-            session=session, holder_id=who.caller.subject, period=period or None,
+            session=session,
+            holder_id=who.caller.subject,
+            period=period or None,
             page=PageParams(limit=200, cursor=cursor),
         )
     except DomainError as exc:
         return error_page(request, who, exc)
-    shown = [{**line_values(line, st), "society": st.party, "period": st.period} for line, st in rows]
-    return render(request, "remittance.html", who, rows=shown, next_cursor=next_cursor, period=period)
+    shown = [
+        {**line_values(line, st), "society": st.party, "period": st.period} for line, st in rows
+    ]
+    return render(
+        request, "remittance.html", who, rows=shown, next_cursor=next_cursor, period=period
+    )
 
 
-def _takedown_page(request: Request, session: SessionDep, who: HolderPage, **extra: object) -> Response:
+def _takedown_page(
+    request: Request, session: SessionDep, who: HolderPage, **extra: object
+) -> Response:
     rows, _ = takedowns.list_takedowns(
         session=session, caller=who.caller, page=PageParams(limit=1000, cursor=None)
     )
     views = [takedown_public(v) for v in takedowns.describe(session=session, takedowns=rows)]
-    context = {"takedowns": views, "kinds": [k.value for k in EvidenceKind], "errors": [], "form": {}}
+    context = {
+        "takedowns": views,
+        "kinds": [k.value for k in EvidenceKind],
+        "errors": [],
+        "form": {},
+    }
     context.update(extra)
     return render(request, "takedowns.html", who, status=int(extra.pop("status", 200)), **context)  # type: ignore[call-overload]
 
@@ -68,9 +81,22 @@ def file_takedown(
     sha256: Annotated[str, Form()] = "",
 ) -> Response:
     """File a takedown for the signed-in holder; the evidence is its SHA-256 only."""
-    form = {"asset": asset, "territories": territories, "kind": kind, "reference": reference, "sha256": sha256}
+    form = {
+        "asset": asset,
+        "territories": territories,
+        "kind": kind,
+        "reference": reference,
+        "sha256": sha256,
+    }
     if who.caller.role is not Role.rights_holder or who.caller.subject is None:
-        return _takedown_page(request, session, who, status=403, errors=["Only rights holders file takedowns here."], form=form)
+        return _takedown_page(
+            request,
+            session,
+            who,
+            status=403,
+            errors=["Only rights holders file takedowns here."],
+            form=form,
+        )
     key = "iswc" if asset.strip().upper().startswith("T") else "isrc"
     try:
         data = TakedownCreate.model_validate(
@@ -86,5 +112,7 @@ def file_takedown(
         errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
         return _takedown_page(request, session, who, status=422, errors=errors, form=form)
     except DomainError as exc:
-        return _takedown_page(request, session, who, status=exc.status, errors=[str(exc)], form=form)
+        return _takedown_page(
+            request, session, who, status=exc.status, errors=[str(exc)], form=form
+        )
     return RedirectResponse(f"/portal/takedowns#t-{created.id}", status_code=303)
