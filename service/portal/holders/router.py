@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from service.db import SessionDep
 from service.pagination import PageParams
 from service.portal.dependencies import HolderPage, PortalPost, error_page, render
+from service.portal.sessions import SignedIn
 from service.problems import DomainError
 from service.rights import Role
 from service.statements import service as statements
@@ -48,20 +49,28 @@ def remittance(
 
 
 def _takedown_page(
-    request: Request, session: SessionDep, who: HolderPage, **extra: object
+    request: Request,
+    session: SessionDep,
+    who: SignedIn,
+    *,
+    status: int = 200,
+    errors: list[str] | None = None,
+    form: dict[str, str] | None = None,
 ) -> Response:
     rows, _ = takedowns.list_takedowns(
         session=session, caller=who.caller, page=PageParams(limit=1000, cursor=None)
     )
     views = [takedown_public(v) for v in takedowns.describe(session=session, takedowns=rows)]
-    context = {
-        "takedowns": views,
-        "kinds": [k.value for k in EvidenceKind],
-        "errors": [],
-        "form": {},
-    }
-    context.update(extra)
-    return render(request, "takedowns.html", who, status=int(extra.pop("status", 200)), **context)  # type: ignore[call-overload]
+    return render(
+        request,
+        "takedowns.html",
+        who,
+        status=status,
+        takedowns=views,
+        kinds=[k.value for k in EvidenceKind],
+        errors=errors or [],
+        form=form or {},
+    )
 
 
 @router.get("/takedowns", response_class=HTMLResponse)
