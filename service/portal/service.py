@@ -129,7 +129,8 @@ def overview(*, session: Session, caller: Caller) -> Overview:
     latest = last_payment = None
     balances: dict[str, Decimal] = {}
     if party is not None:
-        balances = ledger.balances(session=session, account=party)
+        # Other currencies net to zero once converted at close: show what is owed.
+        balances = {c: v for c, v in ledger.balances(session=session, account=party).items() if v}
         latest = session.exec(
             select(Statement).where(Statement.party == party).order_by(col(Statement.period).desc())
         ).first()
