@@ -16,6 +16,9 @@ import httpx
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "portal"
@@ -153,8 +156,16 @@ def snapshot(driver: webdriver.Chrome, name: str) -> None:
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
 
+def follow(driver: webdriver.Chrome, element: WebElement) -> None:
+    """Click ``element`` and wait until the next page has replaced this one (a loaded
+    machine may still show the old page when the click returns)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 20).until(staleness_of(old))
+
+
 def sign_in(driver: webdriver.Chrome, base: str, token: str) -> None:
     driver.get(f"{base}/portal")
     driver.find_element(By.ID, "token").send_keys(token)
-    driver.find_element(By.CSS_SELECTOR, "form[action='/portal/sign-in'] button").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "form[action='/portal/sign-in'] button"))
     assert driver.find_element(By.TAG_NAME, "h1").text == "Overview"

@@ -20,6 +20,7 @@ from tests.portal.browser import (
     CHROMIUM,
     Server,
     chrome,
+    follow,
     run_server,
     serious_violations,
     sign_in,
@@ -75,9 +76,9 @@ def test_society_reads_filters_verifies_and_downloads(
     assert server.tokens["society ROMS"] not in browser.page_source
     _accessible(browser, "02-overview-society")
 
-    browser.find_element(By.LINK_TEXT, "Statements").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Statements"))
     _accessible(browser, "03-statements")
-    browser.find_element(By.LINK_TEXT, "2006-12").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "2006-12"))
     assert "Statement 2006-12" in browser.find_element(By.TAG_NAME, "h1").text
     assert "The ledger holds this hash" in browser.find_element(By.ID, "pinned-result").text
     _accessible(browser, "04-statement")
@@ -90,7 +91,7 @@ def test_society_reads_filters_verifies_and_downloads(
     ).json()
     field = browser.find_element(By.ID, "f-territory")
     field.send_keys("GB")
-    browser.find_element(By.CSS_SELECTOR, ".filters button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, ".filters button"))
     gb = [line for line in api["lines"] if line["territory"] == "GB"]
     assert browser.find_element(By.ID, "line-count").text.startswith(f"{len(gb)} line")
     shown = {
@@ -99,7 +100,7 @@ def test_society_reads_filters_verifies_and_downloads(
     assert shown == {"GB"}
     _accessible(browser, "05-statement-filtered")
 
-    browser.find_element(By.LINK_TEXT, "CSV").click()
+    browser.find_element(By.LINK_TEXT, "CSV").click()  # a download: the page stays
     csv = _downloaded(server.downloads, ".csv")
     expected = httpx.get(
         f"{server.base}/v1/statements/{statement_id}",
@@ -126,11 +127,11 @@ def test_csrf_refused_and_logout(browser: webdriver.Chrome, server: Server) -> N
     browser.execute_script(
         "document.querySelector('form.signout input[name=csrf_token]').value = 'forged';"
     )
-    browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.signout button"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Form refused"
     browser.get(f"{server.base}/portal/overview")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Overview"  # still signed in
-    browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.signout button"))
     assert browser.find_element(By.TAG_NAME, "h1").text == "Sign in"
     browser.get(f"{server.base}/portal/overview")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Sign in"
@@ -142,10 +143,10 @@ def test_holder_sees_remittance_and_files_a_takedown(
     sign_in(browser, server.base, server.tokens["holder Kalinka"])
     assert "unclaimed_share" in browser.page_source
     _accessible(browser, "06-overview-holder")
-    browser.find_element(By.LINK_TEXT, "Remittance").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Remittance"))
     assert browser.find_elements(By.CSS_SELECTOR, "#remittance tbody tr td")
     _accessible(browser, "07-remittance")
-    browser.find_element(By.LINK_TEXT, "Takedowns").click()
+    follow(browser, browser.find_element(By.LINK_TEXT, "Takedowns"))
     evidence = tmp_path / "agreement.pdf"
     evidence.write_bytes(b"%PDF-1.4 publishing agreement, clause 3\n")
     browser.find_element(By.ID, "asset").send_keys("T-101.010.101-4")
@@ -159,7 +160,7 @@ def test_holder_sees_remittance_and_files_a_takedown(
             break
         time.sleep(0.1)
     assert browser.find_element(By.ID, "sha256").get_attribute("value") == digest
-    browser.find_element(By.CSS_SELECTOR, "#takedown-form button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "#takedown-form button"))
     history = browser.find_element(By.CSS_SELECTOR, "article.takedown")
     assert "pending" in history.text and "request" in history.text
     _accessible(browser, "08-takedowns")
@@ -173,7 +174,7 @@ def test_admin_close_and_keys(browser: webdriver.Chrome, server: Server) -> None
     browser.get(f"{server.base}/portal/admin/keys")
     Select(browser.find_element(By.ID, "role")).select_by_visible_text("society")
     browser.find_element(By.ID, "subject").send_keys("PRS")
-    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button"))
     token = browser.find_element(By.ID, "new-token").text
     assert token.startswith("rl_")
     _accessible(browser, "10-api-keys")
