@@ -125,6 +125,12 @@ def error_page(request: Request, who: SignedIn | None, exc: DomainError) -> HTML
     return render(request, "error.html", who, status=exc.status, title=exc.title, detail=str(exc))
 
 
+def form_refused(request: Request, why: str) -> HTMLResponse:
+    """403 for a form whose CSRF token does not match (nothing was done)."""
+    detail = f"{why} Reload the page and try again."
+    return render(request, "error.html", None, status=403, title="Form refused", detail=detail)
+
+
 def install(app: FastAPI) -> None:
     """Static files and the redirects/refusals the portal's dependencies raise."""
     app.mount("/portal/static", StaticFiles(directory=HERE / "static"), name="portal-static")
@@ -143,11 +149,4 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CsrfRefused)
     def _csrf(request: Request, exc: CsrfRefused) -> Response:
-        return render(
-            request,
-            "error.html",
-            None,
-            status=403,
-            title="Form refused",
-            detail="The form's CSRF token is missing or wrong; reload the page and try again.",
-        )
+        return form_refused(request, "The form's CSRF token is missing or wrong.")

@@ -20,6 +20,7 @@ from service.portal.dependencies import (
     PortalPost,
     SignInRequired,
     error_page,
+    form_refused,
     render,
     signed_in,
 )
@@ -69,14 +70,7 @@ def sign_in(
 ) -> Response:
     pre = request.cookies.get(PRE_COOKIE, "")
     if not pre or not secrets.compare_digest(pre, csrf_token):
-        return render(
-            request,
-            "error.html",
-            None,
-            status=403,
-            title="Form refused",
-            detail="The sign-in form has expired; reload the page and try again.",
-        )
+        return form_refused(request, "The sign-in form has expired.")
     opened = sessions.open_session(
         session=session,
         token=token.strip(),
