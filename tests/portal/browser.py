@@ -32,6 +32,7 @@ class Server:
     base: str
     tokens: dict[str, str]
     downloads: Path
+    log: Path
 
 
 def _free_port() -> int:
@@ -96,7 +97,7 @@ def run_server(tmp: Path) -> Iterator[Server]:
                 time.sleep(0.1)
         else:
             raise RuntimeError((tmp / "server.log").read_text())
-        yield Server(base=base, tokens=tokens, downloads=tmp / "downloads")
+        yield Server(base, tokens, tmp / "downloads", tmp / "server.log")
     finally:
         server.terminate()
         server.wait(timeout=10)

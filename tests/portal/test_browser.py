@@ -178,3 +178,11 @@ def test_admin_close_and_keys(browser: webdriver.Chrome, server: Server) -> None
     token = browser.find_element(By.ID, "new-token").text
     assert token.startswith("rl_")
     _accessible(browser, "10-api-keys")
+
+
+def test_no_key_in_the_server_log(browser: webdriver.Chrome, server: Server) -> None:
+    """Runs last: every sign-in above went through the log (uvicorn's access lines)."""
+    sign_in(browser, server.base, server.tokens["holder Kalinka"])
+    log = server.log.read_text()
+    assert "POST /portal/sign-in" in log
+    assert not [label for label, token in server.tokens.items() if token in log]

@@ -153,6 +153,14 @@ def test_holder_files_a_takedown_with_evidence_hash(
     assert [(t["iswc"], t["status"]) for t in api] == [("T-101.010.101-4", "pending")]
     invalid = client.post("/portal/takedowns", data={**form, "sha256": "zz", "csrf_token": csrf})
     assert invalid.status_code == 422 and "not filed" in invalid.text
+    takedown_id = api[0]["id"]
+    admin = bearer(ADMIN_TOKEN)
+    decision = {"approve": True, "effective_at": "2007-02-01T00:00:00Z", "reason": "proven"}
+    lift = {"effective_at": "2007-03-01T00:00:00Z", "reason": "licence renewed"}
+    client.post(f"/v1/takedowns/{takedown_id}/decision", json=decision, headers=admin)
+    client.post(f"/v1/takedowns/{takedown_id}/lift", json=lift, headers=admin)
+    history = client.get("/portal/takedowns").text
+    assert "— lifted" in history and "licence renewed" in history and "proven" in history
 
 
 def test_admin_closes_a_month_and_manages_keys(client: TestClient, demo: dict[str, Any]) -> None:
