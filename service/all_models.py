@@ -6,6 +6,7 @@ from service.auth import models as auth_models
 from service.catalog import models as catalog_models
 from service.ledger import models as ledger_models
 from service.parties import models as parties_models
+from service.portal import models as portal_models
 from service.sales import models as sales_models
 from service.statements import models as statements_models
 from service.takedowns import models as takedowns_models
@@ -20,6 +21,7 @@ __all__ = [
     "ledger_models",
     "metadata",
     "parties_models",
+    "portal_models",
     "sales_models",
     "statements_models",
     "takedowns_models",

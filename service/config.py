@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     # seed; unset, the key in signing_key_file (created 0600 on first use).
     signing_key: str | None = None
     signing_key_file: str = "royalty-ledger-signing.key"
+    # Signs portal session cookies; unset, each process draws a random one (sessions then
+    # end on restart and are not shared between workers: set it when running several).
+    portal_secret: str | None = None
+    # How long a portal session lasts after sign-in.
+    portal_session_hours: int = Field(default=8, gt=0, le=24 * 30)
 
 
 @lru_cache

@@ -5,7 +5,7 @@ Loaded into an empty database by `royalty-ledger demo` / `make demo` (any engine
 in a shell-sourceable file so every later start can print them again.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlmodel import Session
@@ -21,8 +21,14 @@ from service.parties.schemas import (
     StoreCreate,
 )
 from service.rights import HolderKind, RightType, Role
+from service.sales.ingest import validate
+from service.sales.recording import record_sales
+from service.statements.close.service import close_period
+from service.statements.payments import create_payment
+from service.statements.schemas import PaymentCreate
 from service.tariffs import service as tariffs
 from service.tariffs.schemas import FxRateCreate, PerMinute, TariffCreate
+from service.timeutil import utcnow
 
 M, P, N = RightType.mechanical, RightType.performance, RightType.neighbouring
 
@@ -234,4 +240,72 @@ def load_demo(session: Session) -> dict[str, str]:
     _societies(session)
     holder_id = _catalogue(session)
     _tariffs(session)
-    return _credentials(session, holder_id)
+    credentials = _credentials(session, holder_id)
+    load_portal_activity(session)
+    return credentials
+
+
+# AllofMP3's sales of 2006 for the portal: isrc, territory, currency, price, quantity.
+_DEMO_SALES = [
+    # isrc, territory, currency, unit price, base quantity
+    ("RUA010600001", "RU", "USD", "0.10", 40),
+    ("RUA010600002", "RU", "USD", "0.10", 25),
+    ("RUA010600001", "US", "USD", "0.99", 6),
+    ("USBRK0600001", "US", "USD", "0.99", 9),
+    ("USBRK0600002", "US", "USD", "0.99", 3),  # no work yet: held as unknown_work
+    ("RUA010600001", "GB", "GBP", "0.79", 4),
+    ("USBRK0600001", "GB", "GBP", "0.79", 5),
+    ("ZZXXX0600099", "RU", "USD", "0.10", 2),  # not in the catalogue: unknown_recording
+]
+
+
+# January to October: November stays open for the README's walkthrough (its sales, its close).
+_CLOSED_MONTHS = range(1, 11)
+
+
+def load_portal_activity(session: Session) -> None:
+    """Sales for January to October 2006, those months closed, a payment to ROMS, so the
+    portal has statements, charts and suspense to show a society and a rights holder."""
+    for day, pair, rate in [
+        (date(2005, 12, 31), ("USD", "RUB"), "26.7"),
+        (date(2005, 12, 31), ("GBP", "USD"), "1.9"),
+        (date(2005, 12, 31), ("GBP", "RUB"), "50.9"),
+    ]:
+        tariffs.create_fx_rate(
+            session=session,
+            data=FxRateCreate(
+                date=day, from_currency=pair[0], to_currency=pair[1], rate=Decimal(rate)
+            ),
+        )
+    now = utcnow()
+    for month in _CLOSED_MONTHS:
+        rows = [
+            validate(
+                {
+                    "sale_id": f"demo-2006-{month:02d}-{n}",
+                    "isrc": isrc,
+                    "territory": territory,
+                    "sold_at": f"2006-{month:02d}-{10 + n:02d}T12:00:00Z",
+                    "quantity": base + (month * (n + 3)) % 7,
+                    "unit_price": price,
+                    "currency": currency,
+                },
+                now,
+            )
+            for n, (isrc, territory, currency, price, base) in enumerate(_DEMO_SALES)
+        ]
+        record_sales(session=session, store_code="allofmp3", rows=rows)
+        if month == 6:
+            create_payment(
+                session=session,
+                data=PaymentCreate(
+                    party="society:ROMS",
+                    amount=Decimal("500.00"),
+                    currency="RUB",
+                    paid_at=datetime(2006, 6, 5, 12, tzinfo=UTC),
+                    reference="demo-wire-2006-06",
+                ),
+                now=now,
+            )
+    for month in _CLOSED_MONTHS:
+        close_period(session=session, period=f"2006-{month:02d}", now=now)

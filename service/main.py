@@ -16,6 +16,10 @@ from service.ops.logs import configure_logging
 from service.ops.metrics import watch_pool
 from service.ops.router import router as ops_router
 from service.parties.router import router as parties_router
+from service.portal import dependencies as portal
+from service.portal.admin.router import router as portal_admin_router
+from service.portal.holders.router import router as portal_holders_router
+from service.portal.router import router as portal_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from service.sales import generation, suspense
 from service.sales.router import router as sales_router
@@ -44,6 +48,9 @@ ROUTERS = (
     takedowns_router,
     transparency_router,
     evidence_router,
+    portal_router,
+    portal_holders_router,
+    portal_admin_router,
 )
 
 
@@ -73,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    portal.install(app)
     app.include_router(ops_router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     # Outermost, so refusals by BodyLimit are logged and carry a request id too.

@@ -1,0 +1,1 @@
+"""Portal pages for admins: month close, API keys."""

@@ -1,0 +1,143 @@
+"""Admins' pages: closing a month (reconciliation, suspense, confirmation), API keys."""
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+
+from service.auth import service as keys
+from service.auth.schemas import ApiKeyCreate
+from service.db import SessionDep
+from service.pagination import PageParams
+from service.parties import service as parties
+from service.portal import sessions
+from service.portal.dependencies import AdminPage, checked, render
+from service.portal.service import RELEASED_BY
+from service.problems import DomainError
+from service.rights import Role
+from service.sales.suspense import list_suspense
+from service.statements import service as statements
+from service.statements.close.service import close_period
+from service.timeutil import utcnow
+
+router = APIRouter(prefix="/portal/admin", include_in_schema=False)
+PERIOD = r"^\d{4}-(0[1-9]|1[0-2])$"
+
+
+def _close_page(
+    request: Request, session: SessionDep, who: AdminPage, period: str, **extra: object
+) -> Response:
+    view = statements.period_view(session=session, period=period, with_reconciliation=True)
+    held, _ = list_suspense(session=session, page=PageParams(limit=1000, cursor=None))
+    by_reason: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for h in held:
+        for amount in h.amounts:
+            by_reason[(h.reason, amount.currency)] += amount.amount
+    status = int(extra.pop("status", 200))  # type: ignore[call-overload]
+    return render(
+        request,
+        "close.html",
+        who,
+        status=status,
+        view=view,
+        period=period,
+        suspense=sorted(by_reason.items()),
+        released_by=RELEASED_BY,
+        **extra,
+    )
+
+
+@router.get("/close", response_class=HTMLResponse)
+def close_page(
+    request: Request,
+    session: SessionDep,
+    who: AdminPage,
+    period: Annotated[str | None, Query(pattern=PERIOD)] = None,
+) -> Response:
+    return _close_page(request, session, who, period or utcnow().strftime("%Y-%m"))
+
+
+@router.post("/close", response_class=HTMLResponse)
+def close(
+    request: Request,
+    session: SessionDep,
+    who: AdminPage,
+    period: Annotated[str, Form(pattern=PERIOD)],
+    csrf_token: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    checked(who, csrf_token)
+    if confirm != period:
+        return _close_page(
+            request,
+            session,
+            who,
+            period,
+            status=422,
+            message=f"Type the month ({period}) in the confirmation box to close it.",
+        )
+    try:
+        outcome = close_period(session=session, period=period, now=utcnow())
+    except DomainError as exc:
+        return _close_page(request, session, who, period, status=exc.status, message=str(exc))
+    done = "closed" if outcome.created else "was already closed"
+    return _close_page(request, session, who, period, message=f"{period} {done}.")
+
+
+def _keys_page(request: Request, session: SessionDep, who: AdminPage, **extra: object) -> Response:
+    rows, _ = keys.list_api_keys(session=session, page=PageParams(limit=1000, cursor=None))
+    status = int(extra.pop("status", 200))  # type: ignore[call-overload]
+    return render(
+        request,
+        "keys.html",
+        who,
+        status=status,
+        keys=rows,
+        roles=[r.value for r in Role],
+        **extra,
+    )
+
+
+@router.get("/keys", response_class=HTMLResponse)
+def keys_page(request: Request, session: SessionDep, who: AdminPage) -> Response:
+    return _keys_page(request, session, who)
+
+
+@router.post("/keys", response_class=HTMLResponse)
+def create_key(
+    request: Request,
+    session: SessionDep,
+    who: AdminPage,
+    role: Annotated[str, Form()] = "",
+    subject: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    checked(who, csrf_token)
+    try:
+        data = ApiKeyCreate(role=Role(role), subject=subject.strip() or None)
+        key, token = parties.issue_api_key(session=session, data=data)
+    except (ValueError, ValidationError) as exc:
+        return _keys_page(request, session, who, status=422, message=f"Not a valid key: {exc}")
+    except DomainError as exc:
+        return _keys_page(request, session, who, status=exc.status, message=str(exc))
+    return _keys_page(request, session, who, status=201, created=key, token=token)
+
+
+@router.post("/keys/{key_id}/revoke", response_class=HTMLResponse)
+def revoke_key(
+    request: Request,
+    key_id: str,
+    session: SessionDep,
+    who: AdminPage,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    checked(who, csrf_token)
+    try:
+        keys.revoke_api_key(session=session, key_id=key_id)
+    except DomainError as exc:
+        return _keys_page(request, session, who, status=exc.status, message=str(exc))
+    sessions.end_sessions_of_key(session=session, key_id=key_id)
+    return _keys_page(request, session, who, message=f"Key {key_id} revoked; its sessions ended.")

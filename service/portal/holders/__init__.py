@@ -1,0 +1,1 @@
+"""Portal pages for rights holders: remittance across societies, takedowns."""

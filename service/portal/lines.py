@@ -1,0 +1,84 @@
+"""A statement's lines as the portal pages them: filtered, sorted, numbered pages."""
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from service.identifiers import normalize_isrc
+from service.statements.models import Statement
+from service.statements.render.lines import LINES, line_values
+
+SORTABLE = {
+    "line": LINES.c.line_no,
+    "isrc": LINES.c.isrc,
+    "iswc": LINES.c.iswc,
+    "territory": LINES.c.territory,
+    "right_type": LINES.c.right_type,
+    "units": LINES.c.units,
+    "royalty": LINES.c.royalty,
+}
+PAGE_SIZES = (50, 100, 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class LineFilter:
+    isrc: str | None = None
+    iswc: str | None = None
+    territory: str | None = None
+    right_type: str | None = None
+    adjustment: bool | None = None
+    sort: str = "line"
+    descending: bool = False
+    page: int = 1
+    size: int = 100
+
+    def where(self) -> list[sa.ColumnElement[bool]]:
+        clauses = []
+        if self.isrc:
+            try:
+                isrc = normalize_isrc(self.isrc)
+            except ValueError:
+                isrc = self.isrc.replace("-", "").upper()  # matches nothing: an empty page
+            clauses.append(LINES.c.isrc == isrc)
+        if self.iswc:
+            clauses.append(LINES.c.iswc == self.iswc.strip().upper())
+        if self.territory:
+            clauses.append(LINES.c.territory == self.territory.strip().upper())
+        if self.right_type:
+            clauses.append(LINES.c.right_type == self.right_type)
+        if self.adjustment is not None:
+            clauses.append(LINES.c.adjustment == self.adjustment)
+        return clauses
+
+
+@dataclass(frozen=True, slots=True)
+class LinePage:
+    lines: list[dict[str, Any]]
+    total: int
+    pages: int
+
+
+def lines_page(
+    *, session: Session, statement: Statement, holder_id: str | None, flt: LineFilter
+) -> LinePage:
+    """One page of ``statement``'s lines; ``holder_id`` narrows them to one holder's (a
+    holder reading a society statement's remittance)."""
+    where = [LINES.c.statement_id == statement.id, *flt.where()]
+    if holder_id is not None:
+        where.append(LINES.c.holder_id == holder_id)
+    total = session.execute(
+        sa.select(sa.func.count()).select_from(LINES).where(*where)
+    ).scalar_one()
+    column = SORTABLE.get(flt.sort, LINES.c.line_no)
+    order = column.desc() if flt.descending else column.asc()
+    rows = session.execute(
+        sa.select(LINES)
+        .where(*where)
+        .order_by(order, LINES.c.line_no)
+        .offset((flt.page - 1) * flt.size)
+        .limit(flt.size)
+    )
+    lines = [{"line_no": r.line_no, **line_values(r, statement)} for r in rows]
+    return LinePage(lines=lines, total=int(total), pages=max(1, -(-int(total) // flt.size)))

@@ -1,0 +1,115 @@
+"""Portal sign-in: an API key exchanged for a server-side session (no HTTP here).
+
+The browser holds only a random session id, signed (HMAC, itsdangerous) so a forged or
+truncated cookie is refused before any lookup; the table keeps the id's SHA-256, the
+caller it stands for, its CSRF token and its expiry. A session lives no longer than its
+key: revoking the key ends it at the next request.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, Signer
+from sqlmodel import Session, col, delete, select
+
+from service.auth.caller import Caller
+from service.auth.models import ApiKey
+from service.auth.service import authenticate
+from service.portal.models import PortalSession
+from service.rights import Role
+
+# Stores push sales by API; the portal is for the parties that read the books.
+PORTAL_ROLES = frozenset({Role.society, Role.rights_holder, Role.admin})
+_PROCESS_SECRET = secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    caller: Caller
+    csrf_token: str
+
+
+def signer(secret: str | None) -> Signer:
+    return Signer(secret or _PROCESS_SECRET, salt="royalty-ledger.portal.session")
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def open_session(
+    *,
+    session: Session,
+    token: str,
+    admin_token: str | None,
+    secret: str | None,
+    now: datetime,
+    hours: int,
+) -> tuple[str, Caller] | None:
+    """The signed cookie value of a new session for ``token``'s caller; None when the
+    token is unknown, revoked, or of a role the portal does not serve."""
+    caller = authenticate(session=session, token=token, admin_token=admin_token)
+    if caller is None or caller.role not in PORTAL_ROLES:
+        return None
+    session_id = secrets.token_urlsafe(32)
+    session.add(
+        PortalSession(
+            id_hash=_hash(session_id),
+            key_id=caller.key_id,
+            role=caller.role.value,
+            subject=caller.subject,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    # Expired sessions are dropped on the way, so the table holds live ones only.
+    session.exec(delete(PortalSession).where(col(PortalSession.expires_at) < now))
+    session.flush()
+    return signer(secret).sign(session_id).decode(), caller
+
+
+def _unsigned(cookie: str | None, secret: str | None) -> str | None:
+    if not cookie:
+        return None
+    try:
+        return str(signer(secret).unsign(cookie).decode())
+    except BadSignature:
+        return None
+
+
+def resolve(
+    *, session: Session, cookie: str | None, secret: str | None, now: datetime
+) -> SignedIn | None:
+    """The caller behind a session cookie, while the session and its key are live."""
+    session_id = _unsigned(cookie, secret)
+    if session_id is None:
+        return None
+    row = session.get(PortalSession, _hash(session_id))
+    if row is None or row.expires_at <= now:
+        return None
+    if row.key_id is not None:
+        live = session.exec(
+            select(ApiKey.id).where(ApiKey.id == row.key_id, col(ApiKey.revoked_at).is_(None))
+        ).first()
+        if live is None:
+            return None
+    caller = Caller(role=Role(row.role), subject=row.subject, key_id=row.key_id)
+    return SignedIn(caller=caller, csrf_token=row.csrf_token)
+
+
+def close_session(*, session: Session, cookie: str | None, secret: str | None) -> None:
+    session_id = _unsigned(cookie, secret)
+    if session_id is not None:
+        row = session.get(PortalSession, _hash(session_id))
+        if row is not None:
+            session.delete(row)
+            session.flush()
+
+
+def end_sessions_of_key(*, session: Session, key_id: str) -> None:
+    """Revoking a key also deletes its sessions (``resolve`` refuses them anyway)."""
+    session.exec(delete(PortalSession).where(col(PortalSession.key_id) == key_id))
+    session.flush()

@@ -1,0 +1,188 @@
+"""The portal in a real browser: Debian's Chromium, headless, driven by Selenium.
+
+Runs whenever Chromium and chromedriver are installed (`.ci/run` installs them, so CI
+always does). Screenshots of every page go to test-artifacts/portal/.
+"""
+
+import hashlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+from tests.portal.browser import (
+    CHROMEDRIVER,
+    CHROMIUM,
+    Server,
+    chrome,
+    follow,
+    run_server,
+    serious_violations,
+    sign_in,
+    snapshot,
+)
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER), reason="Chromium and chromedriver are not installed"
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from run_server(tmp_path_factory.mktemp("portal"))
+
+
+@pytest.fixture(scope="module")
+def browser(server: Server) -> Iterator[webdriver.Chrome]:
+    driver = chrome(server.downloads)
+    driver.set_script_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(autouse=True)
+def signed_out(browser: webdriver.Chrome) -> None:
+    browser.delete_all_cookies()
+
+
+def _accessible(driver: webdriver.Chrome, name: str) -> None:
+    snapshot(driver, name)
+    assert serious_violations(driver) == [], name
+
+
+def _downloaded(folder: Path, suffix: str) -> bytes:
+    for _ in range(100):
+        done = [p for p in folder.glob(f"*{suffix}") if p.stat().st_size > 0]
+        if done:
+            return done[0].read_bytes()
+        time.sleep(0.1)
+    raise AssertionError(f"no {suffix} downloaded")
+
+
+def test_society_reads_filters_verifies_and_downloads(
+    browser: webdriver.Chrome, server: Server
+) -> None:
+    browser.get(f"{server.base}/portal")
+    _accessible(browser, "01-sign-in")
+    sign_in(browser, server.base, server.tokens["SOCIETY"])
+    assert browser.find_elements(By.CSS_SELECTOR, "svg[role=img]")
+    assert server.tokens["SOCIETY"] not in browser.page_source
+    _accessible(browser, "02-overview-society")
+
+    follow(browser, browser.find_element(By.LINK_TEXT, "Statements"))
+    _accessible(browser, "03-statements")
+    follow(browser, browser.find_element(By.LINK_TEXT, "2006-10"))
+    assert "Statement 2006-10" in browser.find_element(By.TAG_NAME, "h1").text
+    assert "The ledger holds this hash" in browser.find_element(By.ID, "pinned-result").text
+    _accessible(browser, "04-statement")
+
+    statement_id = browser.current_url.rsplit("/", 1)[1]
+    api = httpx.get(
+        f"{server.base}/v1/statements/{statement_id}",
+        headers={"Authorization": f"Bearer {server.tokens['SOCIETY']}"},
+        params={"limit": 1000},
+    ).json()
+    field = browser.find_element(By.ID, "f-territory")
+    field.send_keys("GB")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, ".filters button"))
+    gb = [line for line in api["lines"] if line["territory"] == "GB"]
+    assert browser.find_element(By.ID, "line-count").text.startswith(f"{len(gb)} line")
+    shown = {
+        td.text for td in browser.find_elements(By.CSS_SELECTOR, "#lines tbody td:nth-child(4)")
+    }
+    assert shown == {"GB"}
+    _accessible(browser, "05-statement-filtered")
+
+    browser.find_element(By.LINK_TEXT, "CSV").click()  # a download: the page stays
+    csv = _downloaded(server.downloads, ".csv")
+    expected = httpx.get(
+        f"{server.base}/v1/statements/{statement_id}",
+        headers={"Authorization": f"Bearer {server.tokens['SOCIETY']}", "Accept": "text/csv"},
+    ).content
+    assert csv == expected
+
+
+def test_other_parties_statements_do_not_exist(browser: webdriver.Chrome, server: Server) -> None:
+    admin = {"Authorization": f"Bearer {server.tokens['ADMIN']}"}
+    fair = httpx.get(
+        f"{server.base}/v1/statements", headers=admin, params={"party": "society:FAIR"}
+    ).json()["data"][0]["id"]
+    sign_in(browser, server.base, server.tokens["SOCIETY"])
+    browser.get(f"{server.base}/portal/statements/{fair}")
+    assert browser.find_element(By.TAG_NAME, "h1").text != "Statement"
+    assert f"No statement {fair}" in browser.page_source
+    browser.get(f"{server.base}/portal/admin/keys")
+    assert "Not for your role" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_csrf_refused_and_logout(browser: webdriver.Chrome, server: Server) -> None:
+    sign_in(browser, server.base, server.tokens["SOCIETY"])
+    browser.execute_script(
+        "document.querySelector('form.signout input[name=csrf_token]').value = 'forged';"
+    )
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.signout button"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Form refused"
+    browser.get(f"{server.base}/portal/overview")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Overview"  # still signed in
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.signout button"))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Sign in"
+    browser.get(f"{server.base}/portal/overview")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Sign in"
+
+
+def test_holder_sees_remittance_and_files_a_takedown(
+    browser: webdriver.Chrome, server: Server, tmp_path: Path
+) -> None:
+    sign_in(browser, server.base, server.tokens["HOLDER_TOKEN"])
+    assert "unclaimed_share" in browser.page_source
+    _accessible(browser, "06-overview-holder")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Remittance"))
+    assert browser.find_elements(By.CSS_SELECTOR, "#remittance tbody tr td")
+    _accessible(browser, "07-remittance")
+    follow(browser, browser.find_element(By.LINK_TEXT, "Takedowns"))
+    evidence = tmp_path / "agreement.pdf"
+    evidence.write_bytes(b"%PDF-1.4 publishing agreement, clause 3\n")
+    browser.find_element(By.ID, "asset").send_keys("T-101.010.101-4")
+    browser.find_element(By.ID, "territories").send_keys("US")
+    Select(browser.find_element(By.ID, "kind")).select_by_visible_text("contract")
+    browser.find_element(By.ID, "reference").send_keys("Publishing agreement 2004-17")
+    browser.find_element(By.ID, "evidence-file").send_keys(str(evidence))
+    digest = hashlib.sha256(evidence.read_bytes()).hexdigest()
+    for _ in range(50):  # hashed by Web Crypto in the page
+        if browser.find_element(By.ID, "sha256").get_attribute("value") == digest:
+            break
+        time.sleep(0.1)
+    assert browser.find_element(By.ID, "sha256").get_attribute("value") == digest
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "#takedown-form button"))
+    history = browser.find_element(By.CSS_SELECTOR, "article.takedown")
+    assert "pending" in history.text and "request" in history.text
+    _accessible(browser, "08-takedowns")
+
+
+def test_admin_close_and_keys(browser: webdriver.Chrome, server: Server) -> None:
+    sign_in(browser, server.base, server.tokens["ADMIN"])
+    browser.get(f"{server.base}/portal/admin/close?period=2006-10")
+    assert "closed" in browser.page_source
+    _accessible(browser, "09-month-close")
+    browser.get(f"{server.base}/portal/admin/keys")
+    Select(browser.find_element(By.ID, "role")).select_by_visible_text("society")
+    browser.find_element(By.ID, "subject").send_keys("PRS")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "form.filters button"))
+    token = browser.find_element(By.ID, "new-token").text
+    assert token.startswith("rl_")
+    _accessible(browser, "10-api-keys")
+
+
+def test_no_key_in_the_server_log(browser: webdriver.Chrome, server: Server) -> None:
+    """Runs last: every sign-in above went through the log (uvicorn's access lines)."""
+    sign_in(browser, server.base, server.tokens["HOLDER_TOKEN"])
+    log = server.log.read_text()
+    assert "POST /portal/sign-in" in log
+    assert not [label for label, token in server.tokens.items() if token in log]
