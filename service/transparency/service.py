@@ -76,17 +76,17 @@ def sign_close(
 
 
 def latest(*, session: Session, key: OperatorKey) -> SignedTreeHead:
-    """The head of the tree as it is, dated when it reached its size (its last
-    transaction's booking time). Ed25519 signatures are deterministic, so every request
+    """The head of the tree as it is: the one a close signed at this size, else one signed
+    on demand, dated when the tree reached its size (its last transaction's booking time). Ed25519 signatures are deterministic, so every request
     for one tree size answers the same bytes: signed on demand, yet never more than one
     head per size, and nothing written (a GET never writes; replicas can serve it)."""
-    size = tiles.stored_size(session)
-    return _signed(session, key, size, _grown_at(session, size))
+    return of_size(session=session, key=key, size=tiles.stored_size(session))
 
 
 def of_size(*, session: Session, key: OperatorKey, size: int) -> SignedTreeHead:
     """The head a close signed at this size (the first, if several), else the on-demand
-    head ``latest`` gave or would give at that size; 404 beyond the tree."""
+    head of that size; 404 beyond the tree. ``/sth`` and ``/sth/{size}`` therefore always
+    agree on a size."""
     sth = session.exec(
         select(SignedTreeHead)
         .where(SignedTreeHead.tree_size == size)
