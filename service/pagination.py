@@ -106,7 +106,7 @@ def paginate(
 @overload
 def paginate(
     session: Session,
-    query: sa.Select[Any] | Select[Any],
+    query: sa.Select[Any] | Select[*tuple[Any, ...]],
     *,
     key: Any,
     params: PageParams,
