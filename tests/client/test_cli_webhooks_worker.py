@@ -3,24 +3,18 @@ outbox holds to a real HTTP server, signed, and records the delivery."""
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 from standardwebhooks.webhooks import Webhook
 
 from service.client import cli
-from service.config import Settings
 from service.db import make_engine
-from service.main import create_app
-from service.takedowns import webhooks
 from service.takedowns.models import WebhookOutbox
-from service.takedowns.schemas import TakedownWebhook, TakedownWebhookData
-from tests.conftest import ADMIN_TOKEN, migrate
-from tests.factories import bearer
+from tests.conftest import migrate
+from tests.takedowns.conftest import queue_one_webhook
 
 
 class _Store(BaseHTTPRequestHandler):
@@ -47,47 +41,13 @@ def store_server() -> Iterator[ThreadingHTTPServer]:
     server.server_close()
 
 
-def _queue(url: str, hook: str) -> str:
-    """A store whose webhook is ``hook`` and one queued takedown webhook: its secret."""
-    app = create_app(Settings(database_url=url, webhooks_worker=False))
-    with TestClient(app) as client:
-        response = client.post(
-            "/v1/stores",
-            json={"code": "clistore", "name": "CLI", "country": "RU", "webhook_url": hook},
-            headers=bearer(ADMIN_TOKEN),
-        )
-    app.state.engine.dispose()
-    assert response.status_code == 201, response.text
-    notice = TakedownWebhook(
-        type="takedown.approved",
-        timestamp=datetime.now(UTC),
-        data=TakedownWebhookData(
-            takedown_id="t9",
-            action="approved",
-            status="approved",
-            isrc="RUA010600001",
-            iswc=None,
-            isrcs=["RUA010600001"],
-            territories=["RU"],
-            effective_at=datetime(2006, 11, 1, tzinfo=UTC),
-            lift_effective_at=None,
-        ),
-    )
-    engine = make_engine(url)
-    with Session(engine) as session:
-        assert webhooks.enqueue(session, notice=notice) == 1
-        session.commit()
-    engine.dispose()
-    return str(response.json()["webhook_secret"])
-
-
 def test_once_delivers_what_is_due_and_records_it(
     tmp_path: Path, store_server: ThreadingHTTPServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'outbox.db'}"
     migrate(url)
     port = store_server.server_address[1]
-    secret = _queue(url, f"http://127.0.0.1:{port}/hook")
+    secret, _ = queue_one_webhook(url, hook=f"http://127.0.0.1:{port}/hook", code="clistore")
 
     assert cli.main(["webhooks-worker", "--once", "--database-url", url]) == 0
 
@@ -95,7 +55,7 @@ def test_once_delivers_what_is_due_and_records_it(
     received = store_server.received  # type: ignore[attr-defined]
     assert len(received) == 1
     headers, body = received[0]
-    assert Webhook(secret).verify(body, headers)["data"]["takedown_id"] == "t9"
+    assert Webhook(secret).verify(body, headers)["data"]["takedown_id"] == "t1"
     engine = make_engine(url)
     with Session(engine) as session:
         row = session.exec(select(WebhookOutbox)).one()
