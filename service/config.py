@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     # Load the demo catalogue into an empty embedded database on start (make run sets it).
     demo: bool = False
     # Deliver takedown webhooks from a thread of the API process; turn off when running
-    # `python -m service.takedowns.worker` separately (both at once is safe, too).
+    # `royalty-ledger webhooks-worker` separately (both at once is safe, too).
     webhooks_worker: bool = True
     # Where the demo's credentials (a shell-sourceable file) and the first admin key's
     # token are kept, both mode 0600; relative paths are from the working directory.

@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar, overload
 import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlmodel import Session
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from service.problems import Invalid
 
@@ -106,7 +106,7 @@ def paginate(
 @overload
 def paginate(
     session: Session,
-    query: sa.Select[Any],
+    query: sa.Select[Any] | Select[*tuple[Any, ...]],
     *,
     key: Any,
     params: PageParams,

@@ -4,18 +4,15 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from sqlmodel import Session
 
-from service.auth import AdminCaller, Caller, PageDep, StoreCaller
+from service.auth import AdminCaller, PageDep, StoreCaller
 from service.db import SessionDep
-from service.ledger import accounts
 from service.ops.metrics import BATCH_SECONDS, count_sales, timed
 from service.pagination import Page
-from service.parties.service import party_exists
 from service.problems import DomainError
 from service.rights import RightType
 from service.sales import recording, repository, suspense
-from service.sales.exceptions import StoreRequired, StoreUnknown
+from service.sales.dependencies import ActingStore, OwnSale, StoreParam
 from service.sales.ingest import parse
 from service.sales.models import Sale
 from service.sales.postings import RELEASE, SALE, sale_entries
@@ -38,27 +35,6 @@ from service.sales.schemas import (
 from service.timeutil import utcnow
 
 router = APIRouter(prefix="/v1", tags=["sales"])
-
-StoreParam = Annotated[
-    str | None, Query(description="Admin only: the store acted for (a store is always itself).")
-]
-
-
-def _store_of(session: Session, caller: Caller, store: str | None) -> str:
-    """The store a request acts for: a store key's own, or the admin's `store=`."""
-    if not caller.is_admin:
-        assert caller.subject is not None
-        return caller.subject
-    if not store:
-        raise StoreRequired(
-            "Admin requests on a store's sales name it with `?store=`.",
-            errors=[{"loc": ["query", "store"], "msg": "required for admin"}],
-        )
-    if not party_exists(session=session, party=accounts.store(store)):
-        raise StoreUnknown(
-            f"No store {store}.", errors=[{"loc": ["query", "store"], "msg": "unknown store"}]
-        )
-    return store
 
 
 async def _raw_body(request: Request) -> bytes:
@@ -129,9 +105,8 @@ def post_sales(
     request: Request,
     response: Response,
     session: SessionDep,
-    caller: StoreCaller,
+    store_code: ActingStore,
     body: Annotated[bytes, Depends(_raw_body)],
-    store: StoreParam = None,
 ) -> SaleResult | BatchResult:
     """Record sales: one bare sale, `{"sales": [...]}` (≤ 10,000), NDJSON or CSV rows.
 
@@ -140,7 +115,6 @@ def post_sales(
     problem with `code` `invalid` (422), `conflict` (409), `withdrawn` or `unlicensed`
     (451). `royalties` are in the sale's currency, gross of commission.
     """
-    store_code = _store_of(session, caller, store)
     with timed(BATCH_SECONDS):
         parsed = parse(body, request.headers.get("content-type"), now=utcnow())
         if parsed.bare:
@@ -204,11 +178,8 @@ def list_sales(
 
 
 @router.get("/sales/{sale_id}")
-def get_sale(
-    sale_id: str, session: SessionDep, caller: StoreCaller, store: StoreParam = None
-) -> SaleDetail:
+def get_sale(sale: OwnSale, session: SessionDep) -> SaleDetail:
     """One sale with its first result's royalties, its refunds and its suspense releases."""
-    sale = _own_sale(session, caller, store, sale_id)
     assert sale.id is not None
     entries = sale_entries(session, sale.id)
     refunds = refunds_of(session, sale)
@@ -233,12 +204,6 @@ def get_sale(
     )
 
 
-def _own_sale(session: SessionDep, caller: Caller, store: str | None, sale_id: str) -> Sale:
-    return repository.get_sale(
-        session=session, store_code=_store_of(session, caller, store), sale_id=sale_id
-    )
-
-
 @router.post(
     "/sales/{sale_id}/refunds",
     status_code=201,
@@ -249,8 +214,7 @@ def post_refund(
     data: RefundIn,
     response: Response,
     session: SessionDep,
-    caller: StoreCaller,
-    store: StoreParam = None,
+    store_code: ActingStore,
 ) -> RefundPublic:
     """Refund units of one of your sales; its royalties are reversed exactly.
 
@@ -258,7 +222,6 @@ def post_refund(
     under the same id is a 409). More units than were sold in total → 422
     `refund_exceeds_sale`.
     """
-    store_code = _store_of(session, caller, store)
     refund, created = refund_sale(
         session=session, store_code=store_code, sale_id=sale_id, data=data
     )

@@ -9,7 +9,6 @@ the difference is booked as one ``release`` transaction per sale, in the sale's 
 under the chain lock, so an amount is released once and never twice.
 """
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
@@ -25,8 +24,7 @@ from service.ledger import repository as ledger_repository
 from service.ledger.models import LedgerHead
 from service.ledger.service import Posting, append, lock_chain
 from service.money import MICRO
-from service.pagination import PageParams, decode_cursor, encode_cursor
-from service.problems import Invalid
+from service.pagination import PageParams, paginate
 from service.sales import basis as bases
 from service.sales.models import Sale
 from service.sales.postings import RELEASE, SaleDims, legs_for
@@ -129,12 +127,11 @@ def list_suspense(
         right_type=right_type,
     )
     key = (held.c.suspense_reason, held.c.territory, held.c.isrc, held.c.right_type)
-    keys_query = sa.select(*key).distinct().order_by(*key).limit(page.limit + 1)
-    if page.cursor is not None:
-        keys_query = keys_query.where(sa.tuple_(*key) > sa.tuple_(*_cursor(page.cursor)))
-    keys = [tuple(row) for row in session.execute(keys_query)]
-    more = len(keys) > page.limit
-    keys = keys[: page.limit]
+    # One page of distinct keys first, then every currency's amount under those keys.
+    found, cursor = paginate(
+        session, sa.select(*key).distinct(), key=key, params=page, convert=_text
+    )
+    keys = [tuple(row) for row in found]
     if not keys:
         return [], None
     amounts: dict[tuple[Any, ...], list[HeldAmount]] = defaultdict(list)
@@ -155,19 +152,11 @@ def list_suspense(
         SuspensePublic(reason=k[0], territory=k[1], isrc=k[2], right_type=k[3], amounts=amounts[k])
         for k in keys
     ]
-    return data, encode_cursor(json.dumps(list(keys[-1]))) if more else None
+    return data, cursor
 
 
-def _cursor(cursor: str) -> list[str]:
-    try:
-        values = json.loads(decode_cursor(cursor))
-    except ValueError:
-        values = None
-    if not (
-        isinstance(values, list) and len(values) == 4 and all(isinstance(v, str) for v in values)
-    ):
-        raise Invalid(
-            "The cursor is not one this service issued.",
-            errors=[{"loc": ["query", "cursor"], "msg": "unknown cursor"}],
-        )
-    return values
+def _text(value: Any) -> str:
+    """A key column of a suspense cursor: always text (anything else was not issued here)."""
+    if not isinstance(value, str):
+        raise TypeError("not a key of this list")
+    return value

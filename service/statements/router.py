@@ -11,7 +11,7 @@ from service.auth import AdminCaller, AnyCaller, Caller, PageDep, require_role
 from service.db import ReadSessionDep, SessionDep, streamed
 from service.ledger.schemas import HeadPublic
 from service.ops.metrics import CLOSE_SECONDS, timed
-from service.pagination import Page, PageParams, encode_cursor
+from service.pagination import Page, PageParams, page_of
 from service.replication import fresh_reader
 from service.rights import Role
 from service.statements import payments as payments_service
@@ -219,15 +219,18 @@ def _find_statement(
 def _json_statement(
     session: Session, st: Statement, page: PageParams, conditional: Conditional
 ) -> Response:
-    lines = line_page(session, st.id, after=service.cursor_after(page.cursor), limit=page.limit + 1)
-    more = len(lines) > page.limit
-    lines = lines[: page.limit]
+    after = service.line_cursor(page.cursor)
+    lines, cursor = page_of(
+        line_page(session, st.id, after=after, limit=page.limit + 1),
+        limit=page.limit,
+        key_of=lambda line: line.line_no,
+    )
     pinned = transparency.of_period(session=session, period=st.period)
     detail = StatementDetail(
         **_statement_public(st).model_dump(),
         sth=None if pinned is None else sth_public(pinned),
         lines=[LinePublic(**line_values(line, st)) for line in lines],
-        next_cursor=encode_cursor(lines[-1].line_no) if more else None,
+        next_cursor=cursor,
     )
     body = detail.model_dump_json().encode()
     headers = {"Vary": "Accept", "ETag": etag_of(body)}

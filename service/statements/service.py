@@ -17,8 +17,7 @@ from sqlmodel import Session, col, select
 from service.auth.caller import Caller
 from service.ledger.accounts import own_statement_party
 from service.ledger.periods import latest_closed
-from service.pagination import PageParams, decode_cursor, encode_cursor, paginate
-from service.problems import Invalid
+from service.pagination import PageParams, cursor_key, paginate
 from service.statements import repository
 from service.statements.exceptions import StatementNotFound
 from service.statements.models import PeriodClose, Statement, StatementLine
@@ -197,16 +196,9 @@ def representation(*, session: Session, statement: Statement, kind: str) -> Rend
     return Rendered(digest.hexdigest(), spool)
 
 
-def cursor_after(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    try:
-        return int(decode_cursor(cursor))
-    except ValueError as exc:
-        raise Invalid(
-            "The cursor is not one this service issued.",
-            errors=[{"loc": ["query", "cursor"], "msg": "unknown cursor"}],
-        ) from exc
+def line_cursor(cursor: str | None) -> int:
+    """The ``line_no`` a statement's page of lines starts after (0: the first page)."""
+    return 0 if cursor is None else int(cursor_key(cursor, convert=int))
 
 
 def remittance(
@@ -224,13 +216,12 @@ def remittance(
     )
     if period is not None:
         query = query.where(Statement.period == period)
-    after = cursor_after(page.cursor)
-    rows = list(
-        session.exec(
-            query.where(col(StatementLine.id) > after)
-            .order_by(col(StatementLine.id))
-            .limit(page.limit + 1)
-        )
+    rows, cursor = paginate(
+        session,
+        query,
+        key=col(StatementLine.id),
+        params=page,
+        convert=int,
+        key_of=lambda row: row[0].id,
     )
-    cursor = encode_cursor(rows[page.limit - 1][0].id) if len(rows) > page.limit else None
-    return [(line, statement) for line, statement in rows[: page.limit]], cursor
+    return [(line, statement) for line, statement in rows], cursor

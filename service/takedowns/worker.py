@@ -1,12 +1,13 @@
 """Deliver the queued takedown webhooks (``webhook_outbox``), signed per Standard Webhooks.
 
 Runs inside the API process (started by the app's lifespan) and/or on its own:
-``python -m service.takedowns.worker``. Any number of workers may run at once: a worker
-*claims* one due row in a short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL;
-SQLite has one writer at a time) by pushing its ``next_attempt_at`` one lease ahead, then
-posts without holding a transaction or a lock, then records the outcome. A worker that
-dies mid-delivery (SIGKILL, a crash, a restart) leaves the row due again when the lease
-runs out: the webhook is sent again with the same ``webhook-id`` and bytes, never lost.
+``royalty-ledger webhooks-worker`` (or ``python -m service.takedowns.worker``). Any
+number of workers may run at once: a worker *claims* one due row in a short transaction
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one writer at a time) by pushing
+its ``next_attempt_at`` one lease ahead, then posts without holding a transaction or a
+lock, then records the outcome. A worker that dies mid-delivery (SIGKILL, a crash, a
+restart) leaves the row due again when the lease runs out: the webhook is sent again
+with the same ``webhook-id`` and bytes, never lost.
 Failures (transport errors, non-2xx) are retried with exponential backoff
 (``BACKOFF_S · 2^(attempt-1)``, capped at ``MAX_BACKOFF_S``) until ``MAX_ATTEMPTS``.
 """
@@ -208,7 +209,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     configure_logging()
-    engine = make_engine(args.database_url or get_settings().database_url)
+    serve(make_engine(args.database_url or get_settings().database_url), args.poll, args.lease)
+    return 0
+
+
+def serve(engine: Engine, poll_s: float, lease_s: float) -> None:
+    """Deliver until SIGTERM or SIGINT (this process's own worker loop)."""
     stop = threading.Event()
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -216,9 +222,8 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    log.info("webhook worker started", extra={"poll_s": args.poll, "lease_s": args.lease})
-    run(engine, stop, poll_s=args.poll, lease_s=args.lease)
-    return 0
+    log.info("webhook worker started", extra={"poll_s": poll_s, "lease_s": lease_s})
+    run(engine, stop, poll_s=poll_s, lease_s=lease_s)
 
 
 if __name__ == "__main__":

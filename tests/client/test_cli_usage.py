@@ -45,6 +45,7 @@ def test_every_subcommand_is_covered() -> None:
         "keys revoke",
         "demo",
         "verify-statement",
+        "webhooks-worker",
     }
 
 

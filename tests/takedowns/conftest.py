@@ -3,19 +3,27 @@
 import hashlib
 import itertools
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service.catalog.schemas import RecordingCreate, ShareIn, WorkCreate
 from service.catalog.service import create_recording, create_work
+from service.config import Settings
+from service.db import make_engine
 from service.identifiers import iswc_check_digit
+from service.main import create_app
 from service.parties.schemas import RightsHolderCreate
 from service.parties.service import create_holder
 from service.rights import HolderKind
+from service.takedowns import webhooks
+from service.takedowns.models import WebhookOutbox
+from service.takedowns.schemas import TakedownWebhook, TakedownWebhookData
+from tests.conftest import ADMIN_TOKEN
 from tests.factories import Api, bearer, isrc, share
 
 _works = itertools.count(100_000_000)
@@ -148,3 +156,44 @@ class Takedowns:
 @pytest.fixture
 def td(client: TestClient, api: Api) -> Takedowns:
     return Takedowns(client, api)
+
+
+def queue_one_webhook(url: str, *, hook: str, code: str = "killtest") -> tuple[str, str]:
+    """In a committed database: a store whose webhook is ``hook``, and one webhook queued
+    for it (takedown ``t1``): (the store's secret, the message id)."""
+    app = create_app(Settings(database_url=url, webhooks_worker=False))
+    with TestClient(app) as client:
+        response = client.post(
+            "/v1/stores",
+            json={
+                "code": code,
+                "name": f"Store {code}",
+                "country": "RU",
+                "webhook_url": hook,
+            },
+            headers=bearer(ADMIN_TOKEN),
+        )
+    assert response.status_code == 201, response.text
+    notice = TakedownWebhook(
+        type="takedown.approved",
+        timestamp=datetime.now(UTC),
+        data=TakedownWebhookData(
+            takedown_id="t1",
+            action="approved",
+            status="approved",
+            isrc="RUA010600001",
+            iswc=None,
+            isrcs=["RUA010600001"],
+            territories=["RU"],
+            effective_at=datetime(2006, 11, 1, tzinfo=UTC),
+            lift_effective_at=None,
+        ),
+    )
+    engine = make_engine(url)
+    with Session(engine) as session:
+        assert webhooks.enqueue(session, notice=notice) == 1
+        session.commit()
+        message_id = session.exec(select(WebhookOutbox.message_id)).one()
+    engine.dispose()
+    app.state.engine.dispose()
+    return response.json()["webhook_secret"], message_id

@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -21,11 +20,9 @@ from standardwebhooks.webhooks import Webhook
 from service.config import Settings
 from service.db import make_engine
 from service.main import create_app
-from service.takedowns import webhooks
 from service.takedowns.models import WebhookOutbox
-from service.takedowns.schemas import TakedownWebhook, TakedownWebhookData
-from tests.conftest import ADMIN_TOKEN, ROOT, migrate
-from tests.factories import bearer
+from tests.conftest import ROOT, migrate
+from tests.takedowns.conftest import queue_one_webhook
 
 RECEIVER_PORT = 8241  # this worktree's port range: 8240-8249
 FAST = ("--poll", "0.2", "--lease", "1")  # a killed claim is due again after 1 s
@@ -92,50 +89,12 @@ def _worker(url: str) -> subprocess.Popen[bytes]:
     )
 
 
-def _queue_one_webhook(url: str) -> tuple[str, str]:
-    """A store with a webhook, and one committed webhook for it: (its secret, message id)."""
-    app = create_app(Settings(database_url=url, webhooks_worker=False))
-    with TestClient(app) as client:
-        response = client.post(
-            "/v1/stores",
-            json={
-                "code": "killtest",
-                "name": "Kill test",
-                "country": "RU",
-                "webhook_url": f"http://127.0.0.1:{RECEIVER_PORT}/hook",
-            },
-            headers=bearer(ADMIN_TOKEN),
-        )
-    assert response.status_code == 201, response.text
-    notice = TakedownWebhook(
-        type="takedown.approved",
-        timestamp=datetime.now(UTC),
-        data=TakedownWebhookData(
-            takedown_id="t1",
-            action="approved",
-            status="approved",
-            isrc="RUA010600001",
-            iswc=None,
-            isrcs=["RUA010600001"],
-            territories=["RU"],
-            effective_at=datetime(2006, 11, 1, tzinfo=UTC),
-            lift_effective_at=None,
-        ),
-    )
-    engine = make_engine(url)
-    with Session(engine) as session:
-        assert webhooks.enqueue(session, notice=notice) == 1
-        session.commit()
-        message_id = session.exec(select(WebhookOutbox.message_id)).one()
-    engine.dispose()
-    app.state.engine.dispose()
-    return response.json()["webhook_secret"], message_id
-
-
 def test_a_worker_killed_mid_delivery_delivers_after_restart(
     committed_url: str, receiver: Receiver
 ) -> None:
-    secret, message_id = _queue_one_webhook(committed_url)
+    secret, message_id = queue_one_webhook(
+        committed_url, hook=f"http://127.0.0.1:{RECEIVER_PORT}/hook"
+    )
     first = _worker(committed_url)
     try:
         assert receiver.first_arrived.wait(30), "the worker never called the store"

@@ -1,0 +1,47 @@
+"""Request dependencies of the sales routes: the store a request acts for, and the
+caller's own sale. Both raise the sales domain's problems, so a route gets a value it
+may use as is."""
+
+from typing import Annotated
+
+from fastapi import Depends, Query
+
+from service.auth import StoreCaller
+from service.db import SessionDep
+from service.ledger import accounts
+from service.parties.service import party_exists
+from service.sales import repository
+from service.sales.exceptions import StoreRequired, StoreUnknown
+from service.sales.models import Sale
+
+StoreParam = Annotated[
+    str | None, Query(description="Admin only: the store acted for (a store is always itself).")
+]
+
+
+def acting_store(session: SessionDep, caller: StoreCaller, store: StoreParam = None) -> str:
+    """The store a request acts for: a store key's own, or the admin's `store=`."""
+    if not caller.is_admin:
+        assert caller.subject is not None
+        return caller.subject
+    if not store:
+        raise StoreRequired(
+            "Admin requests on a store's sales name it with `?store=`.",
+            errors=[{"loc": ["query", "store"], "msg": "required for admin"}],
+        )
+    if not party_exists(session=session, party=accounts.store(store)):
+        raise StoreUnknown(
+            f"No store {store}.", errors=[{"loc": ["query", "store"], "msg": "unknown store"}]
+        )
+    return store
+
+
+ActingStore = Annotated[str, Depends(acting_store)]
+
+
+def own_sale(sale_id: str, session: SessionDep, store_code: ActingStore) -> Sale:
+    """The sale ``sale_id`` of the store the request acts for (404 for anyone else's)."""
+    return repository.get_sale(session=session, store_code=store_code, sale_id=sale_id)
+
+
+OwnSale = Annotated[Sale, Depends(own_sale)]
