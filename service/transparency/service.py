@@ -77,9 +77,10 @@ def sign_close(
 
 def latest(*, session: Session, key: OperatorKey) -> SignedTreeHead:
     """The head of the tree as it is: the one a close signed at this size, else one signed
-    on demand, dated when the tree reached its size (its last transaction's booking time). Ed25519 signatures are deterministic, so every request
-    for one tree size answers the same bytes: signed on demand, yet never more than one
-    head per size, and nothing written (a GET never writes; replicas can serve it)."""
+    on demand and dated when the tree reached its size (its last transaction's booking
+    time). Ed25519 signatures are deterministic, so every request for one tree size answers
+    the same bytes: never more than one head per size, and nothing written (a GET never
+    writes; replicas can serve it)."""
     return of_size(session=session, key=key, size=tiles.stored_size(session))
 
 
