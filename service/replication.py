@@ -10,10 +10,12 @@ Framework-free: the routers pass the two sessions ``service.db`` hands them.
 """
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from sqlmodel import Session
 
 Watermark = Callable[[Session], object]
+T = TypeVar("T")
 
 
 def fresh_reader(*, primary: Session, reader: Session, watermark: Watermark) -> Session:
@@ -23,3 +25,20 @@ def fresh_reader(*, primary: Session, reader: Session, watermark: Watermark) -> 
     if watermark(reader) == watermark(primary):
         return reader
     return primary
+
+
+def first_holding(
+    *,
+    primary: Session,
+    reader: Session,
+    find: Callable[[Session], T],
+    missing: type[Exception],
+) -> tuple[Session, T]:
+    """What ``find`` finds and the session holding it: the replica, or the primary when the
+    replica has not replayed it yet (``find`` raises ``missing`` there)."""
+    if reader is not primary:
+        try:
+            return reader, find(reader)
+        except missing:
+            pass
+    return primary, find(primary)

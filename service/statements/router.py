@@ -12,7 +12,7 @@ from service.db import ReadSessionDep, SessionDep, streamed
 from service.ledger.schemas import HeadPublic
 from service.ops.metrics import CLOSE_SECONDS, timed
 from service.pagination import Page, PageParams, page_of
-from service.replication import fresh_reader
+from service.replication import first_holding, fresh_reader
 from service.rights import Role
 from service.statements import payments as payments_service
 from service.statements import repository, service
@@ -203,17 +203,15 @@ def get_statement(
 def _find_statement(
     primary: Session, reader: Session, caller: Caller, statement_id: str
 ) -> tuple[Session, Statement]:
-    """The statement and the session holding it: the replica, or the primary when the
-    replica has not replayed its close yet (docs/architecture.md, read replicas)."""
-    for session in (reader, primary):
-        try:
-            return session, service.get_statement(
-                session=session, caller=caller, statement_id=statement_id
-            )
-        except StatementNotFound:
-            if session is primary:
-                raise
-    raise AssertionError("unreachable: the primary answers or raises")
+    """The statement and the session holding it (docs/architecture.md, read replicas)."""
+    return first_holding(
+        primary=primary,
+        reader=reader,
+        find=lambda session: service.get_statement(
+            session=session, caller=caller, statement_id=statement_id
+        ),
+        missing=StatementNotFound,
+    )
 
 
 def _json_statement(

@@ -10,7 +10,9 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from service.auth import AdminCaller, AnyCaller, SettingsDep
-from service.db import SessionDep, streamed
+from service.db import ReadSessionDep, SessionDep, streamed
+from service.replication import first_holding
+from service.statements.exceptions import StatementNotFound
 from service.statements.service import get_statement
 from service.transparency import evidence, service
 from service.transparency.schemas import (
@@ -103,7 +105,8 @@ def audit(session: SessionDep, _: AdminCaller) -> AuditPublic:
 )
 def statement_evidence(
     statement_id: str,
-    session: SessionDep,
+    primary: SessionDep,
+    reader: ReadSessionDep,
     caller: AnyCaller,
     after: Annotated[
         int, Query(ge=-1, le=_MAX_SIZE, description="Leaf index to resume after.")
@@ -112,7 +115,14 @@ def statement_evidence(
     """NDJSON, streamed: the statement's record (with its pinned STH) unless resuming, then
     one record per ledger transaction behind it (leaf index, header, the caller's own legs
     with their salts, the other legs' commitments). The statement's owner or an admin."""
-    st = get_statement(session=session, caller=caller, statement_id=statement_id)
+    # From a replica once it has replayed the statement's close (everything behind a closed
+    # statement is older than the close), else from the primary.
+    session, st = first_holding(
+        primary=primary,
+        reader=reader,
+        find=lambda s: get_statement(session=s, caller=caller, statement_id=statement_id),
+        missing=StatementNotFound,
+    )
 
     def produce(reader: Session) -> Iterator[bytes]:
         for record in evidence.records(reader, st, after=after):
