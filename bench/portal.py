@@ -118,19 +118,19 @@ def main() -> int:
         client = TestClient(create_app(Settings(database_url=url)))
         out = sys.stdout
         for who, pages in [
-            ("society ROMS", ["/portal/overview", "/portal/statements"]),
-            ("holder Kalinka", ["/portal/overview", "/portal/remittance", "/portal/takedowns"]),
-            ("admin", ["/portal/admin/close?period=2006-12", "/portal/admin/keys"]),
+            ("SOCIETY", ["/portal/overview", "/portal/statements"]),
+            ("HOLDER_TOKEN", ["/portal/overview", "/portal/remittance", "/portal/takedowns"]),
+            ("ADMIN", ["/portal/admin/close?period=2006-11", "/portal/admin/keys"]),
         ]:
             _sign_in(client, tokens[who])
             for path in pages:
                 out.write(f"{who:<15} {path:<40} {_time(client, path):7.1f} ms\n")
-        _sign_in(client, tokens["society ROMS"])
+        _sign_in(client, tokens["SOCIETY"])
         listing = client.get("/portal/statements", params={"period": "2007-01"}).text
         statement = re.findall(r"/portal/statements/([0-9a-f]{32})", listing)[0]
         small = re.findall(
             r"/portal/statements/([0-9a-f]{32})",
-            client.get("/portal/statements", params={"period": "2006-12"}).text,
+            client.get("/portal/statements", params={"period": "2006-10"}).text,
         )[0]
         for label, path in [
             ("statement (demo, 100/page)", f"/portal/statements/{small}"),
@@ -139,6 +139,8 @@ def main() -> int:
                 "1,000 lines sorted by royalty",
                 f"/portal/statements/{statement}?size=1000&sort=royalty&order=desc",
             ),
+            ("1,000 lines, verify now (sample)", f"/portal/statements/{statement}?verify=sample"),
+            ("1,000 lines, verify every leaf", f"/portal/statements/{statement}?verify=all"),
         ]:
             page = client.get(path).text
             lines = page.count('<tr><td class="num">')

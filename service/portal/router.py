@@ -13,6 +13,7 @@ from service.ledger import service as ledger
 from service.pagination import PageParams
 from service.portal import charts, sessions
 from service.portal import service as portal
+from service.portal import verify as verifying
 from service.portal.dependencies import (
     COOKIE,
     PRE_COOKIE,
@@ -31,6 +32,7 @@ from service.statements import service as statements
 from service.statements.dependencies import Conditional
 from service.statements.router import _json_statement, _streamed_statement
 from service.timeutil import utcnow
+from service.transparency.signing import settings_key
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
@@ -146,6 +148,7 @@ def statement_page(
     request: Request,
     statement_id: str,
     session: SessionDep,
+    settings: SettingsDep,
     who: Portal,
     isrc: str = "",
     iswc: str = "",
@@ -157,6 +160,7 @@ def statement_page(
     page: Annotated[int, Query(ge=1)] = 1,
     size: Annotated[int, Query(ge=1, le=1000)] = 100,
     chain: bool = False,
+    verify: Literal["", "sample", "all"] = "",
 ) -> Response:
     try:
         st = statements.get_statement(session=session, caller=who.caller, statement_id=statement_id)
@@ -177,6 +181,7 @@ def statement_page(
     verification = None
     if chain and who.caller.is_admin:
         verification = ledger.verify(session=session)
+    key = settings_key(settings)
     return render(
         request,
         "statement.html",
@@ -188,7 +193,10 @@ def statement_page(
         sizes=PAGE_SIZES,
         right_types=[r.value for r in RightType],
         pinned=portal.pinned_head_holds(session=session, statement=st),
-        sth=getattr(st, "sth", None),
+        panel=verifying.panel(
+            session=session, statement=st, key=key, base_url=str(request.base_url)
+        ),
+        checked=verifying.on_page(session=session, statement=st, key=key, asked=verify),
         verification=verification,
         pager=lambda n: urlencode({**request.query_params, "page": n}),
     )

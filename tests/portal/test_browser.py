@@ -66,6 +66,22 @@ def _downloaded(folder: Path, suffix: str) -> bytes:
     raise AssertionError(f"no {suffix} downloaded")
 
 
+def _reads_the_verify_panel(browser: webdriver.Chrome, server: Server, statement_id: str) -> None:
+    """The panel as a reader sees it: the pinned head, the key, a pass per check, and the
+    command line a society runs itself."""
+    key = httpx.get(f"{server.base}/v1/transparency/key").json()
+    assert browser.find_element(By.ID, "key-id").text == key["key_id"]
+    assert int(browser.find_element(By.ID, "sth-size").text) > 0
+    assert browser.find_element(By.ID, "verify-verdict").text.startswith("Verified")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#verify-checks tbody tr")
+    assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == ["pass"] * 4
+    command = browser.find_element(By.ID, "verify-command").text
+    assert f"verify-statement {statement_id} --public-key {key['public_key']}" in command
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button[value=all]"))
+    assert browser.find_element(By.ID, "verify-verdict").text.startswith("Verified")
+    assert "inclusion proofs of all" in browser.find_element(By.ID, "verify-verdict").text
+
+
 def test_society_reads_filters_verifies_and_downloads(
     browser: webdriver.Chrome, server: Server
 ) -> None:
@@ -81,9 +97,10 @@ def test_society_reads_filters_verifies_and_downloads(
     follow(browser, browser.find_element(By.LINK_TEXT, "2006-10"))
     assert "Statement 2006-10" in browser.find_element(By.TAG_NAME, "h1").text
     assert "The ledger holds this hash" in browser.find_element(By.ID, "pinned-result").text
+    statement_id = browser.current_url.rsplit("/", 1)[1]
+    _reads_the_verify_panel(browser, server, statement_id)
     _accessible(browser, "04-statement")
 
-    statement_id = browser.current_url.rsplit("/", 1)[1]
     api = httpx.get(
         f"{server.base}/v1/statements/{statement_id}",
         headers={"Authorization": f"Bearer {server.tokens['SOCIETY']}"},
