@@ -6,14 +6,18 @@ always does). Screenshots of every page go to test-artifacts/portal/.
 
 import hashlib
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.expected_conditions import staleness_of
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from tests.portal.browser import (
     CHROMEDRIVER,
@@ -203,3 +207,38 @@ def test_no_key_in_the_server_log(browser: webdriver.Chrome, server: Server) -> 
     log = server.log.read_text()
     assert "POST /portal/sign-in" in log
     assert not [label for label, token in server.tokens.items() if token in log]
+
+
+def _tab_to(browser: webdriver.Chrome, matches: Callable[[WebElement], bool]) -> WebElement:
+    """Press Tab until the focused element satisfies ``matches`` (as a keyboard user does)."""
+    ActionChains(browser).send_keys(Keys.TAB).perform()
+    for _ in range(80):
+        focused = browser.switch_to.active_element
+        if matches(focused):
+            return focused
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+    raise AssertionError("not reachable with the Tab key")
+
+
+def test_keyboard_only_sign_in_navigation_and_statement(
+    browser: webdriver.Chrome, server: Server
+) -> None:
+    """WCAG 2.1.1: everything done with Tab and Enter, no pointer."""
+    browser.get(f"{server.base}/portal")
+    skip = _tab_to(browser, lambda e: e.text == "Skip to content")
+    assert skip.get_attribute("href").endswith("#main")
+    token = _tab_to(browser, lambda e: e.get_attribute("id") == "token")
+    old = browser.find_element(By.TAG_NAME, "html")
+    token.send_keys(server.tokens["SOCIETY"], Keys.ENTER)
+    WebDriverWait(browser, 20).until(staleness_of(old))
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Overview"
+    link = _tab_to(browser, lambda e: e.text == "Statements")
+    old = browser.find_element(By.TAG_NAME, "html")
+    link.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 20).until(staleness_of(old))
+    assert browser.find_element(By.TAG_NAME, "h1").text.startswith("Statements")
+    month = _tab_to(browser, lambda e: e.text == "2006-10")
+    old = browser.find_element(By.TAG_NAME, "html")
+    month.send_keys(Keys.ENTER)
+    WebDriverWait(browser, 20).until(staleness_of(old))
+    assert "Statement 2006-10" in browser.find_element(By.TAG_NAME, "h1").text
