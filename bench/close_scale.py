@@ -254,7 +254,8 @@ def clone() -> str:
 
 
 def close() -> None:
-    from service.statements.close.service import close_period
+    from service.config import get_settings
+    from service.statements.close.service import close_period, issuer_of
 
     url = clone()
     engine = make_engine(url)
@@ -278,7 +279,9 @@ def close() -> None:
                 session.execute(sa.text(sql))
         if profiler:
             profiler.enable()
-        close_period(session=session, period=PERIOD, now=datetime.now(UTC))
+        close_period(
+            session=session, period=PERIOD, now=datetime.now(UTC), issuer=issuer_of(get_settings())
+        )
         session.commit()
         if profiler:
             profiler.disable()
