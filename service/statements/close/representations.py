@@ -4,18 +4,25 @@ A GET never writes (issue 11, and read replicas, issue 16): the DSR usage rows a
 strong ETags of the CSV and DSR files are produced here, once, while the month closes.
 The ETag is the SHA-256 of the bytes the GET will stream, so each file is rendered once
 now to hash it; the bytes are not kept (they are re-rendered, identical, on request).
+Set-based on PostgreSQL: the month's DSR summaries come from one grouped query and every
+SU01 line of every statement from one streamed query that formats them (``dsr_sql``), so
+the close runs a fixed number of queries for DSR however many statements it issues.
 """
 
 import hashlib
+import itertools
 from collections.abc import Iterator
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from service.sql import is_postgresql
 from service.statements import repository
 from service.statements.close.lines import insert_usage
 from service.statements.models import Statement
 from service.statements.render.csv_file import csv_chunks
-from service.statements.render.dsr_document import dsr_document
+from service.statements.render.dsr_document import dsr_document, month_grouped
+from service.statements.render.dsr_sql import month_blocks
 
 
 def digest_of(chunks: Iterator[bytes]) -> str:
@@ -27,14 +34,29 @@ def digest_of(chunks: Iterator[bytes]) -> str:
 
 def prepare_representations(session: Session, period: str) -> None:
     """Write each statement's DSR usage rows and store its CSV and DSR ETags."""
-    statements = session.exec(
-        select(Statement).where(Statement.period == period).order_by(col(Statement.id))
-    ).all()
+    statements = session.exec(select(Statement).where(col(Statement.period) == period)).all()
     insert_usage(session, None, None, period)  # every statement's rows, in one statement
     for statement in statements:
         repository.store_etag(
             session, statement.id, "csv", digest_of(csv_chunks(session, statement))
         )
-        repository.store_etag(
-            session, statement.id, "dsr", digest_of(dsr_document(session, statement).chunks())
+    if not is_postgresql(session):
+        for statement in statements:
+            document = dsr_document(session, statement)
+            repository.store_etag(session, statement.id, "dsr", digest_of(document.chunks()))
+        return
+    grouped = month_grouped(session, period)
+    blocks = itertools.groupby(month_blocks(session, period), lambda row: row.statement_id)
+    pending: tuple[Any, Iterator[Any]] | None = next(blocks, None)
+    # Both streams are ordered by statement id, bytewise; a statement without usage rows
+    # has no blocks (an empty iterator).
+    for statement in sorted(statements, key=lambda s: s.id.encode()):
+        own: Iterator[Any] = iter(())
+        if pending is not None and pending[0] == statement.id:
+            own, pending = pending[1], None
+        document = dsr_document(
+            session, statement, grouped=grouped.get(statement.id, []), formatted=own
         )
+        repository.store_etag(session, statement.id, "dsr", digest_of(document.chunks()))
+        if pending is None:
+            pending = next(blocks, None)
