@@ -11,7 +11,7 @@ the close runs a fixed number of queries for DSR however many statements it issu
 
 import hashlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -20,7 +20,7 @@ from service.sql import is_postgresql
 from service.statements import repository
 from service.statements.close.lines import insert_usage
 from service.statements.models import Statement
-from service.statements.render.csv_file import csv_chunks
+from service.statements.render.csv_file import csv_chunks, csv_digests
 from service.statements.render.dsr_document import dsr_document, month_grouped
 from service.statements.render.dsr_sql import month_blocks
 
@@ -34,29 +34,41 @@ def digest_of(chunks: Iterator[bytes]) -> str:
 
 def prepare_representations(session: Session, period: str) -> None:
     """Write each statement's DSR usage rows and store its CSV and DSR ETags."""
-    statements = session.exec(select(Statement).where(col(Statement.period) == period)).all()
+    statements = sorted(
+        session.exec(select(Statement).where(col(Statement.period) == period)).all(),
+        key=lambda s: s.id.encode(),  # bytewise, as ``month_blocks`` orders them
+    )
     insert_usage(session, None, None, period)  # every statement's rows, in one statement
+    if is_postgresql(session):
+        csv = csv_digests(session, list(statements)) if statements else {}
+        dsr = _month_dsr_digests(session, period, statements)
+    else:
+        csv, dsr = {}, {s.id: digest_of(dsr_document(session, s).chunks()) for s in statements}
+    etags = []
     for statement in statements:
-        repository.store_etag(
-            session, statement.id, "csv", digest_of(csv_chunks(session, statement))
-        )
-    if not is_postgresql(session):
-        for statement in statements:
-            document = dsr_document(session, statement)
-            repository.store_etag(session, statement.id, "dsr", digest_of(document.chunks()))
-        return
+        csv_digest = csv.get(statement.id) or digest_of(csv_chunks(session, statement))
+        etags += [(statement.id, "csv", csv_digest), (statement.id, "dsr", dsr[statement.id])]
+    repository.store_etags(session, etags)
+
+
+def _month_dsr_digests(
+    session: Session, period: str, statements: Sequence[Statement]
+) -> dict[str, str]:
+    """Every statement's DSR digest from one grouped and one streamed query."""
     grouped = month_grouped(session, period)
     blocks = itertools.groupby(month_blocks(session, period), lambda row: row.statement_id)
     pending: tuple[Any, Iterator[Any]] | None = next(blocks, None)
-    # Both streams are ordered by statement id, bytewise; a statement without usage rows
-    # has no blocks (an empty iterator).
-    for statement in sorted(statements, key=lambda s: s.id.encode()):
+    digests = {}
+    # Both are ordered by statement id, bytewise; a statement without usage rows has no
+    # blocks (an empty iterator).
+    for statement in statements:
         own: Iterator[Any] = iter(())
         if pending is not None and pending[0] == statement.id:
             own, pending = pending[1], None
         document = dsr_document(
             session, statement, grouped=grouped.get(statement.id, []), formatted=own
         )
-        repository.store_etag(session, statement.id, "dsr", digest_of(document.chunks()))
+        digests[statement.id] = digest_of(document.chunks())
         if pending is None:
             pending = next(blocks, None)
+    return digests

@@ -1,6 +1,7 @@
 """On PostgreSQL the DSR's SU01 lines are formatted by the database (``render.dsr_sql``),
 for one statement (a GET) or for a whole month (the close, which hashes them): byte for
-byte what the Python writer (``su01_line``, SQLite's path) gives from the same rows."""
+byte what the Python writer (``su01_line``, SQLite's path) gives from the same rows. The
+close's CSV digests, taken by the database in one query, hash the bytes a GET streams."""
 
 import hashlib
 
@@ -9,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from service.sql import is_postgresql
 from service.statements.models import Statement, StatementEtag
+from service.statements.render import csv_file
 from service.statements.render import dsr_document as documents
 from tests.dsr_conformance.checker import check_dsr
 from tests.factories import Api, isrc
@@ -63,3 +65,7 @@ def test_database_formatted_dsr_is_the_python_writers(
         etag = session.get(StatementEtag, (statement.id, "dsr"))
         assert etag is not None and etag.sha256 == hashlib.sha256(served).hexdigest()
         assert served.count(b"\nSU01\t") >= 3
+        # The CSV digests were taken by the database for the whole month: the same bytes.
+        csv_bytes = b"".join(csv_file.csv_chunks(session, statement))
+        csv_etag = session.get(StatementEtag, (statement.id, "csv"))
+        assert csv_etag is not None and csv_etag.sha256 == hashlib.sha256(csv_bytes).hexdigest()
