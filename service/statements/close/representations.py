@@ -34,10 +34,7 @@ def digest_of(chunks: Iterator[bytes]) -> str:
 
 def prepare_representations(session: Session, period: str) -> None:
     """Write each statement's DSR usage rows and store its CSV and DSR ETags."""
-    statements = sorted(
-        session.exec(select(Statement).where(col(Statement.period) == period)).all(),
-        key=lambda s: s.id.encode(),  # bytewise, as ``month_blocks`` orders them
-    )
+    statements = session.exec(select(Statement).where(col(Statement.period) == period)).all()
     insert_usage(session, None, None, period)  # every statement's rows, in one statement
     if is_postgresql(session):
         csv = csv_digests(session, list(statements)) if statements else {}
@@ -56,19 +53,26 @@ def _month_dsr_digests(
 ) -> dict[str, str]:
     """Every statement's DSR digest from one grouped and one streamed query."""
     grouped = month_grouped(session, period)
-    blocks = itertools.groupby(month_blocks(session, period), lambda row: row.statement_id)
-    pending: tuple[Any, Iterator[Any]] | None = next(blocks, None)
+    by_id = {statement.id: statement for statement in statements}
     digests = {}
-    # Both are ordered by statement id, bytewise; a statement without usage rows has no
-    # blocks (an empty iterator).
+    # The stream keeps each statement's blocks together, in whatever order the database
+    # sorts statement ids; a statement without usage rows has no blocks at all.
+    for statement_id, own in itertools.groupby(month_blocks(session, period), _statement_of):
+        digests[statement_id] = _dsr_digest(session, by_id[statement_id], grouped, own)
     for statement in statements:
-        own: Iterator[Any] = iter(())
-        if pending is not None and pending[0] == statement.id:
-            own, pending = pending[1], None
-        document = dsr_document(
-            session, statement, grouped=grouped.get(statement.id, []), formatted=own
-        )
-        digests[statement.id] = digest_of(document.chunks())
-        if pending is None:
-            pending = next(blocks, None)
+        if statement.id not in digests:
+            digests[statement.id] = _dsr_digest(session, statement, grouped, iter(()))
     return digests
+
+
+def _statement_of(row: Any) -> str:
+    return str(row.statement_id)
+
+
+def _dsr_digest(
+    session: Session, statement: Statement, grouped: dict[str, list[Any]], own: Iterator[Any]
+) -> str:
+    document = dsr_document(
+        session, statement, grouped=grouped.get(statement.id, []), formatted=own
+    )
+    return digest_of(document.chunks())
