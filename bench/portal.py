@@ -31,7 +31,7 @@ from service.parties.models import RightsHolder
 from service.rights import RightType
 from service.sales.ingest import validate
 from service.sales.recording import record_sales
-from service.statements.close.service import close_period
+from service.statements.close.service import close_period, issuer_of
 from tests.conftest import migrate
 from tests.portal.conftest import csrf_of
 
@@ -87,7 +87,9 @@ def _big_month(session: Session) -> None:
                 )
             )
     record_sales(session=session, store_code="allofmp3", rows=rows)
-    close_period(session=session, period="2007-01", now=datetime.now(UTC))
+    close_period(
+        session=session, period="2007-01", now=datetime.now(UTC), issuer=issuer_of(Settings())
+    )
 
 
 def _time(client: TestClient, path: str) -> float:

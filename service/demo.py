@@ -13,6 +13,7 @@ from sqlmodel import Session
 from service.auth.schemas import ApiKeyCreate
 from service.catalog import service as catalog
 from service.catalog.schemas import RecordingCreate, ShareIn, WorkCreate
+from service.config import get_settings
 from service.parties import service as parties
 from service.parties.schemas import (
     MandateCreate,
@@ -23,7 +24,7 @@ from service.parties.schemas import (
 from service.rights import HolderKind, RightType, Role
 from service.sales.ingest import validate
 from service.sales.recording import record_sales
-from service.statements.close.service import close_period
+from service.statements.close.service import Issuer, close_period, issuer_of
 from service.statements.payments import create_payment
 from service.statements.schemas import PaymentCreate
 from service.tariffs import service as tariffs
@@ -235,13 +236,14 @@ def _credentials(session: Session, holder_id: str) -> dict[str, str]:
     return credentials
 
 
-def load_demo(session: Session) -> dict[str, str]:
-    """Load the demo (the caller commits); its credentials, by shell variable name."""
+def load_demo(session: Session, issuer: Issuer | None = None) -> dict[str, str]:
+    """Load the demo (the caller commits); its credentials, by shell variable name.
+    ``issuer`` closes the demo's months (default: the environment's settings)."""
     _societies(session)
     holder_id = _catalogue(session)
     _tariffs(session)
     credentials = _credentials(session, holder_id)
-    load_portal_activity(session)
+    load_portal_activity(session, issuer)
     return credentials
 
 
@@ -263,7 +265,7 @@ _DEMO_SALES = [
 _CLOSED_MONTHS = range(1, 11)
 
 
-def load_portal_activity(session: Session) -> None:
+def load_portal_activity(session: Session, issuer: Issuer | None = None) -> None:
     """Sales for January to October 2006, those months closed, a payment to ROMS, so the
     portal has statements, charts and suspense to show a society and a rights holder."""
     for day, pair, rate in [
@@ -307,5 +309,6 @@ def load_portal_activity(session: Session) -> None:
                 ),
                 now=now,
             )
+    issuer = issuer or issuer_of(get_settings())
     for month in _CLOSED_MONTHS:
-        close_period(session=session, period=f"2006-{month:02d}", now=now)
+        close_period(session=session, period=f"2006-{month:02d}", now=now, issuer=issuer)

@@ -199,6 +199,17 @@ def store_etag(session: Session, statement_id: str, kind: str, sha256: str) -> N
     session.execute(dialect.insert(ETAGS).values(row).on_conflict_do_nothing())
 
 
+def store_etags(session: Session, rows: list[tuple[str, str, str]]) -> None:
+    """Keep many digests at once: (statement id, representation, sha256) rows."""
+    if not rows:
+        return
+    dialect = postgresql if is_postgresql(session) else sqlite
+    session.execute(
+        dialect.insert(ETAGS).on_conflict_do_nothing(),
+        [{"statement_id": i, "representation": k, "sha256": h} for i, k, h in rows],
+    )
+
+
 def last_close(session: Session) -> str | None:
     """The newest closed month: the watermark of everything a close writes (replicas)."""
     newest = session.execute(sa.select(sa.func.max(col(PeriodClose.period)))).scalar_one()

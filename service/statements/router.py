@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
-from service.auth import AdminCaller, AnyCaller, Caller, PageDep, require_role
+from service.auth import AdminCaller, AnyCaller, Caller, PageDep, SettingsDep, require_role
 from service.db import ReadSessionDep, SessionDep, streamed
 from service.ledger.schemas import HeadPublic
 from service.ops.metrics import CLOSE_SECONDS, timed
@@ -17,7 +17,7 @@ from service.rights import Role
 from service.statements import payments as payments_service
 from service.statements import repository, service
 from service.statements.amounts import fmt_exact, fmt_minor, fmt_rate
-from service.statements.close.service import close_period
+from service.statements.close.service import close_period, issuer_of
 from service.statements.dependencies import (
     CSV,
     JSON,
@@ -97,7 +97,11 @@ def _period_public(view: service.PeriodView) -> PeriodPublic:
     responses={200: {"model": PeriodPublic, "description": "Already closed: the same result."}},
 )
 def close(
-    period: PeriodPath, session: SessionDep, _: AdminCaller, response: Response
+    period: PeriodPath,
+    session: SessionDep,
+    _: AdminCaller,
+    response: Response,
+    settings: SettingsDep,
 ) -> PeriodPublic:
     """Close a month: 201 the first time, 200 with the same result on every repeat.
 
@@ -106,7 +110,9 @@ def close(
     pairs) when a conversion has no rate; nothing is written then.
     """
     with timed(CLOSE_SECONDS):
-        outcome = close_period(session=session, period=period, now=utcnow())
+        outcome = close_period(
+            session=session, period=period, now=utcnow(), issuer=issuer_of(settings)
+        )
     if not outcome.created:
         response.status_code = 200
     view = service.period_view(session=session, period=period, with_reconciliation=True)

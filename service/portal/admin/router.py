@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from service.auth import SettingsDep
 from service.auth import service as keys
 from service.auth.schemas import ApiKeyCreate
 from service.db import SessionDep
@@ -20,7 +21,7 @@ from service.problems import DomainError
 from service.rights import Role
 from service.sales.suspense import list_suspense
 from service.statements import service as statements
-from service.statements.close.service import close_period
+from service.statements.close.service import close_period, issuer_of
 from service.timeutil import utcnow
 
 router = APIRouter(prefix="/portal/admin", include_in_schema=False)
@@ -65,6 +66,7 @@ def close(
     request: Request,
     session: SessionDep,
     who: AdminPage,
+    settings: SettingsDep,
     period: Annotated[str, Form(pattern=PERIOD)],
     csrf_token: Annotated[str, Form()] = "",
     confirm: Annotated[str, Form()] = "",
@@ -80,7 +82,9 @@ def close(
             message=f"Type the month ({period}) in the confirmation box to close it.",
         )
     try:
-        outcome = close_period(session=session, period=period, now=utcnow())
+        outcome = close_period(
+            session=session, period=period, now=utcnow(), issuer=issuer_of(settings)
+        )
     except DomainError as exc:
         return _close_page(request, session, who, period, status=exc.status, message=str(exc))
     done = "closed" if outcome.created else "was already closed"

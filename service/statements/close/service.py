@@ -18,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from service.config import get_settings
+from service.config import Settings
 from service.ledger import accounts
 from service.ledger.accounts import AccountKind
 from service.ledger.periods import latest_closed
@@ -43,7 +43,7 @@ from service.statements.exceptions import EarlierPeriodOpen, PeriodNotEnded
 from service.statements.models import PeriodClose, Statement
 from service.statements.periods import month_end
 from service.transparency import service as transparency
-from service.transparency.signing import settings_key
+from service.transparency.signing import OperatorKey, settings_key
 
 _ZERO = Decimal(0)
 
@@ -54,7 +54,22 @@ class CloseOutcome:
     created: bool  # False: the month was already closed (a repeat returns the same result)
 
 
-def close_period(*, session: Session, period: str, now: datetime) -> CloseOutcome:
+@dataclass(frozen=True, slots=True)
+class Issuer:
+    """Who issues the month's statements: the DSR sender frozen into each statement, and
+    the operator key that signs the close's tree head. Built by the caller from its
+    settings (services never read settings themselves)."""
+
+    dsr_sender_id: str
+    dsr_sender_name: str
+    key: OperatorKey
+
+
+def issuer_of(settings: Settings) -> Issuer:
+    return Issuer(settings.dsr_sender_id, settings.dsr_sender_name, settings_key(settings))
+
+
+def close_period(*, session: Session, period: str, now: datetime, issuer: Issuer) -> CloseOutcome:
     """Close ``period`` once; repeating it is a no-op that reports the first close."""
     lock_chain(session)
     last = latest_closed(session)
@@ -78,10 +93,11 @@ def close_period(*, session: Session, period: str, now: datetime) -> CloseOutcom
     create_temporary_tables(session)
     fx_transactions = convert_period(session=session, period=period)
     head = lock_chain(session)  # the head after the conversions: what statements pin
-    count = _issue_statements(session, period, now, (head.sequence, head.hash))
+    count = _issue_statements(session, period, now, (head.sequence, head.hash), issuer)
     # The signed tree head every statement of the month pins (docs/transparency.md).
-    key = settings_key(get_settings())
-    transparency.sign_close(session=session, key=key, period=period, size=head.sequence, now=now)
+    transparency.sign_close(
+        session=session, key=issuer.key, period=period, size=head.sequence, now=now
+    )
     drop_temporary_tables(session)
     prepare_representations(session, period)
     # The primary key on period is the last word on "closed once".
@@ -128,7 +144,7 @@ def _party_terms(session: Session, parties: set[str]) -> dict[str, dict[str, Any
 
 
 def _issue_statements(
-    session: Session, period: str, closed_at: datetime, head: tuple[int, str]
+    session: Session, period: str, closed_at: datetime, head: tuple[int, str], issuer: Issuer
 ) -> int:
     """Write every statement of the month with its lines and usage rows; returns how many."""
     fill_lines(session)
@@ -136,15 +152,14 @@ def _issue_statements(
     payments = repository.payments_by_party(session, period)
     terms = _party_terms(session, set(royalties) | set(payments))
     previous = repository.previous_balances(session, period)
-    settings = get_settings()
     frozen = {
         "period": period,
         "ledger_sequence": head[0],
         "ledger_hash": head[1],
         "closed_at": closed_at,
         # Frozen so the DSR file stays byte-identical if the settings change later.
-        "dsr_sender_id": settings.dsr_sender_id,
-        "dsr_sender_name": settings.dsr_sender_name,
+        "dsr_sender_id": issuer.dsr_sender_id,
+        "dsr_sender_name": issuer.dsr_sender_name,
     }
     rows = []
     for account in sorted(terms):

@@ -200,40 +200,81 @@ _QUOTED_CELLS = " || ',' || ".join(
 )
 # fmt_exact: at least six fractional digits, trailing zeros beyond dropped.
 _X = "CASE WHEN scale(trim_scale({0})) < 6 THEN round({0}, 6)::text ELSE trim_scale({0})::text END"
+
+
+def _line_sql(currency: str) -> str:
+    """One CSV line of ``statement_line l`` (with ``v.r``, ``v.c``: royalty and commission)."""
+    return (
+        f"CASE WHEN concat({', '.join(_TEXT)}) ~ {_SPECIAL} THEN {_QUOTED_CELLS} "
+        f"ELSE {_PLAIN_CELLS} END || ',' || "
+        + " || ',' || ".join(
+            [
+                "coalesce(trim_scale(l.share)::text, '')",
+                "l.units::text",
+                "(l.gross_sales * 0.000001)::text",
+                "v.r::text",
+                _X.format("v.c"),
+                _X.format("(v.r - v.c)"),
+                currency,
+                "CASE WHEN l.adjustment THEN 'true' ELSE 'false' END",
+                "CASE WHEN l.non_member THEN 'true' ELSE 'false' END",
+            ]
+        )
+        + " || E'\\r\\n'"
+    )
+
+
 # Fixed column names and literals only; every value is a bound parameter.
 _SQL_PAGE = sa.text(
-    "SELECT count(*), max(line_no), count(*) - count(line), string_agg(line, '' ORDER BY line_no) "  # noqa: S608
+    "SELECT count(*), max(line_no), count(*) - count(line), string_agg(line, '' ORDER BY line_no) "
     "FROM (SELECT l.line_no, CASE WHEN abs(l.royalty) >= :overflow THEN NULL ELSE "
-    f"CASE WHEN concat({', '.join(_TEXT)}) ~ {_SPECIAL} THEN {_QUOTED_CELLS} "
-    f"ELSE {_PLAIN_CELLS} END || ',' || "
-    + " || ',' || ".join(
-        [
-            "coalesce(trim_scale(l.share)::text, '')",
-            "l.units::text",
-            "(l.gross_sales * 0.000001)::text",
-            "v.r::text",
-            _X.format("v.c"),
-            _X.format("(v.r - v.c)"),
-            "CAST(:currency AS text)",
-            "CASE WHEN l.adjustment THEN 'true' ELSE 'false' END",
-            "CASE WHEN l.non_member THEN 'true' ELSE 'false' END",
-        ]
-    )
-    + " || E'\\r\\n' END AS line "
+    + _line_sql("CAST(:currency AS text)")
+    + " END AS line "
     "FROM statement_line l CROSS JOIN LATERAL (SELECT l.royalty * 0.000001 AS r, "
     "l.royalty * 0.000001 * CAST(:rate AS numeric) AS c) v "
     "WHERE l.statement_id = :statement_id AND l.line_no > :after "
     "ORDER BY l.line_no LIMIT :limit) page"
 )
+# Every listed statement's CSV, hashed by the database (the close: one query for the
+# month). A statement with a line beyond the Decimal context's precision is reported as
+# such (its digest is then taken from ``csv_chunks``). Its currency is an ISO code, which
+# csv.writer never quotes.
+_SQL_DIGESTS = sa.text(
+    "SELECT b.statement_id, count(l.line_no) FILTER (WHERE abs(l.royalty) >= b.overflow), "
+    "encode(sha256(convert_to(CAST(:header AS text) || coalesce(string_agg("
+    + _line_sql("s.currency")
+    + ", '' ORDER BY l.line_no), ''), 'UTF8')), 'hex') "
+    "FROM unnest(CAST(:ids AS text[]), CAST(:bounds AS numeric[])) AS b(statement_id, overflow) "
+    "JOIN statement s ON s.id = b.statement_id "
+    "LEFT JOIN statement_line l ON l.statement_id = s.id "
+    "LEFT JOIN LATERAL (SELECT l.royalty * 0.000001 AS r, "
+    "l.royalty * 0.000001 * s.commission_rate AS c) v ON true "
+    "GROUP BY b.statement_id"
+)
+
+
+def _header() -> str:
+    header = io.StringIO()
+    csv.writer(header, lineterminator="\r\n").writerow(CSV_COLUMNS)
+    return header.getvalue()
+
+
+def csv_digests(session: Session, statements: list[Statement]) -> dict[str, str | None]:
+    """PostgreSQL: the SHA-256 of each statement's CSV file, computed by the database in
+    one query; None for a statement whose lines need Python's Decimal rounding."""
+    bounds = [_Commission.of(s.commission_rate).overflow_from() for s in statements]
+    rows = session.execute(
+        _SQL_DIGESTS,
+        {"header": _header(), "ids": [s.id for s in statements], "bounds": bounds},
+    ).all()
+    return {row[0]: None if row[1] else row[2] for row in rows}
 
 
 def csv_chunks(session: Session, statement: Statement) -> Iterator[bytes]:
     """Header row, then one row per line, encoded a database page at a time."""
-    header = io.StringIO()
-    csv.writer(header, lineterminator="\r\n").writerow(CSV_COLUMNS)
     pages = _CsvPages(session, statement, _Commission.of(statement.commission_rate), {None: ""})
     next_page = pages.sql_page if is_postgresql(session) else pages.python_page
-    text, after = header.getvalue(), 0
+    text, after = _header(), 0
     while True:
         page, count, after = next_page(after)
         yield (text + page).encode()

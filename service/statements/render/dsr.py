@@ -116,9 +116,18 @@ class DsrSale:
     promotional_activity: str | None = None
 
 
-# A sale is a DsrSale (checked cell by cell here) or an SU01 line its producer formatted
-# from typed database values (``render.dsr_document.su01_line``: the statement's bulk).
-Block = tuple[DsrRecording, Iterable[DsrSale | str]]
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """Several SU01 lines formatted together by their producer (PostgreSQL: a whole block)."""
+
+    text: str
+    lines: int
+
+
+# A sale is a DsrSale (checked cell by cell here), an SU01 line its producer formatted from
+# typed database values (``render.dsr_document.su01_line``: the statement's bulk) or a run
+# of such lines (``Rendered``).
+Block = tuple[DsrRecording, Iterable[DsrSale | str | Rendered]]
 
 _UNSAFE_FILE_ELEMENT = re.compile(r"[\s_/\\]")
 
@@ -274,10 +283,14 @@ def _stream(
         resource_line = _resource(recording)  # written only once a first sale exists
         sale_count = 0
         for sale in sales:
-            line = sale if isinstance(sale, str) else _sale(recording, sale, models)
+            if isinstance(sale, Rendered):
+                line, count = sale.text, sale.lines
+            else:
+                line = sale if isinstance(sale, str) else _sale(recording, sale, models)
+                count = 1
             if not sale_count:
                 yield resource_line
-            sale_count += 1
+            sale_count += count
             yield line
         if not sale_count:
             raise ValueError(f"block {recording.block_id!r} has no sales; a block needs an SU01")

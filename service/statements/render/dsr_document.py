@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from service.catalog.models import Recording
-from service.sql import table_of
+from service.sql import is_postgresql, table_of
 from service.statements.close.lines import usage_rows
 from service.statements.models import Statement, StatementUsage
 from service.statements.periods import first_day, last_day
@@ -25,11 +25,13 @@ from service.statements.render.dsr import (
     DsrRecording,
     DsrSale,
     DsrSummary,
+    Rendered,
     dsr_file_name,
     render_dsr,
 )
+from service.statements.render.dsr_sql import statement_blocks
 
-CHUNK = 1000
+CHUNK = 1 << 18  # characters per chunk sent (and hashed)
 SERVICE = "Downloads"  # DSR ServiceDescription: no spaces or underscores allowed
 USAGE = table_of(StatementUsage)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -63,15 +65,32 @@ class DsrDocument:
     summary_ids: dict[tuple[str, str, str], str]
     file_name: str
     source: sa.FromClause = USAGE
+    # Blocks already formatted by PostgreSQL (``dsr_sql``) for this statement, if the
+    # caller streams them (the close, a month at a time); else they are read here.
+    formatted: Iterator[Any] | None = None
 
     def chunks(self) -> Iterator[bytes]:
         buffer: list[str] = []
-        for n, line in enumerate(render_dsr(self.header, self.summaries, self._blocks()), 1):
+        size = 0
+        for line in render_dsr(self.header, self.summaries, self._blocks()):
             buffer.append(line)
-            if n % CHUNK == 0:
+            size += len(line)
+            if size >= CHUNK:
                 yield "".join(buffer).encode()
-                buffer = []
+                buffer, size = [], 0
         yield "".join(buffer).encode()
+
+    def _blocks(self) -> Iterator[tuple[DsrRecording, Iterable[DsrSale | str | Rendered]]]:
+        formatted = self.formatted
+        if formatted is None and self.source is USAGE and is_postgresql(self.session):
+            formatted = statement_blocks(self.session, self.statement_id)
+        if formatted is None:
+            yield from self._python_blocks()
+            return
+        for row in formatted:
+            n = int(row.block)
+            recording = _recording(n, row.isrc, row)
+            yield recording, [Rendered(row.text, int(row.lines))]
 
     def _rows(self) -> Iterator[Any]:
         after, usage = 0, self.source
@@ -97,24 +116,11 @@ class DsrDocument:
                 return
             after = rows[-1].row_no
 
-    def _blocks(self) -> Iterator[tuple[DsrRecording, Iterable[DsrSale | str]]]:
+    def _python_blocks(self) -> Iterator[tuple[DsrRecording, Iterable[DsrSale | str]]]:
         for n, (isrc, group) in enumerate(itertools.groupby(self._rows(), lambda r: r.isrc), 1):
             first = next(group)
-            # The close renders this file: a malformed code in the ledger (legs posted raw,
-            # not through the sales API) must not make the close fail.
-            valid = isrc if isrc and _ISRC.match(isrc) else None
-            recording = DsrRecording(
-                block_id=n,
-                resource_reference=f"R{n}",
-                dsp_resource_id=_clean(isrc, f"UNKNOWN{n}"),
-                isrc=valid,
-                title=_clean(first.title, _clean(isrc, "Unknown recording")),
-                display_artist=_clean(first.artist, "Unknown artist"),
-                duration_s=first.duration_s,
-                iswc=first.work_iswc,
-            )
             rows = itertools.chain([first], group)
-            yield recording, (self._sale(n, row) for row in rows)
+            yield _recording(n, isrc, first), (self._sale(n, row) for row in rows)
 
     def _sale(self, block_id: int, row: Any) -> str:
         # Formatted from typed values (integers, codes of the ledger's own vocabulary): the
@@ -124,6 +130,22 @@ class DsrDocument:
         return su01_line(
             block_id, sid, tx, int(row.usages), int(row.returns), row.sold_micros, row.ret_micros
         )
+
+
+def _recording(n: int, isrc: str | None, first: Any) -> DsrRecording:
+    # The close renders this file: a malformed code in the ledger (legs posted raw, not
+    # through the sales API) must not make the close fail.
+    valid = isrc if isrc and _ISRC.match(isrc) else None
+    return DsrRecording(
+        block_id=n,
+        resource_reference=f"R{n}",
+        dsp_resource_id=_clean(isrc, f"UNKNOWN{n}"),
+        isrc=valid,
+        title=_clean(first.title, _clean(isrc, "Unknown recording")),
+        display_artist=_clean(first.artist, "Unknown artist"),
+        duration_s=first.duration_s,
+        iswc=first.work_iswc,
+    )
 
 
 def _price_micros(gross_micros: int, units: int) -> int:
@@ -165,7 +187,13 @@ def su01_line(
     )
 
 
-def dsr_document(session: Session, statement: Statement) -> DsrDocument:
+def dsr_document(
+    session: Session,
+    statement: Statement,
+    *,
+    grouped: Iterable[Any] | None = None,
+    formatted: Iterator[Any] | None = None,
+) -> DsrDocument:
     """The DSR of a statement: the sales usage behind it, the party as RightsController.
 
     One summary per territory, right type and sale currency (amounts as the stores
@@ -173,8 +201,11 @@ def dsr_document(session: Session, statement: Statement) -> DsrDocument:
     """
     controller = _clean(statement.party_name, statement.party)
     dpid, dsr_name = recipient_identity(statement)
-    source = _usage_source(session, statement)
-    summaries, ids = _summaries(session, source, statement.id, controller, dpid)
+    # The close passes what it read for the whole month (``grouped``, ``formatted``).
+    source = USAGE if grouped is not None else _usage_source(session, statement)
+    if grouped is None:
+        grouped = _grouped(session, source, statement.id)
+    summaries, ids = _summaries(grouped, controller, dpid)
     territories = sorted({key[0] for key in ids})
     place = territories[0] if len(territories) == 1 else "multi" if territories else "WORLD"
     start, end = first_day(statement.period), last_day(statement.period)
@@ -199,7 +230,7 @@ def dsr_document(session: Session, statement: Statement) -> DsrDocument:
         territory=place,
         created_at=statement.closed_at,
     )
-    return DsrDocument(session, statement.id, header, summaries, ids, name, source)
+    return DsrDocument(session, statement.id, header, summaries, ids, name, source, formatted)
 
 
 def _usage_source(session: Session, statement: Statement) -> sa.FromClause:
@@ -219,24 +250,40 @@ def recipient_identity(statement: Statement) -> tuple[str | None, str]:
     return None, statement.party.split(":", 1)[1].replace("_", "-")
 
 
-def _summaries(
-    session: Session, usage: sa.FromClause, statement_id: str, controller: str, dpid: str | None
-) -> tuple[list[DsrSummary], dict[tuple[str, str, str], str]]:
-    """SY02 records, one per territory, right type and sale currency, and their ids."""
-    grouped = session.execute(
+def _grouped_query(usage: sa.FromClause) -> sa.Select[Any]:
+    keys = (usage.c.statement_id, usage.c.territory, usage.c.right_type, usage.c.currency)
+    return (
         sa.select(
-            usage.c.territory,
-            usage.c.right_type,
-            usage.c.currency,
+            *keys,
             sa.func.sum(usage.c.usages).label("usages"),
             sa.func.sum(usage.c.gross_sold).label("gross_sold"),
             sa.func.sum(usage.c.gross_returned).label("gross_returned"),
             sa.func.sum(usage.c.royalty).label("royalty"),
         )
-        .where(usage.c.statement_id == statement_id)
-        .group_by(usage.c.territory, usage.c.right_type, usage.c.currency)
-        .order_by(usage.c.territory, usage.c.right_type, usage.c.currency)
-    ).all()
+        .group_by(*keys)
+        .order_by(*keys)
+    )
+
+
+def _grouped(session: Session, usage: sa.FromClause, statement_id: str) -> list[Any]:
+    query = _grouped_query(usage).where(usage.c.statement_id == statement_id)
+    return list(session.execute(query).all())
+
+
+def month_grouped(session: Session, period: str) -> dict[str, list[Any]]:
+    """Every statement's summary sums for the month, by statement id (one query)."""
+    ids = sa.select(col(Statement.id)).where(col(Statement.period) == period)
+    query = _grouped_query(USAGE).where(USAGE.c.statement_id.in_(ids))
+    by_statement: dict[str, list[Any]] = {}
+    for row in session.execute(query):
+        by_statement.setdefault(row.statement_id, []).append(row)
+    return by_statement
+
+
+def _summaries(
+    grouped: Iterable[Any], controller: str, dpid: str | None
+) -> tuple[list[DsrSummary], dict[tuple[str, str, str], str]]:
+    """SY02 records, one per territory, right type and sale currency, and their ids."""
     summaries, ids = [], {}
     for n, row in enumerate(grouped, 1):
         territory = row.territory or "WORLD"
