@@ -4,6 +4,7 @@ Runs whenever Chromium and chromedriver are installed (`.ci/run` installs them, 
 always does). Screenshots of every page go to test-artifacts/portal/.
 """
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable, Iterator
@@ -12,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -210,13 +212,16 @@ def test_no_key_in_the_server_log(browser: webdriver.Chrome, server: Server) -> 
 
 
 def _tab_to(browser: webdriver.Chrome, matches: Callable[[WebElement], bool]) -> WebElement:
-    """Press Tab until the focused element satisfies ``matches`` (as a keyboard user does)."""
-    ActionChains(browser).send_keys(Keys.TAB).perform()
+    """Press Tab until the focused element satisfies ``matches`` (as a keyboard user does).
+    Each press is confirmed by focus moving, so a loaded machine cannot skip ahead."""
+    previous = browser.switch_to.active_element
     for _ in range(80):
-        focused = browser.switch_to.active_element
-        if matches(focused):
-            return focused
         ActionChains(browser).send_keys(Keys.TAB).perform()
+        with contextlib.suppress(TimeoutException):
+            WebDriverWait(browser, 2).until(lambda d: d.switch_to.active_element != previous)
+        previous = browser.switch_to.active_element
+        if matches(previous):
+            return previous
     raise AssertionError("not reachable with the Tab key")
 
 
@@ -225,6 +230,7 @@ def test_keyboard_only_sign_in_navigation_and_statement(
 ) -> None:
     """WCAG 2.1.1: everything done with Tab and Enter, no pointer."""
     browser.get(f"{server.base}/portal")
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.ID, "token"))
     skip = _tab_to(browser, lambda e: e.text == "Skip to content")
     assert skip.get_attribute("href").endswith("#main")
     token = _tab_to(browser, lambda e: e.get_attribute("id") == "token")
