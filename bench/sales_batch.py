@@ -89,10 +89,12 @@ def timed(client: httpx.Client, label: str, **kwargs: Any) -> dict[str, Any]:
     elapsed = time.perf_counter() - started
     response.raise_for_status()
     body = response.json()
+    rows = body["recorded"] + body["duplicates"] + body["rejected"]
     print(
-        f"{label}: {elapsed:.2f} s for {len(body['results'])} rows "
+        f"{label}: {elapsed:.2f} s for {rows} rows "
         f"({body['recorded']} recorded, {body['duplicates']} duplicates, "
-        f"{body['rejected']} rejected) = {len(body['results']) / elapsed:,.0f} rows/s",
+        f"{body['rejected']} rejected, {len(response.content):,} response bytes) "
+        f"= {rows / elapsed:,.0f} rows/s",
         flush=True,
     )
     return dict(body)
@@ -199,6 +201,11 @@ def main() -> int:
                 content=as_csv(more),
                 headers={**headers, "Content-Type": "text/csv"},
             )
+            # RFC 7240 return=minimal: counts and rejections only (what bench.run posts).
+            minimal = {**headers, "Prefer": "return=minimal"}
+            fresh = [sale(i, cat.isrcs) for i in range(2 * ROWS, 3 * ROWS)]
+            timed(client, "fresh JSON batch, minimal", json={"sales": fresh}, headers=minimal)
+            timed(client, "same batch replayed, minimal", json={"sales": fresh}, headers=minimal)
             admin = {"Authorization": f"Bearer {cat.admin_token}"}
             started = time.perf_counter()
             verification = client.get("/v1/ledger/verify", headers=admin).json()
