@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bench.catalogue import Catalogue, build
-from bench.run import sale
+from bench.workload import sale
 from service.db import make_engine
 
 SERVER_URL = os.environ.get(
