@@ -2,23 +2,13 @@
 
 from typing import Any
 
-import pytest
 from sqlmodel import Session
 
 from service.preferences import preferences, wants_minimal
-from tests.factories import Api, isrc, share
+from tests.factories import Api
 from tests.sales.conftest import Store, a_sale, balance, counts
 
 MINIMAL = {"Prefer": "return=minimal"}
-
-
-@pytest.fixture
-def recording(api: Api) -> str:
-    holder = api.holder()["id"]
-    code = isrc()
-    api.recording(code, [share(holder, "neighbouring", "0.6")])
-    api.tariff(territory="RU", right_type="neighbouring", currency="USD", percent_of_gross="0.25")
-    return code
 
 
 def _minimal(store: Store, body: Any, prefer: str = "return=minimal") -> dict[str, Any]:
