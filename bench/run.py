@@ -7,12 +7,17 @@ rows with a bare COPY (the physical floor), closes the month, fetches the larges
 as CSV and as DSR while sampling the server's RSS, measures statement pulls by 50
 clients with and without a hot standby (bench/pulls.py), and prints one summary line last.
 
-Environment: BENCH_SALES (default 200000), BENCH_RECORDINGS (10000), BENCH_POSTERS (2),
+Ingestion is timed three times (bench/workload.py): the realistic workload (Zipf-like
+over 100,000 recordings, replays and refunds), the worst case (uniform over 10,000
+recordings) and a replay of the worst case's sales (all duplicates). Posters send
+`Prefer: return=minimal`.
+
+Environment: BENCH_SALES (realistic sales, default 150000), BENCH_WORST_SALES (50000),
+BENCH_RECORDINGS (100000), BENCH_POSTERS (2),
 BENCH_WORKERS (uvicorn workers, 2), BENCH_DB_NAME (ledger_bench), BENCH_PORT (8765),
 BENCH_DATABASE_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
 """
 
-import multiprocessing
 import os
 import random
 import statistics
@@ -21,7 +26,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,8 +35,9 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bench import pulls
-from bench.catalogue import CURRENCY_OF, TERRITORIES, Catalogue, build
+from bench import pulls, workload
+from bench.catalogue import Catalogue, build
+from bench.workload import post_all, sale
 from service.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +48,6 @@ DB_NAME = os.environ.get("BENCH_DB_NAME", "ledger_bench")
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 PERIOD = "2006-11"
-PRICES = {"USD": "0.99", "GBP": "0.79", "RUB": "2.70", "EUR": "0.99"}
 
 
 def say(message: str) -> None:
@@ -73,58 +77,15 @@ def fresh_database() -> str:
     return url
 
 
-# --- the sales ---------------------------------------------------------------------------
+# --- the sales: bench/workload.py ----------------------------------------------------------
 
-
-def sale(i: int, isrcs: list[str]) -> dict[str, Any]:
-    rng = random.Random(i)
-    territory = rng.choices(TERRITORIES, weights=[35, 15, 25, 10, 10, 5])[0]
-    currency = "USD" if territory == "RU" and rng.random() < 0.5 else CURRENCY_OF[territory]
-    sold_at = datetime(2006, 11, 1, tzinfo=UTC) + timedelta(seconds=rng.randrange(30 * 86400))
-    return {
-        "sale_id": f"b-{i:08d}",
-        "isrc": rng.choice(isrcs),
-        "territory": territory,
-        "sold_at": sold_at.isoformat().replace("+00:00", "Z"),
-        "quantity": 1 if rng.random() < 0.9 else rng.randint(2, 3),
-        "unit_price": PRICES[currency],
-        "currency": currency,
-    }
-
-
-def _poster(args: tuple[int, int, int, list[str], str]) -> tuple[int, int]:
-    start, stop, batch, isrcs, token = args
-    recorded = rejected = 0
-    with httpx.Client(
-        base_url=BASE, timeout=300, headers={"Authorization": f"Bearer {token}"}
-    ) as client:
-        for first in range(start, stop, batch):
-            rows = [sale(i, isrcs) for i in range(first, min(first + batch, stop))]
-            response = client.post("/v1/sales", json={"sales": rows})
-            response.raise_for_status()
-            body = response.json()
-            recorded += body["recorded"]
-            rejected += body["rejected"]
-    return recorded, rejected
-
-
-def post_all(cat: Catalogue, total: int, posters: int) -> tuple[float, int, int]:
-    chunk = -(-total // posters)
-    jobs = [
-        (p * chunk, min((p + 1) * chunk, total), 1000, cat.isrcs, cat.store_token)
-        for p in range(posters)
-    ]
-    started = time.perf_counter()
-    with multiprocessing.get_context("spawn").Pool(posters) as pool:
-        results = pool.map(_poster, jobs)
-    elapsed = time.perf_counter() - started
-    return elapsed, sum(r for r, _ in results), sum(r for _, r in results)
+__all__ = ["sale"]  # bench.close_scale draws the same uniform sales
 
 
 def copy_floor(url: str, cat: Catalogue, total: int) -> float:
     """The same rows through a bare COPY into an equivalent table: the physical floor."""
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    rows = [sale(i, cat.isrcs) for i in range(total)]
+    rows = [workload.worst_sale(i, cat.isrcs) for i in range(total)]  # distinct sale_ids
     with psycopg.connect(dsn) as conn:
         conn.execute(
             "CREATE TABLE bench_copy_sale (id bigserial PRIMARY KEY, store_code varchar(64), "
@@ -295,23 +256,45 @@ def median_proof_ms(client: httpx.Client, count: int = 1000) -> float:
     return statistics.median(times)
 
 
+def ingest(
+    cat: Catalogue, total: int, worst: int, posters: int
+) -> tuple[float, float, float, float]:
+    """Sales/s of the realistic workload, of the worst case and of replays; batch p99 (ms)."""
+    ingest_s, posted = post_all(BASE, cat, "realistic", 0, total, posters)
+    say(
+        f"ingest, realistic: {total} sales ({posted.recorded} recorded, {posted.duplicates} "
+        f"replayed, {posted.rejected} rejected, {posted.refunds} refunds) in {ingest_s:.1f} s "
+        f"= {total / ingest_s:,.0f} sales/s with {posters} posting processes; batch p99 "
+        f"{posted.p99_ms():.0f} ms; {load_average()}"
+    )
+    worst_s, worst_posted = post_all(BASE, cat, "worst", 0, worst, posters)
+    say(
+        f"ingest, worst case (uniform over {workload.WORST_RECORDINGS} recordings): {worst} "
+        f"sales ({worst_posted.recorded} recorded) in {worst_s:.1f} s = {worst / worst_s:,.0f} "
+        f"sales/s; {load_average()}"
+    )
+    replayed = min(worst, 50_000)
+    replay_s, replay_posted = post_all(BASE, cat, "worst", 0, replayed, posters)
+    say(
+        f"replay: {replayed} sales ({replay_posted.duplicates} duplicates) in {replay_s:.1f} s "
+        f"= {replayed / replay_s:,.0f} sales/s"
+    )
+    return total / ingest_s, worst / worst_s, replayed / replay_s, posted.p99_ms()
+
+
 def main() -> int:
-    total = int(os.environ.get("BENCH_SALES", "200000"))
+    total = int(os.environ.get("BENCH_SALES", "150000"))
+    worst = int(os.environ.get("BENCH_WORST_SALES", "50000"))
     posters = int(os.environ.get("BENCH_POSTERS", "2"))
     url = fresh_database()
     engine = make_engine(url)
     started = time.perf_counter()
-    cat = build(engine, recordings=int(os.environ.get("BENCH_RECORDINGS", "10000")))
+    cat = build(engine, recordings=int(os.environ.get("BENCH_RECORDINGS", "100000")))
     say(f"catalogue: {len(cat.isrcs)} recordings in {time.perf_counter() - started:.1f} s")
     server = start_server(url)
     try:
         rss_start = rss_mb(server.pid)
-        ingest_s, recorded, rejected = post_all(cat, total, posters)
-        ingest_rate = total / ingest_s
-        say(
-            f"ingest: {total} sales ({recorded} recorded, {rejected} rejected) in {ingest_s:.1f} s "
-            f"= {ingest_rate:,.0f} sales/s with {posters} posting processes"
-        )
+        ingest_rate, worst_rate, replay_rate, p99_ms = ingest(cat, total, worst, posters)
         copy_s = copy_floor(url, cat, total)
         copy_rate = total / copy_s
         say(
@@ -351,7 +334,9 @@ def main() -> int:
         proof_ms = median_proof_ms(admin)
         say(f"inclusion proofs: median {proof_ms:.2f} ms over 1,000 random leaves (HTTP)")
         say(
-            f"ingest_sales_per_s={ingest_rate:.0f} copy_ratio={copy_rate / ingest_rate:.1f} "
+            f"ingest_sales_per_s={ingest_rate:.0f} ingest_worst_per_s={worst_rate:.0f} "
+            f"replay_per_s={replay_rate:.0f} batch_p99_ms={p99_ms:.0f} "
+            f"copy_ratio={copy_rate / ingest_rate:.1f} "
             f"close_s={close_s:.1f} csv_lines_per_s={csv_lines / csv_s:.0f} "
             f"dsr_lines_per_s={dsr_lines / dsr_s:.0f} "
             f"peak_rss_mb={peak_overall:.0f} pull_statements_per_s={pulled:.0f} "

@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from bench.catalogue import Catalogue, build
-from bench.run import sale
+from bench.workload import sale
 from service.db import make_engine
 
 SERVER_URL = os.environ.get(
@@ -83,16 +83,25 @@ def serve(url: str) -> subprocess.Popen[bytes]:
     raise SystemExit("the service did not start")
 
 
-def timed(client: httpx.Client, label: str, **kwargs: Any) -> dict[str, Any]:
-    started = time.perf_counter()
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (``/proc/<pid>/stat``, Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(client: httpx.Client, label: str, server: int, **kwargs: Any) -> dict[str, Any]:
+    started, cpu = time.perf_counter(), cpu_seconds(server)
     response = client.post("/v1/sales", **kwargs)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, cpu_seconds(server) - cpu
     response.raise_for_status()
     body = response.json()
+    rows = body["recorded"] + body["duplicates"] + body["rejected"]
     print(
-        f"{label}: {elapsed:.2f} s for {len(body['results'])} rows "
+        f"{label}: {elapsed:.2f} s for {rows} rows "
         f"({body['recorded']} recorded, {body['duplicates']} duplicates, "
-        f"{body['rejected']} rejected) = {len(body['results']) / elapsed:,.0f} rows/s",
+        f"{body['rejected']} rejected, {len(response.content):,} response bytes) "
+        f"= {rows / elapsed:,.0f} rows/s; service CPU {cpu / rows * 1e6:,.0f} µs/row",
         flush=True,
     )
     return dict(body)
@@ -190,14 +199,34 @@ def main() -> int:
         headers = {"Authorization": f"Bearer {cat.store_token}"}
         with httpx.Client(base_url=BASE, timeout=600, headers=headers) as client:
             batch = [sale(i, cat.isrcs) for i in range(ROWS)]
-            timed(client, "fresh JSON batch", json={"sales": batch})
-            timed(client, "same batch replayed", json={"sales": batch})
+            timed(client, "fresh JSON batch", server.pid, json={"sales": batch})
+            timed(client, "same batch replayed", server.pid, json={"sales": batch})
             more = [sale(i, cat.isrcs) for i in range(ROWS, 2 * ROWS)]
             timed(
                 client,
                 "fresh CSV batch",
+                server.pid,
                 content=as_csv(more),
                 headers={**headers, "Content-Type": "text/csv"},
+            )
+            # RFC 7240 return=minimal: counts and rejections only (what bench.run posts).
+            minimal = {**headers, "Prefer": "return=minimal"}
+            warm = [sale(i, cat.isrcs) for i in range(3 * ROWS, 4 * ROWS)]
+            timed(client, "fresh JSON batch, warm", server.pid, json={"sales": warm})
+            fresh = [sale(i, cat.isrcs) for i in range(2 * ROWS, 3 * ROWS)]
+            timed(
+                client,
+                "fresh JSON batch, minimal",
+                server.pid,
+                json={"sales": fresh},
+                headers=minimal,
+            )
+            timed(
+                client,
+                "same batch replayed, minimal",
+                server.pid,
+                json={"sales": fresh},
+                headers=minimal,
             )
             admin = {"Authorization": f"Bearer {cat.admin_token}"}
             started = time.perf_counter()

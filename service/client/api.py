@@ -19,6 +19,7 @@ import httpx
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 REFUSED_RETRY_DELAY = 0.5  # seconds before the one retry of a refused connection
 FORMATS = {"json": "application/json", "csv": "text/csv", "dsr": None}
+MINIMAL = {"Prefer": "return=minimal"}  # RFC 7240: counts and rejected rows only
 Sale = Mapping[str, Any]
 
 
@@ -27,7 +28,12 @@ class BatchResult:
     recorded: int
     duplicates: int
     rejected: int
-    results: list[dict[str, Any]]
+    results: list[dict[str, Any]]  # one per row, in order; empty when answered minimally
+    rejections: list[dict[str, Any]]  # the rejected rows, each with its position `row`
+
+    @property
+    def rows(self) -> int:
+        return self.recorded + self.duplicates + self.rejected
 
 
 @dataclass(slots=True)
@@ -41,7 +47,7 @@ class SalesSummary:
         self.recorded += batch.recorded
         self.duplicates += batch.duplicates
         self.rejected += batch.rejected
-        self.rejections.extend(r for r in batch.results if r["status"] == "rejected")
+        self.rejections.extend(batch.rejections)
 
 
 class LedgerError(Exception):
@@ -96,7 +102,20 @@ def batches(sales: Iterable[Sale], size: int) -> Iterator[list[dict[str, Any]]]:
 
 def _batch_result(response: httpx.Response) -> BatchResult:
     body = _expect(response, 200)
-    return BatchResult(body["recorded"], body["duplicates"], body["rejected"], body["results"])
+    counts = (body["recorded"], body["duplicates"], body["rejected"])
+    if response.headers.get("Preference-Applied", "").strip().lower() == "return=minimal":
+        return BatchResult(*counts, results=[], rejections=body["rejections"])
+    results = body["results"]
+    rejections = [
+        {"row": i, "sale_id": r["sale_id"], "error": r["error"]}
+        for i, r in enumerate(results)
+        if r["status"] == "rejected"
+    ]
+    return BatchResult(*counts, results=results, rejections=rejections)
+
+
+def _batch_request(sales: list[dict[str, Any]], minimal: bool) -> dict[str, Any]:
+    return {"json": {"sales": sales}, "headers": MINIMAL if minimal else {}}
 
 
 class _Retry:
@@ -210,8 +229,9 @@ class LedgerClient:
                     return response
             self.sleep(wait)
 
-    def post_batch(self, sales: list[dict[str, Any]]) -> BatchResult:
-        return _batch_result(self._request("POST", "/v1/sales", json={"sales": sales}))
+    def post_batch(self, sales: list[dict[str, Any]], *, minimal: bool = False) -> BatchResult:
+        """One batch; ``minimal`` asks for counts and rejections only (no per-row results)."""
+        return _batch_result(self._request("POST", "/v1/sales", **_batch_request(sales, minimal)))
 
     def post_sales(
         self,
@@ -219,10 +239,14 @@ class LedgerClient:
         *,
         batch_size: int = 1000,
         on_batch: Callable[[BatchResult], None] | None = None,
+        minimal: bool = True,
     ) -> SalesSummary:
+        """Every sale, in batches. A summary keeps counts and rejections only, so batches
+        are posted with ``Prefer: return=minimal`` unless ``minimal=False`` (then
+        ``on_batch`` sees every row's result)."""
         summary = SalesSummary()
         for batch in batches(sales, batch_size):
-            result = self.post_batch(batch)
+            result = self.post_batch(batch, minimal=minimal)
             summary.add(result)
             if on_batch:
                 on_batch(result)
@@ -340,13 +364,18 @@ class AsyncLedgerClient:
                     return response
             await asyncio.sleep(wait)
 
-    async def post_batch(self, sales: list[dict[str, Any]]) -> BatchResult:
-        return _batch_result(await self._request("POST", "/v1/sales", json={"sales": sales}))
+    async def post_batch(
+        self, sales: list[dict[str, Any]], *, minimal: bool = False
+    ) -> BatchResult:
+        request = _batch_request(sales, minimal)
+        return _batch_result(await self._request("POST", "/v1/sales", **request))
 
-    async def post_sales(self, sales: Iterable[Sale], *, batch_size: int = 1000) -> SalesSummary:
+    async def post_sales(
+        self, sales: Iterable[Sale], *, batch_size: int = 1000, minimal: bool = True
+    ) -> SalesSummary:
         summary = SalesSummary()
         for batch in batches(sales, batch_size):
-            summary.add(await self.post_batch(batch))
+            summary.add(await self.post_batch(batch, minimal=minimal))
         return summary
 
     async def aclose(self) -> None:

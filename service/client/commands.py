@@ -52,10 +52,13 @@ def post_sales(args: argparse.Namespace, connect: Connect) -> int:
     progress = tqdm(total=total, unit="sale", disable=args.quiet, file=sys.stderr)
 
     def advance(batch: Any) -> None:
-        progress.update(len(batch.results))
+        progress.update(batch.rows)
 
     try:
-        summary = client.post_sales(read_sales(path), batch_size=args.batch_size, on_batch=advance)
+        # Counts and rejections are all it prints: the server need not answer every row.
+        summary = client.post_sales(
+            read_sales(path), batch_size=args.batch_size, on_batch=advance, minimal=True
+        )
     finally:
         progress.close()
     print(

@@ -90,12 +90,13 @@ class Batch:
         first row's outcome; the counts."""
         for i, pk in self.duplicates.items():
             period, adjustment = booked.get(pk, (None, None))
+            royalties, leaf_index = replayed.get(pk, ([], None))  # absent: not read back
             self.results[i] = SaleResult(
                 sale_id=self.rows[i].sale_id,
                 status="duplicate",
                 error=None,
-                royalties=replayed[pk][0],
-                leaf_index=replayed[pk][1],
+                royalties=royalties,
+                leaf_index=leaf_index,
                 booked_period=period,
                 adjustment=adjustment,
             )

@@ -52,7 +52,12 @@ from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
 
 
-def record_sales(*, session: Session, store_code: str, rows: Sequence[Row]) -> BatchResult:
+def record_sales(
+    *, session: Session, store_code: str, rows: Sequence[Row], minimal: bool = False
+) -> BatchResult:
+    """Every row's outcome. ``minimal``: duplicates are not answered with their first
+    royalties, leaf and booking (``Prefer: return=minimal`` answers counts and rejections
+    only, so reading them back from the ledger would be wasted)."""
     batch = Batch.of(store_code, rows)
     # Before the chain lock, so that several workers read and price in parallel: what the
     # store already recorded (a sale_id recorded meanwhile is still caught, by the unique
@@ -66,6 +71,8 @@ def record_sales(*, session: Session, store_code: str, rows: Sequence[Row]) -> B
         pricing = _price(session, batch, fresh)
     if pricing is not None:
         _record_fresh(session, locked, batch, pricing)
+    if minimal:
+        return batch.finish({}, {})
     first = batch.duplicates.values()
     return batch.finish(sale_royalties(session, first), sale_bookings(session, first))
 

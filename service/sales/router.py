@@ -3,12 +3,13 @@
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from service.auth import AdminCaller, PageDep, StoreCaller
 from service.db import SessionDep
 from service.ops.metrics import BATCH_SECONDS, count_sales, timed
 from service.pagination import Page
+from service.preferences import wants_minimal
 from service.problems import DomainError
 from service.rights import RightType
 from service.sales import recording, repository, suspense
@@ -21,6 +22,7 @@ from service.sales.schemas import (
     MAX_BATCH,
     SALE_EXAMPLE,
     BatchResult,
+    BatchSummary,
     RefundIn,
     RefundPublic,
     ReleasePublic,
@@ -91,10 +93,19 @@ _SALES_BODY: dict[str, Any] = {
 
 @router.post(
     "/sales",
-    response_model=SaleResult | BatchResult,
+    response_model=SaleResult | BatchResult | BatchSummary,
     openapi_extra=_SALES_BODY,
     responses={
-        200: {"description": "A batch's results, or a bare sale already recorded (duplicate)"},
+        200: {
+            "description": "A batch's results (its counts and rejections with "
+            "`Prefer: return=minimal`), or a bare sale already recorded (duplicate)",
+            "headers": {
+                "Preference-Applied": {
+                    "description": "`return=minimal` when the batch was answered minimally",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
         201: {"description": "A bare sale, recorded"},
         409: {"description": "A bare sale whose sale_id was recorded with other content"},
         415: {"description": "Not JSON, NDJSON or CSV"},
@@ -107,13 +118,23 @@ def post_sales(
     session: SessionDep,
     store_code: ActingStore,
     body: Annotated[bytes, Depends(_raw_body)],
-) -> SaleResult | BatchResult:
+    prefer: Annotated[
+        str | None,
+        Header(
+            description="`return=minimal` (RFC 7240): a batch answers its counts and "
+            "rejected rows only (`BatchSummary`), not one result per row.",
+            examples=["return=minimal"],
+        ),
+    ] = None,
+) -> SaleResult | BatchResult | BatchSummary:
     """Record sales: one bare sale, `{"sales": [...]}` (≤ 10,000), NDJSON or CSV rows.
 
     A batch answers 200 with one result per row, in order; each row is atomic on its
     own. A bare sale answers 201 (recorded), 200 (duplicate: the first result again) or a
     problem with `code` `invalid` (422), `conflict` (409), `withdrawn` or `unlicensed`
-    (451). `royalties` are in the sale's currency, gross of commission.
+    (451). `royalties` are in the sale's currency, gross of commission. A batch sent
+    with `Prefer: return=minimal` answers counts plus the rejected rows, with their
+    position (`Preference-Applied: return=minimal`); a bare sale ignores it.
     """
     with timed(BATCH_SECONDS):
         parsed = parse(body, request.headers.get("content-type"), now=utcnow())
@@ -128,10 +149,18 @@ def post_sales(
             request.state.sales_rows = count_sales([(result.status, None)])
             response.status_code = 201 if result.status == "recorded" else 200
             return result
-        batch = recording.record_sales(session=session, store_code=store_code, rows=parsed.rows)
+        # Every Prefer field counts (the parameter above documents it; FastAPI keeps one).
+        minimal = wants_minimal(request.headers.getlist("prefer"))
+        batch = recording.record_sales(
+            session=session, store_code=store_code, rows=parsed.rows, minimal=minimal
+        )
     request.state.sales_rows = count_sales(
         [(r.status, r.error.code if r.error else None) for r in batch.results]
     )
+    response.headers["Vary"] = "Prefer"
+    if minimal:
+        response.headers["Preference-Applied"] = "return=minimal"
+        return BatchSummary.of(batch)
     return batch
 
 

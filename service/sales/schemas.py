@@ -210,6 +210,55 @@ class BatchResult(BaseModel):
     results: list[SaleResult]
 
 
+# A rejected row of a batch answered with `Prefer: return=minimal`.
+class RejectedRow(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"row": 1, "sale_id": "o-1001-2", "error": _REJECTED_EXAMPLE["error"]}]
+        }
+    )
+
+    row: Annotated[int, Field(description="Its position in the batch, from 0.")]
+    sale_id: Annotated[str | None, Field(description="null: the row had no valid sale_id")]
+    error: RowError
+
+
+# A batch's outcome under `Prefer: return=minimal` (RFC 7240): counts and rejections only.
+class BatchSummary(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "recorded": 1,
+                    "duplicates": 0,
+                    "rejected": 1,
+                    "rejections": [
+                        {"row": 1, "sale_id": "o-1001-2", "error": _REJECTED_EXAMPLE["error"]}
+                    ],
+                }
+            ]
+        }
+    )
+
+    recorded: int
+    duplicates: int
+    rejected: int
+    rejections: Annotated[list[RejectedRow], Field(description="The rejected rows, in order.")]
+
+    @classmethod
+    def of(cls, batch: BatchResult) -> "BatchSummary":
+        return cls(
+            recorded=batch.recorded,
+            duplicates=batch.duplicates,
+            rejected=batch.rejected,
+            rejections=[
+                RejectedRow(row=i, sale_id=r.sale_id, error=r.error)
+                for i, r in enumerate(batch.results)
+                if r.error is not None
+            ],
+        )
+
+
 # A recorded sale as listed.
 class SalePublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_SALE_EXAMPLE]})

@@ -211,6 +211,10 @@ def test_no_key_in_the_server_log(browser: webdriver.Chrome, server: Server) -> 
     assert not [label for label, token in server.tokens.items() if token in log]
 
 
+def _focus_left(element: WebElement) -> Callable[[webdriver.Chrome], bool]:
+    return lambda driver: driver.switch_to.active_element != element
+
+
 def _tab_to(browser: webdriver.Chrome, matches: Callable[[WebElement], bool]) -> WebElement:
     """Press Tab until the focused element satisfies ``matches`` (as a keyboard user does).
     Each press is confirmed by focus moving, so a loaded machine cannot skip ahead."""
@@ -218,7 +222,9 @@ def _tab_to(browser: webdriver.Chrome, matches: Callable[[WebElement], bool]) ->
     for _ in range(80):
         ActionChains(browser).send_keys(Keys.TAB).perform()
         with contextlib.suppress(TimeoutException):
-            WebDriverWait(browser, 2).until(lambda d: d.switch_to.active_element != previous)
+            WebDriverWait(browser, 2).until(
+                lambda d, was=previous: d.switch_to.active_element != was
+            )
         previous = browser.switch_to.active_element
         if matches(previous):
             return previous

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from service.db import get_session, make_engine
 from service.identifiers import iswc_check_digit
 from service.main import create_app
-from tests.factories import Api, bearer, unique
+from tests.factories import Api, bearer, isrc, share, unique
 
 D = Decimal
 _iswc_numbers = itertools.count(100_000_001)
@@ -83,6 +83,16 @@ class Store:
 def store(api: Api, client: TestClient) -> Store:
     code = api.store()["code"]
     return Store(client, code, api.key("store", code))
+
+
+@pytest.fixture
+def recording(api: Api) -> str:
+    """A recording whose RU sales in USD pay one holder 0.6 of a 25 % neighbouring tariff."""
+    holder = api.holder()["id"]
+    code = isrc()
+    api.recording(code, [share(holder, "neighbouring", "0.6")])
+    api.tariff(territory="RU", right_type="neighbouring", currency="USD", percent_of_gross="0.25")
+    return code
 
 
 @pytest.fixture

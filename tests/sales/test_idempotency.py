@@ -3,7 +3,6 @@
 import threading
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -11,15 +10,6 @@ from sqlmodel import Session
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import Api, isrc, share
 from tests.sales.conftest import Store, a_sale, counts
-
-
-@pytest.fixture
-def recording(api: Api) -> str:
-    holder = api.holder()["id"]
-    code = isrc()
-    api.recording(code, [share(holder, "neighbouring", "0.6")])
-    api.tariff(territory="RU", right_type="neighbouring", currency="USD", percent_of_gross="0.25")
-    return code
 
 
 def sale_transactions(session: Session, store: Store, sale_id: str) -> int:
