@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sqlmodel import Session
+from stdnum.iso7064 import mod_37_36
 
 from service.auth.schemas import ApiKeyCreate
 from service.catalog import service as catalog
@@ -34,30 +35,39 @@ from service.timeutil import utcnow
 M, P, N = RightType.mechanical, RightType.performance, RightType.neighbouring
 
 
+def _demo_dpid(n: int) -> str:
+    """A made-up DDEX Party ID (``PADPIDA`` + 10 characters + ISO 7064 MOD 37,36 check) for
+    the demo's parties, so their DSR files carry a recipient id as the standard asks."""
+    base = f"PADPIDA2006110{n:03d}"
+    return base + mod_37_36.calc_check_digit(base)
+
+
 def _societies(session: Session) -> None:
-    for code, name, country, currency, rights, rate, ecl in [
-        (
-            "ROMS",
-            "Russian Organisation for Multimedia and Digital Networks",
-            "RU",
-            "RUB",
-            [M, P],
-            "0.15",
-            True,
-        ),
-        (
-            "FAIR",
-            "Federation of Authors and Rightholders (neighbouring rights)",
-            "RU",
-            "RUB",
-            [N],
-            "0.10",
-            True,
-        ),
-        ("HFA", "Harry Fox Agency", "US", "USD", [M], "0.085", False),
-        ("MCPS", "Mechanical-Copyright Protection Society", "GB", "GBP", [M], "0.12", False),
-        ("PRS", "PRS for Music", "GB", "GBP", [P], "0.12", False),
-    ]:
+    for n, (code, name, country, currency, rights, rate, ecl) in enumerate(
+        [
+            (
+                "ROMS",
+                "Russian Organisation for Multimedia and Digital Networks",
+                "RU",
+                "RUB",
+                [M, P],
+                "0.15",
+                True,
+            ),
+            (
+                "FAIR",
+                "Federation of Authors and Rightholders (neighbouring rights)",
+                "RU",
+                "RUB",
+                [N],
+                "0.10",
+                True,
+            ),
+            ("HFA", "Harry Fox Agency", "US", "USD", [M], "0.085", False),
+            ("MCPS", "Mechanical-Copyright Protection Society", "GB", "GBP", [M], "0.12", False),
+            ("PRS", "PRS for Music", "GB", "GBP", [P], "0.12", False),
+        ]
+    ):
         parties.create_society(
             session=session,
             data=SocietyCreate(
@@ -69,6 +79,7 @@ def _societies(session: Session) -> None:
                 commission_rate=Decimal(rate),
                 extended_collective_licensing=ecl,
                 payout_threshold=Decimal("50") if code == "HFA" else None,
+                dpid=_demo_dpid(n + 1),
             ),
         )
 
@@ -87,7 +98,11 @@ def _holder(
     ipi: str | None = None,
     holder_id: str | None = None,
 ) -> str:
-    data = RightsHolderCreate(name=name, kind=kind, ipi=ipi, currency=currency)
+    # Holders paid directly get DSR statements too: each its own DPID, from its name.
+    number = 100 + sum(name.encode()) % 900
+    data = RightsHolderCreate(
+        name=name, kind=kind, ipi=ipi, currency=currency, dpid=_demo_dpid(number)
+    )
     return parties.create_holder(session=session, data=data, holder_id=holder_id).id
 
 
