@@ -5,10 +5,16 @@ the tree size the close signed): its leaf index, header, the party's own legs wi
 salts, and only the commitments of everybody else's legs. That is enough to recompute
 each leaf hash (``verifier.leaf_data``) and to re-add the lines, and reveals no other
 party's amount: a commitment is a salted SHA-256 and the salt never leaves the server.
+
+A royalty leg in another currency than the statement's also carries ``rate_day`` (its
+sale's UTC day) and ``rate``, the rate the close converted it at (``close/fx.py``: the
+latest on or before that day), so that every converted line can be re-derived. Rates are
+market data, not anybody's money; they are not part of the leaf (the leg's line is).
 """
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +24,9 @@ from sqlmodel import Session
 from service.ledger.encoding import LEG_HASHED
 from service.ledger.repository import LEGS, TRANSACTIONS
 from service.statements.models import Statement
+from service.statements.periods import last_day
+from service.statements.repository import NOT_ROYALTY, SALES, sale_day
+from service.tariffs.service import load_fx
 from service.transparency import log
 from service.transparency.schemas import sth_public
 from service.transparency.service import of_period
@@ -32,11 +41,14 @@ def _json_value(value: Any) -> Any:
     return value
 
 
-def _transaction(tx: Any, legs: list[dict[str, Any]], party: str) -> dict[str, Any]:
+def _transaction(
+    tx: Any, legs: list[dict[str, Any]], party: str, rates: Mapping[int, dict[str, str]]
+) -> dict[str, Any]:
     own = [
         {
             **{name: _json_value(leg[name]) for name in LEG_HASHED},
             "salt": bytes(leg["salt"] or b"").hex(),
+            **rates.get(leg["id"], {}),
         }
         for leg in legs
         if leg["account"] == party
@@ -56,6 +68,46 @@ def _transaction(tx: Any, legs: list[dict[str, Any]], party: str) -> dict[str, A
         "legs": own,
         "commitments": others,
     }
+
+
+def _converted(
+    tx_kinds: Mapping[int, str], legs: Iterable[dict[str, Any]], currency: str
+) -> list[dict[str, Any]]:
+    """The party's royalty legs the close converted into ``currency``."""
+    return [
+        leg
+        for leg in legs
+        if leg["currency"] != currency
+        and leg["right_type"] is not None
+        and tx_kinds[leg["sequence"]] not in NOT_ROYALTY
+    ]
+
+
+def _rates(
+    session: Session, statement: Statement, converted: list[dict[str, Any]]
+) -> dict[int, dict[str, str]]:
+    """Leg id -> ``rate_day`` and ``rate``, by the close's rule (``close/fx.py``): the
+    sale's UTC day (the month's last day for a leg without a sale) and the latest rate on or
+    before it, direct or inverse."""
+    if not converted:
+        return {}
+    pks = {leg["sale_pk"] for leg in converted if leg["sale_pk"] is not None}
+    days: dict[int, date] = {
+        pk: date.fromisoformat(str(day)[:10])
+        for pk, day in session.execute(
+            sa.select(SALES.c.id, sale_day(session)).where(SALES.c.id.in_(pks))
+        )
+    }
+    month_end = last_day(statement.period)
+    currencies = {leg["currency"] for leg in converted} | {statement.currency}
+    table = load_fx(session=session, currencies=currencies, until=month_end)
+    found: dict[int, dict[str, str]] = {}
+    for leg in converted:
+        day = days.get(leg["sale_pk"], month_end)
+        rate = table.rate(leg["currency"], statement.currency, day)
+        if rate is not None:  # none: the close refused the month, or the leg never moved
+            found[leg["id"]] = {"rate_day": day.isoformat(), "rate": str(rate)}
+    return found
 
 
 def records(session: Session, statement: Statement, *, after: int) -> Iterator[dict[str, Any]]:
@@ -100,7 +152,10 @@ def records(session: Session, statement: Statement, *, after: int) -> Iterator[d
             sa.select(TRANSACTIONS)
             .where(TRANSACTIONS.c.sequence.in_(sequences))
             .order_by(TRANSACTIONS.c.sequence)
-        )
+        ).all()
+        kinds = {tx.sequence: tx.kind for tx in txs}
+        own = (leg for group in legs.values() for leg in group if leg["account"] == statement.party)
+        rates = _rates(session, statement, _converted(kinds, own, statement.currency))
         for tx in txs:
-            yield _transaction(tx, legs[tx.sequence], statement.party)
+            yield _transaction(tx, legs[tx.sequence], statement.party, rates)
         cursor = sequences[-1]

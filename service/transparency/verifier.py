@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, Inexact
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
@@ -24,6 +24,8 @@ from service.transparency import merkle
 
 LEAF_PREFIX = b"royalty-ledger/leaf/v1\n"
 _MICRO = Decimal("0.000001")
+# Wide enough that a rate times a month's sum is exact (Inexact would raise otherwise).
+_EXACT = Context(prec=80, traps=[Inexact])
 # A leg's fields in the order its canonical line writes them, with each one's kind.
 LEG_FIELDS: tuple[tuple[str, str], ...] = (
     ("account", "text"),
@@ -209,13 +211,31 @@ def _key(values: Mapping[str, Any]) -> tuple[Any, ...]:
 class _Expected:
     own: dict[tuple[Any, ...], Decimal]  # line key + adjustment -> legs in the currency
     converted: dict[bool, Decimal]  # adjustment -> conversions' arrivals in the currency
-    foreign: set[tuple[Any, ...]]  # line keys with legs in another currency
+    # line key + adjustment -> (other currency, rate) -> the legs' sum in that currency
+    foreign: dict[tuple[Any, ...], dict[tuple[str, Decimal], Decimal]]
     residual: dict[tuple[str, bool], Decimal]  # other currency -> what no conversion took
+
+
+def convert(amount: Decimal, rate: Decimal) -> Decimal:
+    """The close's rule: a sum in another currency times its rate, exactly, then rounded
+    half-even to the micro-unit (once per line, currency and rate)."""
+    return _EXACT.multiply(amount, rate).quantize(_MICRO, rounding=ROUND_HALF_EVEN)
+
+
+def _rate_of(record: Mapping[str, Any], leg: Mapping[str, Any]) -> Decimal:
+    if leg.get("rate") is None:
+        raise Mismatch(
+            f"leaf {record['leaf_index']}: a royalty leg in {leg['currency']} without the "
+            "rate the close converted it at"
+        )
+    return Decimal(str(leg["rate"]))
 
 
 def _expected_lines(records: Sequence[Mapping[str, Any]], currency: str) -> _Expected:
     """What the evidence says the statement's lines must be (``_Expected``)."""
-    found = _Expected(defaultdict(Decimal), defaultdict(Decimal), set(), defaultdict(Decimal))
+    found = _Expected(
+        defaultdict(Decimal), defaultdict(Decimal), defaultdict(dict), defaultdict(Decimal)
+    )
     for record in records:
         flag, kind = bool(record["header"]["adjustment"]), record["header"]["kind"]
         for leg in record["legs"]:
@@ -229,20 +249,29 @@ def _expected_lines(records: Sequence[Mapping[str, Any]], currency: str) -> _Exp
                 continue
             key = (*_key(leg), flag)
             if other:
-                found.foreign.add(key)
+                parts = found.foreign[key]
+                part = (leg["currency"], _rate_of(record, leg))
+                parts[part] = parts.get(part, Decimal(0)) + amount
                 found.residual[(leg["currency"], flag)] += amount
             else:
                 found.own[key] += amount
     return found
 
 
+def _line_total(expected: _Expected, key: tuple[Any, ...]) -> Decimal:
+    """A line re-derived: its legs in the currency plus each (currency, rate) part converted."""
+    parts = expected.foreign.get(key, {})
+    total = expected.own.get(key, Decimal(0))
+    return total + sum((convert(amount, rate) for (_, rate), amount in parts.items()), Decimal(0))
+
+
 def check_lines(
     lines: Sequence[Mapping[str, Any]], records: Sequence[Mapping[str, Any]], currency: str
 ) -> None:
-    """Every line equals the sum of its legs (in the statement's currency), and the lines
-    that were converted add up to what the conversions booked."""
+    """Every line equals the sum of its legs, those in another currency converted by the
+    close's rule at the rates the evidence gives; every foreign royalty was converted, and
+    the converted lines add up to what the conversions booked."""
     expected = _expected_lines(records, currency)
-    own, converted, foreign = expected.own, expected.converted, expected.foreign
     unconverted = {k: v for k, v in expected.residual.items() if v != 0}
     if unconverted:
         (other, flag), amount = next(iter(unconverted.items()))
@@ -254,17 +283,19 @@ def check_lines(
     for number, line in enumerate(lines, start=1):
         key = (*_key(line), bool(line["adjustment"]))
         seen.add(key)
-        royalty = Decimal(line["royalty"])
-        if key in foreign:
-            converted_lines[key[-1]] += royalty - own.get(key, Decimal(0))
-        elif own.get(key, Decimal(0)) != royalty:
+        royalty, derived = Decimal(line["royalty"]), _line_total(expected, key)
+        if derived != royalty:
+            how = ", converted at their rates," if key in expected.foreign else ""
             raise Mismatch(
-                f"line {number}: royalty {royalty} but its ledger legs add up to "
-                f"{own.get(key, Decimal(0))}"
+                f"line {number}: royalty {royalty} but its ledger legs{how} add up to {derived}"
             )
-    missing = [k for k, v in own.items() if k not in seen and v != 0]
+        if key in expected.foreign:
+            converted_lines[key[-1]] += royalty - expected.own.get(key, Decimal(0))
+    missing = [k for k in {*expected.own, *expected.foreign} if k not in seen]
+    missing = [k for k in missing if _line_total(expected, k) != 0]
     if missing:
         raise Mismatch(f"ledger legs with no line on the statement: {missing[0]}")
+    converted = expected.converted
     for flag in set(converted) | set(converted_lines):
         if converted[flag] != converted_lines[flag]:
             raise Mismatch(
