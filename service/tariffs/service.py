@@ -3,7 +3,7 @@
 import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any, Protocol
 
@@ -193,8 +193,15 @@ class FxTable:
         return None
 
 
-def load_fx(*, session: Session, currencies: Iterable[str], until: date) -> FxTable:
-    """Every rate among ``currencies`` dated on or before ``until``, in one query."""
+def load_fx(
+    *,
+    session: Session,
+    currencies: Iterable[str],
+    until: date,
+    known_at: datetime | None = None,
+) -> FxTable:
+    """Every rate among ``currencies`` dated on or before ``until``, in one query; with
+    ``known_at``, only the rates recorded by then (what a close at that instant used)."""
     wanted = sorted(set(currencies))
     if len(wanted) < 2:
         return FxTable([])
@@ -209,6 +216,8 @@ def load_fx(*, session: Session, currencies: Iterable[str], until: date) -> FxTa
         _FX_RATES.c.to_currency.in_(wanted),
         _FX_RATES.c.date <= until,
     )
+    if known_at is not None:
+        query = query.where(_FX_RATES.c.created_at <= known_at)
     return FxTable(session.execute(query))
 
 

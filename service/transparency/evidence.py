@@ -88,7 +88,8 @@ def _rates(
 ) -> dict[int, dict[str, str]]:
     """Leg id -> ``rate_day`` and ``rate``, by the close's rule (``close/fx.py``): the
     sale's UTC day (the month's last day for a leg without a sale) and the latest rate on or
-    before it, direct or inverse."""
+    before it, direct or inverse, among the rates recorded by the close (a rate added later
+    for an earlier day must not change what a closed statement's evidence says)."""
     if not converted:
         return {}
     pks = {leg["sale_pk"] for leg in converted if leg["sale_pk"] is not None}
@@ -100,7 +101,9 @@ def _rates(
     }
     month_end = last_day(statement.period)
     currencies = {leg["currency"] for leg in converted} | {statement.currency}
-    table = load_fx(session=session, currencies=currencies, until=month_end)
+    table = load_fx(
+        session=session, currencies=currencies, until=month_end, known_at=statement.closed_at
+    )
     found: dict[int, dict[str, str]] = {}
     for leg in converted:
         day = days.get(leg["sale_pk"], month_end)

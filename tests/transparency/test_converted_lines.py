@@ -127,3 +127,16 @@ def test_a_converted_leg_without_its_rate_names_the_leaf(
     code, said = _run(month, capsys, "--all")
     assert code == NOT_VERIFIED, said
     assert "without the rate the close converted it at" in said, said
+
+
+def test_a_rate_published_after_the_close_leaves_the_evidence_alone(
+    month: Month, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rate recorded after the close for a day of the closed month (what a feed catching
+    up would do) must not change the closed statement's evidence."""
+    late = {"date": "2006-11-02", "from": "USD", "to": "RUB", "rate": "99"}
+    assert month.client.post("/v1/fx-rates", json=late, headers=month.api.admin).status_code == 201
+    rates = {(leg["rate_day"], Decimal(leg["rate"])) for leg in _royalty_legs(_evidence(month))}
+    assert rates == {("2006-11-03", Decimal("26.5")), ("2006-11-20", Decimal(27))}
+    code, said = _run(month, capsys, "--all")
+    assert code == 0, said
