@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     demo_env_file: Path = Path("royalty-ledger.demo.env")
     admin_key_file: Path = Path("royalty-ledger.admin-token")
     # The operator's Ed25519 key signing tree heads: a file path or base64 of the 32-byte
-    # seed; unset, the key in signing_key_file (created 0600 on first use).
+    # seed; unset, the key in signing_key_file (created 0600 by the first start).
     signing_key: str | None = None
     signing_key_file: str = "royalty-ledger-signing.key"
     # Signs portal session cookies; unset, each process draws a random one (sessions then

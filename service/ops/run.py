@@ -27,6 +27,7 @@ from service.ops.bootstrap import (
 )
 from service.parties.models import Society
 from service.server import serve
+from service.transparency.signing import settings_key
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PROG = "royalty-ledger"
@@ -99,10 +100,22 @@ def prepare(settings: Settings, *, demo: bool) -> str:
             )
     finally:
         engine.dispose()
+    signing = _signing_key_line(settings)
     base = f"http://{settings.host}:{settings.port}"
     # A credentials file from another database must not be shown for this one.
     shown = describe_demo(loaded=loaded, env_file=settings.demo_env_file, base=base) if demo else ""
-    return "\n".join(["", *(part for part in (shown, admin) if part), ""])
+    return "\n".join(["", *(part for part in (shown, admin, signing) if part), ""])
+
+
+def _signing_key_line(settings: Settings) -> str:
+    """Load (or, on the first start, create and persist) the operator's Ed25519 key that
+    signs tree heads, so a broken ``LEDGER_SIGNING_KEY`` stops the start, not a close."""
+    try:
+        key = settings_key(settings)
+    except (ValueError, OSError) as exc:
+        raise NotReady(f"LEDGER_SIGNING_KEY: {exc}") from exc
+    where = "LEDGER_SIGNING_KEY" if settings.signing_key else settings.signing_key_file
+    return f"Tree heads are signed with key {key.key_id[:16]}… ({where}; back it up)."
 
 
 def main() -> int:

@@ -129,3 +129,36 @@ def test_demo_off_seeds_nothing_and_still_lets_an_admin_in(
         token = (tmp_path / "admin-token").read_text().strip()
         assert authenticate(session=session, token=token, admin_token=None) is not None
     engine.dispose()
+
+
+def test_the_signing_key_is_created_at_the_first_start_and_kept(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Issue #13: with LEDGER_SIGNING_KEY unset, the first start creates the operator's key
+    (mode 0600) and says where; later starts reuse it."""
+    key_file = tmp_path / "signing.key"
+    settings = Settings(
+        database_url=empty_database_url,
+        demo_env_file=tmp_path / "demo.env",
+        admin_key_file=tmp_path / "admin-token",
+        signing_key=None,
+        signing_key_file=str(key_file),
+    )
+    first = prepare(settings, demo=False)
+    assert key_file.exists() and stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert f"({key_file}; back it up)" in first
+    kept = key_file.read_bytes()
+    assert prepare(settings, demo=False).count("Tree heads are signed with key") == 1
+    assert key_file.read_bytes() == kept
+
+
+def test_a_broken_signing_key_stops_the_start_in_one_line(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(
+        database_url=empty_database_url,
+        admin_key_file=tmp_path / "admin-token",
+        signing_key="bm90IGEga2V5",  # base64 of 9 bytes: no Ed25519 seed
+    )
+    with pytest.raises(NotReady, match=r"^LEDGER_SIGNING_KEY: .*32 bytes"):
+        prepare(settings, demo=False)
