@@ -6,7 +6,7 @@ turns it into a ``PreparedPosting`` for one sale, with exactly the rows and line
 ``service.ledger.service.post`` would have built from the full legs.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -29,7 +29,18 @@ class Dimensions:
 
 @dataclass(frozen=True, slots=True)
 class _LegTemplate:
-    leg: Leg  # the per-sale dimensions left None
+    """A leg without the per-sale dimensions: what every sale of the plan books alike."""
+
+    account: str
+    currency: str
+    amount: Decimal
+    right_type: str | None
+    holder_id: str | None
+    society_code: str | None
+    non_member: bool
+    suspense_reason: str | None
+    share: Decimal | None
+    units: int | None
     account_text: str
     pieces: tuple[str, str, str]  # see service.ledger.encoding.line_pieces
 
@@ -49,7 +60,6 @@ class Template:
         check_balanced(legs)
         templates = []
         for leg in legs:
-            blank = replace(leg, sale_pk=None, isrc=None, iswc=None, territory=None, gross=None)
             pieces = line_pieces(
                 currency=leg.currency,
                 amount=leg.amount,
@@ -61,7 +71,22 @@ class Template:
                 share=leg.share,
                 units=leg.units,
             )
-            templates.append(_LegTemplate(blank, text_field(leg.account), pieces))
+            templates.append(
+                _LegTemplate(
+                    leg.account,
+                    leg.currency,
+                    leg.amount,
+                    leg.right_type,
+                    leg.holder_id,
+                    leg.society_code,
+                    leg.non_member,
+                    leg.suspense_reason,
+                    leg.share,
+                    leg.units,
+                    text_field(leg.account),
+                    pieces,
+                )
+            )
         return cls(tuple(templates), balancing)
 
     def fill(
@@ -83,14 +108,13 @@ class Template:
         balancing_text = text_field(balancing_account)
         rows: list[tuple[Any, ...]] = []
         lines: list[str] = []
-        for n, t in enumerate(self.legs):
-            leg = t.leg
+        for n, leg in enumerate(self.legs):
             account, account_text = (
                 (balancing_account, balancing_text)
                 if n == self.balancing
-                else (leg.account, t.account_text)
+                else (leg.account, leg.account_text)
             )
-            before, middle, after = t.pieces
+            before, middle, after = leg.pieces
             rows.append(
                 (
                     account,

@@ -107,6 +107,7 @@ class Generation:
     memo_claims: Memo = field(default_factory=Memo)
     memo_bases: Memo = field(default_factory=Memo)
     memo_plans: Memo = field(default_factory=lambda: Memo(MAX_PLANS))
+    memo_stored: Memo = field(default_factory=Memo)  # a basis's stored JSON text, by its key
 
     def interval(self, asset: AssetKey, on: date) -> int:
         """Which validity interval of ``asset`` ``on`` falls in.
@@ -304,7 +305,7 @@ def _recordings(session: Session, isrcs: list[str]) -> dict[str, RecordingFacts 
     for chunk in _chunks(sorted(isrcs)):
         for isrc, iswc, duration_s in session.execute(
             sa.select(*columns).where(among(session, RECORDINGS.c.isrc, chunk))
-        ):
+        ).all():  # one fetchall: row by row costs ~10 µs a row in the driver
             found[isrc] = RecordingFacts(isrc, iswc, duration_s)
     return found
 
@@ -325,7 +326,7 @@ def _mandates(session: Session, holders: list[str]) -> dict[str, list[MandateTer
         query = sa.select(*columns).where(among(session, MANDATES.c.holder_id, chunk))
         for holder, society, right_type, territories, valid_from, valid_to in session.execute(
             query
-        ):
+        ).all():
             found[holder].append(
                 MandateTerms(
                     holder_id=holder,

@@ -23,6 +23,7 @@ Order of a batch:
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from sqlmodel import Session
 
@@ -30,7 +31,7 @@ from service.bounds import MAX_MONEY
 from service.ledger import accounts
 from service.ledger.models import LedgerHead
 from service.ledger.periods import booking_periods
-from service.ledger.service import PreparedPosting, append, lock_chain
+from service.ledger.service import Leg, PreparedPosting, append, lock_chain
 from service.ledger.templates import Dimensions, Template
 from service.sales import basis as bases
 from service.sales.classification import Batch, rejected
@@ -70,7 +71,7 @@ def record_sales(
     if pricing is not None and read_token(session) != pricing.snap.generation.token:
         pricing = _price(session, batch, fresh)
     if pricing is not None:
-        _record_fresh(session, locked, batch, pricing)
+        _record_fresh(session, locked, batch, pricing, minimal=minimal)
     if minimal:
         return batch.finish({}, {})
     first = batch.duplicates.values()
@@ -92,22 +93,36 @@ def record_one(*, session: Session, store_code: str, row: Row) -> SaleResult:
 class _Plan:
     """What recording a sale books, shared by every sale with the same priced inputs:
     same basis, quantity, territory and currency give the same deltas, stored basis and
-    royalties (only the sale's own dimensions differ on its legs)."""
+    legs (only the sale's own dimensions differ on its legs). Built before the chain's
+    lock, so under it a sale costs only the filling of its template."""
 
-    deltas: list[bases.Delta]
     held: bool
     basis_json: str  # the stored basis, as the JSON text the row holds
-    basis: bases.Basis
-    royalties: list[RoyaltyPublic] | None = None  # from the first sale's legs
-    template: Template | None = None  # from the first sale's legs; None: nothing moves
+    legs: list[Leg]  # with a placeholder sale and store: only their fixed parts are used
+    template: Template | None  # None: nothing moves
+    amounts: Decimal  # what the legs move in all: the store's leg
+    _royalties: list[RoyaltyPublic] | None = None
+
+    def royalties(self) -> list[RoyaltyPublic]:
+        """The answer's royalties (built on first use: a minimal answer never needs them)."""
+        if self._royalties is None:
+            self._royalties = royalties(self.legs)
+        return self._royalties
 
 
-def _plan(basis: bases.Basis, sale: SaleIn) -> _Plan:
+def _plan(basis: bases.Basis, basis_json: str, sale: SaleIn) -> _Plan:
+    deltas = bases.sale_deltas(basis, units=sale.quantity, territory=sale.territory)
+    # The legs of the plan's first sale; the template keeps what every sale shares (the
+    # sale's pk, ISRC, ISWC, territory and gross are filled in per sale, the store's
+    # balancing leg is named per batch).
+    dims = SaleDims(0, "-", sale.isrc, None, sale.territory, sale.currency, sale.unit_price)
+    legs = legs_for(dims, deltas, store_units=sale.quantity)
     return _Plan(
-        deltas=bases.sale_deltas(basis, units=sale.quantity, territory=sale.territory),
         held=bases.holds(basis),
-        basis_json=json.dumps(bases.dump(basis)),
-        basis=basis,
+        basis_json=basis_json,
+        legs=legs,
+        template=Template.of(legs, balancing=len(legs) - 1) if legs else None,
+        amounts=sum((abs(d.amount) for d in deltas), Decimal(0)),
     )
 
 
@@ -123,7 +138,7 @@ def _price(session: Session, batch: Batch, fresh: list[int]) -> _Pricing | None:
     if not valid:
         return None
     snap = load_snapshot(session=session, sales=[sale for _, sale in valid])
-    plans = snap.generation.memo_plans
+    plans, stored = snap.generation.memo_plans, snap.generation.memo_stored
     priced_sales: list[tuple[int, SaleIn, _Plan | None]] = []
     for i, sale in valid:
         key, basis = priced(sale, snap)
@@ -132,7 +147,10 @@ def _price(session: Session, batch: Batch, fresh: list[int]) -> _Pricing | None:
             plan_key = (key, sale.quantity, sale.territory, sale.currency)
             plan = plans.get(plan_key)
             if plan is None:
-                plan = plans[plan_key] = _plan(basis, sale)
+                basis_json = stored.get(key)
+                if basis_json is None:  # one basis, many quantities: encoded once
+                    basis_json = stored[key] = json.dumps(bases.dump(basis))
+                plan = plans[plan_key] = _plan(basis, basis_json, sale)
         priced_sales.append((i, sale, plan))
     return _Pricing(snap, priced_sales)
 
@@ -183,7 +201,7 @@ def _overflows(plan: _Plan) -> bool:
     # The store's leg is the sum of every beneficiary's: the largest amount one row books.
     # A tariff times a quantity can exceed what a BIGINT of micro-units holds; that row
     # alone is refused, the rest of the batch is recorded.
-    return sum(abs(delta.amount) for delta in plan.deltas) > MAX_MONEY
+    return plan.amounts > MAX_MONEY
 
 
 def _insert(
@@ -210,7 +228,9 @@ def _insert(
     return insert_sales(session, rows)
 
 
-def _record_fresh(session: Session, locked: LedgerHead, batch: Batch, pricing: _Pricing) -> None:
+def _record_fresh(
+    session: Session, locked: LedgerHead, batch: Batch, pricing: _Pricing, *, minimal: bool
+) -> None:
     snap = pricing.snap
     accepted = _accepted(session, batch, pricing)
     inserted = _insert(session, batch.store_code, accepted, snap)
@@ -223,14 +243,12 @@ def _record_fresh(session: Session, locked: LedgerHead, batch: Batch, pricing: _
         if pk is None:  # another writer recorded it first; the constraint said so
             raced.append((i, sale))
             continue
-        iswc = snap.iswc_of(sale.isrc)
-        gross = sale.quantity * sale.unit_price
-        dims = Dimensions(pk, sale.isrc, iswc, sale.territory, gross)
-        royalty_list, template = _booked(plan, batch.store_code, sale, dims)
-        if template is not None:
+        if plan.template is not None:
+            iswc = snap.iswc_of(sale.isrc)
+            dims = Dimensions(pk, sale.isrc, iswc, sale.territory, sale.quantity * sale.unit_price)
             posted.append(i)
             postings.append(
-                template.fill(
+                plan.template.fill(
                     kind=SALE,
                     reference=f"{SALE}:{batch.store_code}/{sale.sale_id}",
                     month=period_of(sale.sold_at),
@@ -238,8 +256,15 @@ def _record_fresh(session: Session, locked: LedgerHead, batch: Batch, pricing: _
                     balancing_account=store_account,
                 )
             )
-        batch.results[i] = SaleResult(
-            sale_id=sale.sale_id, status="recorded", error=None, royalties=royalty_list
+        # Trusted values (validated rows, the engine's amounts): no re-validation per sale.
+        batch.results[i] = SaleResult.model_construct(
+            sale_id=sale.sale_id,
+            status="recorded",
+            error=None,
+            royalties=[] if minimal else plan.royalties(),
+            leaf_index=None,
+            booked_period=None,
+            adjustment=None,
         )
     sequences = append(session=session, postings=postings, locked=locked)
     # The months the ledger booked them in (under the same lock, so the same answer).
@@ -258,24 +283,3 @@ def _record_fresh(session: Session, locked: LedgerHead, batch: Batch, pricing: _
         stored = stored_sales(session, batch.store_code, (sale.sale_id for _, sale in raced))
         for i, sale in raced:
             batch.classify(i, stored[sale.sale_id], sale)
-
-
-def _booked(
-    plan: _Plan, store_code: str, sale: SaleIn, dims: Dimensions
-) -> tuple[list[RoyaltyPublic], Template | None]:
-    """The plan's royalties and posting template, built from the first sale's legs."""
-    if plan.royalties is None:
-        sale_dims = SaleDims(
-            dims.sale_pk,
-            store_code,
-            sale.isrc,
-            dims.iswc,
-            sale.territory,
-            sale.currency,
-            sale.unit_price,
-        )
-        legs = legs_for(sale_dims, plan.deltas, store_units=sale.quantity)
-        # legs_for puts the store's balancing leg last: its account is this batch's store.
-        plan.template = Template.of(legs, balancing=len(legs) - 1) if legs else None
-        plan.royalties = royalties(legs)
-    return plan.royalties, plan.template
