@@ -38,10 +38,14 @@ _LONE_SURROGATE = re.compile(
     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2})"
 )
 
+_ANY_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
 
 def _surrogate_location(body: bytes) -> list[str | int] | None:
     """Where the first string holding a lone surrogate is (``["body", ...]``), if any."""
-    if _LONE_SURROGATE.search(body) is None:
+    # Most bodies hold no surrogate escape at all: a plain scan rules them out at memchr
+    # speed (the look-behinds of the exact pattern cost ~30 µs per KB).
+    if not _ANY_SURROGATE_ESCAPE.search(body) or _LONE_SURROGATE.search(body) is None:
         return None
     try:
         data = json.loads(body)

@@ -107,7 +107,9 @@ def load_share_versions(
     rows_by_version: dict[int, list[ShareRow]] = defaultdict(list)
     for start in range(0, len(ids), _IN_CHUNK):
         chunk = ids[start : start + _IN_CHUNK]
-        for row in session.execute(query.where(among(session, _VERSIONS.c.asset_id, chunk))):
+        # One fetchall per chunk: fetching row by row costs ~10 µs a row in the driver.
+        rows = session.execute(query.where(among(session, _VERSIONS.c.asset_id, chunk))).all()
+        for row in rows:
             version_id, kind, asset_id, valid_from, holder_id, right_type, territory, share = row
             if (kind, asset_id) not in wanted:
                 continue
