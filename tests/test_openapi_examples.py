@@ -95,3 +95,16 @@ def test_write_examples_run_against_the_demo(client: TestClient, demo: dict[str,
         "/v1/balances", params={"party": "society:ROMS"}, headers=bearer(demo["ADMIN"])
     )
     assert balances.status_code == 200
+
+
+def test_the_refund_batch_example_runs_against_the_demo(
+    client: TestClient, demo: dict[str, str]
+) -> None:
+    spec = client.get("/openapi.json").json()
+    response = client.post(
+        "/v1/refunds", json=_example(spec, "/v1/refunds"), headers=bearer(demo["STORE"])
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["recorded"], body["rejected"]) == (1, 0), body
+    assert body["results"][0]["royalties"], body

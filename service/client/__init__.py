@@ -6,6 +6,7 @@ from service.client.api import (
     LedgerClient,
     LedgerError,
     PeriodNotClosed,
+    RefundsSummary,
     SalesSummary,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "LedgerClient",
     "LedgerError",
     "PeriodNotClosed",
+    "RefundsSummary",
     "SalesSummary",
 ]

@@ -1,13 +1,13 @@
 """A small httpx client for the royalty ledger.
 
-Stores post sales in batches; retrying a batch is always safe because the ledger records a
-``sale_id`` once per store (a replay answers ``duplicate``). Societies pull statements and
+Stores post sales and refunds in batches; retrying a batch is always safe because the
+ledger records a ``sale_id`` (a ``refund_id``) once per store (a replay answers
+``duplicate``). Societies pull statements and
 honour ETags, so an unchanged statement is not downloaded twice.
 """
 
 import asyncio
 import json
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,11 +16,15 @@ from typing import Any
 
 import httpx
 
+from service.client.downloads import ETags, fetch_params, file_name
+
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 REFUSED_RETRY_DELAY = 0.5  # seconds before the one retry of a refused connection
-FORMATS = {"json": "application/json", "csv": "text/csv", "dsr": None}
 MINIMAL = {"Prefer": "return=minimal"}  # RFC 7240: counts and rejected rows only
 Sale = Mapping[str, Any]
+Refund = Mapping[str, Any]  # {"sale_id", "refund_id", "quantity", "refunded_at"}
+SALE_IDS = ("sale_id",)
+REFUND_IDS = ("refund_id", "sale_id")  # what names a refund row in its rejection
 
 
 @dataclass(slots=True)
@@ -48,6 +52,9 @@ class SalesSummary:
         self.duplicates += batch.duplicates
         self.rejected += batch.rejected
         self.rejections.extend(batch.rejections)
+
+
+RefundsSummary = SalesSummary  # the same counts and rejections, of refund batches
 
 
 class LedgerError(Exception):
@@ -89,10 +96,10 @@ def _expect(response: httpx.Response, *statuses: int) -> Any:
         raise LedgerError(response) from exc
 
 
-def batches(sales: Iterable[Sale], size: int) -> Iterator[list[dict[str, Any]]]:
+def batches(rows: Iterable[Mapping[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
-    for sale in sales:
-        batch.append(dict(sale))
+    for row in rows:
+        batch.append(dict(row))
         if len(batch) == size:
             yield batch
             batch = []
@@ -100,14 +107,14 @@ def batches(sales: Iterable[Sale], size: int) -> Iterator[list[dict[str, Any]]]:
         yield batch
 
 
-def _batch_result(response: httpx.Response) -> BatchResult:
+def _batch_result(response: httpx.Response, ids: tuple[str, ...] = SALE_IDS) -> BatchResult:
     body = _expect(response, 200)
     counts = (body["recorded"], body["duplicates"], body["rejected"])
     if response.headers.get("Preference-Applied", "").strip().lower() == "return=minimal":
         return BatchResult(*counts, results=[], rejections=body["rejections"])
     results = body["results"]
     rejections = [
-        {"row": i, "sale_id": r["sale_id"], "error": r["error"]}
+        {"row": i, **{name: r.get(name) for name in ids}, "error": r["error"]}
         for i, r in enumerate(results)
         if r["status"] == "rejected"
     ]
@@ -116,6 +123,10 @@ def _batch_result(response: httpx.Response) -> BatchResult:
 
 def _batch_request(sales: list[dict[str, Any]], minimal: bool) -> dict[str, Any]:
     return {"json": {"sales": sales}, "headers": MINIMAL if minimal else {}}
+
+
+def _refund_request(refunds: list[dict[str, Any]], minimal: bool) -> dict[str, Any]:
+    return {"json": {"refunds": refunds}, "headers": MINIMAL if minimal else {}}
 
 
 class _Retry:
@@ -157,42 +168,6 @@ class _Retry:
 
     def _backoff(self, attempt: int) -> float:
         return float(self.backoff * (2**attempt))
-
-
-def _file_name(response: httpx.Response, fallback: str) -> str:
-    disposition = response.headers.get("Content-Disposition", "")
-    match = re.search(r'filename="?([^";]+)"?', disposition)
-    name = match.group(1) if match else fallback
-    return Path(name).name  # never let a header choose a directory
-
-
-def _fetch_params(fmt: str) -> tuple[dict[str, str], dict[str, str]]:
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
-    accept = FORMATS[fmt]
-    return ({"format": "dsr"} if fmt == "dsr" else {}), ({"Accept": accept} if accept else {})
-
-
-class _ETags:
-    """ETags of downloaded statements, kept beside them so a later pull can skip them."""
-
-    def __init__(self, out_dir: Path) -> None:
-        self.path = out_dir / ".etags.json"
-        try:
-            self.known: dict[str, dict[str, str]] = json.loads(self.path.read_text())
-        except (FileNotFoundError, ValueError):  # first pull, or a damaged file: fetch all
-            self.known = {}
-
-    def headers(self, key: str) -> dict[str, str]:
-        seen = self.known.get(key)
-        if seen and (self.path.parent / seen["file"]).exists():
-            return {"If-None-Match": seen["etag"]}
-        return {}
-
-    def remember(self, key: str, etag: str | None, file: str) -> None:
-        if etag:
-            self.known[key] = {"etag": etag, "file": file}
-            self.path.write_text(json.dumps(self.known, indent=1, sort_keys=True))
 
 
 class LedgerClient:
@@ -252,6 +227,31 @@ class LedgerClient:
                 on_batch(result)
         return summary
 
+    def post_refund_batch(
+        self, refunds: list[dict[str, Any]], *, minimal: bool = False
+    ) -> BatchResult:
+        """One batch of refunds (``POST /v1/refunds``); ``minimal`` as for ``post_batch``."""
+        response = self._request("POST", "/v1/refunds", **_refund_request(refunds, minimal))
+        return _batch_result(response, REFUND_IDS)
+
+    def post_refunds(
+        self,
+        refunds: Iterable[Refund],
+        *,
+        batch_size: int = 1000,
+        on_batch: Callable[[BatchResult], None] | None = None,
+        minimal: bool = True,
+    ) -> RefundsSummary:
+        """Every refund, in batches, answered minimally unless ``minimal=False`` (as
+        ``post_sales``); each rejection names its ``row``, ``refund_id`` and ``sale_id``."""
+        summary = RefundsSummary()
+        for batch in batches(refunds, batch_size):
+            result = self.post_refund_batch(batch, minimal=minimal)
+            summary.add(result)
+            if on_batch:
+                on_batch(result)
+        return summary
+
     def statements(self, period: str) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         params: dict[str, str] = {"period": period, "limit": "1000"}
@@ -268,12 +268,12 @@ class LedgerClient:
         A statement whose ETag matches the copy already in ``out_dir`` is not downloaded again.
         Raises PeriodNotClosed when there is nothing to pull because the month is open.
         """
-        params, accept = _fetch_params(fmt)
+        params, accept = fetch_params(fmt)
         statements = self.statements(period)
         if not statements and self.period(period)["status"] == "open":
             raise PeriodNotClosed(period)
         out_dir.mkdir(parents=True, exist_ok=True)
-        etags = _ETags(out_dir)
+        etags = ETags(out_dir)
         written = []
         for statement in statements:
             key = f"{statement['id']}.{fmt}"
@@ -287,7 +287,7 @@ class LedgerClient:
                 continue
             if response.status_code != 200:
                 raise LedgerError(response)
-            name = _file_name(
+            name = file_name(
                 response, f"statement-{statement['id']}.{'tsv' if fmt == 'dsr' else fmt}"
             )
             (out_dir / name).write_bytes(response.content)
@@ -376,6 +376,20 @@ class AsyncLedgerClient:
         summary = SalesSummary()
         for batch in batches(sales, batch_size):
             summary.add(await self.post_batch(batch, minimal=minimal))
+        return summary
+
+    async def post_refund_batch(
+        self, refunds: list[dict[str, Any]], *, minimal: bool = False
+    ) -> BatchResult:
+        request = _refund_request(refunds, minimal)
+        return _batch_result(await self._request("POST", "/v1/refunds", **request), REFUND_IDS)
+
+    async def post_refunds(
+        self, refunds: Iterable[Refund], *, batch_size: int = 1000, minimal: bool = True
+    ) -> RefundsSummary:
+        summary = RefundsSummary()
+        for batch in batches(refunds, batch_size):
+            summary.add(await self.post_refund_batch(batch, minimal=minimal))
         return summary
 
     async def aclose(self) -> None:

@@ -1,6 +1,6 @@
 """`royalty-ledger`: the ledger's command line for stores, societies and their IT.
 
-Stores post sales, societies pull statements, admins close months, verify the ledger and
+Stores post sales and refunds, societies pull statements, admins close months, verify the ledger and
 manage API keys.
 """
 

@@ -1,7 +1,8 @@
-"""Subcommands of stores and societies: post sales, pull statements."""
+"""Subcommands of stores and societies: post sales and refunds, pull statements."""
 
 import argparse
 import csv
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -10,7 +11,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from service.client.api import FORMATS, PeriodNotClosed
+from service.client.api import PeriodNotClosed
+from service.client.downloads import FORMATS
 from service.client.outcome import Connect, ExitCode, Failure
 
 INTEGER_FIELDS = ("quantity",)
@@ -70,6 +72,61 @@ def post_sales(args: argparse.Namespace, connect: Connect) -> int:
     return ExitCode.FAILED if summary.rejected else ExitCode.OK
 
 
+def read_refunds(path: Path) -> list[Any]:
+    """A JSON file (``{"refunds": [...]}``, a list, or one refund) or NDJSON (a refund a
+    line). Rows are posted as they are: the ledger answers each bad one as ``invalid``."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise Failure(f"{path} is not a UTF-8 file ({exc.reason})", ExitCode.USAGE) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return [
+            _ndjson_line(path, n, line)
+            for n, line in enumerate(text.splitlines(), 1)
+            if line.strip()
+        ]
+    if isinstance(data, dict) and set(data) == {"refunds"} and isinstance(data["refunds"], list):
+        return list(data["refunds"])
+    return data if isinstance(data, list) else [data]
+
+
+def _ndjson_line(path: Path, number: int, line: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise Failure(
+            f"{path}:{number}: neither a JSON file nor NDJSON ({exc.msg})", ExitCode.USAGE
+        ) from exc
+
+
+def post_refunds(args: argparse.Namespace, connect: Connect) -> int:
+    refunds = read_refunds(args.file)
+    client = connect()
+    progress = tqdm(total=len(refunds), unit="refund", disable=args.quiet, file=sys.stderr)
+
+    def advance(batch: Any) -> None:
+        progress.update(batch.rows)
+
+    try:
+        summary = client.post_refunds(
+            refunds, batch_size=args.batch_size, on_batch=advance, minimal=True
+        )
+    finally:
+        progress.close()
+    print(
+        f"recorded={summary.recorded} duplicates={summary.duplicates} rejected={summary.rejected}"
+    )
+    for rejection in summary.rejections:
+        error = rejection.get("error") or {}
+        print(
+            f"rejected {rejection.get('refund_id')} (sale {rejection.get('sale_id')}): "
+            f"{error.get('code')}: {error.get('detail')}"
+        )
+    return ExitCode.FAILED if summary.rejected else ExitCode.OK
+
+
 def pull_statements(args: argparse.Namespace, connect: Connect) -> int:
     try:
         written = connect().pull_statements(args.period, args.out, fmt=args.format)
@@ -89,7 +146,7 @@ def _positive(text: str) -> int:
 
 
 def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> None:
-    """Add post-sales and pull-statements to the ``commands`` subparsers."""
+    """Add post-sales, post-refunds and pull-statements to the ``commands`` subparsers."""
     post = commands.add_parser(
         "post-sales",
         parents=[common],
@@ -104,6 +161,22 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
     post.add_argument("--batch-size", type=_positive, default=1000, help="sales per request")
     post.add_argument("--quiet", action="store_true", help="no progress bar")
     post.set_defaults(run=post_sales)
+
+    refunds = commands.add_parser(
+        "post-refunds",
+        parents=[common],
+        help="post a JSON or NDJSON file of refunds in batches (store token)",
+        description='Post a store\'s refunds from a JSON file ({"refunds": [...]} or a '
+        "list) or NDJSON (one refund a line), each {sale_id, refund_id, quantity, "
+        "refunded_at}, in batches (POST /v1/refunds), retrying busy answers; a replayed "
+        "refund_id is a duplicate, never refunded twice. Exits 1 when any row is "
+        "rejected, listing each with its code.",
+        **kwargs,
+    )
+    refunds.add_argument("file", type=Path, help="JSON or NDJSON file of refunds, UTF-8")
+    refunds.add_argument("--batch-size", type=_positive, default=1000, help="refunds per request")
+    refunds.add_argument("--quiet", action="store_true", help="no progress bar")
+    refunds.set_defaults(run=post_refunds)
 
     pull = commands.add_parser(
         "pull-statements",

@@ -1,4 +1,5 @@
-"""Reading a sales body: a bare JSON sale, a JSON batch, NDJSON or CSV.
+"""Reading a sales body (a bare JSON sale, a JSON batch, NDJSON or CSV) and a refund
+batch (``{"refunds": [...]}``, JSON).
 
 A body that cannot be read as rows at all is one problem (400/413/415/422); a row that
 can be read but not validated becomes an ``invalid`` result of its own, so one bad row
@@ -10,7 +11,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -21,7 +22,8 @@ from service.sales.exceptions import (
     Malformed,
     UnsupportedBody,
 )
-from service.sales.schemas import MAX_BATCH, SALE_FIELDS, SaleIn
+from service.sales.refund_schemas import RefundRowIn
+from service.sales.schemas import MAX_BATCH, SALE_FIELDS, RefundIn, SaleIn
 
 JSON_TYPES = ("application/json",)
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
@@ -29,6 +31,7 @@ CSV_TYPES = ("text/csv",)
 # json.loads recurses per nesting level; a sale is two levels deep, so a body deep enough
 # to exhaust the interpreter's stack is refused as malformed rather than crashing.
 _TOO_DEEP = "The body nests too deeply to be a sale or a batch."
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,16 @@ class Row:
 
     sale_id: str | None
     sale: SaleIn | None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRow:
+    """One refund of a batch: the sale it names and the refund, or why it is not one."""
+
+    sale_id: str | None
+    refund_id: str | None
+    refund: RefundIn | None
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -67,7 +80,7 @@ def _decode(body: bytes) -> str:
         raise Malformed(f"The body is not UTF-8 ({exc.reason} at byte {exc.start}).") from None
 
 
-def _counted(rows: list[Row]) -> list[Row]:
+def _counted(rows: list[_T]) -> list[_T]:
     if len(rows) > MAX_BATCH:
         raise BatchTooLarge(
             f"{len(rows)} rows; a batch holds at most {MAX_BATCH}. Split it.",
@@ -77,15 +90,19 @@ def _counted(rows: list[Row]) -> list[Row]:
     return rows
 
 
-def _json_body(text: str, now: datetime) -> Body:
+def _load_json(text: str) -> Any:
     try:
-        data = json.loads(text, parse_float=str)
+        return json.loads(text, parse_float=str)
     except RecursionError:
         raise Malformed(_TOO_DEEP) from None
     except json.JSONDecodeError as exc:
         raise Malformed(
             f"The body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})."
         ) from None
+
+
+def _json_body(text: str, now: datetime) -> Body:
+    data = _load_json(text)
     if not isinstance(data, dict):
         raise BodyInvalid(
             'Send one sale object or {"sales": [...]}.',
@@ -166,3 +183,38 @@ def validate(data: object, now: datetime) -> Row:
     if sale.sold_at > now:
         return Row(sale.sale_id, None, [{"loc": ["sold_at"], "msg": "is in the future"}])
     return Row(sale.sale_id, sale)
+
+
+def parse_refunds(body: bytes, content_type: str | None) -> list[RefundRow]:
+    """A refund batch's rows; a body that is not ``{"refunds": [...]}`` is one problem."""
+    media = (content_type or "application/json").split(";")[0].strip().lower()
+    if media not in JSON_TYPES and not media.endswith("+json"):
+        raise UnsupportedBody(f'Cannot read {media!r}; send application/json {{"refunds": [...]}}.')
+    data = _load_json(_decode(body))
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"refunds"}
+        or not isinstance(data["refunds"], list)
+    ):
+        extra = sorted(set(data) - {"refunds"}) if isinstance(data, dict) else []
+        raise BodyInvalid(
+            'A refund batch is {"refunds": [...]} and nothing else.',
+            errors=[
+                {"loc": ["body", *(extra or ["refunds"])], "msg": "expected only a list `refunds`"}
+            ],
+        )
+    return [_refund_row(item) for item in _counted(data["refunds"])]
+
+
+def _refund_row(data: object) -> RefundRow:
+    if not isinstance(data, dict):
+        return RefundRow(None, None, None, [{"loc": [], "msg": "a refund is a JSON object"}])
+    sale_id, refund_id = (
+        value if isinstance(value := data.get(name), str) else None
+        for name in ("sale_id", "refund_id")
+    )
+    try:
+        row = RefundRowIn.model_validate(data)
+    except ValidationError as exc:
+        return RefundRow(sale_id, refund_id, None, validation_errors(exc.errors(include_url=False)))
+    return RefundRow(row.sale_id, row.refund_id, row)

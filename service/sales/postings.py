@@ -171,18 +171,26 @@ def sale_entries(session: Session, sale_pk: int) -> list[Entry]:
     by_tx: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in ledger_repository.sale_legs(session, [sale_pk]):
         by_tx[row["sequence"]].append(row)
-    entries = []
-    for sequence in sorted(by_tx):
-        first = by_tx[sequence][0]
-        entries.append(
-            Entry(
-                sequence=sequence,
-                kind=first["kind"],
-                reference=first["reference"],
-                period=first["period"],
-                adjustment=first["adjustment"],
-                created_at=first["created_at"],
-                royalties=_public(by_tx[sequence]),
-            )
-        )
-    return entries
+    return [_entry(sequence, by_tx[sequence]) for sequence in sorted(by_tx)]
+
+
+def refund_entries(session: Session, sale_pks: Iterable[int]) -> dict[str, Entry]:
+    """Every refund transaction of these sales, by its reference (one query per 5,000)."""
+    by_tx: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in ledger_repository.sale_legs(session, sale_pks, kind=REFUND):
+        by_tx[row["sequence"]].append(row)
+    return {rows[0]["reference"]: _entry(sequence, rows) for sequence, rows in by_tx.items()}
+
+
+def _entry(sequence: int, rows: list[dict[str, Any]]) -> Entry:
+    """One transaction's entry from its legs (each row carries the transaction's fields)."""
+    first = rows[0]
+    return Entry(
+        sequence=sequence,
+        kind=first["kind"],
+        reference=first["reference"],
+        period=first["period"],
+        adjustment=first["adjustment"],
+        created_at=first["created_at"],
+        royalties=_public(rows),
+    )

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, func, select
 from service.pagination import PageParams, paginate
 from service.sales.exceptions import SaleNotFound
 from service.sales.models import Refund, Sale
-from service.sql import copy_ignoring_duplicates, is_postgresql, table_of
+from service.sql import among, copy_ignoring_duplicates, is_postgresql, table_of
 
 SALES = table_of(Sale)
 COMPARED = ("isrc", "territory", "sold_at", "quantity", "unit_price", "currency")
@@ -129,3 +129,26 @@ def refunded_units(session: Session, sale_pks: Iterable[int]) -> dict[int, int]:
         .group_by(col(Refund.sale_pk))
     )
     return {pk: int(total or 0) for pk, total in rows}
+
+
+def sales_by_id(session: Session, store_code: str, sale_ids: Iterable[str]) -> dict[str, Sale]:
+    """The store's sales among ``sale_ids`` (another store's are never found). One query."""
+    ids = sorted(set(sale_ids))
+    if not ids:
+        return {}
+    query = select(Sale).where(Sale.store_code == store_code, among(session, SALES.c.sale_id, ids))
+    return {sale.sale_id: sale for sale in session.exec(query)}
+
+
+def refunds_by_id(
+    session: Session, store_code: str, refund_ids: Iterable[str]
+) -> dict[str, Refund]:
+    """The store's recorded refunds among ``refund_ids``. One query."""
+    ids = sorted(set(refund_ids))
+    if not ids:
+        return {}
+    refunds = table_of(Refund)
+    query = select(Refund).where(
+        Refund.store_code == store_code, among(session, refunds.c.refund_id, ids)
+    )
+    return {refund.refund_id: refund for refund in session.exec(query)}

@@ -14,9 +14,11 @@ from service.problems import DomainError
 from service.rights import RightType
 from service.sales import recording, repository, suspense
 from service.sales.dependencies import ActingStore, OwnSale, StoreParam
-from service.sales.ingest import parse
+from service.sales.ingest import parse, parse_refunds
 from service.sales.models import Sale
 from service.sales.postings import RELEASE, SALE, sale_entries
+from service.sales.refund_batch import refund_batch
+from service.sales.refund_schemas import REFUNDS_BODY, RefundBatchResult, RefundBatchSummary
 from service.sales.refunds import refund_sale, refunds_of
 from service.sales.schemas import (
     MAX_BATCH,
@@ -257,6 +259,63 @@ def post_refund(
     if not created:
         response.status_code = 200
     return refund
+
+
+@router.post(
+    "/refunds",
+    response_model=RefundBatchResult | RefundBatchSummary,
+    openapi_extra=REFUNDS_BODY,
+    responses={
+        200: {
+            "description": "One result per row, in order (its counts and rejections with "
+            "`Prefer: return=minimal`)",
+            "headers": {
+                "Preference-Applied": {
+                    "description": "`return=minimal` when the batch was answered minimally",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        415: {"description": "Not JSON"},
+    },
+)
+def post_refunds(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    store_code: ActingStore,
+    body: Annotated[bytes, Depends(_raw_body)],
+    prefer: Annotated[
+        str | None,
+        Header(
+            description="`return=minimal` (RFC 7240): answer the counts and rejected rows "
+            "only (`RefundBatchSummary`), not one result per row.",
+            examples=["return=minimal"],
+        ),
+    ] = None,
+) -> RefundBatchResult | RefundBatchSummary:
+    """Refund units of your sales in one batch: `{"refunds": [...]}` (≤ 10,000 rows).
+
+    Each row is `POST /v1/sales/{sale_id}/refunds` with its `sale_id`: idempotent on
+    `refund_id` (a replay is a `duplicate` answered with the first result), and its
+    royalties are reversed exactly. The batch is one transaction and answers 200 with one
+    result per row, in order; a rejected row writes nothing and does not stop the others.
+    Rejection codes: `invalid` (a bad field; refunded_at in the future or before the
+    sale), `not_found` (no such sale of yours), `conflict` (refund_id recorded, or sent
+    earlier in the batch, with other content), `refund_exceeds_sale` (more units than
+    are left, counting the batch's earlier rows). A body that is not such a batch is one
+    problem (400/413/415/422) and writes nothing. With `Prefer: return=minimal` the
+    answer is the counts plus the rejected rows, with their position.
+    """
+    rows = parse_refunds(body, request.headers.get("content-type"))
+    # Every Prefer field counts (the parameter above documents it; FastAPI keeps one).
+    minimal = wants_minimal(request.headers.getlist("prefer"))
+    batch = refund_batch(session=session, store_code=store_code, rows=rows, minimal=minimal)
+    response.headers["Vary"] = "Prefer"
+    if minimal:
+        response.headers["Preference-Applied"] = "return=minimal"
+        return RefundBatchSummary.of(batch)
+    return batch
 
 
 @router.get("/suspense")

@@ -37,6 +37,7 @@ def test_every_subcommand_is_covered() -> None:
     names = {p.prog.removeprefix("royalty-ledger ") for p in subcommand_parsers(cli.parser())}
     assert names == {
         "post-sales",
+        "post-refunds",
         "pull-statements",
         "close",
         "verify-ledger",

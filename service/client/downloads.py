@@ -1,0 +1,45 @@
+"""Downloading statements: representations, file names and the ETags kept beside them."""
+
+import json
+import re
+from pathlib import Path
+
+import httpx
+
+FORMATS = {"json": "application/json", "csv": "text/csv", "dsr": None}
+
+
+def file_name(response: httpx.Response, fallback: str) -> str:
+    disposition = response.headers.get("Content-Disposition", "")
+    match = re.search(r'filename="?([^";]+)"?', disposition)
+    name = match.group(1) if match else fallback
+    return Path(name).name  # never let a header choose a directory
+
+
+def fetch_params(fmt: str) -> tuple[dict[str, str], dict[str, str]]:
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    accept = FORMATS[fmt]
+    return ({"format": "dsr"} if fmt == "dsr" else {}), ({"Accept": accept} if accept else {})
+
+
+class ETags:
+    """ETags of downloaded statements, kept beside them so a later pull can skip them."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / ".etags.json"
+        try:
+            self.known: dict[str, dict[str, str]] = json.loads(self.path.read_text())
+        except (FileNotFoundError, ValueError):  # first pull, or a damaged file: fetch all
+            self.known = {}
+
+    def headers(self, key: str) -> dict[str, str]:
+        seen = self.known.get(key)
+        if seen and (self.path.parent / seen["file"]).exists():
+            return {"If-None-Match": seen["etag"]}
+        return {}
+
+    def remember(self, key: str, etag: str | None, file: str) -> None:
+        if etag:
+            self.known[key] = {"etag": etag, "file": file}
+            self.path.write_text(json.dumps(self.known, indent=1, sort_keys=True))
