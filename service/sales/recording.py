@@ -6,49 +6,45 @@ Order of a batch:
    the first row's outcome (``conflict`` if its content differs);
 2. sale_ids the store already recorded are ``duplicate`` (same content) or ``conflict``
    (both in ``service.sales.classification``);
-3. the rest are priced from one snapshot of catalog, tariffs, FX and mandates (a
-   per-process cache checked against the catalog version token), *before* the ledger
-   chain's lock, so that several workers price in parallel;
-4. under the chain's lock: if the catalog version changed since, the rows are priced
-   again (the catalog a sale is priced against and the suspense releases a catalog
-   change books never miss each other); rows are checked once against takedowns
-   (``withdrawn``), unpriceable ones are ``unlicensed``;
-5. accepted rows are inserted with ``INSERT .. ON CONFLICT DO NOTHING RETURNING`` (the
-   unique constraint, not the read in step 2, is what makes a sale_id count once: a
-   row another writer recorded meanwhile becomes a duplicate or a conflict) and their
-   ledger transactions are appended together, in their booking months, under the same
-   lock.
+3. *before* the ledger chain's lock, so that several workers do it in parallel: the rest
+   are priced into plans (``service.sales.plans``) from one snapshot of catalog, tariffs,
+   FX and mandates; unpriceable ones are ``unlicensed``; the others are inserted, inside
+   a savepoint, with ``INSERT .. ON CONFLICT DO NOTHING RETURNING`` (the unique
+   constraint, not the read in step 2, is what makes a sale_id count once: a row another
+   writer recorded meanwhile becomes a duplicate or a conflict), and each one's ledger
+   transaction is filled in from its plan's template;
+4. under the chain's lock, which covers only what must be decided consistently with the
+   chain: if the catalog version changed since step 3, the savepoint is rolled back and
+   step 3 runs again under the lock (the catalog a sale is priced against and the
+   suspense releases a catalog change books never miss each other); rows are checked
+   once against takedowns (``withdrawn``: a takedown is decided under the same lock; a
+   withdrawn row inserted in step 3 is deleted again); the transactions are appended
+   together, in their booking months.
+
+Sale ids are drawn in step 3, so two concurrent batches may commit in the opposite order
+of their ids; rows are inserted in sale_id order, so that two batches racing on the same
+sale_ids always wait for each other in the same order and never deadlock.
 """
 
-import json
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
+from dataclasses import dataclass, field
 
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
-from service.bounds import MAX_MONEY
 from service.ledger import accounts
 from service.ledger.models import LedgerHead
 from service.ledger.periods import booking_periods
-from service.ledger.service import Leg, PreparedPosting, append, lock_chain
-from service.ledger.templates import Dimensions, Template
-from service.sales import basis as bases
+from service.ledger.service import PreparedPosting, append, lock_chain
+from service.ledger.templates import Dimensions
 from service.sales.classification import Batch, rejected
 from service.sales.exceptions import REJECTIONS
 from service.sales.generation import read_token
 from service.sales.ingest import Row
-from service.sales.postings import (
-    SALE,
-    SaleDims,
-    legs_for,
-    royalties,
-    sale_bookings,
-    sale_royalties,
-)
-from service.sales.pricing import Snapshot, load_snapshot, priced, sale_date
-from service.sales.repository import insert_sales, stored_sales
-from service.sales.schemas import BatchResult, RoyaltyPublic, SaleIn, SaleResult
+from service.sales.plans import Licensed, Plan, Pricing, licensed, price
+from service.sales.postings import SALE, sale_bookings, sale_royalties
+from service.sales.repository import delete_sales, insert_sales, stored_sales
+from service.sales.schemas import BatchResult, SaleIn, SaleResult
 from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
 
@@ -60,18 +56,20 @@ def record_sales(
     royalties, leaf and booking (``Prefer: return=minimal`` answers counts and rejections
     only, so reading them back from the ledger would be wasted)."""
     batch = Batch.of(store_code, rows)
-    # Before the chain lock, so that several workers read and price in parallel: what the
-    # store already recorded (a sale_id recorded meanwhile is still caught, by the unique
-    # constraint at insert) and the pricing of the rest, which writes nothing.
     fresh = batch.fresh(stored_sales(session, store_code, batch.first))
-    pricing = _price(session, batch, fresh)
+    staged = _stage(session, batch, fresh, minimal=minimal)
     locked = lock_chain(session)
-    # Under the lock, the catalog must still be the one priced against (a catalog change
-    # releases held sales under this lock: it must see ours, or we its catalog).
-    if pricing is not None and read_token(session) != pricing.snap.generation.token:
-        pricing = _price(session, batch, fresh)
-    if pricing is not None:
-        _record_fresh(session, locked, batch, pricing, minimal=minimal)
+    if staged is not None and read_token(session) != staged.pricing.snap.generation.token:
+        # The catalog changed after pricing (a catalog change releases held sales under
+        # this lock: it must see ours, or we its catalog): everything again, locked.
+        staged.savepoint.rollback()
+        for i in fresh:
+            batch.results[i] = None
+            batch.duplicates.pop(i, None)
+        staged = _stage(session, batch, fresh, minimal=minimal)
+    if staged is not None:
+        staged.savepoint.commit()
+        _book(session, locked, batch, staged)
     if minimal:
         return batch.finish({}, {})
     first = batch.duplicates.values()
@@ -90,123 +88,68 @@ def record_one(*, session: Session, store_code: str, row: Row) -> SaleResult:
 
 
 @dataclass(slots=True)
-class _Plan:
-    """What recording a sale books, shared by every sale with the same priced inputs:
-    same basis, quantity, territory and currency give the same deltas, stored basis and
-    legs (only the sale's own dimensions differ on its legs). Built before the chain's
-    lock, so under it a sale costs only the filling of its template."""
+class _Staged:
+    """Step 3's work: the priced sales, the rows inserted and their transactions."""
 
-    held: bool
-    basis_json: str  # the stored basis, as the JSON text the row holds
-    legs: list[Leg]  # with a placeholder sale and store: only their fixed parts are used
-    template: Template | None  # None: nothing moves
-    amounts: Decimal  # what the legs move in all: the store's leg
-    _royalties: list[RoyaltyPublic] | None = None
-
-    def royalties(self) -> list[RoyaltyPublic]:
-        """The answer's royalties (built on first use: a minimal answer never needs them)."""
-        if self._royalties is None:
-            self._royalties = royalties(self.legs)
-        return self._royalties
+    pricing: Pricing
+    savepoint: SessionTransaction
+    inserted: list[tuple[int, SaleIn, int]] = field(default_factory=list)  # row, sale, pk
+    postings: list[PreparedPosting] = field(default_factory=list)
+    posted: list[int] = field(default_factory=list)  # the row of each posting
 
 
-def _plan(basis: bases.Basis, basis_json: str, sale: SaleIn) -> _Plan:
-    deltas = bases.sale_deltas(basis, units=sale.quantity, territory=sale.territory)
-    # The legs of the plan's first sale; the template keeps what every sale shares (the
-    # sale's pk, ISRC, ISWC, territory and gross are filled in per sale, the store's
-    # balancing leg is named per batch).
-    dims = SaleDims(0, "-", sale.isrc, None, sale.territory, sale.currency, sale.unit_price)
-    legs = legs_for(dims, deltas, store_units=sale.quantity)
-    return _Plan(
-        held=bases.holds(basis),
-        basis_json=basis_json,
-        legs=legs,
-        template=Template.of(legs, balancing=len(legs) - 1) if legs else None,
-        amounts=sum((abs(d.amount) for d in deltas), Decimal(0)),
-    )
-
-
-@dataclass(slots=True)
-class _Pricing:
-    snap: Snapshot
-    sales: list[tuple[int, SaleIn, _Plan | None]]  # None: no tariff (unlicensed)
-
-
-def _price(session: Session, batch: Batch, fresh: list[int]) -> _Pricing | None:
-    """Every fresh sale's plan from one snapshot (reads only: no lock needed)."""
-    valid = [(i, sale) for i in fresh if (sale := batch.rows[i].sale) is not None]
-    if not valid:
+def _stage(session: Session, batch: Batch, fresh: list[int], *, minimal: bool) -> _Staged | None:
+    """Price, insert and fill in the fresh rows' transactions (no chain lock needed)."""
+    pricing = price(session, batch, fresh)
+    if pricing is None:
         return None
-    snap = load_snapshot(session=session, sales=[sale for _, sale in valid])
-    plans, stored = snap.generation.memo_plans, snap.generation.memo_stored
-    priced_sales: list[tuple[int, SaleIn, _Plan | None]] = []
-    for i, sale in valid:
-        key, basis = priced(sale, snap)
-        plan = None
-        if basis:
-            plan_key = (key, sale.quantity, sale.territory, sale.currency)
-            plan = plans.get(plan_key)
-            if plan is None:
-                basis_json = stored.get(key)
-                if basis_json is None:  # one basis, many quantities: encoded once
-                    basis_json = stored[key] = json.dumps(bases.dump(basis))
-                plan = plans[plan_key] = _plan(basis, basis_json, sale)
-        priced_sales.append((i, sale, plan))
-    return _Pricing(snap, priced_sales)
+    sales = licensed(batch, pricing)
+    staged = _Staged(pricing, session.begin_nested())
+    pks = _insert(session, batch.store_code, sales, pricing)
+    store_account = accounts.store(batch.store_code)
+    raced: list[tuple[int, SaleIn]] = []
+    for i, sale, plan in sales:
+        pk = pks.get(sale.sale_id)
+        if pk is None:  # another writer recorded it first; the constraint said so
+            raced.append((i, sale))
+            continue
+        staged.inserted.append((i, sale, pk))
+        if plan.template is not None:
+            gross = sale.quantity * sale.unit_price
+            iswc = pricing.snap.iswc_of(sale.isrc)
+            staged.posted.append(i)
+            staged.postings.append(
+                plan.template.fill(
+                    kind=SALE,
+                    reference=f"{SALE}:{batch.store_code}/{sale.sale_id}",
+                    month=period_of(sale.sold_at),
+                    dims=Dimensions(pk, sale.isrc, iswc, sale.territory, gross),
+                    balancing_account=store_account,
+                )
+            )
+        batch.results[i] = _recorded(sale, plan, minimal=minimal)
+    if raced:
+        # ON CONFLICT waited for the other writer to commit: its row is visible now.
+        stored = stored_sales(session, batch.store_code, (sale.sale_id for _, sale in raced))
+        for i, sale in raced:
+            batch.classify(i, stored[sale.sale_id], sale)
+    return staged
 
 
-Accepted = list[tuple[int, SaleIn, _Plan]]
-
-
-def _accepted(session: Session, batch: Batch, pricing: _Pricing) -> Accepted:
-    """The priced sales that may be recorded; the others rejected (withdrawn, unlicensed)."""
-    snap = pricing.snap
-    withdrawn = withdrawn_sales(
-        session=session,
-        sales=[
-            SaleAsset(s.isrc, snap.iswc_of(s.isrc), s.territory, s.sold_at)
-            for _, s, _ in pricing.sales
-        ],
+def _recorded(sale: SaleIn, plan: Plan, *, minimal: bool) -> SaleResult:
+    # Trusted values (validated rows, the engine's amounts): no re-validation per sale.
+    return SaleResult.model_construct(
+        sale_id=sale.sale_id,
+        status="recorded",
+        error=None,
+        royalties=[] if minimal else plan.royalties(),
+        leaf_index=None,
+        booked_period=None,
+        adjustment=None,
     )
-    accepted: Accepted = []
-    for j, (i, sale, plan) in enumerate(pricing.sales):
-        if j in withdrawn:
-            batch.results[i] = rejected(
-                sale.sale_id,
-                "withdrawn",
-                f"{sale.isrc} is taken down in {sale.territory} on that date.",
-                takedown_id=withdrawn[j],
-            )
-        elif plan is None:
-            batch.results[i] = rejected(
-                sale.sale_id,
-                "unlicensed",
-                f"No tariff of any right type covers {sale.territory} "
-                f"on {sale_date(sale.sold_at)}.",
-            )
-        elif _overflows(plan):
-            batch.results[i] = rejected(
-                sale.sale_id,
-                "invalid",
-                f"The royalty of {sale.quantity} units exceeds {MAX_MONEY} {sale.currency}; "
-                "send fewer units per sale.",
-                errors=[{"loc": ["quantity"], "msg": "royalty too large to book"}],
-            )
-        else:
-            accepted.append((i, sale, plan))
-    return accepted
 
 
-def _overflows(plan: _Plan) -> bool:
-    # The store's leg is the sum of every beneficiary's: the largest amount one row books.
-    # A tariff times a quantity can exceed what a BIGINT of micro-units holds; that row
-    # alone is refused, the rest of the batch is recorded.
-    return plan.amounts > MAX_MONEY
-
-
-def _insert(
-    session: Session, store_code: str, accepted: Accepted, snap: Snapshot
-) -> dict[str, int]:
+def _insert(session: Session, store_code: str, sales: Licensed, pricing: Pricing) -> dict[str, int]:
     rows = [
         (
             store_code,
@@ -218,68 +161,62 @@ def _insert(
             sale.quantity,
             sale.unit_price,
             sale.currency,
-            snap.iswc_of(sale.isrc),
+            pricing.snap.iswc_of(sale.isrc),
             plan.held,
             plan.basis_json,
             utcnow(),
         )
-        for _, sale, plan in accepted
+        # In sale_id order: concurrent batches take the unique index's entries in the
+        # same order (see the module's docstring).
+        for _, sale, plan in sorted(sales, key=lambda s: s[1].sale_id)
     ]
     return insert_sales(session, rows)
 
 
-def _record_fresh(
-    session: Session, locked: LedgerHead, batch: Batch, pricing: _Pricing, *, minimal: bool
-) -> None:
-    snap = pricing.snap
-    accepted = _accepted(session, batch, pricing)
-    inserted = _insert(session, batch.store_code, accepted, snap)
-    store_account = accounts.store(batch.store_code)
-    postings: list[PreparedPosting] = []
-    posted: list[int] = []  # the row of each posting: its result gets the leaf index
-    raced: list[tuple[int, SaleIn]] = []
-    for i, sale, plan in accepted:
-        pk = inserted.get(sale.sale_id)
-        if pk is None:  # another writer recorded it first; the constraint said so
-            raced.append((i, sale))
-            continue
-        if plan.template is not None:
-            iswc = snap.iswc_of(sale.isrc)
-            dims = Dimensions(pk, sale.isrc, iswc, sale.territory, sale.quantity * sale.unit_price)
-            posted.append(i)
-            postings.append(
-                plan.template.fill(
-                    kind=SALE,
-                    reference=f"{SALE}:{batch.store_code}/{sale.sale_id}",
-                    month=period_of(sale.sold_at),
-                    dims=dims,
-                    balancing_account=store_account,
-                )
-            )
-        # Trusted values (validated rows, the engine's amounts): no re-validation per sale.
-        batch.results[i] = SaleResult.model_construct(
-            sale_id=sale.sale_id,
-            status="recorded",
-            error=None,
-            royalties=[] if minimal else plan.royalties(),
-            leaf_index=None,
-            booked_period=None,
-            adjustment=None,
-        )
-    sequences = append(session=session, postings=postings, locked=locked)
+def _book(session: Session, locked: LedgerHead, batch: Batch, staged: _Staged) -> None:
+    """Under the chain lock: the takedown check, then the append, in booking months."""
+    _withdraw(session, batch, staged)
+    sequences = append(session=session, postings=staged.postings, locked=locked)
     # The months the ledger booked them in (under the same lock, so the same answer).
     booked = booking_periods(
-        session=session, periods={period_of(sale.sold_at) for _, sale, _ in accepted}
+        session=session, periods={period_of(sale.sold_at) for _, sale, _ in staged.inserted}
     )
-    for i, sale, _ in accepted:
+    for i, sale, _ in staged.inserted:
         result = batch.results[i]
         if result is not None and result.status == "recorded":
             result.booked_period, result.adjustment = booked[period_of(sale.sold_at)]
-    for i, sequence in zip(posted, sequences, strict=True):
+    for i, sequence in zip(staged.posted, sequences, strict=True):
         # A store's receipt: the transparency log's leaf of the sale (docs/transparency.md).
         if (result := batch.results[i]) is not None:
             result.leaf_index = sequence - 1
-    if raced:
-        stored = stored_sales(session, batch.store_code, (sale.sale_id for _, sale in raced))
-        for i, sale in raced:
-            batch.classify(i, stored[sale.sale_id], sale)
+
+
+def _withdraw(session: Session, batch: Batch, staged: _Staged) -> None:
+    """Reject every priced row a takedown covers (before ``unlicensed``), deleting the
+    ones step 3 inserted, and drop their transactions."""
+    snap = staged.pricing.snap
+    priced = staged.pricing.sales
+    withdrawn = withdrawn_sales(
+        session=session,
+        sales=[
+            SaleAsset(s.isrc, snap.iswc_of(s.isrc), s.territory, s.sold_at) for _, s, _ in priced
+        ],
+    )
+    if not withdrawn:
+        return
+    rows = {priced[j][0]: takedown for j, takedown in withdrawn.items()}
+    for i, takedown in rows.items():
+        sale = batch.rows[i].sale
+        assert sale is not None
+        batch.duplicates.pop(i, None)  # as before step 3 ran: the takedown decides
+        batch.results[i] = rejected(
+            sale.sale_id,
+            "withdrawn",
+            f"{sale.isrc} is taken down in {sale.territory} on that date.",
+            takedown_id=takedown,
+        )
+    delete_sales(session, [pk for i, _, pk in staged.inserted if i in rows])
+    staged.inserted = [entry for entry in staged.inserted if entry[0] not in rows]
+    kept = [n for n, i in enumerate(staged.posted) if i not in rows]
+    staged.postings = [staged.postings[n] for n in kept]
+    staged.posted = [staged.posted[n] for n in kept]

@@ -78,6 +78,12 @@ def insert_sales(session: Session, rows: Sequence[tuple[Any, ...]]) -> dict[str,
     )
 
 
+def delete_sales(session: Session, pks: Sequence[int]) -> None:
+    """Delete sales this transaction inserted and books nothing for (one statement)."""
+    if pks:
+        session.execute(sa.delete(SALES).where(among(session, SALES.c.id, pks)))
+
+
 def held_sales(
     session: Session, *, after: int, isrcs: Sequence[str] | None, limit: int
 ) -> list[Sale]:
