@@ -14,7 +14,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # JIT off: the service's statements are short index probes and bulk appends. PostgreSQL
+    # decides to JIT-compile by estimated cost, and a table without fresh statistics (a
+    # catalog just loaded, or autovacuum off as on the CI machine) makes a 10 ms probe look
+    # huge: ~70-100 ms of compilation were measured on the sales path's catalog look-up.
+    connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
 
 
 def _tune_sqlite(engine: Engine) -> None:
