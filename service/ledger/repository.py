@@ -86,6 +86,14 @@ def chain(session: Session, chunk: int) -> Iterator[tuple[LedgerTransaction, lis
         after = txs[-1].sequence
 
 
+def leg_sequences(session: Session) -> tuple[int | None, int | None]:
+    """The lowest and highest transaction sequence any leg names (two index look-ups)."""
+    low, high = session.execute(
+        sa.select(sa.func.min(LEGS.c.sequence), sa.func.max(LEGS.c.sequence))
+    ).one()
+    return low, high
+
+
 def balances(session: Session, account: str) -> dict[str, Decimal]:
     rows = session.execute(
         sa.select(LEGS.c.currency, sa.func.sum(LEGS.c.amount))

@@ -125,9 +125,24 @@ def verify(session: Session, chunk: int) -> Outcome:
                 return Outcome(False, count, head, bad)
         prev_hash, count = tx.hash, count + 1
     beyond = [sequence for sequence in pins if sequence > count]
+    orphan = _orphan_legs(session, count)
+    if orphan is not None:
+        return Outcome(False, count, head, orphan)
     if head == (count, prev_hash) and not beyond:
         return Outcome(True, count, head, None)
     return Outcome(False, count, head, _first_unaccounted(head, count, prev_hash))
+
+
+def _orphan_legs(session: Session, count: int) -> int | None:
+    """A leg naming a transaction outside the chain (1 … ``count``), if any: the walk
+    reads legs by their transactions, so such a leg would go unseen (there is no foreign
+    key: migration 0012). The sequence it names is reported."""
+    low, high = repository.leg_sequences(session)
+    if low is not None and low < 1:
+        return low
+    if high is not None and high > count:
+        return high
+    return None
 
 
 def _first_unaccounted(head: tuple[int, str], count: int, last_hash: str) -> int:

@@ -86,3 +86,25 @@ def test_the_encoding_of_an_adjustment_without_sale_fields_is_pinned() -> None:
     )
     # Sorted leg lines: "12:..." sorts before "4:cash" as text.
     assert digest == hashlib.sha256(("a" * 64 + content).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("beyond", [5, -10], ids=["past-the-head", "before-genesis"])
+def test_a_leg_naming_a_transaction_outside_the_chain_fails_verification(
+    api: Api, store: Store, session: Session, beyond: int
+) -> None:
+    """No foreign key ties a leg to its transaction (migration 0012): verify does."""
+    api.tariff(territory="RU", right_type="mechanical", currency="USD", percent_of_gross="0.15")
+    store.batch([a_sale(isrc())])
+    head = api.get("/v1/ledger/verify").json()
+    assert head["ok"] is True
+    orphan = head["transactions"] + beyond if beyond > 0 else beyond
+    session.execute(
+        sa.text(
+            "INSERT INTO ledger_leg (sequence, period, account, currency, amount, non_member) "
+            "VALUES (:sequence, '2006-11', 'holder:x', 'USD', 1000000, false)"
+        ),
+        {"sequence": orphan},
+    )
+    verification = api.get("/v1/ledger/verify").json()
+    assert verification["ok"] is False
+    assert verification["first_bad_sequence"] == orphan
