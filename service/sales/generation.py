@@ -299,13 +299,28 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
         yield values[start : start + _CHUNK]
 
 
+_RECORDING_COLUMNS = (RECORDINGS.c.isrc, RECORDINGS.c.iswc, RECORDINGS.c.duration_s)
+# PostgreSQL: one primary-key probe per wanted ISRC (LATERAL .. OFFSET 0 is not flattened).
+# ``isrc = ANY(..)`` is planned as a sequential scan of every recording while the table
+# has no statistics (6.8 ms against ~1 ms for 625 ISRCs of 100,000).
+_RECORDINGS_PG = sa.text(
+    "SELECT r.isrc, r.iswc, r.duration_s FROM unnest(CAST(:ids AS varchar[])) AS wanted(isrc) "
+    "CROSS JOIN LATERAL (SELECT isrc, iswc, duration_s FROM recording "
+    "WHERE isrc = wanted.isrc OFFSET 0) AS r"
+).columns(*_RECORDING_COLUMNS)
+
+
 def _recordings(session: Session, isrcs: list[str]) -> dict[str, RecordingFacts | None]:
     found: dict[str, RecordingFacts | None] = dict.fromkeys(isrcs)
-    columns = (RECORDINGS.c.isrc, RECORDINGS.c.iswc, RECORDINGS.c.duration_s)
+    postgresql = is_postgresql(session)
     for chunk in _chunks(sorted(isrcs)):
-        for isrc, iswc, duration_s in session.execute(
-            sa.select(*columns).where(among(session, RECORDINGS.c.isrc, chunk))
-        ).all():  # one fetchall: row by row costs ~10 µs a row in the driver
+        query: sa.Executable = (
+            _RECORDINGS_PG.bindparams(ids=chunk)
+            if postgresql
+            else sa.select(*_RECORDING_COLUMNS).where(among(session, RECORDINGS.c.isrc, chunk))
+        )
+        # One fetchall: fetching row by row costs ~10 µs a row in the driver.
+        for isrc, iswc, duration_s in session.execute(query).all():
             found[isrc] = RecordingFacts(isrc, iswc, duration_s)
     return found
 
