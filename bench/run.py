@@ -14,7 +14,8 @@ recordings) and a replay of the worst case's sales (all duplicates). Posters sen
 
 Environment: BENCH_SALES (realistic sales, default 150000), BENCH_WORST_SALES (50000),
 BENCH_RECORDINGS (100000), BENCH_POSTERS (2),
-BENCH_WORKERS (uvicorn workers, 2), BENCH_DB_NAME (ledger_bench), BENCH_PORT (8765),
+BENCH_WORKERS (worker processes of service.server, 2), BENCH_DB_NAME (ledger_bench),
+BENCH_PORT (8765),
 BENCH_DATABASE_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
 """
 
@@ -167,21 +168,10 @@ def start_server(
         env["LEDGER_READ_DATABASE_URL"] = read_url
     # The benchmark's own signing key (created on first use), not the working directory's.
     env.setdefault("LEDGER_SIGNING_KEY_FILE", str(Path(tempfile.gettempdir()) / "bench.key"))
-    workers = os.environ.get("BENCH_WORKERS", "2")
+    # The server `make run` and the image use (its protocol, timeouts and TCP_NODELAY).
+    env["LEDGER_WORKERS"] = os.environ.get("BENCH_WORKERS", "2")
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "service.main:app",
-            "--port",
-            str(port),
-            "--workers",
-            workers,
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
+        [sys.executable, "-m", "service.server", "--port", str(port), "--no-access-log"],
         cwd=ROOT,
         env=env,
     )

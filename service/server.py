@@ -18,6 +18,7 @@ request read timeout ``LEDGER_REQUEST_READ_TIMEOUT`` s; request line plus header
 
 import argparse
 import asyncio
+import socket
 from typing import Any
 
 import uvicorn
@@ -42,6 +43,7 @@ class GuardedH11Protocol(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        _no_delay(transport)
         self._arm_read_deadline()
 
     def on_response_complete(self) -> None:
@@ -71,6 +73,20 @@ class GuardedH11Protocol(H11Protocol):
             self.transport.close()
 
 
+def _no_delay(transport: asyncio.Transport) -> None:
+    """Send each response as soon as it is written (TCP_NODELAY).
+
+    asyncio sets it on the connections of a server it listens with itself, but a worker
+    process (LEDGER_WORKERS > 1) serves a socket its parent made, and its connections kept
+    Nagle's algorithm: a response written in two parts (head, then body) waited for the
+    client's delayed ACK, ~40 ms on every request of a kept-alive connection (measured:
+    /healthz 44 ms with 2 workers against 1.4 ms with one).
+    """
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def options(**overrides: Any) -> dict[str, Any]:
     """uvicorn's settings for this service: where to listen, how many worker processes
     (``LEDGER_WORKERS``), and the timeouts and limits above."""
@@ -95,8 +111,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Serve royalty-ledger with read timeouts.")
     parser.add_argument("--host", default=None)
     parser.add_argument("--port", type=int, default=None)
+    parser.add_argument(
+        "--no-access-log",
+        action="store_true",
+        help="drop uvicorn's access log (the JSON request log keeps every request)",
+    )
     args = parser.parse_args(argv)
-    serve(**{k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None})
+    overrides: dict[str, Any] = {
+        k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None
+    }
+    if args.no_access_log:
+        overrides["access_log"] = False
+    serve(**overrides)
 
 
 if __name__ == "__main__":
