@@ -58,18 +58,19 @@ def record_sales(
     batch = Batch.of(store_code, rows)
     fresh = batch.fresh(stored_sales(session, store_code, batch.first))
     staged = _stage(session, batch, fresh, minimal=minimal)
-    locked = lock_chain(session)
-    if staged is not None and read_token(session) != staged.pricing.snap.generation.token:
-        # The catalog changed after pricing (a catalog change releases held sales under
-        # this lock: it must see ours, or we its catalog): everything again, locked.
-        staged.savepoint.rollback()
-        for i in fresh:
-            batch.results[i] = None
-            batch.duplicates.pop(i, None)
-        staged = _stage(session, batch, fresh, minimal=minimal)
-    if staged is not None:
-        staged.savepoint.commit()
-        _book(session, locked, batch, staged)
+    if staged is not None:  # a batch with nothing to record (replays) never takes the lock
+        locked = lock_chain(session)
+        if read_token(session) != staged.pricing.snap.generation.token:
+            # The catalog changed after pricing (a catalog change releases held sales
+            # under this lock: it must see ours, or we its catalog): again, locked.
+            staged.savepoint.rollback()
+            for i in fresh:
+                batch.results[i] = None
+                batch.duplicates.pop(i, None)
+            staged = _stage(session, batch, fresh, minimal=minimal)
+        if staged is not None:
+            staged.savepoint.commit()
+            _book(session, locked, batch, staged)
     if minimal:
         return batch.finish({}, {})
     first = batch.duplicates.values()
