@@ -157,9 +157,7 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
         "any row is rejected, listing each with its code.",
         **kwargs,
     )
-    post.add_argument("file", type=Path, help="CSV file of sales, UTF-8, with a header row")
-    post.add_argument("--batch-size", type=_positive, default=1000, help="sales per request")
-    post.add_argument("--quiet", action="store_true", help="no progress bar")
+    _batch_arguments(post, "CSV file of sales, UTF-8, with a header row", "sales")
     post.set_defaults(run=post_sales)
 
     refunds = commands.add_parser(
@@ -173,9 +171,7 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
         "rejected, listing each with its code.",
         **kwargs,
     )
-    refunds.add_argument("file", type=Path, help="JSON or NDJSON file of refunds, UTF-8")
-    refunds.add_argument("--batch-size", type=_positive, default=1000, help="refunds per request")
-    refunds.add_argument("--quiet", action="store_true", help="no progress bar")
+    _batch_arguments(refunds, "JSON or NDJSON file of refunds, UTF-8", "refunds")
     refunds.set_defaults(run=post_refunds)
 
     pull = commands.add_parser(
@@ -192,3 +188,10 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
     )
     pull.add_argument("--out", type=Path, default=Path("."), help="directory to write to")
     pull.set_defaults(run=pull_statements)
+
+
+def _batch_arguments(command: argparse.ArgumentParser, file_help: str, rows: str) -> None:
+    """The arguments every batch-posting command takes: its file, batch size, quiet."""
+    command.add_argument("file", type=Path, help=file_help)
+    command.add_argument("--batch-size", type=_positive, default=1000, help=f"{rows} per request")
+    command.add_argument("--quiet", action="store_true", help="no progress bar")

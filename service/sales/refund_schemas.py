@@ -9,7 +9,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
-from service.sales.schemas import MAX_BATCH, Booked, ClientId, RefundIn, RoyaltyPublic
+from service.sales.schemas import (
+    MAX_BATCH,
+    BatchCounts,
+    Booked,
+    ClientId,
+    RefundIn,
+    RoyaltyPublic,
+)
 
 # What a rejected row's `code` may be: the problem `code` the single endpoint answers.
 RefundCode = Literal["invalid", "not_found", "conflict", "refund_exceeds_sale"]
@@ -126,7 +133,7 @@ REFUNDS_BODY: dict[str, Any] = {
 
 
 # The outcome of a refund batch: one result per row, in order.
-class RefundBatchResult(BaseModel):
+class RefundBatchResult(BatchCounts):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -140,9 +147,6 @@ class RefundBatchResult(BaseModel):
         }
     )
 
-    recorded: int
-    duplicates: int
-    rejected: int
     results: list[RefundResult]
 
 
@@ -155,7 +159,7 @@ class RefundRejectedRow(BaseModel):
 
 
 # A refund batch's outcome under `Prefer: return=minimal` (RFC 7240).
-class RefundBatchSummary(BaseModel):
+class RefundBatchSummary(BatchCounts):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -176,9 +180,6 @@ class RefundBatchSummary(BaseModel):
         }
     )
 
-    recorded: int
-    duplicates: int
-    rejected: int
     rejections: Annotated[
         list[RefundRejectedRow], Field(description="The rejected rows, in order.")
     ]

@@ -189,8 +189,15 @@ class SaleResult(Booked):
     )
 
 
+# What every batch answer counts (sales and refunds, full or minimal).
+class BatchCounts(BaseModel):
+    recorded: int
+    duplicates: int
+    rejected: int
+
+
 # The outcome of a batch: one result per row, in order.
-class BatchResult(BaseModel):
+class BatchResult(BatchCounts):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -204,9 +211,6 @@ class BatchResult(BaseModel):
         }
     )
 
-    recorded: int
-    duplicates: int
-    rejected: int
     results: list[SaleResult]
 
 
@@ -224,7 +228,7 @@ class RejectedRow(BaseModel):
 
 
 # A batch's outcome under `Prefer: return=minimal` (RFC 7240): counts and rejections only.
-class BatchSummary(BaseModel):
+class BatchSummary(BatchCounts):
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
@@ -240,9 +244,6 @@ class BatchSummary(BaseModel):
         }
     )
 
-    recorded: int
-    duplicates: int
-    rejected: int
     rejections: Annotated[list[RejectedRow], Field(description="The rejected rows, in order.")]
 
     @classmethod
