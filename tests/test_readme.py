@@ -9,7 +9,7 @@ Conventions for README.md (anyone adding a section follows them):
 - Blocks run from a scratch directory standing for the repository (``.venv`` is linked
   into it), against a server started the way ``make run`` starts it
   (``python -m service.ops.run``) on an empty SQLite database with the demo loaded and
-  ``LEDGER_PORT`` set to a free port of 8230-8239 (``LEDGER_README_TEST_PORTS``).
+  ``LEDGER_PORT`` set to a port the kernel hands out.
 - Variables set by an earlier block are there for later ones: the first block after Quick
   start sets ``PORT``, ``BASE`` and ``LEDGER_URL`` and sources the demo's
   ``royalty-ledger.demo.env`` (``ADMIN``, ``STORE``, ``SOCIETY``, ``HOLDER_TOKEN``,
@@ -28,7 +28,6 @@ Conventions for README.md (anyone adding a section follows them):
 import os
 import re
 import shutil
-import socket
 import stat
 import subprocess
 import sys
@@ -42,6 +41,7 @@ import httpx
 import pytest
 
 from tests.conftest import PG_URL, ROOT, create_pg_database, drop_pg_database
+from tests.ports import free_port
 
 FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
 MAX_NO_TEST = 8
@@ -82,20 +82,11 @@ def run_blocks(blocks: list[tuple[int, str]], cwd: Path, env: dict[str, str], *e
     return done.stdout
 
 
-def _free_port() -> int:
-    first, last = os.environ.get("LEDGER_README_TEST_PORTS", "8230-8239").split("-")
-    for port in range(int(first), int(last) + 1):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise AssertionError(f"no free port in {first}-{last}")
-
-
 @contextmanager
 def served(home: Path, database_url: str) -> Iterator[dict[str, str]]:
     """A server started like `make run` from ``home``; the environment it runs with."""
     (home / ".venv").symlink_to(ROOT / ".venv")
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env.update(LEDGER_DATABASE_URL=database_url, LEDGER_PORT=str(port), LEDGER_DEMO="true")
     log = (home / "server.log").open("w")

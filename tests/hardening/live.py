@@ -1,8 +1,7 @@
 """A real server for the hardening tests: ``python -m service.server`` in a subprocess, on
-a private PostgreSQL database, on a free port of this worktree's range."""
+a private PostgreSQL database, on a port the kernel hands out."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,20 +13,9 @@ from pathlib import Path
 import httpx
 
 from tests.conftest import ADMIN_TOKEN
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-PORTS = range(int(os.environ.get("LEDGER_TEST_PORT_BASE", "8210")), 8220)
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PORTS}")
 
 
 @dataclass

@@ -4,7 +4,6 @@ uvicorn of the app on a temporary SQLite database holding the demo."""
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,12 +22,12 @@ from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from service.ops.run import read_env_file
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "portal"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
-PORTS = range(8260, 8270)  # this project's range for test servers
 
 
 @dataclass
@@ -39,20 +38,9 @@ class Server:
     log: Path
 
 
-def _free_port() -> int:
-    for port in [*PORTS, 0]:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return int(sock.getsockname()[1])
-    raise RuntimeError("no free port")
-
-
 def run_server(tmp: Path) -> Iterator[Server]:
     """Migrate, load the demo (as `make run` does), serve; stop the server afterwards."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "LEDGER_DATABASE_URL": f"sqlite:///{tmp / 'portal.db'}",

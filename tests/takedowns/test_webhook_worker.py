@@ -24,7 +24,6 @@ from service.takedowns.models import WebhookOutbox
 from tests.conftest import ROOT, migrate
 from tests.takedowns.conftest import queue_one_webhook
 
-RECEIVER_PORT = 8241  # this worktree's port range: 8240-8249
 FAST = ("--poll", "0.2", "--lease", "1")  # a killed claim is due again after 1 s
 
 
@@ -35,7 +34,7 @@ class Receiver(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", RECEIVER_PORT), _Handler)
+        super().__init__(("127.0.0.1", 0), _Handler)  # a port the kernel hands out
         self.received: list[tuple[dict[str, str], bytes]] = []
         self.first_arrived = threading.Event()
         self.release = threading.Event()
@@ -93,7 +92,7 @@ def test_a_worker_killed_mid_delivery_delivers_after_restart(
     committed_url: str, receiver: Receiver
 ) -> None:
     secret, message_id = queue_one_webhook(
-        committed_url, hook=f"http://127.0.0.1:{RECEIVER_PORT}/hook"
+        committed_url, hook=f"http://127.0.0.1:{receiver.server_address[1]}/hook"
     )
     first = _worker(committed_url)
     try:
