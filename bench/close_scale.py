@@ -229,7 +229,7 @@ def load(total: int) -> None:
         )
         conn.execute("SELECT setval(pg_get_serial_sequence('sale', 'id'), %s)", (pk,))
         conn.commit()
-    from service.transparency import log
+    from service.ledger import log
 
     with Session(engine) as session:  # the log's leaves, as posting would have appended them
         log.catch_up(session, upto=sequence)

@@ -23,8 +23,10 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from service.db import make_engine
+from service.ledger import log, tiles
 from service.ledger.postings import Leg, Posting, PreparedPosting, prepare
-from service.transparency import log, merkle, service, tiles
+from service.proofs import merkle
+from service.transparency import service
 from service.transparency.models import MerkleTile
 
 SERVER_URL = os.environ.get(

@@ -15,6 +15,7 @@ from service.openapi import install_openapi
 from service.ops.logs import configure_logging
 from service.ops.metrics import watch_pool
 from service.ops.router import router as ops_router
+from service.parties.router import balances_router
 from service.parties.router import router as parties_router
 from service.portal import dependencies as portal
 from service.portal.admin.router import router as portal_admin_router
@@ -24,11 +25,11 @@ from service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from service.sales import generation, suspense
 from service.sales.router import router as sales_router
 from service.statements import pins as statement_pins
+from service.statements.router import evidence_router
 from service.statements.router import router as statements_router
 from service.takedowns import worker
 from service.takedowns.router import router as takedowns_router
 from service.tariffs.router import router as tariffs_router
-from service.transparency.router import evidence_router
 from service.transparency.router import router as transparency_router
 
 DESCRIPTION = """
@@ -44,6 +45,7 @@ ROUTERS = (
     tariffs_router,
     sales_router,
     ledger_router,
+    balances_router,
     statements_router,
     takedowns_router,
     transparency_router,

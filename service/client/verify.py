@@ -3,7 +3,7 @@
 With the operator's public key only, like a Certificate Transparency monitor: the pinned
 STH's signature, its consistency with the last STH this machine trusted (kept in a file),
 every line re-added from the evidence, and inclusion proofs for a sample of (or all) the
-transactions behind it. The checks themselves are ``service.transparency.verifier``.
+transactions behind it. The checks themselves are ``service.proofs.verifier``.
 """
 
 import argparse
@@ -17,7 +17,7 @@ from typing import Any
 
 from service.client.api import LedgerClient
 from service.client.outcome import Connect, ExitCode, Failure
-from service.transparency.verifier import Mismatch, verify_statement
+from service.proofs.verifier import Mismatch, verify_statement
 
 
 class HttpSource:

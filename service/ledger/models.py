@@ -70,3 +70,31 @@ class LedgerHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     sequence: int = Field(default=0, sa_type=sa.BigInteger)
     hash: str = Field(default=GENESIS_HASH, max_length=64)
+
+
+# A closed month: nothing is booked in it or before it any more (``ledger.periods``). The
+# primary key is the unique constraint that makes a close happen once; the counts are what
+# the close reported (statements issued, FX conversions posted).
+class PeriodClose(SQLModel, table=True):
+    __tablename__ = "period_close"
+    period: str = Field(primary_key=True, max_length=7)
+    closed_at: datetime = Field(sa_type=UTCDateTime)
+    ledger_sequence: int = Field(sa_type=sa.BigInteger)
+    ledger_hash: str = Field(max_length=64)
+    statement_count: int
+    fx_transactions: int
+
+
+# --- the transparency log's tree (leaf i is ledger transaction i + 1) ---
+
+TILE_HEIGHT = 8  # a tile holds 2**8 = 256 hashes of one tree level
+TILE_WIDTH = 1 << TILE_HEIGHT
+
+
+# Hashes of tree level ``8 * level`` with indices ``idx*256 …``: 32 bytes each, concatenated
+# (fewer than 256 only in the last tile of a level, rewritten as the tree grows).
+class MerkleTile(SQLModel, table=True):
+    __tablename__ = "merkle_tile"
+    level: int = Field(sa_column=sa.Column(sa.SmallInteger, primary_key=True, autoincrement=False))
+    idx: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
+    hashes: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))

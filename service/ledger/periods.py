@@ -13,10 +13,12 @@ behind a closed month), and the oldest open month is the one after the latest cl
 """
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from service.ledger import repository
+from service.ledger.models import PeriodClose
 
 
 def next_period(period: str) -> str:
@@ -39,3 +41,39 @@ def booking_periods(*, session: Session, periods: Iterable[str]) -> dict[str, tu
         return {period: (period, False) for period in wanted}
     open_month = next_period(last)
     return {period: (open_month, True) if period <= last else (period, False) for period in wanted}
+
+
+def closed_month(session: Session, period: str) -> PeriodClose | None:
+    """The close of ``period``, None unless that month itself was closed."""
+    return session.get(PeriodClose, period)
+
+
+def first_close_after(session: Session, period: str) -> PeriodClose | None:
+    """The earliest close of a month after ``period`` (the one that froze a skipped month)."""
+    query = select(PeriodClose).where(PeriodClose.period > period)
+    return session.exec(query.order_by(col(PeriodClose.period)).limit(1)).first()
+
+
+def record_close(
+    session: Session,
+    *,
+    period: str,
+    closed_at: datetime,
+    head: tuple[int, str],
+    statement_count: int,
+    fx_transactions: int,
+) -> None:
+    """Mark ``period`` closed at the chain's ``head`` (sequence, hash); the caller holds the
+    chain's lock. The primary key on period is the last word on "closed once"."""
+    sequence, hash_ = head
+    session.add(
+        PeriodClose(
+            period=period,
+            closed_at=closed_at,
+            ledger_sequence=sequence,
+            ledger_hash=hash_,
+            statement_count=statement_count,
+            fx_transactions=fx_transactions,
+        )
+    )
+    session.flush()

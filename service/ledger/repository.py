@@ -10,7 +10,13 @@ from sqlmodel import Session, col, select
 
 from service.ledger import accounts
 from service.ledger.encoding import LEG_HASHED
-from service.ledger.models import GENESIS_HASH, LedgerHead, LedgerLeg, LedgerTransaction
+from service.ledger.models import (
+    GENESIS_HASH,
+    LedgerHead,
+    LedgerLeg,
+    LedgerTransaction,
+    PeriodClose,
+)
 from service.money import MICRO
 from service.sql import among, copy_rows, table_of
 
@@ -18,7 +24,6 @@ LEGS = table_of(LedgerLeg)
 TRANSACTIONS = table_of(LedgerTransaction)
 # The statements domain owns the closed-month table (and writes it); the ledger only reads
 # the latest closed month, so it names the one column it needs instead of importing it.
-_PERIOD_CLOSE = sa.table("period_close", sa.column("period", sa.String))
 
 TX_COLUMNS = (
     "sequence",
@@ -106,7 +111,7 @@ def balances(session: Session, account: str) -> dict[str, Decimal]:
 
 
 def latest_closed(session: Session) -> str | None:
-    return session.execute(sa.select(sa.func.max(_PERIOD_CLOSE.c.period))).scalar_one_or_none()
+    return session.execute(sa.select(sa.func.max(col(PeriodClose.period)))).scalar_one_or_none()
 
 
 _SALE_LEG_COLUMNS = (

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from service.ledger import log as transparency_log
 from service.ledger import repository, verification
 from service.ledger.encoding import digest, transaction_hash
 from service.ledger.models import GENESIS_HASH, LedgerHead
@@ -25,7 +26,6 @@ from service.ledger.postings import (
     prepare,
 )
 from service.ledger.repository import LEGS, TRANSACTIONS
-from service.transparency import log as transparency_log
 
 __all__ = [
     "LEGS",

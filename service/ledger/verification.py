@@ -10,16 +10,16 @@ plain function, so more can be added (a transparency log's signed tree heads are
 """
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from service.ledger import repository
 from service.ledger.encoding import transaction_hash
-from service.ledger.models import GENESIS_HASH, LedgerHead, LedgerTransaction
+from service.ledger.models import GENESIS_HASH, LedgerHead, LedgerTransaction, PeriodClose
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +103,16 @@ class Outcome:
     first_bad_sequence: int | None
 
 
+def _close_pins(session: Session) -> Iterator[Pin]:
+    """The head each month's close was computed at: the ledger's own pins."""
+    closes = select(col(PeriodClose.ledger_sequence), col(PeriodClose.ledger_hash))
+    for sequence, hash_ in session.exec(closes):
+        yield Pin("period_close", sequence, hash_)
+
+
 def _pins(session: Session) -> dict[int, list[Pin]]:
     pins: dict[int, list[Pin]] = defaultdict(list)
-    for source in _PIN_SOURCES.values():
+    for source in (_close_pins, *_PIN_SOURCES.values()):
         for pin in source(session):
             pins[pin.sequence].append(pin)
     return pins

@@ -7,13 +7,18 @@ acts for: this way ``auth`` never imports ``parties``.
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from sqlmodel import Session
 
-from service.auth import AdminCaller, AnyCaller, PageDep
+from service.auth import AdminCaller, AnyCaller, Caller, PageDep
 from service.auth import service as keys
 from service.auth.schemas import ApiKeyCreate, ApiKeyPublic
 from service.db import SessionDep
+from service.ledger import service as ledger
+from service.ledger.accounts import own_account, parse
+from service.ledger.schemas import BalancePublic, BalancesPublic
 from service.pagination import Page
 from service.parties import service
+from service.parties.exceptions import PartyNotFound
 from service.parties.schemas import (
     MandateCreate,
     MandatePublic,
@@ -25,6 +30,7 @@ from service.parties.schemas import (
     StoreCreated,
     StorePublic,
 )
+from service.problems import Invalid
 from service.rights import HolderKind, RightType
 
 router = APIRouter(prefix="/v1")
@@ -170,3 +176,58 @@ def list_mandates(
     )
     data = [MandatePublic.model_validate(m, from_attributes=True) for m in rows]
     return Page(data=data, next_cursor=cursor)
+
+
+# --- balances: the ledger's figures for one party, tagged with the ledger's endpoints ---
+
+balances_router = APIRouter(prefix="/v1", tags=["ledger"])
+
+
+@balances_router.get("/balances")
+def balances(
+    session: SessionDep,
+    caller: AnyCaller,
+    party: Annotated[
+        str | None,
+        Query(
+            examples=["society:ROMS"],
+            description="`society:<code>`, `holder:<id>` or `store:<code>`; required for "
+            "admins, defaults to the caller's own account.",
+        ),
+    ] = None,
+) -> BalancesPublic:
+    """Exact balances per currency, open months included. Non-admins see only their own."""
+    account = _readable_account(session=session, caller=caller, party=party)
+    amounts = ledger.balances(session=session, account=account)
+    return BalancesPublic(
+        party=account, balances=[BalancePublic(currency=c, amount=a) for c, a in amounts.items()]
+    )
+
+
+_PARTY_FORMS = "society:<code> (e.g. society:ROMS), holder:<id> or store:<code>"
+
+
+def _readable_account(*, session: Session, caller: Caller, party: str | None) -> str:
+    """The account whose balances ``caller`` asked for, or a problem saying how to ask."""
+    own = own_account(role=caller.role, subject=caller.subject)
+    party = party or own
+    if party is None:
+        raise Invalid(
+            f"Name the party: ?party={_PARTY_FORMS}.",
+            errors=[{"loc": ["query", "party"], "msg": "required for an admin key"}],
+        )
+    if parse(party) is None:
+        bare = party.partition(":")[2] or party
+        raise Invalid(
+            f"{party!r} is not a party: write {_PARTY_FORMS}, e.g. society:{bare}.",
+            errors=[{"loc": ["query", "party"], "msg": f"write it kind:name, e.g. society:{bare}"}],
+        )
+    if not caller.is_admin and party != own:
+        # 404 whether or not it exists, so that a key learns nothing about other parties.
+        mine = f"your own, {own}" if own else "none: this key owns no account"
+        raise PartyNotFound(
+            f"{party} is not yours to read: a {caller.role.value} key reads only {mine}."
+        )
+    if not service.party_exists(session=session, party=party):
+        raise PartyNotFound(f"No party {party}.")
+    return party

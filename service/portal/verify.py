@@ -1,6 +1,6 @@
 """The statement page's verify panel: #13's verifier run server-side for the signed-in party.
 
-The checks are the ones `royalty-ledger verify-statement` makes (``transparency.verifier``),
+The checks are the ones `royalty-ledger verify-statement` makes (``service.proofs.verifier``),
 fed in-process instead of over HTTP, and reported one by one (pass/fail, and on failure
 the leaf or line the verifier names) rather than stopping at the first mismatch.
 """
@@ -14,13 +14,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from service.statements.models import Statement
-from service.statements.render.lines import line_page, line_values
-from service.transparency import evidence
-from service.transparency import service as transparency
-from service.transparency.schemas import sth_public
-from service.transparency.signing import OperatorKey
-from service.transparency.verifier import (
+from service.proofs.verifier import (
     Mismatch,
     check_consistency,
     check_inclusion,
@@ -28,6 +22,12 @@ from service.transparency.verifier import (
     check_sth,
     transaction_leaf,
 )
+from service.statements import evidence
+from service.statements.models import Statement
+from service.statements.render.lines import line_page, line_values
+from service.transparency import service as transparency
+from service.transparency.schemas import sth_public
+from service.transparency.signing import OperatorKey
 
 # Inclusion proofs checked per run, as the CLI's default ``--sample``.
 SAMPLE = 200

@@ -17,12 +17,12 @@ from sqlmodel import Session
 
 from service.ledger import accounts
 from service.ledger import repository as ledger_repository
+from service.ledger.kinds import TransactionKind
 from service.ledger.service import Leg
 from service.royalties.engine import MISSING_FX_RATE
 from service.sales.basis import RIGHT_ORDER, Delta, sort_key
 from service.sales.schemas import RoyaltyPublic
 
-SALE, REFUND, RELEASE = "sale", "refund", "release"
 _STORE_PREFIX = accounts.prefix(accounts.AccountKind.store)
 
 
@@ -137,7 +137,7 @@ def sale_royalties(
     transaction's leaf in the transparency log (sequence - 1). One query per 5,000."""
     pks = sorted(set(sale_pks))
     rows: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in ledger_repository.sale_legs(session, pks, kind=SALE):
+    for row in ledger_repository.sale_legs(session, pks, kind=TransactionKind.sale):
         rows[row["sale_pk"]].append(row)
     return {
         pk: (_public(rows.get(pk, [])), rows[pk][0]["sequence"] - 1 if rows.get(pk) else None)
@@ -149,7 +149,9 @@ def sale_bookings(session: Session, sale_pks: Iterable[int]) -> dict[int, tuple[
     """Where each sale's ``sale`` transaction was booked: (month, adjustment)."""
     return {
         row["sale_pk"]: (row["period"], bool(row["adjustment"]))
-        for row in ledger_repository.sale_legs(session, sorted(set(sale_pks)), kind=SALE)
+        for row in ledger_repository.sale_legs(
+            session, sorted(set(sale_pks)), kind=TransactionKind.sale
+        )
     }
 
 
@@ -177,7 +179,7 @@ def sale_entries(session: Session, sale_pk: int) -> list[Entry]:
 def refund_entries(session: Session, sale_pks: Iterable[int]) -> dict[str, Entry]:
     """Every refund transaction of these sales, by its reference (one query per 5,000)."""
     by_tx: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in ledger_repository.sale_legs(session, sale_pks, kind=REFUND):
+    for row in ledger_repository.sale_legs(session, sale_pks, kind=TransactionKind.refund):
         by_tx[row["sequence"]].append(row)
     return {rows[0]["reference"]: _entry(sequence, rows) for sequence, rows in by_tx.items()}
 

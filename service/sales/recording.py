@@ -33,6 +33,7 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from service.ledger import accounts
+from service.ledger.kinds import TransactionKind
 from service.ledger.models import LedgerHead
 from service.ledger.periods import booking_periods
 from service.ledger.service import PreparedPosting, append, lock_chain
@@ -42,7 +43,7 @@ from service.sales.exceptions import REJECTIONS
 from service.sales.generation import read_token
 from service.sales.ingest import Row
 from service.sales.plans import Licensed, Plan, Pricing, licensed, price
-from service.sales.postings import SALE, sale_bookings, sale_royalties
+from service.sales.postings import sale_bookings, sale_royalties
 from service.sales.repository import delete_sales, insert_sales, stored_sales
 from service.sales.schemas import BatchResult, SaleIn, SaleResult
 from service.takedowns.service import SaleAsset, withdrawn_sales
@@ -121,8 +122,8 @@ def _stage(session: Session, batch: Batch, fresh: list[int], *, minimal: bool) -
             staged.posted.append(i)
             staged.postings.append(
                 plan.template.fill(
-                    kind=SALE,
-                    reference=f"{SALE}:{batch.store_code}/{sale.sale_id}",
+                    kind=TransactionKind.sale,
+                    reference=f"{TransactionKind.sale}:{batch.store_code}/{sale.sale_id}",
                     month=period_of(sale.sold_at),
                     dims=Dimensions(pk, sale.isrc, iswc, sale.territory, gross),
                     balancing_account=store_account,

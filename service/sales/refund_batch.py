@@ -25,13 +25,14 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
+from service.ledger.kinds import TransactionKind
 from service.ledger.models import LedgerHead
 from service.ledger.periods import booking_periods
 from service.ledger.service import Posting, append, lock_chain
 from service.sales import basis as bases
 from service.sales.ingest import RefundRow
 from service.sales.models import Refund, Sale
-from service.sales.postings import REFUND, SaleDims, legs_for, refund_entries, royalties
+from service.sales.postings import SaleDims, legs_for, refund_entries, royalties
 from service.sales.refund_schemas import RefundBatchResult, RefundResult, RefundRowError
 from service.sales.repository import refunded_units, refunds_by_id, sales_by_id
 from service.sales.schemas import RefundIn, RefundPublic, RoyaltyPublic
@@ -308,7 +309,9 @@ def _post(
         legs = legs_for(dims(sale), deltas, store_units=-refund.quantity)
         if legs:
             ref = reference(batch.store_code, refund.refund_id)
-            postings.append(Posting(REFUND, ref, period_of(refund.refunded_at), legs))
+            postings.append(
+                Posting(TransactionKind.refund, ref, period_of(refund.refunded_at), legs)
+            )
         reversed_.append((f, royalties(legs), bool(legs)))
     append(session=session, postings=postings, locked=locked)
     # The months the ledger booked them in (under the same lock, so the same answer).

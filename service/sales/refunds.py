@@ -10,6 +10,7 @@ A single refund (``POST /v1/sales/{sale_id}/refunds``) is a batch of one row
 
 from sqlmodel import Session, col, select
 
+from service.ledger.kinds import TransactionKind
 from service.problems import DomainError
 from service.sales.exceptions import (
     RefundConflict,
@@ -19,7 +20,7 @@ from service.sales.exceptions import (
 )
 from service.sales.ingest import RefundRow
 from service.sales.models import Refund, Sale
-from service.sales.postings import REFUND, sale_entries
+from service.sales.postings import sale_entries
 from service.sales.refund_batch import reference, refund_public, refund_rows
 from service.sales.schemas import RefundIn, RefundPublic
 
@@ -62,7 +63,9 @@ def _refunds(session: Session, sale: Sale) -> list[Refund]:
 def refunds_of(session: Session, sale: Sale) -> list[RefundPublic]:
     """Every refund of a sale, in the order recorded, with the royalties it reversed."""
     assert sale.id is not None
-    by_reference = {e.reference: e for e in sale_entries(session, sale.id) if e.kind == REFUND}
+    by_reference = {
+        e.reference: e for e in sale_entries(session, sale.id) if e.kind == TransactionKind.refund
+    }
     found = []
     for r in _refunds(session, sale):
         entry = by_reference.get(reference(sale.store_code, r.refund_id))

@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, func, select
 
 from service.pagination import PageParams, paginate
@@ -158,3 +159,18 @@ def refunds_by_id(
         Refund.store_code == store_code, among(session, refunds.c.refund_id, ids)
     )
     return {refund.refund_id: refund for refund in session.exec(query)}
+
+
+def sale_facts() -> sa.Table:
+    """What other domains read of a sale in their own set-based queries (its ``id``, the
+    foreign key legs keep as ``sale_pk``; ``sold_at``, ``currency``, ``period``): the one
+    way they name this domain's table."""
+    return SALES
+
+
+def sale_day(session: Session) -> ColumnElement[Any]:
+    """The UTC calendar day of ``sale.sold_at`` (a date on PostgreSQL, text on SQLite)."""
+    if is_postgresql(session):
+        return sa.cast(sa.func.timezone("UTC", SALES.c.sold_at), sa.Date)
+    # SQLite keeps UTC timestamps as ISO text: its first ten characters are the day.
+    return sa.func.substr(SALES.c.sold_at, 1, 10)

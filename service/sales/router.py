@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from service.auth import AdminCaller, PageDep, StoreCaller
 from service.db import SessionDep
+from service.ledger.kinds import TransactionKind
 from service.ops.metrics import BATCH_SECONDS, count_sales, timed
 from service.pagination import Page
 from service.preferences import wants_minimal
@@ -16,7 +17,7 @@ from service.sales import recording, repository, suspense
 from service.sales.dependencies import ActingStore, OwnSale, StoreParam
 from service.sales.ingest import parse, parse_refunds
 from service.sales.models import Sale
-from service.sales.postings import RELEASE, SALE, sale_entries
+from service.sales.postings import sale_entries
 from service.sales.refund_batch import refund_batch
 from service.sales.refund_schemas import REFUNDS_BODY, RefundBatchResult, RefundBatchSummary
 from service.sales.refunds import refund_sale, refunds_of
@@ -214,7 +215,7 @@ def get_sale(sale: OwnSale, session: SessionDep) -> SaleDetail:
     assert sale.id is not None
     entries = sale_entries(session, sale.id)
     refunds = refunds_of(session, sale)
-    booked = next((e for e in entries if e.kind == SALE), None)
+    booked = next((e for e in entries if e.kind == TransactionKind.sale), None)
     return SaleDetail(
         **_public(sale, sum(r.quantity for r in refunds)).model_dump(),
         booked_period=booked.period if booked is not None else None,
@@ -230,7 +231,7 @@ def get_sale(sale: OwnSale, session: SessionDep) -> SaleDetail:
                 royalties=e.royalties,
             )
             for e in entries
-            if e.kind == RELEASE
+            if e.kind == TransactionKind.release
         ],
     )
 

@@ -21,13 +21,14 @@ from service.catalog.events import CatalogChanged, subscribe
 from service.catalog.models import Recording
 from service.catalog.service import RECORDING
 from service.ledger import repository as ledger_repository
+from service.ledger.kinds import TransactionKind
 from service.ledger.models import LedgerHead
 from service.ledger.service import Posting, append, lock_chain
 from service.money import MICRO
 from service.pagination import PageParams, paginate
 from service.sales import basis as bases
 from service.sales.models import Sale
-from service.sales.postings import RELEASE, SaleDims, legs_for
+from service.sales.postings import SaleDims, legs_for
 from service.sales.pricing import load_snapshot, reprice
 from service.sales.repository import held_sales, refunded_units
 from service.sales.schemas import HeldAmount, ReleaseRun, SuspensePublic
@@ -82,8 +83,8 @@ def _release_chunk(session: Session, locked: LedgerHead, sales: Sequence[Sale]) 
         )
         legs = legs_for(dims, deltas, store_units=None)
         if legs:
-            reference = f"{RELEASE}:{sale.store_code}/{sale.sale_id}"
-            postings.append(Posting(RELEASE, reference, sale.period, legs))
+            reference = f"{TransactionKind.release}:{sale.store_code}/{sale.sale_id}"
+            postings.append(Posting(TransactionKind.release, reference, sale.period, legs))
         sale.basis = bases.dump(new)
         sale.held = bases.holds(new)
         sale.iswc = iswc

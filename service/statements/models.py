@@ -1,4 +1,5 @@
-"""Tables of the statements domain: closed months, statements, their lines, payments.
+"""Tables of the statements domain: statements, their lines, payments (the closed months
+themselves are the ledger's: ``service.ledger.models.PeriodClose``).
 
 Everything here is written once, when a month closes (or a payment is made), and read
 many times; a closed month's rows are never rebuilt.
@@ -15,17 +16,6 @@ from service.timeutil import UTCDateTime, utcnow
 
 # SQLite only auto-numbers an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 AutoBigInt = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
-# A closed month. The primary key is the unique constraint that makes a close happen once.
-class PeriodClose(SQLModel, table=True):
-    __tablename__ = "period_close"
-    period: str = Field(primary_key=True, max_length=7)
-    closed_at: datetime = Field(sa_type=UTCDateTime)
-    ledger_sequence: int = Field(sa_type=sa.BigInteger)
-    ledger_hash: str = Field(max_length=64)
-    statement_count: int
-    fx_transactions: int
 
 
 # One party's statement of one month, in the party's currency; amounts frozen at close.

@@ -16,13 +16,13 @@ from service.auth.caller import Caller
 from service.identifiers import minor_units
 from service.ledger import accounts
 from service.ledger.accounts import AccountKind
+from service.ledger.kinds import TransactionKind
 from service.ledger.periods import booking_periods
 from service.ledger.service import Leg, Posting, lock_chain, post
 from service.pagination import PageParams, paginate
 from service.parties.models import RightsHolder, Society
 from service.statements.exceptions import PaymentConflict, PaymentInvalid, PaymentNotFound
 from service.statements.models import Payment
-from service.statements.repository import PAYMENT
 from service.statements.schemas import PaymentCreate
 from service.statements.service import own_party
 from service.timeutil import period_of
@@ -91,7 +91,7 @@ def create_payment(*, session: Session, data: PaymentCreate, now: datetime) -> t
         session=session,
         postings=[
             Posting(
-                kind=PAYMENT,
+                kind=TransactionKind.payment,
                 reference=f"payment:{data.reference}",
                 period=booked,
                 legs=legs,

@@ -1,7 +1,7 @@
 """The ledger heads statements pinned, for ``GET /v1/ledger/verify`` to compare against.
 
-A month's close and each of its statements keep the head (sequence and hash) they were
-computed at; a payment keeps the sequence of its transaction. A rewrite of history before
+Each statement keeps the head (sequence and hash) it was computed at (the ledger pins
+its own closes); a payment keeps the sequence of its transaction. A rewrite of history before
 any of them shows as a pin the chain no longer matches.
 """
 
@@ -11,13 +11,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from service.ledger.verification import Pin, add_pin_source
-from service.statements.models import Payment, PeriodClose, Statement
+from service.statements.models import Payment, Statement
 
 
 def statement_pins(session: Session) -> Iterator[Pin]:
-    closes = sa.select(col(PeriodClose.ledger_sequence), col(PeriodClose.ledger_hash))
-    for sequence, hash_ in session.execute(closes):
-        yield Pin("period_close", sequence, hash_)
     heads = sa.select(col(Statement.ledger_sequence), col(Statement.ledger_hash)).distinct()
     for sequence, hash_ in session.execute(heads):
         yield Pin("statement", sequence, hash_)

@@ -16,33 +16,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
-from service.ledger import accounts
+from service.ledger import accounts, periods
 from service.ledger.accounts import AccountKind
+from service.ledger.kinds import NOT_ROYALTY, TransactionKind
 from service.ledger.models import LedgerLeg, LedgerTransaction
 from service.parties.models import RightsHolder, Society
+from service.sales.repository import sale_facts
 from service.sql import is_postgresql, table_of
-from service.statements.models import PeriodClose, Statement, StatementEtag
+from service.statements.models import Statement, StatementEtag
 
 LEGS = table_of(LedgerLeg)
 TXS = table_of(LedgerTransaction)
 STATEMENTS = table_of(Statement)
 ETAGS = table_of(StatementEtag)
-# Only a sale's date (the FX date of its royalties), currency and month are read; a
-# lightweight clause keeps this domain independent of the sales models.
-SALES = sa.table(
-    "sale",
-    sa.column("id", sa.BigInteger),
-    sa.column("sold_at", sa.DateTime),
-    sa.column("currency", sa.String),
-    sa.column("period", sa.String),
-)
-
-SALE = "sale"
-PAYMENT = "payment"
-FX_CONVERSION = "fx_conversion"
-REFUND = "refund"
-# Kinds that are not royalties: they never become statement lines or DSR usage.
-NOT_ROYALTY = (PAYMENT, FX_CONVERSION)
+# What the close reads of a sale (its key, day, currency, month), as the sales domain
+# exposes it for set-based joins.
+SALES = sale_facts()
 
 
 def _literal(text: str) -> ColumnElement[str]:
@@ -68,12 +57,12 @@ def parties() -> sa.Subquery:
 def signed_units() -> ColumnElement[Any]:
     # A refund leg's units are the units given back, whatever sign the writer used.
     units = sa.func.coalesce(LEGS.c.units, 0)
-    return sa.case((TXS.c.kind == REFUND, -sa.func.abs(units)), else_=units)
+    return sa.case((TXS.c.kind == TransactionKind.refund, -sa.func.abs(units)), else_=units)
 
 
 def signed_gross() -> ColumnElement[Any]:
     gross = sa.func.coalesce(LEGS.c.gross, 0)
-    return sa.case((TXS.c.kind == REFUND, -sa.func.abs(gross)), else_=gross)
+    return sa.case((TXS.c.kind == TransactionKind.refund, -sa.func.abs(gross)), else_=gross)
 
 
 def royalty_legs() -> sa.Select[Any]:
@@ -84,14 +73,6 @@ def royalty_legs() -> sa.Select[Any]:
         .select_from(LEGS.join(TXS, TXS.c.sequence == LEGS.c.sequence))
         .where(TXS.c.kind.not_in(NOT_ROYALTY), LEGS.c.right_type.is_not(None))
     )
-
-
-def sale_day(session: Session) -> ColumnElement[Any]:
-    """The UTC calendar day of ``sale.sold_at`` (a date on PostgreSQL, text on SQLite)."""
-    if is_postgresql(session):
-        return sa.cast(sa.func.timezone("UTC", SALES.c.sold_at), sa.Date)
-    # SQLite keeps UTC timestamps as ISO text: its first ten characters are the day.
-    return sa.func.substr(SALES.c.sold_at, 1, 10)
 
 
 # --- the close's reads ---------------------------------------------------------------
@@ -114,7 +95,7 @@ def payments_by_party(session: Session, period: str) -> dict[str, Decimal]:
         sa.select(LEGS.c.account, sa.func.sum(LEGS.c.amount).label("amount"))
         .join(TXS, TXS.c.sequence == LEGS.c.sequence)
         .join(party, party.c.account == LEGS.c.account)
-        .where(TXS.c.period == period, TXS.c.kind == PAYMENT)
+        .where(TXS.c.period == period, TXS.c.kind == TransactionKind.payment)
         .group_by(LEGS.c.account)
     )
     return {r.account: r.amount for r in session.execute(query)}
@@ -212,5 +193,4 @@ def store_etags(session: Session, rows: list[tuple[str, str, str]]) -> None:
 
 def last_close(session: Session) -> str | None:
     """The newest closed month: the watermark of everything a close writes (replicas)."""
-    newest = session.execute(sa.select(sa.func.max(col(PeriodClose.period)))).scalar_one()
-    return None if newest is None else str(newest)
+    return periods.latest_closed(session)

@@ -1,5 +1,7 @@
 """HTTP endpoints of periods, statements, remittance advice and payments."""
 
+import json
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Annotated
 
@@ -14,8 +16,8 @@ from service.ops.metrics import CLOSE_SECONDS, timed
 from service.pagination import Page, PageParams, page_of
 from service.replication import first_holding, fresh_reader
 from service.rights import Role
+from service.statements import evidence, repository, service
 from service.statements import payments as payments_service
-from service.statements import repository, service
 from service.statements.amounts import fmt_exact, fmt_minor, fmt_rate
 from service.statements.close.service import close_period, issuer_of
 from service.statements.dependencies import (
@@ -51,6 +53,10 @@ from service.transparency import service as transparency
 from service.transparency.schemas import sth_public
 
 router = APIRouter(prefix="/v1", tags=["statements"])
+# A statement's evidence (the transparency log behind it), tagged with the log's endpoints.
+evidence_router = APIRouter(prefix="/v1", tags=["transparency"])
+NDJSON = "application/x-ndjson"
+_MAX_LEAF = 2**62  # beyond any ledger; keeps the numbers inside BIGINT
 
 PeriodPath = Annotated[str, Path(pattern=PERIOD_PATTERN, examples=["2006-11"])]
 PeriodQuery = Annotated[str | None, Query(pattern=PERIOD_PATTERN, examples=["2006-11"])]
@@ -351,3 +357,38 @@ def get_payment(payment_id: str, session: SessionDep, caller: PartyReader) -> Pa
     return _payment_public(
         payments_service.get_payment(session=session, caller=caller, payment_id=payment_id)
     )
+
+
+# --- evidence -------------------------------------------------------------------------
+
+
+@evidence_router.get(
+    "/statements/{statement_id}/evidence",
+    responses={200: {"content": {NDJSON: {"schema": {"type": "string"}}}}},
+)
+def statement_evidence(
+    statement_id: str,
+    primary: SessionDep,
+    reader: ReadSessionDep,
+    caller: AnyCaller,
+    after: Annotated[
+        int, Query(ge=-1, le=_MAX_LEAF, description="Leaf index to resume after.")
+    ] = -1,
+) -> StreamingResponse:
+    """NDJSON, streamed: the statement's record (with its pinned STH) unless resuming, then
+    one record per ledger transaction behind it (leaf index, header, the caller's own legs
+    with their salts, the other legs' commitments). The statement's owner or an admin."""
+    # From a replica once it has replayed the statement's close (everything behind a closed
+    # statement is older than the close), else from the primary.
+    session, st = first_holding(
+        primary=primary,
+        reader=reader,
+        find=lambda s: service.get_statement(session=s, caller=caller, statement_id=statement_id),
+        missing=StatementNotFound,
+    )
+
+    def produce(reader: Session) -> Iterator[bytes]:
+        for record in evidence.records(reader, st, after=after):
+            yield json.dumps(record, separators=(",", ":")).encode() + b"\n"
+
+    return StreamingResponse(streamed(session, produce), media_type=NDJSON)

@@ -15,12 +15,12 @@ from typing import IO
 from sqlmodel import Session, col, select
 
 from service.auth.caller import Caller
+from service.ledger import periods
 from service.ledger.accounts import own_statement_party
-from service.ledger.periods import latest_closed
 from service.pagination import PageParams, cursor_key, paginate
 from service.statements import repository
 from service.statements.exceptions import StatementNotFound
-from service.statements.models import PeriodClose, Statement, StatementLine
+from service.statements.models import Statement, StatementLine
 from service.statements.render.csv_file import csv_chunks
 from service.statements.render.dsr_document import dsr_document
 
@@ -60,18 +60,14 @@ def own_party(caller: Caller) -> str | None:
 
 
 def period_view(*, session: Session, period: str, with_reconciliation: bool) -> PeriodView:
-    row = session.get(PeriodClose, period)
-    last = latest_closed(session)
+    row = periods.closed_month(session, period)
+    last = periods.latest_closed(session)
     if row is None and (last is None or period > last):
         return PeriodView(period, "open", None, None, None, 0, 0, None)
     if row is None:
         # Skipped while it had no entries and frozen by a later close: report that close.
-        row = session.exec(
-            select(PeriodClose)
-            .where(PeriodClose.period > period)
-            .order_by(col(PeriodClose.period))
-            .limit(1)
-        ).one()
+        row = periods.first_close_after(session, period)
+        assert row is not None  # the later close that froze it
         counts = (0, 0)
     else:
         counts = (row.statement_count, row.fx_transactions)

@@ -1,7 +1,7 @@
-"""Tables of the transparency log: the Merkle tree's tiles and the signed tree heads.
+"""Tables of the transparency domain: the tree heads the operator signed.
 
-The leaves themselves are not stored apart: leaf ``i`` is ledger transaction ``i + 1``
-(``service.transparency.leaves`` derives its bytes from the ledger rows).
+The tree itself (its tiles) belongs to the ledger, which appends a leaf per transaction
+(``service.ledger.log``); this domain signs its heads and serves proofs over it.
 """
 
 from datetime import datetime
@@ -10,18 +10,6 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from service.timeutil import UTCDateTime
-
-TILE_HEIGHT = 8  # a tile holds 2**8 = 256 hashes of one tree level
-TILE_WIDTH = 1 << TILE_HEIGHT
-
-
-# Hashes of tree level ``8 * level`` with indices ``idx*256 …``: 32 bytes each, concatenated
-# (fewer than 256 only in the last tile of a level, rewritten as the tree grows).
-class MerkleTile(SQLModel, table=True):
-    __tablename__ = "merkle_tile"
-    level: int = Field(sa_column=sa.Column(sa.SmallInteger, primary_key=True, autoincrement=False))
-    idx: int = Field(sa_column=sa.Column(sa.BigInteger, primary_key=True, autoincrement=False))
-    hashes: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
 
 
 # A tree head the operator signed (a size may be signed more than once, at different

@@ -1,20 +1,13 @@
 """HTTP endpoints of the transparency log: the public key, signed tree heads, proofs."""
 
 import base64
-import json
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import StreamingResponse
-from sqlmodel import Session
 
 from service.auth import AdminCaller, AnyCaller, SettingsDep
-from service.db import ReadSessionDep, SessionDep, streamed
-from service.replication import first_holding
-from service.statements.exceptions import StatementNotFound
-from service.statements.service import get_statement
-from service.transparency import evidence, service
+from service.db import SessionDep
+from service.transparency import service
 from service.transparency.schemas import (
     AuditPublic,
     ConsistencyPublic,
@@ -26,10 +19,7 @@ from service.transparency.schemas import (
 from service.transparency.signing import OperatorKey, settings_key
 
 router = APIRouter(prefix="/v1/transparency", tags=["transparency"])
-# The evidence of a statement lives under the statement's own path.
-evidence_router = APIRouter(prefix="/v1", tags=["transparency"])
 _MAX_SIZE = 2**62  # beyond any ledger; keeps the numbers inside BIGINT
-NDJSON = "application/x-ndjson"
 Size = Annotated[int, Query(ge=1, le=_MAX_SIZE)]
 
 
@@ -97,35 +87,3 @@ def audit(session: SessionDep, _: AdminCaller) -> AuditPublic:
     return AuditPublic(
         ok=bad is None, tree_size=service.tree_size(session=session), first_bad_leaf=bad
     )
-
-
-@evidence_router.get(
-    "/statements/{statement_id}/evidence",
-    responses={200: {"content": {NDJSON: {"schema": {"type": "string"}}}}},
-)
-def statement_evidence(
-    statement_id: str,
-    primary: SessionDep,
-    reader: ReadSessionDep,
-    caller: AnyCaller,
-    after: Annotated[
-        int, Query(ge=-1, le=_MAX_SIZE, description="Leaf index to resume after.")
-    ] = -1,
-) -> StreamingResponse:
-    """NDJSON, streamed: the statement's record (with its pinned STH) unless resuming, then
-    one record per ledger transaction behind it (leaf index, header, the caller's own legs
-    with their salts, the other legs' commitments). The statement's owner or an admin."""
-    # From a replica once it has replayed the statement's close (everything behind a closed
-    # statement is older than the close), else from the primary.
-    session, st = first_holding(
-        primary=primary,
-        reader=reader,
-        find=lambda s: get_statement(session=s, caller=caller, statement_id=statement_id),
-        missing=StatementNotFound,
-    )
-
-    def produce(reader: Session) -> Iterator[bytes]:
-        for record in evidence.records(reader, st, after=after):
-            yield json.dumps(record, separators=(",", ":")).encode() + b"\n"
-
-    return StreamingResponse(streamed(session, produce), media_type=NDJSON)

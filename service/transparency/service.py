@@ -6,13 +6,14 @@ from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
+from service.ledger import log, tiles
 from service.ledger.models import LedgerTransaction
-from service.transparency import log, merkle, tiles
+from service.proofs import merkle
+from service.proofs.verifier import sth_message
 from service.transparency.exceptions import BadProofRequest, TreeSizeUnknown
 from service.transparency.models import SignedTreeHead
 from service.transparency.schemas import stamp
 from service.transparency.signing import OperatorKey
-from service.transparency.verifier import sth_message
 
 T = TypeVar("T")
 # The tree head of an empty ledger is dated at the epoch: no transaction dates it.

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from service.config import Settings
-from service.transparency.verifier import key_id
+from service.proofs.verifier import key_id
 
 _RAW = serialization.Encoding.Raw
 _SEED_BYTES = 32

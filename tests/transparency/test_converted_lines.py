@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import Connection
 
 from service.client.verify import HttpSource
-from service.transparency import evidence, verifier
+from service.proofs import verifier
+from service.statements import evidence
 from tests.transparency.conftest import Month, without_guards
 from tests.transparency.test_verify_statement import NOT_VERIFIED, _run
 

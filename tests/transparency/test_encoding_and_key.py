@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from service.ledger.encoding import LEG_HASHED
 from service.ledger.encoding import leg_line as ledger_leg_line
+from service.proofs.verifier import LEG_FIELDS, leg_line, sth_message
 from service.transparency.signing import BadSigningKey, operator_key
-from service.transparency.verifier import LEG_FIELDS, leg_line, sth_message
 
 _text = st.one_of(st.none(), st.text(max_size=12))
 _money = st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False)

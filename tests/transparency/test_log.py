@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from service.transparency import log, service, tiles
-from service.transparency.merkle import MemoryTree
-from service.transparency.verifier import check_consistency, check_inclusion, check_sth
+from service.ledger import log, tiles
+from service.proofs.merkle import MemoryTree
+from service.proofs.verifier import check_consistency, check_inclusion, check_sth
+from service.transparency import service
 from tests.factories import bearer
 from tests.transparency.conftest import Month, post_sales
 

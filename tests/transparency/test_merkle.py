@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymerkle import InmemoryTree
 
-from service.transparency.merkle import (
+from service.proofs.merkle import (
     EMPTY_ROOT,
     MemoryTree,
     consistency_proof,

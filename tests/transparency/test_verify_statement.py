@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from service.client import cli
-from service.transparency import log
+from service.ledger import log
 from tests.factories import bearer
 from tests.transparency.conftest import Month, post_sales, without_guards
 

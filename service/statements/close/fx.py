@@ -30,21 +30,20 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from service.ledger import accounts
+from service.ledger.kinds import TransactionKind
 from service.ledger.service import Leg, Posting, post
 from service.money import ExactDecimal, Money
+from service.sales.repository import sale_day
 from service.sql import is_postgresql, table_of
 from service.statements.amounts import exact_product
 from service.statements.exceptions import MissingFxRates
 from service.statements.periods import first_day, last_day
 from service.statements.repository import (
-    FX_CONVERSION,
     LEGS,
-    SALE,
     SALES,
     TXS,
     parties,
     royalty_legs,
-    sale_day,
     signed_gross,
     signed_units,
 )
@@ -155,7 +154,7 @@ def _rated_days(session: Session, period: str) -> set[date]:
                 SALES, SALES.c.id == LEGS.c.sale_pk
             )
         )
-        .where(TXS.c.period == period, sa.or_(TXS.c.kind != SALE, TXS.c.adjustment))
+        .where(TXS.c.period == period, sa.or_(TXS.c.kind != TransactionKind.sale, TXS.c.adjustment))
         .distinct()
     )
     days.update(sold_on for (sold_on,) in session.execute(late))
@@ -359,7 +358,7 @@ def convert_period(*, session: Session, period: str) -> int:
         suffix = ":adjustment" if adjustment else ""
         postings.append(
             Posting(
-                kind=FX_CONVERSION,
+                kind=TransactionKind.fx_conversion,
                 reference=f"close:{period}:{account}:{source}-{target}{suffix}",
                 period=period,
                 legs=[

@@ -17,11 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from service.ledger.kinds import TransactionKind
 from service.money import Money
 from service.sql import is_postgresql, table_of
 from service.statements.close.fx import LINE_DIMENSIONS, PARTS, TEMP
 from service.statements.models import Statement, StatementLine, StatementUsage
-from service.statements.repository import LEGS, REFUND, TXS, royalty_legs
+from service.statements.repository import LEGS, TXS, royalty_legs
 
 STATEMENTS = table_of(Statement)
 LINES = table_of(StatementLine)
@@ -225,7 +226,7 @@ def _usage_per_sale(statement_id: str | None, party: str | None, period: str) ->
         )
         .subquery("per_tx")
     )
-    refund = per_tx.c.kind == REFUND
+    refund = per_tx.c.kind == TransactionKind.refund
     keys = [
         per_tx.c.statement_id,
         per_tx.c.isrc,

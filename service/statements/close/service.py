@@ -19,9 +19,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.config import Settings
-from service.ledger import accounts
+from service.ledger import accounts, periods
 from service.ledger.accounts import AccountKind
-from service.ledger.periods import latest_closed
 from service.ledger.service import lock_chain
 from service.parties.models import RightsHolder, Society
 from service.sql import is_postgresql
@@ -40,7 +39,7 @@ from service.statements.close.lines import (
 )
 from service.statements.close.representations import prepare_representations
 from service.statements.exceptions import EarlierPeriodOpen, PeriodNotEnded
-from service.statements.models import PeriodClose, Statement
+from service.statements.models import Statement
 from service.statements.periods import month_end
 from service.transparency import service as transparency
 from service.transparency.signing import OperatorKey, settings_key
@@ -72,8 +71,8 @@ def issuer_of(settings: Settings) -> Issuer:
 def close_period(*, session: Session, period: str, now: datetime, issuer: Issuer) -> CloseOutcome:
     """Close ``period`` once; repeating it is a no-op that reports the first close."""
     lock_chain(session)
-    last = latest_closed(session)
-    if session.get(PeriodClose, period) is not None or (last is not None and period <= last):
+    last = periods.latest_closed(session)
+    if periods.closed_month(session, period) is not None or (last is not None and period <= last):
         return CloseOutcome(period, created=False)
     if now < month_end(period):
         raise PeriodNotEnded(
@@ -100,18 +99,14 @@ def close_period(*, session: Session, period: str, now: datetime, issuer: Issuer
     )
     drop_temporary_tables(session)
     prepare_representations(session, period)
-    # The primary key on period is the last word on "closed once".
-    session.add(
-        PeriodClose(
-            period=period,
-            closed_at=now,
-            ledger_sequence=head.sequence,
-            ledger_hash=head.hash,
-            statement_count=count,
-            fx_transactions=fx_transactions,
-        )
+    periods.record_close(
+        session,
+        period=period,
+        closed_at=now,
+        head=(head.sequence, head.hash),
+        statement_count=count,
+        fx_transactions=fx_transactions,
     )
-    session.flush()
     return CloseOutcome(period, created=True)
 
 

@@ -21,16 +21,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.ledger import log
 from service.ledger.encoding import LEG_HASHED
+from service.ledger.kinds import NOT_ROYALTY
 from service.ledger.repository import LEGS, TRANSACTIONS
+from service.proofs.verifier import timestamp_text
+from service.sales.repository import sale_day
 from service.statements.models import Statement
 from service.statements.periods import last_day
-from service.statements.repository import NOT_ROYALTY, SALES, sale_day
+from service.statements.repository import SALES
 from service.tariffs.service import load_fx
-from service.transparency import log
 from service.transparency.schemas import sth_public
 from service.transparency.service import of_period
-from service.transparency.verifier import timestamp_text
 
 _CHUNK = 1000
 

@@ -14,12 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.ledger import tiles
 from service.ledger.encoding import LEG_HASHED, leg_line
 from service.ledger.postings import PreparedPosting
 from service.ledger.repository import LEGS, TRANSACTIONS
-from service.transparency import tiles
-from service.transparency.merkle import leaf_hash
-from service.transparency.verifier import commitment, header_bytes, header_of, leaf_data
+from service.proofs.merkle import leaf_hash
+from service.proofs.verifier import commitment, header_bytes, header_of, leaf_data
 
 SALT_BYTES = 16
 _CHUNK = 5000

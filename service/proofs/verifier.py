@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from service.transparency import merkle
+from service.proofs import merkle
 
 LEAF_PREFIX = b"royalty-ledger/leaf/v1\n"
 _MICRO = Decimal("0.000001")

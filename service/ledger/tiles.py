@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.ledger.models import TILE_HEIGHT, TILE_WIDTH, MerkleTile
+from service.proofs.merkle import NodeReader, node_hash
 from service.sql import table_of
-from service.transparency.merkle import NodeReader, node_hash
-from service.transparency.models import TILE_HEIGHT, TILE_WIDTH, MerkleTile
 
 TILES = table_of(MerkleTile)
 _HASH = 32
