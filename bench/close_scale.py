@@ -41,7 +41,7 @@ from sqlmodel import Session, col, select
 
 from bench.catalogue import Catalogue, build
 from bench.run import ROOT, RssSampler, fetch, rss_mb, sale
-from service.db import make_engine
+from service.engines import make_engine
 from service.ledger.models import GENESIS_HASH
 from service.ledger.service import LEG_FIELDS, transaction_hash
 from service.sales import basis as bases

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from bench import workload
 from bench.catalogue import Catalogue, build
 from bench.run import children, fresh_database, start_server
-from service.db import make_engine
+from service.engines import make_engine
 
 PORT = int(os.environ.get("INGEST_PORT", "8879"))
 STATE = Path(os.environ.get("INGEST_STATE", "/tmp/ingest_profile.url"))

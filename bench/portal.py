@@ -23,8 +23,8 @@ from sqlmodel import Session, select
 from service.catalog import service as catalog
 from service.catalog.schemas import RecordingCreate, ShareIn, WorkCreate
 from service.config import Settings
-from service.db import make_engine
 from service.demo import load_demo
+from service.engines import make_engine
 from service.identifiers import normalize_iswc
 from service.main import create_app
 from service.parties.models import RightsHolder

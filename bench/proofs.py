@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from service.db import make_engine
+from service.engines import make_engine
 from service.ledger import log, tiles
 from service.ledger.postings import Leg, Posting, PreparedPosting, prepare
 from service.proofs import merkle

@@ -39,7 +39,7 @@ from sqlalchemy.engine import make_url
 from bench import pulls, workload
 from bench.catalogue import Catalogue, build
 from bench.workload import post_all, sale
-from service.db import make_engine
+from service.engines import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_URL = os.environ.get(

@@ -34,7 +34,7 @@ from sqlalchemy.engine import make_url
 
 from bench.catalogue import Catalogue, build
 from bench.workload import sale
-from service.db import make_engine
+from service.engines import make_engine
 
 SERVER_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from service.catalog.models import Recording
-from service.db import make_engine
+from service.engines import make_engine
 from service.parties.models import RightsHolder
 from service.takedowns.models import Takedown, TakedownTerritory
 from service.takedowns.service import SaleAsset, withdrawn_sales

@@ -1,7 +1,7 @@
 """Demo data: a small, realistic catalogue (2006: AllofMP3, ROMS, FAIR, HFA, MCPS, PRS).
 
 Loaded into an empty database by `royalty-ledger demo` / `make demo` (any engine) and by
-`make run` on an empty embedded database (``service.ops.run``); the credentials are kept
+`make run` on an empty embedded database (``service.startup.run``); the credentials are kept
 in a shell-sourceable file so every later start can print them again.
 """
 

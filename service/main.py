@@ -8,13 +8,10 @@ from fastapi_offline import FastAPIOffline
 
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
-from service.db import Replicas, make_engine, make_read_engines
+from service.engines import Replicas, make_engine, make_read_engines
 from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, RequestLog
 from service.openapi import install_openapi
-from service.ops.logs import configure_logging
-from service.ops.metrics import watch_pool
-from service.ops.router import router as ops_router
 from service.parties.router import balances_router
 from service.parties.router import router as parties_router
 from service.portal import dependencies as portal
@@ -30,6 +27,9 @@ from service.statements.router import router as statements_router
 from service.takedowns import worker
 from service.takedowns.router import router as takedowns_router
 from service.tariffs.router import router as tariffs_router
+from service.telemetry.logs import configure_logging
+from service.telemetry.metrics import watch_pool
+from service.telemetry.router import router as ops_router
 from service.transparency.router import router as transparency_router
 
 DESCRIPTION = """

@@ -10,9 +10,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.ops.logs import REQUEST_LOGGER
-from service.ops.metrics import LATENCY, REQUESTS
 from service.problems import problem
+from service.telemetry.logs import REQUEST_LOGGER
+from service.telemetry.metrics import LATENCY, REQUESTS
 
 request_log = logging.getLogger(REQUEST_LOGGER)
 REQUEST_ID_HEADER = "X-Request-ID"

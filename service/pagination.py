@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from service.problems import Invalid
+from service.errors import Invalid
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 from service.all_models import metadata
-from service.db import make_engine
+from service.engines import make_engine
 from tests.conftest import ROOT
 
 

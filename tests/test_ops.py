@@ -12,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlmodel import Session
 
 from service.config import get_settings
-from service.db import get_session, make_engine
+from service.db import get_session
+from service.engines import make_engine
 from service.main import create_app
 from tests.conftest import ADMIN_TOKEN, migrate
 from tests.factories import Api, bearer

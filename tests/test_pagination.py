@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.errors import Invalid
 from service.pagination import PageParams, cursor_key, encode_cursor, page_of, paginate
-from service.problems import Invalid
 
 # A table of its own metadata: the application's (checked against the migrations) stays as is.
 _META = sa.MetaData()

@@ -8,7 +8,7 @@ Conventions for README.md (anyone adding a section follows them):
   error answer fails the block and still shows its problem body.
 - Blocks run from a scratch directory standing for the repository (``.venv`` is linked
   into it), against a server started the way ``make run`` starts it
-  (``python -m service.ops.run``) on an empty SQLite database with the demo loaded and
+  (``python -m service.startup.run``) on an empty SQLite database with the demo loaded and
   ``LEDGER_PORT`` set to a port the kernel hands out.
 - Variables set by an earlier block are there for later ones: the first block after Quick
   start sets ``PORT``, ``BASE`` and ``LEDGER_URL`` and sources the demo's
@@ -91,7 +91,7 @@ def served(home: Path, database_url: str) -> Iterator[dict[str, str]]:
     env.update(LEDGER_DATABASE_URL=database_url, LEDGER_PORT=str(port), LEDGER_DEMO="true")
     log = (home / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "service.ops.run"], cwd=home, env=env, stdout=log, stderr=log
+        [sys.executable, "-m", "service.startup.run"], cwd=home, env=env, stdout=log, stderr=log
     )
     try:
         deadline = time.monotonic() + 60

@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service.db import get_session, make_engine
+from service.db import get_session
+from service.engines import make_engine
 from service.main import create_app
 from tests.conftest import ADMIN_TOKEN, migrate
 from tests.factories import Api, bearer, share

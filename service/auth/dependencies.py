@@ -16,9 +16,9 @@ from service.auth.exceptions import Forbidden, Unauthenticated
 from service.auth.service import authenticate
 from service.config import Settings
 from service.db import SessionDep
+from service.errors import NotFound
 from service.identifiers import normalize_isrc, normalize_iswc
 from service.pagination import PageParams
-from service.problems import NotFound
 from service.rights import Role
 
 

@@ -1,6 +1,6 @@
 """Errors of the auth domain."""
 
-from service.problems import DomainError, NotFound
+from service.errors import DomainError, NotFound
 
 
 class Unauthenticated(DomainError):

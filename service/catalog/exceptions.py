@@ -1,6 +1,6 @@
 """Errors of the catalog."""
 
-from service.problems import Conflict, Invalid, NotFound
+from service.errors import Conflict, Invalid, NotFound
 
 
 class AssetNotFound(NotFound):

@@ -5,8 +5,14 @@ from datetime import date
 from fastapi import APIRouter
 from sqlmodel import Session
 
-from service.auth import AdminCaller, AnyCaller, IsrcPath, IswcPath, PageDep
-from service.auth.dependencies import valid_iswc
+from service.auth.dependencies import (
+    AdminCaller,
+    AnyCaller,
+    IsrcPath,
+    IswcPath,
+    PageDep,
+    valid_iswc,
+)
 from service.catalog import service
 from service.catalog.models import BEGINNING, Recording, Work
 from service.catalog.schemas import (

@@ -15,9 +15,9 @@ from service.config import get_settings
 
 def load(args: argparse.Namespace, _connect: Connect) -> int:
     # Imported here: the database side is not needed by the HTTP subcommands.
-    from service.db import make_engine
-    from service.ops.bootstrap import NotReady, check_database, connect_args
-    from service.ops.run import describe_demo, migrate, seed_demo
+    from service.engines import make_engine
+    from service.startup.bootstrap import NotReady, check_database, connect_args
+    from service.startup.run import describe_demo, migrate, seed_demo
 
     url = getattr(args, "database_url", None) or get_settings().database_url
     engine = make_engine(url, **connect_args(url))

@@ -21,9 +21,9 @@ DESCRIPTION = (
 
 def deliver(args: argparse.Namespace, _connect: Connect) -> int:
     # Imported here: the database side is not needed by the HTTP subcommands.
-    from service.db import make_engine
-    from service.ops.logs import configure_logging
+    from service.engines import make_engine
     from service.takedowns import worker
+    from service.telemetry.logs import configure_logging
 
     configure_logging()
     engine = make_engine(getattr(args, "database_url", None) or get_settings().database_url)

@@ -1,6 +1,6 @@
 """Errors of the ledger."""
 
-from service.problems import DomainError
+from service.errors import DomainError
 
 
 class Unbalanced(DomainError):

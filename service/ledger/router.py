@@ -3,7 +3,7 @@
 
 from fastapi import APIRouter
 
-from service.auth import AdminCaller, AnyCaller
+from service.auth.dependencies import AdminCaller, AnyCaller
 from service.db import SessionDep
 from service.ledger import service
 from service.ledger.schemas import HeadPublic, VerificationPublic

@@ -1,6 +1,6 @@
 """Errors of the parties domain."""
 
-from service.problems import Conflict, Invalid, NotFound
+from service.errors import Conflict, Invalid, NotFound
 
 
 class PartyNotFound(NotFound):

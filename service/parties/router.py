@@ -9,10 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlmodel import Session
 
-from service.auth import AdminCaller, AnyCaller, Caller, PageDep
 from service.auth import service as keys
+from service.auth.caller import Caller
+from service.auth.dependencies import AdminCaller, AnyCaller, PageDep
 from service.auth.schemas import ApiKeyCreate, ApiKeyPublic
 from service.db import SessionDep
+from service.errors import Invalid
 from service.ledger import service as ledger
 from service.ledger.accounts import own_account, parse
 from service.ledger.schemas import BalancePublic, BalancesPublic
@@ -30,7 +32,6 @@ from service.parties.schemas import (
     StoreCreated,
     StorePublic,
 )
-from service.problems import Invalid
 from service.rights import HolderKind, RightType
 
 router = APIRouter(prefix="/v1")

@@ -18,9 +18,9 @@ from fastapi.templating import Jinja2Templates
 from service.auth.caller import Caller
 from service.auth.dependencies import SettingsDep
 from service.db import SessionDep
+from service.errors import DomainError
 from service.portal import sessions
 from service.portal.sessions import SignedIn
-from service.problems import DomainError
 from service.rights import Role
 from service.timeutil import utcnow
 

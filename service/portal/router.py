@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service.auth.dependencies import SettingsDep
 from service.db import SessionDep
+from service.errors import DomainError
 from service.ledger import service as ledger
 from service.pagination import PageParams
 from service.portal import charts, sessions
@@ -26,7 +27,6 @@ from service.portal.dependencies import (
     signed_in,
 )
 from service.portal.lines import PAGE_SIZES, SORTABLE, LineFilter, lines_page
-from service.problems import DomainError
 from service.rights import RightType
 from service.statements import service as statements
 from service.statements.dependencies import Conditional

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from service.auth import StoreCaller
+from service.auth.dependencies import StoreCaller
 from service.db import SessionDep
 from service.ledger import accounts
 from service.parties.service import party_exists

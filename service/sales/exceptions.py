@@ -1,6 +1,6 @@
 """Errors of the sales domain (each becomes an RFC 9457 problem with its ``code``)."""
 
-from service.problems import Conflict, DomainError, Invalid, NotFound
+from service.errors import Conflict, DomainError, Invalid, NotFound
 
 
 class Malformed(DomainError):

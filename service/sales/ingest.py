@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from service.problems import validation_errors
+from service.errors import validation_errors
 from service.sales.exceptions import (
     BatchTooLarge,
     BodyInvalid,

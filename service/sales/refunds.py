@@ -10,8 +10,8 @@ A single refund (``POST /v1/sales/{sale_id}/refunds``) is a batch of one row
 
 from sqlmodel import Session, col, select
 
+from service.errors import DomainError
 from service.ledger.kinds import TransactionKind
-from service.problems import DomainError
 from service.sales.exceptions import (
     RefundConflict,
     RefundExceedsSale,

@@ -5,13 +5,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from service.auth import AdminCaller, PageDep, StoreCaller
+from service.auth.dependencies import AdminCaller, PageDep, StoreCaller
 from service.db import SessionDep
+from service.errors import DomainError
 from service.ledger.kinds import TransactionKind
-from service.ops.metrics import BATCH_SECONDS, count_sales, timed
 from service.pagination import Page
 from service.preferences import wants_minimal
-from service.problems import DomainError
 from service.rights import RightType
 from service.sales import recording, repository, suspense
 from service.sales.dependencies import ActingStore, OwnSale, StoreParam
@@ -37,6 +36,7 @@ from service.sales.schemas import (
     SaleResult,
     SuspensePublic,
 )
+from service.telemetry.metrics import BATCH_SECONDS, count_sales, timed
 from service.timeutil import utcnow
 
 router = APIRouter(prefix="/v1", tags=["sales"])

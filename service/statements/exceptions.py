@@ -1,6 +1,6 @@
 """Errors of the statements domain."""
 
-from service.problems import Conflict, Invalid, NotFound
+from service.errors import Conflict, Invalid, NotFound
 
 
 class PeriodNotEnded(Conflict):

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
-from service.auth import AdminCaller, AnyCaller, Caller, PageDep, SettingsDep, require_role
+from service.auth.caller import Caller
+from service.auth.dependencies import AdminCaller, AnyCaller, PageDep, SettingsDep, require_role
 from service.db import ReadSessionDep, SessionDep, streamed
 from service.ledger.schemas import HeadPublic
-from service.ops.metrics import CLOSE_SECONDS, timed
 from service.pagination import Page, PageParams, page_of
 from service.replication import first_holding, fresh_reader
 from service.rights import Role
@@ -48,6 +48,7 @@ from service.statements.schemas import (
     StatementPublic,
     TotalsPublic,
 )
+from service.telemetry.metrics import CLOSE_SECONDS, timed
 from service.timeutil import utcnow
 from service.transparency import service as transparency
 from service.transparency.schemas import sth_public

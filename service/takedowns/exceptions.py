@@ -1,6 +1,6 @@
 """Errors of the takedowns domain."""
 
-from service.problems import Conflict, DomainError, Invalid, NotFound
+from service.errors import Conflict, DomainError, Invalid, NotFound
 
 
 class TakedownNotFound(NotFound):

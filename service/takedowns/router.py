@@ -12,11 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import Session
 
-from service.auth import AdminCaller, FilerCaller, PageDep, TakedownReader
+from service.auth.dependencies import AdminCaller, FilerCaller, PageDep, TakedownReader
 from service.db import ReadSessionDep, SessionDep
+from service.errors import Invalid
 from service.identifiers import normalize_isrc, normalize_iswc, normalize_territory
 from service.pagination import Page
-from service.problems import Invalid
 from service.replication import fresh_reader
 from service.takedowns import service
 from service.takedowns.models import Takedown

@@ -25,10 +25,10 @@ from sqlalchemy import Connection, Engine, update
 from sqlmodel import Session, col, select
 from standardwebhooks.webhooks import Webhook
 
-from service.ops.metrics import WEBHOOKS
 from service.parties.models import Store
 from service.sql import is_postgresql
 from service.takedowns.models import WebhookOutbox
+from service.telemetry.metrics import WEBHOOKS
 from service.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -198,8 +198,8 @@ def start_in_background(
 
 def main(argv: list[str] | None = None) -> int:
     from service.config import get_settings
-    from service.db import make_engine
-    from service.ops.logs import configure_logging
+    from service.engines import make_engine
+    from service.telemetry.logs import configure_logging
 
     parser = argparse.ArgumentParser(
         prog="python -m service.takedowns.worker",

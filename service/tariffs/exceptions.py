@@ -1,6 +1,6 @@
 """Errors of tariffs and exchange rates."""
 
-from service.problems import Conflict, NotFound
+from service.errors import Conflict, NotFound
 
 
 class TariffNotFound(NotFound):

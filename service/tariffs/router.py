@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from service.auth import AdminCaller, AnyCaller, PageDep
+from service.auth.dependencies import AdminCaller, AnyCaller, PageDep
 from service.db import SessionDep
 from service.pagination import Page
 from service.rights import RightType

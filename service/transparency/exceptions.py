@@ -1,6 +1,6 @@
 """Errors of the transparency log."""
 
-from service.problems import DomainError
+from service.errors import DomainError
 
 
 class TreeSizeUnknown(DomainError):

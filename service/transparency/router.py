@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
-from service.auth import AdminCaller, AnyCaller, SettingsDep
+from service.auth.dependencies import AdminCaller, AnyCaller, SettingsDep
 from service.db import SessionDep
 from service.transparency import service
 from service.transparency.schemas import (

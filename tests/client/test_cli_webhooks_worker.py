@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from standardwebhooks.webhooks import Webhook
 
 from service.client import cli
-from service.db import make_engine
+from service.engines import make_engine
 from service.takedowns.models import WebhookOutbox
 from tests.conftest import migrate
 from tests.takedowns.conftest import queue_one_webhook

@@ -21,7 +21,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
-from service.ops.run import read_env_file
+from service.startup.run import read_env_file
 from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]

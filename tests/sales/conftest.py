@@ -12,7 +12,8 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlmodel import Session
 
-from service.db import get_session, make_engine
+from service.db import get_session
+from service.engines import make_engine
 from service.identifiers import iswc_check_digit
 from service.main import create_app
 from tests.factories import Api, bearer, isrc, share, unique

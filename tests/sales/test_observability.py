@@ -11,8 +11,8 @@ from prometheus_client import REGISTRY
 
 from service.config import Settings
 from service.main import create_app
-from service.ops.logs import REQUEST_LOGGER
-from service.ops.readiness import expected_heads
+from service.telemetry.logs import REQUEST_LOGGER
+from service.telemetry.readiness import expected_heads
 from tests.conftest import ADMIN_TOKEN, ROOT
 from tests.factories import Api, isrc, share
 from tests.sales.conftest import Store, a_sale

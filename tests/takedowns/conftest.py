@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from service.catalog.schemas import RecordingCreate, ShareIn, WorkCreate
 from service.catalog.service import create_recording, create_work
 from service.config import Settings
-from service.db import make_engine
+from service.engines import make_engine
 from service.identifiers import iswc_check_digit
 from service.main import create_app
 from service.parties.schemas import RightsHolderCreate

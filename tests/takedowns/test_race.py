@@ -8,10 +8,10 @@ from sqlmodel import Session, col, select
 from service.auth.caller import Caller
 from service.catalog.schemas import RecordingCreate, ShareIn
 from service.catalog.service import create_recording
-from service.db import make_engine
+from service.engines import make_engine
+from service.errors import DomainError
 from service.parties.schemas import RightsHolderCreate
 from service.parties.service import create_holder
-from service.problems import DomainError
 from service.rights import HolderKind, Role
 from service.takedowns import service
 from service.takedowns.models import TakedownEvent

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from standardwebhooks.webhooks import Webhook
 
 from service.config import Settings
-from service.db import make_engine
+from service.engines import make_engine
 from service.main import create_app
 from service.takedowns.models import WebhookOutbox
 from tests.conftest import ROOT, migrate

@@ -8,16 +8,16 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from service.auth import SettingsDep
 from service.auth import service as keys
+from service.auth.dependencies import SettingsDep
 from service.auth.schemas import ApiKeyCreate
 from service.db import SessionDep
+from service.errors import DomainError
 from service.pagination import PageParams
 from service.parties import service as parties
 from service.portal import sessions
 from service.portal.dependencies import AdminPage, checked, render
 from service.portal.service import RELEASED_BY
-from service.problems import DomainError
 from service.rights import Role
 from service.sales.suspense import list_suspense
 from service.statements import service as statements

@@ -7,10 +7,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from service.db import SessionDep
+from service.errors import DomainError
 from service.pagination import PageParams
 from service.portal.dependencies import HolderPage, PortalPost, error_page, render
 from service.portal.sessions import SignedIn
-from service.problems import DomainError
 from service.rights import Role
 from service.statements import service as statements
 from service.statements.render.lines import line_values

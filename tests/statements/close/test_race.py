@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from service.db import get_session, make_engine
+from service.db import get_session
+from service.engines import make_engine
 from service.ledger.service import Posting, post
 from service.main import create_app
 from service.parties import service as parties

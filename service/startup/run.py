@@ -16,17 +16,17 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from service.config import Settings, get_settings
-from service.db import make_engine
 from service.demo import load_demo
-from service.ops.bootstrap import (
+from service.engines import make_engine
+from service.parties.models import Society
+from service.server import serve
+from service.startup.bootstrap import (
     NotReady,
     check_database,
     connect_args,
     ensure_admin,
     write_private,
 )
-from service.parties.models import Society
-from service.server import serve
 from service.transparency.signing import settings_key
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -8,8 +8,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from service.db import SessionDep
-from service.ops.readiness import not_ready
 from service.problems import problem
+from service.telemetry.readiness import not_ready
 
 router = APIRouter(tags=["ops"])
 

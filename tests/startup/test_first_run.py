@@ -12,11 +12,11 @@ from service.auth.models import ApiKey
 from service.auth.service import authenticate
 from service.client.cli import main as cli
 from service.config import Settings
-from service.db import make_engine
-from service.ops.bootstrap import NotReady, check_database, connect_args, ensure_admin
-from service.ops.run import describe_demo, prepare, read_env_file
+from service.engines import make_engine
 from service.parties.models import Society
 from service.rights import Role
+from service.startup.bootstrap import NotReady, check_database, connect_args, ensure_admin
+from service.startup.run import describe_demo, prepare, read_env_file
 from tests.conftest import PG_URL
 
 

@@ -1,0 +1,1 @@
+"""What an operator observes: liveness and readiness probes, Prometheus metrics, JSON logs."""
