@@ -17,4 +17,4 @@ WORKDIR /var/lib/ledger
 ENV LEDGER_HOST=0.0.0.0 LEDGER_PORT=8000
 EXPOSE 8000
 # Checks the database, migrates (idempotent) and serves with LEDGER_WORKERS processes.
-CMD ["python", "-m", "service.ops.run"]
+CMD ["python", "-m", "service.startup.run"]

@@ -20,11 +20,11 @@ migrate: $(STAMP)
 	$(BIN)/alembic upgrade head
 
 # Serves on LEDGER_HOST:LEDGER_PORT (127.0.0.1:8000) after checking the database, migrating
-# and making sure an admin can log in (service/ops/run.py), then serves
+# and making sure an admin can log in (service/startup/run.py), then serves
 # through service.server: uvicorn with read timeouts (docs/reliability.md). An empty embedded database gets
 # the demo catalogue and prints tokens to try; a PostgreSQL database only with `make demo`.
 run: $(STAMP)
-	LEDGER_DEMO=$${LEDGER_DEMO:-true} $(BIN)/python -m service.ops.run
+	LEDGER_DEMO=$${LEDGER_DEMO:-true} $(BIN)/python -m service.startup.run
 
 # Loads the demo into an empty database of any engine (LEDGER_DATABASE_URL), migrating first.
 demo: $(STAMP)
@@ -32,10 +32,10 @@ demo: $(STAMP)
 
 # The whole suite, on SQLite and on PostgreSQL when the local server answers.
 test: $(STAMP)
-	@if [ -z "$$LEDGER_TEST_DATABASE_URL" ] && $(BIN)/python -m service.ops.pg_ready "$(PG_TEST_URL)"; then \
+	@if [ -z "$$LEDGER_TEST_DATABASE_URL" ] && $(BIN)/python -m service.startup.pg_ready "$(PG_TEST_URL)"; then \
 		export LEDGER_TEST_DATABASE_URL="$(PG_TEST_URL)"; \
 	fi; \
-	if [ -z "$$LEDGER_TEST_REPLICA_URL" ] && $(BIN)/python -m service.ops.pg_ready "$(PG_REPLICA_URL)"; then \
+	if [ -z "$$LEDGER_TEST_REPLICA_URL" ] && $(BIN)/python -m service.startup.pg_ready "$(PG_REPLICA_URL)"; then \
 		export LEDGER_TEST_REPLICA_URL="$(PG_REPLICA_URL)"; \
 	fi; \
 	echo "PostgreSQL for tests: $${LEDGER_TEST_DATABASE_URL:-none (SQLite only)}"; \
