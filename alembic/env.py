@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from service.all_models import metadata
 from service.config import get_settings
-from service.db import make_engine
+from service.engines import make_engine
 
 config = context.config
 # alembic.ini's loggers: each applied revision is logged ("Running upgrade 0011 -> 0012").

@@ -31,7 +31,8 @@ os.environ["LEDGER_WEBHOOKS_WORKER"] = "false"
 os.environ["LEDGER_SIGNING_KEY"] = "dGVzdC1zaWduaW5nLWtleS0wMTIzNDU2Nzg5YWJjZGU="
 
 from service.config import get_settings  # noqa: E402
-from service.db import get_session, make_engine  # noqa: E402
+from service.db import get_session  # noqa: E402
+from service.engines import make_engine  # noqa: E402
 from service.main import create_app  # noqa: E402
 
 get_settings.cache_clear()

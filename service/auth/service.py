@@ -58,6 +58,12 @@ def issue_api_key(*, session: Session, role: Role, subject: str | None) -> tuple
     return key, token
 
 
+def is_live(*, session: Session, key_id: str) -> bool:
+    """The key exists and has not been revoked."""
+    key = session.get(ApiKey, key_id)
+    return key is not None and key.revoked_at is None
+
+
 def revoke_api_key(*, session: Session, key_id: str) -> None:
     key = session.get(ApiKey, key_id)
     if key is None:

@@ -351,3 +351,36 @@ def list_recordings(
     if holder_id:
         query = query.where(col(Recording.isrc).in_(_assets_of_holder(RECORDING, holder_id)))
     return paginate(session, query, key=Recording.isrc, params=page)
+
+
+def recording_titles(*, session: Session, isrcs: set[str]) -> dict[str, str]:
+    """ISRC -> title of each recording named (unknown ones are left out)."""
+    if not isrcs:
+        return {}
+    rows = session.exec(
+        select(Recording.isrc, Recording.title).where(col(Recording.isrc).in_(isrcs))
+    )
+    return dict(rows.all())
+
+
+def work_titles(*, session: Session, iswcs: set[str]) -> dict[str, str]:
+    """ISWC -> title of each work named (unknown ones are left out)."""
+    if not iswcs:
+        return {}
+    return dict(session.exec(select(Work.iswc, Work.title).where(col(Work.iswc).in_(iswcs))).all())
+
+
+def holder_isrcs(*, session: Session, holder_id: str) -> set[str]:
+    """Recordings a holder has a share in, directly or through the work."""
+    assets = set(
+        session.execute(
+            sa.select(col(ShareVersion.asset_kind), col(ShareVersion.asset_id))
+            .join(Share, col(Share.version_id) == col(ShareVersion.id))
+            .where(col(Share.holder_id) == holder_id)
+        ).all()
+    )
+    isrcs = {asset for kind, asset in assets if kind == "recording"}
+    works = {asset for kind, asset in assets if kind == "work"}
+    if works:
+        isrcs |= set(session.exec(select(Recording.isrc).where(col(Recording.iswc).in_(works))))
+    return isrcs

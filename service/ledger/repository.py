@@ -175,3 +175,9 @@ def held_in_suspense(
         sa.or_(sa.func.sum(LEGS.c.amount) != 0, sa.func.sum(LEGS.c.units) != 0)
     )
     return query.subquery()
+
+
+def hash_at(session: Session, sequence: int) -> str | None:
+    query = sa.select(TRANSACTIONS.c.hash).where(TRANSACTIONS.c.sequence == sequence)
+    found = session.execute(query).scalar_one_or_none()
+    return None if found is None else str(found)

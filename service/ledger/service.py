@@ -147,3 +147,8 @@ def verify(*, session: Session, chunk: int = 5000) -> Verification:
 def balances(*, session: Session, account: str) -> dict[str, Decimal]:
     """Exact balance per currency of one account, every month included."""
     return repository.balances(session, account)
+
+
+def hash_at(*, session: Session, sequence: int) -> str | None:
+    """The hash the chain holds at ``sequence`` (None past its head)."""
+    return repository.hash_at(session, sequence)

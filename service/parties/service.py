@@ -294,3 +294,9 @@ def party_exists(*, session: Session, party: str) -> bool:
     }
     model = models.get(kind)
     return model is not None and bool(ident) and session.get(model, ident) is not None
+
+
+def society_right_types(*, session: Session, code: str | None) -> set[str]:
+    """The right types a society collects (none for an unknown code)."""
+    society = session.get(Society, code) if code else None
+    return set(society.right_types) if society else set()

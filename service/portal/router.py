@@ -26,11 +26,11 @@ from service.portal.dependencies import (
     render,
     signed_in,
 )
-from service.portal.lines import PAGE_SIZES, SORTABLE, LineFilter, lines_page
 from service.rights import RightType
 from service.statements import service as statements
 from service.statements.dependencies import Conditional
-from service.statements.router import _json_statement, _streamed_statement
+from service.statements.line_pages import PAGE_SIZES, SORTABLE, LineFilter, lines_page
+from service.statements.router import file_statement_response, json_statement_response
 from service.timeutil import utcnow
 from service.transparency.signing import settings_key
 
@@ -177,7 +177,7 @@ def statement_page(
         page=page,
         size=size if size in PAGE_SIZES else 100,
     )
-    result = lines_page(session=session, statement=st, holder_id=None, flt=flt)
+    result = lines_page(session=session, caller=who.caller, statement=st, flt=flt)
     verification = None
     if chain and who.caller.is_admin:
         verification = ledger.verify(session=session)
@@ -216,10 +216,10 @@ def download(
     except DomainError as exc:
         return error_page(request, who, exc)
     if kind == "json":
-        response = _json_statement(
+        response = json_statement_response(
             session, st, PageParams(limit=1000, cursor=None), Conditional(None)
         )
         name = f"statement-{st.period}-{st.party.replace(':', '-')}.json"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    return _streamed_statement(session, st, kind, Conditional(None))
+    return file_statement_response(session, st, kind, Conditional(None))

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, delete
 
+from service.auth import service as keys
 from service.auth.caller import Caller
-from service.auth.models import ApiKey
 from service.auth.service import authenticate
 from service.portal.models import PortalSession
 from service.rights import Role
@@ -90,12 +90,8 @@ def resolve(
     row = session.get(PortalSession, _hash(session_id))
     if row is None or row.expires_at <= now:
         return None
-    if row.key_id is not None:
-        live = session.exec(
-            select(ApiKey.id).where(ApiKey.id == row.key_id, col(ApiKey.revoked_at).is_(None))
-        ).first()
-        if live is None:
-            return None
+    if row.key_id is not None and not keys.is_live(session=session, key_id=row.key_id):
+        return None
     caller = Caller(role=Role(row.role), subject=row.subject, key_id=row.key_id)
     return SignedIn(caller=caller, csrf_token=row.csrf_token)
 

@@ -8,16 +8,13 @@ only maps and streams.
 
 import hashlib
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Header, Query, Response
 
 from service.statements.exceptions import NotAcceptable
+from service.statements.formats import CSV, JSON, TSV, Kind
 
-CSV = "text/csv"
-JSON = "application/json"
-TSV = "text/tab-separated-values"
-Kind = Literal["json", "csv", "dsr"]
 _MEDIA: dict[str, Kind] = {
     JSON: "json",
     CSV: "csv",

@@ -21,10 +21,10 @@ from service.ledger.periods import booking_periods
 from service.ledger.service import Leg, Posting, lock_chain, post
 from service.pagination import PageParams, paginate
 from service.parties.models import RightsHolder, Society
+from service.statements.access import own_party
 from service.statements.exceptions import PaymentConflict, PaymentInvalid, PaymentNotFound
 from service.statements.models import Payment
 from service.statements.schemas import PaymentCreate
-from service.statements.service import own_party
 from service.timeutil import period_of
 
 

@@ -2,7 +2,6 @@
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
@@ -16,26 +15,21 @@ from service.ledger.schemas import HeadPublic
 from service.pagination import Page, PageParams, page_of
 from service.replication import first_holding, fresh_reader
 from service.rights import Role
-from service.statements import evidence, repository, service
+from service.statements import evidence, formats, repository, service
 from service.statements import payments as payments_service
 from service.statements.amounts import fmt_exact, fmt_minor, fmt_rate
 from service.statements.close.service import close_period, issuer_of
 from service.statements.dependencies import (
-    CSV,
-    JSON,
-    TSV,
     Conditional,
     ConditionalDep,
-    Kind,
     Representation,
     etag_of,
     strong_etag,
 )
 from service.statements.exceptions import StatementNotFound
+from service.statements.formats import CSV, JSON, TSV, FileKind
 from service.statements.models import Payment, Statement
 from service.statements.periods import PERIOD_PATTERN
-from service.statements.render.csv_file import csv_chunks
-from service.statements.render.dsr_document import dsr_document
 from service.statements.render.lines import line_page, line_values
 from service.statements.schemas import (
     LinePublic,
@@ -209,8 +203,8 @@ def get_statement(
     session, st = _find_statement(primary, reader, caller, statement_id)
     kind = asked.kind
     if kind == "json":
-        return _json_statement(session, st, page, conditional)  # type: ignore[return-value]
-    return _streamed_statement(session, st, kind, conditional)  # type: ignore[return-value]
+        return json_statement_response(session, st, page, conditional)  # type: ignore[return-value]
+    return file_statement_response(session, st, kind, conditional)  # type: ignore[return-value]
 
 
 def _find_statement(
@@ -227,7 +221,7 @@ def _find_statement(
     )
 
 
-def _json_statement(
+def json_statement_response(
     session: Session, st: Statement, page: PageParams, conditional: Conditional
 ) -> Response:
     after = service.line_cursor(page.cursor)
@@ -248,32 +242,21 @@ def _json_statement(
     return conditional.not_modified(headers) or Response(body, media_type=JSON, headers=headers)
 
 
-def _streamed_statement(
-    session: Session, st: Statement, kind: Kind, conditional: Conditional
+def file_statement_response(
+    session: Session, st: Statement, kind: FileKind, conditional: Conditional
 ) -> Response:
+    """The statement's CSV or DSR file, streamed, with its strong ETag (304 on a match)."""
     rendered = service.representation(session=session, statement=st, kind=kind)
     headers = {"Vary": "Accept", "ETag": strong_etag(rendered.etag)}
     not_modified = conditional.not_modified(headers)
     if not_modified is not None:
         rendered.discard()
         return not_modified
+    file = formats.statement_file(session, st, kind)
+    headers["Content-Disposition"] = f'attachment; filename="{file.name}"'
     # The request that computed the ETag replays the bytes it rendered for it.
-    replay = rendered.replay()
-    if kind == "csv":
-        name = f"statement-{st.period}-{st.party.replace(':', '-')}.csv"
-        headers["Content-Disposition"] = f'attachment; filename="{name}"'
-        return StreamingResponse(
-            replay or streamed(session, lambda reader: csv_chunks(reader, st)),
-            media_type=CSV,
-            headers=headers,
-        )
-    document = dsr_document(session, st)
-    headers["Content-Disposition"] = f'attachment; filename="{document.file_name}"'
-    return StreamingResponse(
-        replay or streamed(session, lambda reader: replace(document, session=reader).chunks()),
-        media_type=TSV,
-        headers=headers,
-    )
+    chunks = rendered.replay() or streamed(session, file.chunks)
+    return StreamingResponse(chunks, media_type=file.media_type, headers=headers)
 
 
 @router.get("/royalties")
@@ -292,7 +275,7 @@ def royalties(
         return Page(data=[], next_cursor=None)
     session = fresh_reader(primary=primary, reader=reader, watermark=repository.last_close)
     rows, cursor = service.remittance(
-        session=session, holder_id=holder_id, period=period, page=page
+        session=session, caller=caller, holder_id=holder_id, period=period, page=page
     )
     data = [
         RemittanceLinePublic(

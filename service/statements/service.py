@@ -16,13 +16,10 @@ from sqlmodel import Session, col, select
 
 from service.auth.caller import Caller
 from service.ledger import periods
-from service.ledger.accounts import own_statement_party
 from service.pagination import PageParams, cursor_key, paginate
-from service.statements import repository
-from service.statements.exceptions import StatementNotFound
+from service.statements import access, formats, repository
+from service.statements.formats import FileKind
 from service.statements.models import Statement, StatementLine
-from service.statements.render.csv_file import csv_chunks
-from service.statements.render.dsr_document import dsr_document
 
 _ZERO = Decimal(0)
 
@@ -52,11 +49,6 @@ class PeriodView:
     statement_count: int
     fx_transactions: int
     reconciliation: list[Reconciliation] | None
-
-
-def own_party(caller: Caller) -> str | None:
-    """The statement party (society or holder account) the caller owns, if any."""
-    return own_statement_party(role=caller.role, subject=caller.subject)
 
 
 def period_view(*, session: Session, period: str, with_reconciliation: bool) -> PeriodView:
@@ -112,12 +104,7 @@ def list_statements(
     period: str | None,
     party: str | None,
 ) -> tuple[Sequence[Statement], str | None]:
-    query = select(Statement)
-    if not caller.is_admin:
-        mine = own_party(caller)
-        if party is not None and party != mine:
-            return [], None  # another party's statements do not exist for this caller
-        party = mine
+    query = select(Statement).where(access.readable_statements(caller))
     if party is not None:
         query = query.where(Statement.party == party)
     if period is not None:
@@ -126,10 +113,8 @@ def list_statements(
 
 
 def get_statement(*, session: Session, caller: Caller, statement_id: str) -> Statement:
-    statement = session.get(Statement, statement_id)
-    if statement is None or not (caller.is_admin or statement.party == own_party(caller)):
-        raise StatementNotFound(f"No statement {statement_id}.")
-    return statement
+    """The statement, if ``caller`` may read it (``access.get_readable_statement``)."""
+    return access.get_readable_statement(session=session, caller=caller, statement_id=statement_id)
 
 
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024  # rendered bytes kept in memory up to this, then on disk
@@ -164,7 +149,7 @@ def _replay(spool: IO[bytes]) -> Iterator[bytes]:
         spool.close()
 
 
-def representation(*, session: Session, statement: Statement, kind: str) -> Rendered:
+def representation(*, session: Session, statement: Statement, kind: FileKind) -> Rendered:
     """The strong ETag (SHA-256 of the bytes) of a streamed representation, ``csv`` or
     ``dsr``; callers ask for it before streaming. Read-only: a GET never writes.
 
@@ -176,10 +161,7 @@ def representation(*, session: Session, statement: Statement, kind: str) -> Rend
     stored = repository.stored_etag(session, statement.id, kind)
     if stored is not None:
         return Rendered(str(stored))
-    if kind == "csv":
-        chunks = csv_chunks(session, statement)
-    else:
-        chunks = dsr_document(session, statement).chunks()
+    chunks = formats.render(session, statement, kind)
     digest = hashlib.sha256()
     spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
     try:
@@ -200,6 +182,7 @@ def line_cursor(cursor: str | None) -> int:
 def remittance(
     *,
     session: Session,
+    caller: Caller,
     holder_id: str,
     period: str | None,
     page: PageParams,
@@ -209,6 +192,7 @@ def remittance(
         select(StatementLine, Statement)
         .join(Statement, col(Statement.id) == col(StatementLine.statement_id))
         .where(StatementLine.holder_id == holder_id, Statement.party_type == "society")
+        .where(access.readable_lines(caller))
     )
     if period is not None:
         query = query.where(Statement.period == period)

@@ -34,6 +34,7 @@ def remittance(
     try:
         rows, next_cursor = statements.remittance(
             session=session,
+            caller=who.caller,
             holder_id=who.caller.subject,
             period=period or None,
             page=PageParams(limit=200, cursor=cursor),

@@ -17,10 +17,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from service.sql import is_postgresql
-from service.statements import repository
+from service.statements import formats, repository
 from service.statements.close.lines import insert_usage
 from service.statements.models import Statement
-from service.statements.render.csv_file import csv_chunks, csv_digests
+from service.statements.render.csv_file import csv_digests
 from service.statements.render.dsr_document import dsr_document, month_grouped
 from service.statements.render.dsr_sql import month_blocks
 
@@ -40,10 +40,10 @@ def prepare_representations(session: Session, period: str) -> None:
         csv = csv_digests(session, list(statements)) if statements else {}
         dsr = _month_dsr_digests(session, period, statements)
     else:
-        csv, dsr = {}, {s.id: digest_of(dsr_document(session, s).chunks()) for s in statements}
+        csv, dsr = {}, {s.id: digest_of(formats.render(session, s, "dsr")) for s in statements}
     etags = []
     for statement in statements:
-        csv_digest = csv.get(statement.id) or digest_of(csv_chunks(session, statement))
+        csv_digest = csv.get(statement.id) or digest_of(formats.render(session, statement, "csv"))
         etags += [(statement.id, "csv", csv_digest), (statement.id, "dsr", dsr[statement.id])]
     repository.store_etags(session, etags)
 

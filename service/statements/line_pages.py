@@ -1,4 +1,5 @@
-"""A statement's lines as the portal pages them: filtered, sorted, numbered pages."""
+"""A statement's lines as the portal pages them: filtered, sorted, numbered pages of the
+lines the caller may read (``access.readable_lines``)."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -6,7 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.auth.caller import Caller
 from service.identifiers import normalize_isrc
+from service.statements.access import lines_with_statements, readable_lines
 from service.statements.models import Statement
 from service.statements.render.lines import LINES, line_values
 
@@ -61,20 +64,18 @@ class LinePage:
 
 
 def lines_page(
-    *, session: Session, statement: Statement, holder_id: str | None, flt: LineFilter
+    *, session: Session, caller: Caller, statement: Statement, flt: LineFilter
 ) -> LinePage:
-    """One page of ``statement``'s lines; ``holder_id`` narrows them to one holder's (a
-    holder reading a society statement's remittance)."""
-    where = [LINES.c.statement_id == statement.id, *flt.where()]
-    if holder_id is not None:
-        where.append(LINES.c.holder_id == holder_id)
+    """One page of the lines of ``statement`` that ``caller`` may read."""
+    where = [LINES.c.statement_id == statement.id, readable_lines(caller), *flt.where()]
     total = session.execute(
-        sa.select(sa.func.count()).select_from(LINES).where(*where)
+        sa.select(sa.func.count()).select_from(lines_with_statements()).where(*where)
     ).scalar_one()
     column = SORTABLE.get(flt.sort, LINES.c.line_no)
     order = column.desc() if flt.descending else column.asc()
     rows = session.execute(
         sa.select(LINES)
+        .select_from(lines_with_statements())
         .where(*where)
         .order_by(order, LINES.c.line_no)
         .offset((flt.page - 1) * flt.size)
