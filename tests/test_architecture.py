@@ -2,7 +2,9 @@
 them fails here rather than in review."""
 
 import ast
+import re
 from pathlib import Path
+from typing import Any
 
 SERVICE = Path(__file__).resolve().parent.parent / "service"
 # The HTTP layer: routers, request dependencies, and the app's own plumbing.
@@ -48,3 +50,113 @@ def test_auth_imports_no_domain() -> None:
         if module.startswith("service.") and module.split(".")[1] in DOMAINS - {"auth"}
     }
     assert offenders == set()
+
+
+# --- the SQL-level rule: a domain names only its own tables -------------------------------
+
+SQL_TABLE = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|ANALYZE)\s+\"?([a-z_]+)", re.IGNORECASE)
+
+
+def _table_owners() -> dict[str, str]:
+    """Table name -> the domain whose ``models.py`` declares it."""
+    from service.all_models import metadata
+
+    owners = {}
+    for table in metadata.tables.values():
+        module = next(
+            mapper.class_.__module__
+            for registry in _registries()
+            for mapper in registry.mappers
+            if mapper.local_table is table
+        )
+        owners[table.name] = module.split(".")[1]
+    return owners
+
+
+def _registries() -> list[Any]:
+    from sqlmodel import SQLModel
+
+    return [SQLModel._sa_registry]  # type: ignore[attr-defined]
+
+
+def _named_tables(path: Path) -> set[str]:
+    """Tables a module names in SQL text (``sa.text``/``exec_driver_sql`` strings) or in a
+    lightweight ``sa.table("…")`` clause: references no import check can see."""
+    named: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        is_table = isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "table"
+        if is_table and node.args and isinstance(node.args[0], ast.Constant):  # type: ignore[attr-defined]
+            named.add(str(node.args[0].value))  # type: ignore[attr-defined]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            named |= {m.lower() for m in SQL_TABLE.findall(node.value)}
+    return named
+
+
+def test_a_domain_names_only_its_own_tables_in_sql() -> None:
+    owners = _table_owners()
+    offenders = []
+    for path in sorted(SERVICE.rglob("*.py")):
+        parts = path.relative_to(SERVICE).parts
+        if len(parts) < 2 or parts[0] not in DOMAINS:
+            continue
+        for table in _named_tables(path) & owners.keys():
+            if owners[table] != parts[0]:
+                offenders.append(f"{path.relative_to(SERVICE)} names {table} ({owners[table]})")
+    assert offenders == [], offenders
+
+
+def test_the_sql_rule_sees_a_named_table(tmp_path: Path) -> None:
+    planted = tmp_path / "planted.py"
+    planted.write_text(
+        'A = sa.table("period_close", sa.column("period"))\n'
+        'B = sa.text("SELECT isrc FROM recording WHERE isrc = :isrc")\n'
+    )
+    assert _named_tables(planted) == {"period_close", "recording"}
+
+
+# --- a framework-free core, measured over every import, package __init__s included ----
+
+# The HTTP layer and the entry points may load FastAPI/Starlette; nothing else may.
+WEB_ALLOWED = ("service.main", "service.middleware", "service.problems", "service.db")
+WEB_ALLOWED_PREFIXES = ("service.openapi", "service.server", "service.client", "service.startup")
+
+
+def _may_load_the_web(module: str) -> bool:
+    return (
+        module in WEB_ALLOWED
+        or module.startswith(WEB_ALLOWED_PREFIXES)
+        or module.rsplit(".", 1)[-1] in ("router", "dependencies")
+    )
+
+
+def _web_loaders() -> dict[str, list[str]]:
+    """Module -> a chain of imports by which importing it loads fastapi or starlette. Unlike
+    an import graph alone, importing ``a.b.c`` runs ``a/__init__`` and ``a/b/__init__``."""
+    import grimp
+
+    graph = grimp.build_graph("service", include_external_packages=True)
+    web = {"fastapi", "starlette"}
+
+    def loaded_by(module: str) -> set[str]:
+        parts = module.split(".")
+        parents = {".".join(parts[:i]) for i in range(1, len(parts))}
+        return (graph.find_modules_directly_imported_by(module) | parents) & graph.modules
+
+    chains: dict[str, list[str]] = {}
+    frontier = {m: [m] for m in graph.modules if m.split(".")[0] in web}
+    while frontier:
+        chains.update(frontier)
+        frontier = {
+            importer: [importer, *chain]
+            for module, chain in frontier.items()
+            for importer in graph.modules
+            if importer not in chains and module in loaded_by(importer)
+        }
+    return {m: c for m, c in chains.items() if m.startswith("service")}
+
+
+def test_no_module_below_the_http_layer_loads_a_web_framework() -> None:
+    offenders = {
+        m: " -> ".join(chain) for m, chain in _web_loaders().items() if not _may_load_the_web(m)
+    }
+    assert offenders == {}

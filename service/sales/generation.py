@@ -36,7 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.catalog.models import Recording
+from service.catalog import service as catalog
 from service.catalog.service import RECORDING, WORK, AssetKey, VersionShares, load_share_versions
 from service.parties.models import Mandate
 from service.parties.service import ecl_societies
@@ -52,7 +52,6 @@ MAX_PLANS = 10_000  # a plan (deltas, leg templates, royalties, basis text) is a
 _CHUNK = 5_000
 _ATTEMPTS = 3
 
-RECORDINGS = table_of(Recording)
 MANDATES = table_of(Mandate)
 VERSION = table_of(CatalogVersion)
 
@@ -299,28 +298,10 @@ def _chunks(values: list[str]) -> Iterator[list[str]]:
         yield values[start : start + _CHUNK]
 
 
-_RECORDING_COLUMNS = (RECORDINGS.c.isrc, RECORDINGS.c.iswc, RECORDINGS.c.duration_s)
-# PostgreSQL: one primary-key probe per wanted ISRC (LATERAL .. OFFSET 0 is not flattened).
-# ``isrc = ANY(..)`` is planned as a sequential scan of every recording while the table
-# has no statistics (6.8 ms against ~1 ms for 625 ISRCs of 100,000).
-_RECORDINGS_PG = sa.text(
-    "SELECT r.isrc, r.iswc, r.duration_s FROM unnest(CAST(:ids AS varchar[])) AS wanted(isrc) "
-    "CROSS JOIN LATERAL (SELECT isrc, iswc, duration_s FROM recording "
-    "WHERE isrc = wanted.isrc OFFSET 0) AS r"
-).columns(*_RECORDING_COLUMNS)
-
-
 def _recordings(session: Session, isrcs: list[str]) -> dict[str, RecordingFacts | None]:
     found: dict[str, RecordingFacts | None] = dict.fromkeys(isrcs)
-    postgresql = is_postgresql(session)
     for chunk in _chunks(sorted(isrcs)):
-        query: sa.Executable = (
-            _RECORDINGS_PG.bindparams(ids=chunk)
-            if postgresql
-            else sa.select(*_RECORDING_COLUMNS).where(among(session, RECORDINGS.c.isrc, chunk))
-        )
-        # One fetchall: fetching row by row costs ~10 µs a row in the driver.
-        for isrc, iswc, duration_s in session.execute(query).all():
+        for isrc, iswc, duration_s in catalog.recording_facts(session=session, isrcs=chunk):
             found[isrc] = RecordingFacts(isrc, iswc, duration_s)
     return found
 

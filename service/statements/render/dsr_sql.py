@@ -14,6 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.catalog.service import recording_table_name
+
 STREAM_ROWS = 500  # blocks fetched per round trip from the server-side cursor
 
 # {filter} is one of the two fixed predicates below; every value is a bound parameter.
@@ -61,12 +63,18 @@ WITH scope AS (
 )
 SELECT k.statement_id, k.block, k.isrc, k.lines, k.text, r.title, r.artist, r.duration_s,
   r.iswc AS work_iswc
-FROM blocks k LEFT JOIN recording r ON r.isrc = k.isrc
+FROM blocks k LEFT JOIN {recording} r ON r.isrc = k.isrc
 ORDER BY k.statement_id, k.block
 """
-_ONE = sa.text(_BLOCKS.format(filter="u.statement_id = :statement_id"))
+# The recordings (titles, artists) are the catalogue's table, named by its owner.
+_ONE = sa.text(
+    _BLOCKS.format(filter="u.statement_id = :statement_id", recording=recording_table_name())
+)
 _MONTH = sa.text(
-    _BLOCKS.format(filter="u.statement_id IN (SELECT id FROM statement WHERE period = :period)")
+    _BLOCKS.format(
+        filter="u.statement_id IN (SELECT id FROM statement WHERE period = :period)",
+        recording=recording_table_name(),
+    )
 )
 
 
