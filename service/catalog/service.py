@@ -23,7 +23,7 @@ from service.identifiers import WORLD
 from service.pagination import PageParams, paginate
 from service.parties.models import RightsHolder
 from service.rights import RECORDING_RIGHTS, WORK_RIGHTS
-from service.sql import among, is_postgresql, table_of
+from service.sql import is_postgresql, table_of
 
 RECORDINGS = table_of(Recording)
 
@@ -386,33 +386,3 @@ def holder_isrcs(*, session: Session, holder_id: str) -> set[str]:
     if works:
         isrcs |= set(session.exec(select(Recording.isrc).where(col(Recording.iswc).in_(works))))
     return isrcs
-
-
-_RECORDING_FACTS = (RECORDINGS.c.isrc, RECORDINGS.c.iswc, RECORDINGS.c.duration_s)
-# PostgreSQL: one primary-key probe per wanted ISRC (LATERAL .. OFFSET 0 is not flattened).
-# ``isrc = ANY(..)`` is planned as a sequential scan of every recording while the table
-# has no statistics (6.8 ms against ~1 ms for 625 ISRCs of 100,000).
-_RECORDINGS_PG = sa.text(
-    "SELECT r.isrc, r.iswc, r.duration_s FROM unnest(CAST(:ids AS varchar[])) AS wanted(isrc) "
-    "CROSS JOIN LATERAL (SELECT isrc, iswc, duration_s FROM recording "
-    "WHERE isrc = wanted.isrc OFFSET 0) AS r"
-).columns(*_RECORDING_FACTS)
-
-
-def recording_facts(
-    *, session: Session, isrcs: list[str]
-) -> list[tuple[str, str | None, int | None]]:
-    """(ISRC, work ISWC, duration in seconds) of each known recording of ``isrcs``: what
-    pricing needs of a recording, by primary-key probes (one query)."""
-    query: sa.Executable = (
-        _RECORDINGS_PG.bindparams(ids=isrcs)
-        if is_postgresql(session)
-        else sa.select(*_RECORDING_FACTS).where(among(session, RECORDINGS.c.isrc, isrcs))
-    )
-    # One fetchall: fetching row by row costs ~10 us a row in the driver.
-    return [(isrc, iswc, duration) for isrc, iswc, duration in session.execute(query).all()]
-
-
-def recording_table_name() -> str:
-    """The recordings table, for the statements' DSR SQL that joins titles to usage."""
-    return RECORDINGS.name

@@ -36,7 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.catalog import service as catalog
+from service.catalog import repository as catalog
 from service.catalog.service import RECORDING, WORK, AssetKey, VersionShares, load_share_versions
 from service.parties.models import Mandate
 from service.parties.service import ecl_societies

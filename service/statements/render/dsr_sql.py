@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.catalog.service import recording_table_name
+from service.catalog.repository import recording_table_name
 
 STREAM_ROWS = 500  # blocks fetched per round trip from the server-side cursor
 
