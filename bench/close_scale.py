@@ -44,9 +44,9 @@ from bench.run import ROOT, RssSampler, fetch, rss_mb, sale
 from service.engines import make_engine
 from service.ledger.models import GENESIS_HASH
 from service.ledger.service import LEG_FIELDS, transaction_hash
-from service.sales import basis as bases
 from service.sales.postings import SaleDims, legs_for
-from service.sales.pricing import load_snapshot, price
+from service.sales.pricing import basis as bases
+from service.sales.pricing.price import load_snapshot, price
 from service.timeutil import period_of
 
 SERVER_URL = os.environ.get(

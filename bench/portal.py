@@ -29,7 +29,7 @@ from service.identifiers import normalize_iswc
 from service.main import create_app
 from service.parties.models import RightsHolder
 from service.rights import RightType
-from service.sales.ingest import validate
+from service.sales.intake.ingest import validate
 from service.sales.recording import record_sales
 from service.statements.close.service import close_period, issuer_of
 from tests.conftest import migrate

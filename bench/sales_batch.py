@@ -149,7 +149,7 @@ def profile_in_process(url: str, cat: Catalogue) -> None:
     """Record fresh batches in this process under cProfile and print the hot spots."""
     from sqlmodel import Session
 
-    from service.sales.ingest import parse
+    from service.sales.intake.ingest import parse
     from service.sales.recording import record_sales
     from service.timeutil import utcnow
 

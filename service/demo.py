@@ -23,7 +23,7 @@ from service.parties.schemas import (
     StoreCreate,
 )
 from service.rights import HolderKind, RightType, Role
-from service.sales.ingest import validate
+from service.sales.intake.ingest import validate
 from service.sales.recording import record_sales
 from service.statements.close.service import Issuer, close_period, issuer_of
 from service.statements.payments import create_payment

@@ -19,7 +19,8 @@ from service.portal.admin.router import router as portal_admin_router
 from service.portal.holders.router import router as portal_holders_router
 from service.portal.router import router as portal_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers
-from service.sales import generation, suspense
+from service.sales import suspense
+from service.sales.pricing import generation
 from service.sales.router import router as sales_router
 from service.statements import pins as statement_pins
 from service.statements.router import evidence_router

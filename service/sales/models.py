@@ -38,7 +38,7 @@ class Sale(SQLModel, table=True):
     iswc: str | None = Field(default=None, max_length=15)
     # Some right type of the current basis still holds money (or a price) in suspense.
     held: bool = False
-    # Current allocation basis, see service.sales.basis (rewritten by suspense releases).
+    # Current allocation basis, see service.sales.pricing.basis (rewritten by suspense releases).
     basis: dict[str, Any] = Field(
         default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"nullable": False}
     )
@@ -62,7 +62,7 @@ class Refund(SQLModel, table=True):
 # One row whose token changes, to a fresh random value, in every transaction that writes
 # what pricing reads (works, recordings, share versions and shares, tariffs, FX rates,
 # mandates, societies): database triggers set it (migration 0005). The sales path caches
-# that data per process and compares the token once per batch (service.sales.generation).
+# that data per process and compares the token once per batch (service.sales.pricing.generation).
 # On PostgreSQL the token changes once per writing transaction, whose id is kept in
 # `writer`: that transaction itself never caches (it may write more afterwards).
 # Random rather than a counter: a rolled-back change never hands its value to a later one.

@@ -19,8 +19,8 @@ from service.ledger import accounts
 from service.ledger import repository as ledger_repository
 from service.ledger.kinds import TransactionKind
 from service.ledger.service import Leg
-from service.royalties.engine import MISSING_FX_RATE
-from service.sales.basis import RIGHT_ORDER, Delta, sort_key
+from service.sales.pricing.basis import RIGHT_ORDER, Delta, sort_key
+from service.sales.pricing.engine.engine import MISSING_FX_RATE
 from service.sales.schemas import RoyaltyPublic
 
 _STORE_PREFIX = accounts.prefix(accounts.AccountKind.store)

@@ -5,9 +5,9 @@ Order of a batch:
 1. rows that do not validate are ``invalid``; a sale_id repeated inside the batch takes
    the first row's outcome (``conflict`` if its content differs);
 2. sale_ids the store already recorded are ``duplicate`` (same content) or ``conflict``
-   (both in ``service.sales.classification``);
+   (both in ``service.sales.intake.classification``);
 3. *before* the ledger chain's lock, so that several workers do it in parallel: the rest
-   are priced into plans (``service.sales.plans``) from one snapshot of catalog, tariffs,
+   are priced into plans (``service.sales.pricing.plans``) from one snapshot of catalog, tariffs,
    FX and mandates; unpriceable ones are ``unlicensed``; the others are inserted, inside
    a savepoint, with ``INSERT .. ON CONFLICT DO NOTHING RETURNING`` (the unique
    constraint, not the read in step 2, is what makes a sale_id count once: a row another
@@ -38,13 +38,13 @@ from service.ledger.models import LedgerHead
 from service.ledger.periods import booking_periods
 from service.ledger.service import PreparedPosting, append, lock_chain
 from service.ledger.templates import Dimensions
-from service.sales.classification import Batch, rejected
 from service.sales.exceptions import REJECTIONS
-from service.sales.generation import read_token
-from service.sales.ingest import Row
-from service.sales.plans import Licensed, Plan, Pricing, licensed, price
+from service.sales.intake.classification import Batch, rejected
+from service.sales.intake.ingest import Row
 from service.sales.postings import sale_bookings, sale_royalties
-from service.sales.repository import delete_sales, insert_sales, stored_sales
+from service.sales.pricing.generation import read_token
+from service.sales.pricing.plans import Licensed, Plan, Pricing, licensed, price
+from service.sales.repository import NewSale, delete_sales, insert_sales, stored_sales
 from service.sales.schemas import BatchResult, SaleIn, SaleResult
 from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
@@ -152,21 +152,22 @@ def _recorded(sale: SaleIn, plan: Plan, *, minimal: bool) -> SaleResult:
 
 
 def _insert(session: Session, store_code: str, sales: Licensed, pricing: Pricing) -> dict[str, int]:
+    now = utcnow()
     rows = [
-        (
-            store_code,
-            sale.sale_id,
-            sale.isrc,
-            sale.territory,
-            sale.sold_at,
-            period_of(sale.sold_at),
-            sale.quantity,
-            sale.unit_price,
-            sale.currency,
-            pricing.snap.iswc_of(sale.isrc),
-            plan.held,
-            plan.basis_json,
-            utcnow(),
+        NewSale(
+            store_code=store_code,
+            sale_id=sale.sale_id,
+            isrc=sale.isrc,
+            territory=sale.territory,
+            sold_at=sale.sold_at,
+            period=period_of(sale.sold_at),
+            quantity=sale.quantity,
+            unit_price=sale.unit_price,
+            currency=sale.currency,
+            iswc=pricing.snap.iswc_of(sale.isrc),
+            held=plan.held,
+            basis=plan.basis_json,
+            recorded_at=now,
         )
         # In sale_id order: concurrent batches take the unique index's entries in the
         # same order (see the module's docstring).

@@ -1,7 +1,9 @@
 """The sales domain's queries: recorded sales by sale_id, inserting new ones, reading."""
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -14,22 +16,28 @@ from service.sql import among, copy_ignoring_duplicates, is_postgresql, table_of
 
 SALES = table_of(Sale)
 COMPARED = ("isrc", "territory", "sold_at", "quantity", "unit_price", "currency")
-# The columns a new sale is inserted with (``insert_sales`` rows are tuples in this order).
-SALE_COLUMNS = (
-    "store_code",
-    "sale_id",
-    "isrc",
-    "territory",
-    "sold_at",
-    "period",
-    "quantity",
-    "unit_price",
-    "currency",
-    "iswc",
-    "held",
-    "basis",
-    "recorded_at",
-)
+
+
+class NewSale(NamedTuple):
+    """A sale about to be inserted: its fields are the ``sale`` columns it fills, in the
+    order ``insert_sales`` copies them (built by keyword, so no caller depends on it)."""
+
+    store_code: str
+    sale_id: str
+    isrc: str
+    territory: str
+    sold_at: datetime
+    period: str
+    quantity: int
+    unit_price: Decimal
+    currency: str
+    iswc: str | None
+    held: bool
+    basis: str  # JSON text
+    recorded_at: datetime
+
+
+SALE_COLUMNS = NewSale._fields
 _CHUNK = 5000
 
 _STORED_COLUMNS = (SALES.c.id, SALES.c.sale_id, *(SALES.c[name] for name in COMPARED))
@@ -67,9 +75,8 @@ def stored_sales(
     return found
 
 
-def insert_sales(session: Session, rows: Sequence[tuple[Any, ...]]) -> dict[str, int]:
-    """Insert new sales (tuples in ``SALE_COLUMNS`` order, the basis as JSON text);
-    sale_id -> new id for those the constraint let in.
+def insert_sales(session: Session, rows: Sequence[NewSale]) -> dict[str, int]:
+    """Insert new sales; sale_id -> new id for those the constraint let in.
 
     ``INSERT .. ON CONFLICT (store_code, sale_id) DO NOTHING RETURNING``: a sale_id
     recorded meanwhile by another writer is simply absent from the answer.

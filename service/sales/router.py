@@ -8,18 +8,14 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from service.auth.dependencies import AdminCaller, PageDep, StoreCaller
 from service.db import SessionDep
 from service.errors import DomainError
-from service.ledger.kinds import TransactionKind
 from service.pagination import Page
 from service.preferences import wants_minimal
 from service.rights import RightType
-from service.sales import recording, repository, suspense
+from service.sales import service
 from service.sales.dependencies import ActingStore, OwnSale, StoreParam
-from service.sales.ingest import parse, parse_refunds
+from service.sales.intake.ingest import parse, parse_refunds
 from service.sales.models import Sale
-from service.sales.postings import sale_entries
-from service.sales.refund_batch import refund_batch
-from service.sales.refund_schemas import REFUNDS_BODY, RefundBatchResult, RefundBatchSummary
-from service.sales.refunds import refund_sale, refunds_of
+from service.sales.refunds.schemas import REFUNDS_BODY, RefundBatchResult, RefundBatchSummary
 from service.sales.schemas import (
     MAX_BATCH,
     SALE_EXAMPLE,
@@ -143,7 +139,7 @@ def post_sales(
         parsed = parse(body, request.headers.get("content-type"), now=utcnow())
         if parsed.bare:
             try:
-                result = recording.record_one(
+                result = service.record_sale(
                     session=session, store_code=store_code, row=parsed.rows[0]
                 )
             except DomainError as exc:  # a bare sale's rejection is a problem response
@@ -154,7 +150,7 @@ def post_sales(
             return result
         # Every Prefer field counts (the parameter above documents it; FastAPI keeps one).
         minimal = wants_minimal(request.headers.getlist("prefer"))
-        batch = recording.record_sales(
+        batch = service.record_sales(
             session=session, store_code=store_code, rows=parsed.rows, minimal=minimal
         )
     request.state.sales_rows = count_sales(
@@ -197,7 +193,7 @@ def list_sales(
 ) -> Page[SalePublic]:
     """A store's own sales; an admin sees every store's (filter with `store=`)."""
     store_code = caller.subject if not caller.is_admin else store
-    rows, cursor = repository.list_sales(
+    rows, cursor = service.list_sales(
         session=session,
         page=page,
         store_code=store_code,
@@ -205,23 +201,20 @@ def list_sales(
         territory=territory,
         period=period,
     )
-    refunded = repository.refunded_units(session, (s.id for s in rows if s.id is not None))
-    return Page(data=[_public(s, refunded.get(s.id or 0, 0)) for s in rows], next_cursor=cursor)
+    return Page(data=[_public(sale, refunded) for sale, refunded in rows], next_cursor=cursor)
 
 
 @router.get("/sales/{sale_id}")
 def get_sale(sale: OwnSale, session: SessionDep) -> SaleDetail:
     """One sale with its first result's royalties, its refunds and its suspense releases."""
-    assert sale.id is not None
-    entries = sale_entries(session, sale.id)
-    refunds = refunds_of(session, sale)
-    booked = next((e for e in entries if e.kind == TransactionKind.sale), None)
+    history = service.sale_history(session=session, sale=sale)
+    booked = history.booked
     return SaleDetail(
-        **_public(sale, sum(r.quantity for r in refunds)).model_dump(),
+        **_public(sale, history.refunded).model_dump(),
         booked_period=booked.period if booked is not None else None,
         adjustment=booked.adjustment if booked is not None else None,
         royalties=booked.royalties if booked is not None else [],
-        refunds=refunds,
+        refunds=history.refunds,
         releases=[
             ReleasePublic(
                 sequence=e.sequence,
@@ -230,8 +223,7 @@ def get_sale(sale: OwnSale, session: SessionDep) -> SaleDetail:
                 created_at=e.created_at,
                 royalties=e.royalties,
             )
-            for e in entries
-            if e.kind == TransactionKind.release
+            for e in history.releases
         ],
     )
 
@@ -254,7 +246,7 @@ def post_refund(
     under the same id is a 409). More units than were sold in total → 422
     `refund_exceeds_sale`.
     """
-    refund, created = refund_sale(
+    refund, created = service.refund(
         session=session, store_code=store_code, sale_id=sale_id, data=data
     )
     if not created:
@@ -311,7 +303,9 @@ def post_refunds(
     rows = parse_refunds(body, request.headers.get("content-type"))
     # Every Prefer field counts (the parameter above documents it; FastAPI keeps one).
     minimal = wants_minimal(request.headers.getlist("prefer"))
-    batch = refund_batch(session=session, store_code=store_code, rows=rows, minimal=minimal)
+    batch = service.record_refunds(
+        session=session, store_code=store_code, rows=rows, minimal=minimal
+    )
     response.headers["Vary"] = "Prefer"
     if minimal:
         response.headers["Preference-Applied"] = "return=minimal"
@@ -341,7 +335,7 @@ def list_suspense(
     changes or by `POST /v1/suspense/release`, booked in the sale's month (or the oldest
     open one, as an adjustment). `units` counts the units whose royalty is held.
     """
-    data, cursor = suspense.list_suspense(
+    data, cursor = service.list_suspense(
         session=session,
         page=page,
         reason=reason,
@@ -359,4 +353,4 @@ def release_suspense(session: SessionDep, _: AdminCaller) -> ReleaseRun:
     Catalog changes (a new recording, a work linked, new shares) release by themselves;
     this re-examines every sale that still holds something.
     """
-    return suspense.release(session=session)
+    return service.release_suspense(session=session)

@@ -26,10 +26,10 @@ from service.ledger.models import LedgerHead
 from service.ledger.service import Posting, append, lock_chain
 from service.money import MICRO
 from service.pagination import PageParams, paginate
-from service.sales import basis as bases
 from service.sales.models import Sale
 from service.sales.postings import SaleDims, legs_for
-from service.sales.pricing import load_snapshot, reprice
+from service.sales.pricing import basis as bases
+from service.sales.pricing.price import load_snapshot, reprice
 from service.sales.repository import held_sales, refunded_units
 from service.sales.schemas import HeldAmount, ReleaseRun, SuspensePublic
 

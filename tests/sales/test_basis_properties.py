@@ -11,7 +11,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.sales.basis import (
+from service.sales.pricing.basis import (
     Basis,
     Claim,
     Delta,

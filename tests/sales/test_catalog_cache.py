@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.sales import generation
+from service.sales.pricing import generation
 from tests.factories import Api, isrc, share
 from tests.sales.conftest import Store, a_sale
 

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from service.sales import generation
+from service.sales.pricing import generation
 from tests.factories import Api, isrc, share
 from tests.sales.conftest import Store, a_sale, iswc
 

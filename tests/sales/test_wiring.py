@@ -6,7 +6,8 @@ import pytest
 
 from service.catalog import events
 from service.main import create_app
-from service.sales import generation, suspense
+from service.sales import suspense
+from service.sales.pricing import generation
 
 
 def test_create_app_subscribes_suspense_release_to_catalog_changes(

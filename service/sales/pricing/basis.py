@@ -22,9 +22,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from service.royalties.allocation import Allocation, allocate_routed_units, refund_allocations
-from service.royalties.engine import MISSING_FX_RATE, UNCLAIMED_SHARE
-from service.royalties.routing import MandateTerms, RoutedClaim, ShareClaim
+from service.sales.pricing.engine.allocation import (
+    Allocation,
+    allocate_routed_units,
+    refund_allocations,
+)
+from service.sales.pricing.engine.engine import MISSING_FX_RATE, UNCLAIMED_SHARE
+from service.sales.pricing.engine.routing import MandateTerms, RoutedClaim, ShareClaim
 
 # Right types in the order results and legs list them.
 RIGHT_ORDER = ("mechanical", "performance", "neighbouring")

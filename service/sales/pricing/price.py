@@ -1,7 +1,7 @@
 """Everything a batch of sales needs from other domains, and the pure step that turns one
 sale plus that snapshot into its allocation basis.
 
-The snapshot comes from a per-process cache (``service.sales.generation``) that is checked
+The snapshot comes from a per-process cache (``service.sales.pricing.generation``) that is checked
 against the database's catalog version token once per batch: a batch whose recordings,
 shares, tariffs, FX rates and mandates are all cached costs one query; otherwise only the
 missing ones are loaded, in a few set queries, never one per sale.
@@ -23,7 +23,8 @@ from sqlmodel import Session
 
 from service.catalog.service import RECORDING, WORK, AssetKey, VersionShares, resolve_shares
 from service.rights import WORK_RIGHTS
-from service.royalties.engine import (
+from service.sales.pricing.basis import RIGHT_ORDER, Basis, Claim, RightBasis
+from service.sales.pricing.engine.engine import (
     MISSING_FX_RATE,
     UNCLAIMED_SHARE,
     UNKNOWN_RECORDING,
@@ -32,9 +33,13 @@ from service.royalties.engine import (
     TariffTerms,
     unit_royalty,
 )
-from service.royalties.routing import MandateTerms, route_share
-from service.sales.basis import RIGHT_ORDER, Basis, Claim, RightBasis
-from service.sales.generation import Generation, RecordingFacts, TariffFacts, load_generation
+from service.sales.pricing.engine.routing import MandateTerms, route_share
+from service.sales.pricing.generation import (
+    Generation,
+    RecordingFacts,
+    TariffFacts,
+    load_generation,
+)
 from service.tariffs.service import FxTable
 
 

@@ -11,13 +11,13 @@ from decimal import Decimal
 
 import pytest
 
-from service.royalties.engine import (
+from service.sales.pricing.engine.engine import (
     MissingFxRate,
     TariffTerms,
     royalty_for_units,
     unit_royalty,
 )
-from tests.royalties.worked import (
+from tests.sales.engine.worked import (
     US_MECHANICAL_2006,
     US_MECHANICAL_2024,
     D,

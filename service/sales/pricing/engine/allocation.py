@@ -24,12 +24,12 @@ from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 
-from service.royalties.engine import (
+from service.sales.pricing.engine.engine import (
     SUSPENSE_REASONS,
     UNCLAIMED_SHARE,
     royalty_for_units,
 )
-from service.royalties.quanta import (
+from service.sales.pricing.engine.quanta import (
     EXACT,
     ONE,
     ZERO,
@@ -39,7 +39,7 @@ from service.royalties.quanta import (
     require_finite,
     to_quanta,
 )
-from service.royalties.routing import MandateTerms, RoutedClaim, ShareClaim, route_share
+from service.sales.pricing.engine.routing import MandateTerms, RoutedClaim, ShareClaim, route_share
 
 
 def largest_remainder(total: int, weights: Sequence[Decimal]) -> list[int]:

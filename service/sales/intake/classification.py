@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.sales.ingest import Row
+from service.sales.intake.ingest import Row
 from service.sales.repository import COMPARED, StoredSale
 from service.sales.schemas import BatchResult, RowError, SaleIn, SaleResult
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from service.royalties.engine import WORLD
-from service.royalties.quanta import require_finite
+from service.sales.pricing.engine.engine import WORLD
+from service.sales.pricing.engine.quanta import require_finite
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from service.royalties.allocation import largest_remainder
-from service.royalties.engine import TariffTerms, unit_royalty
-from service.royalties.routing import ShareClaim
+from service.sales.pricing.engine.allocation import largest_remainder
+from service.sales.pricing.engine.engine import TariffTerms, unit_royalty
+from service.sales.pricing.engine.routing import ShareClaim
 
 D = Decimal
 PER_UNIT_USD = TariffTerms("mechanical", "USD", None, D("0.091"), None)

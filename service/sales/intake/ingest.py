@@ -22,7 +22,7 @@ from service.sales.exceptions import (
     Malformed,
     UnsupportedBody,
 )
-from service.sales.refund_schemas import RefundRowIn
+from service.sales.refunds.schemas import RefundRowIn
 from service.sales.schemas import MAX_BATCH, SALE_FIELDS, RefundIn, SaleIn
 
 JSON_TYPES = ("application/json",)

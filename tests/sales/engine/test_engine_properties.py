@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.royalties.allocation import (
+from service.sales.pricing.engine.allocation import (
     Allocation,
     allocate_right,
     allocate_routed_units,
@@ -22,10 +22,10 @@ from service.royalties.allocation import (
     largest_remainder,
     refund_allocations,
 )
-from service.royalties.engine import TariffTerms, royalty_for_units, unit_royalty
-from service.royalties.quanta import QUANTUM, quantize
-from service.royalties.routing import MandateTerms, RoutedClaim, ShareClaim
-from tests.royalties.worked import split_exact
+from service.sales.pricing.engine.engine import TariffTerms, royalty_for_units, unit_royalty
+from service.sales.pricing.engine.quanta import QUANTUM, quantize
+from service.sales.pricing.engine.routing import MandateTerms, RoutedClaim, ShareClaim
+from tests.sales.engine.worked import split_exact
 
 D = Decimal
 

@@ -16,7 +16,7 @@ Data topped up into a generation is loaded first and kept only if the token read
 loading is still the one read before (under READ COMMITTED each statement sees the
 latest commits; a catalog change committed meanwhile shows up as a new token). Missing
 keys are cached too (an unknown ISRC, a holder without mandates), since creating them
-changes the token. The memo dictionaries of ``service.sales.pricing`` and
+changes the token. The memo dictionaries of ``service.sales.pricing.price`` and
 ``service.sales.recording`` live on the generation for the same reason.
 
 Memory is bounded: a generation that grows past ``MAX_RECORDINGS`` recordings is replaced
@@ -40,9 +40,9 @@ from service.catalog import repository as catalog
 from service.catalog.service import RECORDING, WORK, AssetKey, VersionShares, load_share_versions
 from service.parties.models import Mandate
 from service.parties.service import ecl_societies
-from service.royalties.engine import TariffTerms
-from service.royalties.routing import MandateTerms
 from service.sales.models import CatalogVersion
+from service.sales.pricing.engine.engine import TariffTerms
+from service.sales.pricing.engine.routing import MandateTerms
 from service.sql import among, is_postgresql, table_of
 from service.tariffs.service import FxTable, load_fx, load_tariff_rows
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from service.royalties.allocation import largest_remainder
-from service.royalties.engine import TariffTerms, unit_royalty
-from service.royalties.quanta import from_quanta, to_quanta
-from service.royalties.routing import MandateTerms
+from service.sales.pricing.engine.allocation import largest_remainder
+from service.sales.pricing.engine.engine import TariffTerms, unit_royalty
+from service.sales.pricing.engine.quanta import from_quanta, to_quanta
+from service.sales.pricing.engine.routing import MandateTerms
 
 D = Decimal
 

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from service.royalties.quanta import EXACT, ONE, ZERO, quantize, require_count, require_finite
+from service.sales.pricing.engine.quanta import (
+    EXACT,
+    ONE,
+    ZERO,
+    quantize,
+    require_count,
+    require_finite,
+)
 
 RIGHT_TYPES = frozenset({"mechanical", "performance", "neighbouring"})
 WORLD = "WORLD"

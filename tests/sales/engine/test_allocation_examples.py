@@ -11,19 +11,19 @@ from decimal import Decimal
 
 import pytest
 
-from service.royalties.allocation import (
+from service.sales.pricing.engine.allocation import (
     Allocation,
     allocate_right,
     allocate_units,
     refund_allocations,
 )
-from service.royalties.engine import (
+from service.sales.pricing.engine.engine import (
     royalty_for_units,
     unit_royalty,
 )
-from service.royalties.quanta import QUANTUM, quantize
-from service.royalties.routing import MandateTerms, Route, ShareClaim, route_share
-from tests.royalties.worked import (
+from service.sales.pricing.engine.quanta import QUANTUM, quantize
+from service.sales.pricing.engine.routing import MandateTerms, Route, ShareClaim, route_share
+from tests.sales.engine.worked import (
     SALE_DAY,
     D,
     mandate,

@@ -3,7 +3,7 @@
 A plan is what recording a sale books, shared by every sale with the same priced inputs:
 the same basis, quantity, territory and currency give the same deltas, stored basis and
 legs (only the sale's own dimensions differ on its legs). Plans are memoised per catalog
-generation (``service.sales.generation``), so a batch prices each distinct plan once and
+generation (``service.sales.pricing.generation``), so a batch prices each distinct plan once and
 a sale of a known plan costs a look-up; everything here reads, nothing writes.
 """
 
@@ -16,10 +16,10 @@ from sqlmodel import Session
 from service.bounds import MAX_MONEY
 from service.ledger.postings import Leg
 from service.ledger.templates import Template
-from service.sales import basis as bases
-from service.sales.classification import Batch, rejected
+from service.sales.intake.classification import Batch, rejected
 from service.sales.postings import SaleDims, legs_for, royalties
-from service.sales.pricing import Snapshot, load_snapshot, priced, sale_date
+from service.sales.pricing import basis as bases
+from service.sales.pricing.price import Snapshot, load_snapshot, priced, sale_date
 from service.sales.schemas import RoyaltyPublic, SaleIn
 
 

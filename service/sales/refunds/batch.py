@@ -29,11 +29,11 @@ from service.ledger.kinds import TransactionKind
 from service.ledger.models import LedgerHead
 from service.ledger.periods import booking_periods
 from service.ledger.service import Posting, append, lock_chain
-from service.sales import basis as bases
-from service.sales.ingest import RefundRow
+from service.sales.intake.ingest import RefundRow
 from service.sales.models import Refund, Sale
 from service.sales.postings import SaleDims, legs_for, refund_entries, royalties
-from service.sales.refund_schemas import RefundBatchResult, RefundResult, RefundRowError
+from service.sales.pricing import basis as bases
+from service.sales.refunds.schemas import RefundBatchResult, RefundResult, RefundRowError
 from service.sales.repository import refunded_units, refunds_by_id, sales_by_id
 from service.sales.schemas import RefundIn, RefundPublic, RoyaltyPublic
 from service.sql import insert_ignoring_duplicates, table_of

@@ -5,7 +5,7 @@ never today's catalog, and the engine's cumulative differencing: refunding every
 in any number of refunds, negates the sale exactly for every beneficiary.
 
 A single refund (``POST /v1/sales/{sale_id}/refunds``) is a batch of one row
-(``service.sales.refund_batch``): the same checks, in the same order, under the same lock.
+(``service.sales.refunds.batch``): the same checks, in the same order, under the same lock.
 """
 
 from sqlmodel import Session, col, select
@@ -18,10 +18,10 @@ from service.sales.exceptions import (
     RefundInvalid,
     SaleNotFound,
 )
-from service.sales.ingest import RefundRow
+from service.sales.intake.ingest import RefundRow
 from service.sales.models import Refund, Sale
 from service.sales.postings import sale_entries
-from service.sales.refund_batch import reference, refund_public, refund_rows
+from service.sales.refunds.batch import reference, refund_public, refund_rows
 from service.sales.schemas import RefundIn, RefundPublic
 
 # A rejected row's code -> the problem the single endpoint answers (same code).
