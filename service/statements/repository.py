@@ -173,13 +173,6 @@ def stored_etag(session: Session, statement_id: str, kind: str) -> str | None:
     return None if stored is None else str(stored)
 
 
-def store_etag(session: Session, statement_id: str, kind: str, sha256: str) -> None:
-    """Keep a representation's digest; a concurrent first request's equal row wins."""
-    row = {"statement_id": statement_id, "representation": kind, "sha256": sha256}
-    dialect = postgresql if is_postgresql(session) else sqlite
-    session.execute(dialect.insert(ETAGS).values(row).on_conflict_do_nothing())
-
-
 def store_etags(session: Session, rows: list[tuple[str, str, str]]) -> None:
     """Keep many digests at once: (statement id, representation, sha256) rows."""
     if not rows:
