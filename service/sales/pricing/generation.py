@@ -65,13 +65,22 @@ class RecordingFacts:
 
 @dataclass(frozen=True, slots=True)
 class TariffFacts:
+    """A tariff's terms with where and when they are in force (the engine's
+    ``TariffTerms`` carry the right type and currency: they are not repeated here)."""
+
     id: int
     territory: str
-    right_type: str
-    currency: str
     valid_from: date
     valid_to: date | None
     terms: TariffTerms
+
+    @property
+    def right_type(self) -> str:
+        return self.terms.right_type
+
+    @property
+    def currency(self) -> str:
+        return self.terms.currency
 
 
 class Memo(dict[Any, Any]):
@@ -340,16 +349,7 @@ def _tariff(row: Any) -> TariffFacts:
     return TariffFacts(
         id=row.id,
         territory=row.territory,
-        right_type=row.right_type,
-        currency=row.currency,
         valid_from=row.valid_from,
         valid_to=row.valid_to,
-        terms=TariffTerms(
-            right_type=row.right_type,
-            currency=row.currency,
-            percent_of_gross=row.percent_of_gross,
-            per_unit=row.per_unit,
-            per_minute_rate=row.per_minute_rate,
-            per_minute_over_seconds=row.per_minute_over_seconds,
-        ),
+        terms=TariffTerms.of(row),
     )

@@ -14,7 +14,7 @@ few dictionary lookups.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Protocol
@@ -30,7 +30,6 @@ from service.sales.pricing.engine.engine import (
     UNKNOWN_RECORDING,
     UNKNOWN_WORK,
     MissingFxRate,
-    TariffTerms,
     unit_royalty,
 )
 from service.sales.pricing.engine.routing import MandateTerms, route_share
@@ -281,9 +280,7 @@ def _compute_unit_royalty(
         # rest is booked when the rate arrives (a release debits the store for it).
         partial = Decimal(0)
         if terms.percent_of_gross is not None:
-            percent_only = TariffTerms(
-                terms.right_type, currency, terms.percent_of_gross, None, None
-            )
+            percent_only = replace(terms, currency=currency, per_unit=None, per_minute_rate=None)
             partial = unit_royalty(
                 percent_only, unit_price=unit_price, duration_s=None, fx_rate=None
             )

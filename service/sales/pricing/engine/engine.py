@@ -7,8 +7,9 @@ royalty is split exactly among beneficiaries in ``allocation``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
+from typing import Any
 
 from service.sales.pricing.engine.quanta import (
     EXACT,
@@ -55,6 +56,13 @@ class TariffTerms:
                 if component < 0:
                     raise ValueError(f"tariff components must not be negative: {component}")
         require_count(self.per_minute_over_seconds, "per_minute_over_seconds")
+
+    @classmethod
+    def of(cls, row: Any) -> TariffTerms:
+        """The terms of a stored tariff (any object with the same attribute names: the
+        ``tariff`` row), so a new component is added here, in the table and in the API's
+        schemas, and nowhere else."""
+        return cls(**{f.name: getattr(row, f.name) for f in fields(cls)})
 
 
 class MissingFxRate(Exception):
