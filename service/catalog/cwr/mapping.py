@@ -1,0 +1,285 @@
+"""From a parsed CWR transaction to what the ledger registers: a work, its holders, their
+shares per right type and territory, its other titles and recordings.
+
+Pure: no database. Rules that reject the transaction are ``rejections``; problems the
+ledger works around (a share it cannot pay for want of an IPI name number, a recording it
+cannot link) are ``corrections``, and the transaction is accepted with changes.
+
+Shares: a controlled party (SPU, SWR) collects what its territory records (SPT, SWT) give
+it, inclusion and exclusion applied in order; a publisher without territory records (an
+original publisher whose administrator collects) collects nothing itself. A non-controlled
+party (OPU, OWR) holds its ownership share world-wide. PR shares are the ledger's
+performance right, MR its mechanical right; SR (synchronisation) has no counterpart here.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from service.catalog.cwr.layouts import REGISTRATION_TYPES
+from service.catalog.cwr.parser import Problem, Record, Transaction
+from service.catalog.cwr.territories import (
+    TerritoryClaim,
+    UnknownTerritory,
+    known,
+    shares_by_country,
+    world_countries,
+)
+from service.identifiers import WORLD, normalize_ipi, normalize_isrc, normalize_iswc
+from service.rights import HolderKind, RightType
+
+RIGHTS = (RightType.performance, RightType.mechanical)  # CWR PR, MR
+_LYRICISTS = {"A", "SR", "TR", "PA"}  # writer designations of words (CWR table)
+_NO_IPI = "00000000000"
+
+
+@dataclass(slots=True)
+class Party:
+    ip_number: str  # the interested party # inside the file
+    name: str
+    kind: HolderKind
+    controlled: bool
+    ipi: str | None
+    societies: dict[RightType, str]
+    ownership: dict[RightType, Decimal]
+    claims: list[TerritoryClaim] = field(default_factory=list)
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingRef:
+    isrc: str
+    title: str
+    artist: str | None
+    line: int
+
+
+@dataclass(slots=True)
+class Registration:
+    transaction: Transaction
+    iswc: str | None = None
+    title: str = ""
+    alternative_titles: set[tuple[str, str]] = field(default_factory=set)
+    parties: dict[str, Party] = field(default_factory=dict)
+    # right type -> territory (WORLD or a country) -> IPI -> share
+    shares: dict[RightType, dict[str, dict[str, Decimal]]] = field(default_factory=dict)
+    recordings: list[RecordingRef] = field(default_factory=list)
+    rejections: list[Problem] = field(default_factory=list)
+    corrections: list[Problem] = field(default_factory=list)
+
+
+def registration_of(transaction: Transaction) -> Registration:
+    reg = Registration(transaction=transaction, rejections=list(transaction.problems))
+    header = transaction.header
+    reg.title = header.get("Work Title") or ""
+    if transaction.transaction_type not in REGISTRATION_TYPES:
+        reg.rejections.append(
+            _problem(header, None, "the ledger registers works from NWR and REV transactions")
+        )
+        return reg
+    reg.iswc = _iswc(reg, header)
+    if reg.rejections:
+        return reg
+    reg.alternative_titles = {
+        (r.get("Alternate Title"), r.get("Title Type")) for r in transaction.of_type("ALT")
+    }
+    _read_parties(reg)
+    _read_recordings(reg)
+    if not reg.rejections:
+        _resolve_shares(reg)
+    return reg
+
+
+def _problem(record: Record, field_name: str | None, reason: str) -> Problem:
+    return Problem(record.line, record.record_type, field_name, reason)
+
+
+def _iswc(reg: Registration, header: Record) -> str | None:
+    raw = header.get("ISWC")
+    if raw is None:
+        reg.rejections.append(_problem(header, "ISWC", "blank: the ledger keys works by ISWC"))
+        return None
+    try:
+        return normalize_iswc(raw)
+    except ValueError as exc:
+        reg.rejections.append(_problem(header, "ISWC", str(exc)))
+        return None
+
+
+def _ipi(reg: Registration, record: Record, field_name: str) -> str | None:
+    raw = record.get(field_name)
+    if raw is None or raw == _NO_IPI:
+        return None
+    try:
+        return normalize_ipi(raw)
+    except ValueError as exc:
+        reg.corrections.append(_problem(record, field_name, f"{exc}; its share stays unclaimed"))
+        return None
+
+
+def _read_parties(reg: Registration) -> None:
+    for record in reg.transaction.of_type("SPU", "OPU", "SWR", "OWR"):
+        publisher = record.record_type in ("SPU", "OPU")
+        if publisher:
+            name = record.get("Publisher Name") or ""
+            kind = HolderKind.publisher
+            ipi = _ipi(reg, record, "Publisher IPI Name #")
+        else:
+            first, last = record.get("Writer First Name"), record.get("Writer Last Name")
+            name = " ".join(part for part in (first, last) if part)
+            designation = record.get("Writer Designation Code")
+            kind = HolderKind.lyricist if designation in _LYRICISTS else HolderKind.composer
+            ipi = _ipi(reg, record, "Writer IPI Name #")
+        societies = {
+            right: number
+            for right, number in (
+                (RightType.performance, record.get("PR Affiliation Society #")),
+                (RightType.mechanical, record.get("MR Society")),
+            )
+            if number is not None and int(number) != 0
+        }
+        party = Party(
+            ip_number=record.get("Interested Party #") or f"line {record.line}",
+            name=name or "(unnamed)",
+            kind=kind,
+            controlled=record.record_type in ("SPU", "SWR"),
+            ipi=ipi,
+            societies=societies,
+            ownership={
+                RightType.performance: record.get("PR Ownership Share"),
+                RightType.mechanical: record.get("MR Ownership Share"),
+            },
+            line=record.line,
+        )
+        # A publisher may appear in several chains (SPU sequence); its claims add up.
+        reg.parties.setdefault(f"{party.ip_number}/{record.record_type}", party)
+    for record in reg.transaction.of_type("SPT", "SWT"):
+        owner = "SPU" if record.record_type == "SPT" else "SWR"
+        party_or_none = reg.parties.get(f"{record.get('Interested Party #')}/{owner}")
+        if party_or_none is None:
+            reg.rejections.append(
+                _problem(record, "Interested Party #", f"names no {owner} of this transaction")
+            )
+            continue
+        if not known(record.get("TIS Numeric Code")):
+            reg.rejections.append(
+                _problem(record, "TIS Numeric Code", "not a current CISAC TIS territory")
+            )
+            continue
+        party_or_none.claims.append(
+            TerritoryClaim(
+                include=record.get("Inclusion/ Exclusion Indicator") == "I",
+                tis=record.get("TIS Numeric Code"),
+                shares=(record.get("PR Collection Share"), record.get("MR Collection Share")),
+            )
+        )
+
+
+def _read_recordings(reg: Registration) -> None:
+    performers = [
+        " ".join(
+            p
+            for p in (r.get("Performing Artist First Name"), r.get("Performing Artist Last Name"))
+            if p
+        )
+        for r in reg.transaction.of_type("PER")
+    ]
+    for record in reg.transaction.of_type("REC"):
+        raw = record.get("ISRC")
+        if raw is None:
+            continue
+        try:
+            isrc = normalize_isrc(raw)
+        except ValueError as exc:
+            reg.corrections.append(_problem(record, "ISRC", f"{exc}; not linked"))
+            continue
+        artist = record.get("Display Artist") or (performers[0] if performers else None)
+        title = record.get("Recording Title") or reg.title
+        reg.recordings.append(RecordingRef(isrc, title, artist, record.line))
+
+
+def _party_shares(reg: Registration, party: Party) -> dict[str, tuple[Decimal, Decimal]]:
+    """Country -> (PR, MR) share this party collects."""
+    if not party.controlled:
+        pr, mr = party.ownership[RightType.performance], party.ownership[RightType.mechanical]
+        return {country: (pr, mr) for country in world_countries()}
+    try:
+        return shares_by_country(tuple(party.claims))
+    except UnknownTerritory as exc:
+        reg.rejections.append(Problem(party.line, "SPT/SWT", "TIS Numeric Code", str(exc)))
+        return {}
+
+
+def _resolve_shares(reg: Registration) -> None:
+    # country -> right -> ip key -> share; parties without IPI count toward the totals only
+    per_country: dict[str, dict[RightType, dict[str, Decimal]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(Decimal))
+    )
+    for key, party in reg.parties.items():
+        holder = party.ipi or f"?{key}"
+        for country, (pr, mr) in _party_shares(reg, party).items():
+            for right, share in ((RightType.performance, pr), (RightType.mechanical, mr)):
+                if share:
+                    per_country[country][right][holder] += share
+    _check_totals(reg, per_country)
+    if reg.rejections:
+        return
+    for right in RIGHTS:
+        reg.shares[right] = _compress(
+            reg, right, {c: dict(per_country[c][right]) for c in world_countries()}
+        )
+
+
+def _check_totals(
+    reg: Registration, per_country: dict[str, dict[RightType, dict[str, Decimal]]]
+) -> None:
+    header = reg.transaction.header
+    for right in RIGHTS:
+        owned = sum((p.ownership[right] for p in reg.parties.values()), Decimal(0))
+        if owned > 1:
+            reg.rejections.append(
+                _problem(header, None, f"{right} ownership shares total {owned * 100:.2f}% > 100%")
+            )
+        over = sorted(
+            country for country, rights in per_country.items() if sum(rights[right].values()) > 1
+        )
+        if over:
+            total = sum(per_country[over[0]][right].values())
+            reg.rejections.append(
+                _problem(
+                    header,
+                    None,
+                    f"{right} collection shares total {total * 100:.2f}% > 100% in "
+                    f"{', '.join(over[:5])}{'…' if len(over) > 5 else ''}",
+                )
+            )
+
+
+def _compress(
+    reg: Registration, right: RightType, by_country: dict[str, dict[str, Decimal]]
+) -> dict[str, dict[str, Decimal]]:
+    """WORLD for the shares most countries have, a row set per country that differs (the
+    ledger's shares: a territory's own rows replace WORLD's). Parties without an IPI name
+    number are dropped here: their part stays unclaimed."""
+    known = {
+        c: {h: s for h, s in shares.items() if not h.startswith("?")}
+        for c, shares in by_country.items()
+    }
+    patterns = Counter(frozenset(shares.items()) for shares in known.values())
+    world = dict(patterns.most_common(1)[0][0]) if patterns else {}
+    result = {WORLD: world} if world else {}
+    for country, shares in sorted(known.items()):
+        if shares == world:
+            continue
+        if not shares:
+            reg.corrections.append(
+                _problem(
+                    reg.transaction.header,
+                    None,
+                    f"no holder collects {right} in {country}; the ledger cannot leave one "
+                    "territory unpaid while WORLD shares apply, so WORLD's shares apply there",
+                )
+            )
+            continue
+        result[country] = shares
+    return result
