@@ -340,3 +340,40 @@ def test_a_file_without_header_or_trailer_is_refused(
     client: TestClient, api: Api, text: bytes
 ) -> None:
     assert post_cwr(client, api, text, expect=422)["code"] == "cwr_file_invalid"
+
+
+def test_a_hundred_work_file_applies_all_but_the_transactions_that_break_a_rule(
+    client: TestClient, api: Api
+) -> None:
+    # music-metadata-edi's test file: 100 NWR transactions, the first four broken on purpose
+    # (its own tests expect exactly these four errors). Its GRT counts one record more than
+    # the group holds (1613 for GRH..GRT on lines 2-1613), so as published the whole file
+    # is refused; with that one count corrected, each transaction stands on its own.
+    original = (FIXTURES / "CW190001MPC_000.V21").read_text()
+    problem = post_cwr(client, api, original, expect=422)
+    assert "line 1613: GRT" in problem["detail"]
+    text = original.replace("GRT000010000010000001613", "GRT000010000010000001612")
+    ack = post_cwr(client, api, text)
+    assert (ack["transactions"], ack["accepted"], ack["rejected"]) == (100, 68, 32)
+    first_four = [
+        [(m["line"], m["record_type"], m["field"], m["text"]) for m in t["messages"]]
+        for t in ack["acknowledgements"][:4]
+    ]
+    assert first_four == [
+        [
+            (3, "NWR", "Transaction Sequence #", "required, blank"),
+            (5, "SPT", "Record Sequence #", "22 where 2 is due"),
+        ],
+        [
+            (19, "   ", None, "unknown record type '   '"),
+            (20, "SPT", "Record Sequence #", "'000000X2' is not numeric"),
+        ],
+        [(46, "NWR", "Transaction Sequence #", "33 where 2 is due")],
+        [(60, "SPU", "Transaction Sequence #", "'000000X3' is not numeric")],
+    ]
+    reasons = [m["text"] for t in ack["acknowledgements"][4:] for m in t["messages"]]
+    assert reasons.count("blank: the ledger keys works by ISWC") == 23
+    assert sum("ownership shares total 100.02% > 100%" in r for r in reasons) == 6
+    accepted = [t for t in ack["acknowledgements"] if t["status"] == "AS"]
+    assert all(work(api, t["iswc"])["title"] == t["title"] for t in accepted[:5])
+    assert post_cwr(client, api, text)["changed"] == 0

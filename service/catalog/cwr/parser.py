@@ -54,6 +54,8 @@ class Transaction:
     header: Record
     details: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    index: int = 0  # position in its group, from 0
+    records: int = 0  # detail records read so far, unknown types included
 
     @property
     def transaction_type(self) -> str:
@@ -211,6 +213,7 @@ def _add_record(group: _Group, text: str, number: int) -> None:
             group_type=group.header.get("Transaction Type"),
             header=record,
             problems=problems,
+            index=len(group.transactions),
         )
         if kind != transaction.group_type:
             transaction.problems.append(
@@ -218,20 +221,30 @@ def _add_record(group: _Group, text: str, number: int) -> None:
                     number, kind, None, f"a {kind} transaction in a {transaction.group_type} group"
                 )
             )
+        _check_sequence(transaction, record, "Transaction Sequence #", transaction.index)
         group.transactions.append(transaction)
         return
     if not group.transactions:
         raise CwrFileInvalid(f"line {number}: {kind!r} before any transaction header", line=number)
     transaction = group.transactions[-1]
+    transaction.records += 1
     if layout is None:
         transaction.problems.append(Problem(number, kind, None, f"unknown record type {kind!r}"))
         return
     record, problems = cut(layout, text, line=number, version=group.version)
     transaction.details.append(record)
     transaction.problems.extend(problems)
-    if record.get("Transaction Sequence #") != transaction.header.get("Transaction Sequence #"):
+    _check_sequence(transaction, record, "Transaction Sequence #", transaction.index)
+    _check_sequence(transaction, record, "Record Sequence #", transaction.records)
+
+
+def _check_sequence(transaction: Transaction, record: Record, name: str, expected: int) -> None:
+    """Transactions are numbered from 0 in their group, records from 0 (the header) in their
+    transaction (specification, "Record Prefix"). A malformed number is already reported."""
+    value = record.get(name)
+    if value is not None and int(value) != expected:
         transaction.problems.append(
-            Problem(number, kind, "Transaction Sequence #", "differs from its transaction header")
+            Problem(record.line, record.record_type, name, f"{int(value)} where {expected} is due")
         )
 
 
