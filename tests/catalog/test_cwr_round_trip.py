@@ -37,10 +37,11 @@ def _sales(isrc: str, prefix: str) -> list[dict[str, Any]]:
 def _lines(statements: Statements, holder_id: str) -> list[tuple[Any, ...]]:
     header = statements.of(f"holder:{holder_id}", PERIOD)
     lines = statements.detail(header["id"])["lines"]
-    return sorted(
+    rows = sorted(
         (line["right_type"], line["territory"], line["share"], line["units"], line["royalty"])
         for line in lines
-    ) + [("total", header["currency"], header["totals"]["royalty"])]
+    )
+    return [*rows, ("total", header["currency"], header["totals"]["royalty"])]
 
 
 def test_a_cwr_catalogue_closes_into_the_statements_of_the_same_catalogue_posted_by_api(

@@ -15,12 +15,15 @@ performance right, MR its mechanical right; SR (synchronisation) has no counterp
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from service.catalog.cwr.layouts import REGISTRATION_TYPES
 from service.catalog.cwr.parser import Problem, Record, Transaction
 from service.catalog.cwr.territories import (
     TerritoryClaim,
     UnknownTerritory,
+    countries_of,
+    is_world,
     known,
     shares_by_country,
     world_countries,
@@ -198,11 +201,17 @@ def _read_recordings(reg: Registration) -> None:
         reg.recordings.append(RecordingRef(isrc, title, artist, record.line))
 
 
+@lru_cache(maxsize=1024)
+def _everywhere(pr: Decimal, mr: Decimal) -> dict[str, tuple[Decimal, Decimal]]:
+    return dict.fromkeys(world_countries(), (pr, mr))
+
+
 def _party_shares(reg: Registration, party: Party) -> dict[str, tuple[Decimal, Decimal]]:
     """Country -> (PR, MR) share this party collects."""
     if not party.controlled:
-        pr, mr = party.ownership[RightType.performance], party.ownership[RightType.mechanical]
-        return {country: (pr, mr) for country in world_countries()}
+        return _everywhere(
+            party.ownership[RightType.performance], party.ownership[RightType.mechanical]
+        )
     try:
         return shares_by_country(tuple(party.claims))
     except UnknownTerritory as exc:
@@ -211,27 +220,45 @@ def _party_shares(reg: Registration, party: Party) -> dict[str, tuple[Decimal, D
 
 
 def _resolve_shares(reg: Registration) -> None:
+    """Shares per right type and territory. Countries no territory record names apart from
+    World all get the same shares, so one of them stands for the rest ("WORLD" in
+    messages), weighted by how many it stands for: most files name World alone."""
+    named = {
+        country
+        for party in reg.parties.values()
+        if party.controlled
+        for claim in party.claims
+        if not is_world(claim.tis)
+        for country in countries_of(claim.tis)
+    }
+    rest = [c for c in world_countries() if c not in named]
+    weights = dict.fromkeys(sorted(named), 1)
+    if rest:
+        weights[rest[0]] = len(rest)
     # country -> right -> ip key -> share; parties without IPI count toward the totals only
-    per_country: dict[str, dict[RightType, dict[str, Decimal]]] = defaultdict(
-        lambda: defaultdict(lambda: defaultdict(Decimal))
-    )
+    per_country: dict[str, dict[RightType, dict[str, Decimal]]] = {
+        c: {right: defaultdict(Decimal) for right in RIGHTS} for c in weights
+    }
     for key, party in reg.parties.items():
         holder = party.ipi or f"?{key}"
-        for country, (pr, mr) in _party_shares(reg, party).items():
+        shares = _party_shares(reg, party)
+        for country, rights in per_country.items():
+            pr, mr = shares.get(country, (Decimal(0), Decimal(0)))
             for right, share in ((RightType.performance, pr), (RightType.mechanical, mr)):
                 if share:
-                    per_country[country][right][holder] += share
-    _check_totals(reg, per_country)
+                    rights[right][holder] += share
+    _check_totals(reg, per_country, rest[0] if rest else None)
     if reg.rejections:
         return
     for right in RIGHTS:
-        reg.shares[right] = _compress(
-            reg, right, {c: dict(per_country[c][right]) for c in world_countries()}
-        )
+        by_country = {c: dict(per_country[c][right]) for c in weights}
+        reg.shares[right] = _compress(reg, right, by_country, weights, rest)
 
 
 def _check_totals(
-    reg: Registration, per_country: dict[str, dict[RightType, dict[str, Decimal]]]
+    reg: Registration,
+    per_country: dict[str, dict[RightType, dict[str, Decimal]]],
+    rest: str | None,
 ) -> None:
     header = reg.transaction.header
     for right in RIGHTS:
@@ -245,18 +272,23 @@ def _check_totals(
         )
         if over:
             total = sum(per_country[over[0]][right].values())
+            names = ["WORLD" if c == rest else c for c in over]
             reg.rejections.append(
                 _problem(
                     header,
                     None,
                     f"{right} collection shares total {total * 100:.2f}% > 100% in "
-                    f"{', '.join(over[:5])}{'…' if len(over) > 5 else ''}",
+                    f"{', '.join(names[:5])}{'…' if len(names) > 5 else ''}",
                 )
             )
 
 
 def _compress(
-    reg: Registration, right: RightType, by_country: dict[str, dict[str, Decimal]]
+    reg: Registration,
+    right: RightType,
+    by_country: dict[str, dict[str, Decimal]],
+    weights: dict[str, int],
+    rest: list[str],
 ) -> dict[str, dict[str, Decimal]]:
     """WORLD for the shares most countries have, a row set per country that differs (the
     ledger's shares: a territory's own rows replace WORLD's). Parties without an IPI name
@@ -265,21 +297,26 @@ def _compress(
         c: {h: s for h, s in shares.items() if not h.startswith("?")}
         for c, shares in by_country.items()
     }
-    patterns = Counter(frozenset(shares.items()) for shares in known.values())
+    patterns: Counter[frozenset[tuple[str, Decimal]]] = Counter()
+    for country, shares in known.items():
+        patterns[frozenset(shares.items())] += weights[country]
     world = dict(patterns.most_common(1)[0][0]) if patterns else {}
     result = {WORLD: world} if world else {}
     for country, shares in sorted(known.items()):
         if shares == world:
             continue
+        stands_for = rest if rest and country == rest[0] else [country]
         if not shares:
+            where = f"{len(stands_for)} countries" if len(stands_for) > 1 else country
             reg.corrections.append(
                 _problem(
                     reg.transaction.header,
                     None,
-                    f"no holder collects {right} in {country}; the ledger cannot leave one "
+                    f"no holder collects {right} in {where}; the ledger cannot leave a "
                     "territory unpaid while WORLD shares apply, so WORLD's shares apply there",
                 )
             )
             continue
-        result[country] = shares
+        for each in stands_for:
+            result[each] = shares
     return result

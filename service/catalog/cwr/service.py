@@ -70,19 +70,45 @@ def import_cwr(*, session: Session, body: bytes, valid_from: date | None = None)
     API; a registration identical to what the ledger holds changes nothing."""
     cwr = parse(decode(body))
     effective = valid_from or cwr.created
-    outcomes = [_import_one(session, registration_of(t), effective) for t in cwr.transactions]
+    parties = _Parties()
+    outcomes = [
+        _import_one(session, registration_of(t), effective, parties) for t in cwr.transactions
+    ]
     return ImportOutcome(file=cwr, valid_from=effective, transactions=outcomes)
 
 
-def _import_one(session: Session, reg: Registration, valid_from: date) -> TransactionOutcome:
+@dataclass(slots=True)
+class _Parties:
+    """Holders and affiliations already settled by this import: a file names the same few
+    publishers and writers in most of its transactions. Filled only from transactions whose
+    savepoint was kept, so a rolled-back holder is never reused."""
+
+    holders: dict[str, str] = field(default_factory=dict)  # IPI name number -> holder id
+    affiliations: set[tuple[str, str, str]] = field(default_factory=set)
+    pending_holders: dict[str, str] = field(default_factory=dict)
+    pending_affiliations: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def settle(self, *, keep: bool) -> None:
+        if keep:
+            self.holders.update(self.pending_holders)
+            self.affiliations |= self.pending_affiliations
+        self.pending_holders.clear()
+        self.pending_affiliations.clear()
+
+
+def _import_one(
+    session: Session, reg: Registration, valid_from: date, parties: _Parties
+) -> TransactionOutcome:
     changed = False
     if not reg.rejections:
         savepoint = session.begin_nested()
         try:
-            changed = _apply(session, reg, valid_from)
+            changed = _apply(session, reg, valid_from, parties)
             savepoint.commit()
+            parties.settle(keep=True)
         except (DomainError, ValidationError) as exc:
             savepoint.rollback()
+            parties.settle(keep=False)
             reg.rejections.append(
                 Problem(
                     reg.transaction.header.line,
@@ -100,22 +126,34 @@ def _reason(exc: DomainError | ValidationError) -> str:
     return exc.detail
 
 
-def _apply(session: Session, reg: Registration, valid_from: date) -> bool:
-    assert reg.iswc is not None
+def _holders(session: Session, reg: Registration, parties: _Parties) -> tuple[dict[str, str], bool]:
+    """IPI name number -> holder id for every party with one, created when new, with its
+    societies recorded; and whether anything changed."""
     changed = False
-    holder_ids: dict[str, str] = {}
     for party in reg.parties.values():
         if party.ipi is None:
             continue
-        holder, created = affiliations.ensure_holder(
-            session=session, ipi=party.ipi, name=party.name, kind=party.kind
-        )
-        holder_ids[party.ipi] = holder.id
-        changed |= created
-        for right, number in party.societies.items():
-            changed |= affiliations.set_affiliation(
-                session=session, holder_id=holder.id, right_type=right, society_number=number
+        holder_id = parties.holders.get(party.ipi) or parties.pending_holders.get(party.ipi)
+        if holder_id is None:
+            holder, created = affiliations.ensure_holder(
+                session=session, ipi=party.ipi, name=party.name, kind=party.kind
             )
+            holder_id = parties.pending_holders[party.ipi] = holder.id
+            changed |= created
+        for right, number in party.societies.items():
+            key = (holder_id, right.value, number)
+            if key in parties.affiliations or key in parties.pending_affiliations:
+                continue
+            changed |= affiliations.set_affiliation(
+                session=session, holder_id=holder_id, right_type=right, society_number=number
+            )
+            parties.pending_affiliations.add(key)
+    return {**parties.holders, **parties.pending_holders}, changed
+
+
+def _apply(session: Session, reg: Registration, valid_from: date, parties: _Parties) -> bool:
+    assert reg.iswc is not None
+    holder_ids, changed = _holders(session, reg, parties)
     shares = [
         ShareIn(holder_id=holder_ids[ipi], right_type=right, share=share, territory=territory)
         for right, by_territory in reg.shares.items()

@@ -34,6 +34,19 @@ def known(tis: str) -> bool:
     return Territory.get(tis) is not None
 
 
+def is_world(tis: str) -> bool:
+    return tis.lstrip("0") == WORLD_TIS
+
+
+@lru_cache(maxsize=1024)
+def countries_of(tis: str) -> tuple[str, ...]:
+    """ISO alpha-2 codes of the countries a TIS territory holds (itself, for a country)."""
+    territory = Territory.get(tis)
+    if territory is None:
+        raise UnknownTerritory(f"TIS code {tis} is not a current CISAC territory")
+    return tuple(sorted(str(t.tis_a) for t in territory.countries)) or (str(territory.tis_a),)
+
+
 @cache
 def world_countries() -> tuple[str, ...]:
     """ISO alpha-2 codes of every country in TIS World today."""
