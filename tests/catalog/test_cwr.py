@@ -122,6 +122,40 @@ def test_a_file_whose_trailer_counts_disagree_is_refused_whole(
     assert api.get("/v1/works/T-012.345.678-9").status_code == 404
 
 
+def test_each_transaction_of_a_real_22_file_is_judged_on_its_own(
+    client: TestClient, api: Api
+) -> None:
+    # The Curve file with its GRT and TRL counts set to what it holds: a CWR 2.2 HDR, XRF
+    # records, and a society's ACK (with its MSG) pasted into its REV group.
+    text = (
+        (FIXTURES / "demo_cwr_cleaned.v22")
+        .read_text()
+        .replace("GRT000010000003900000720", "GRT000010000001000000091")
+        .replace("TRL000010000003900000722", "TRL000010000001000000093")
+    )
+    ack = post_cwr(client, api, text)
+    assert (ack["version"], ack["sender"], ack["created"]) == (
+        "2.2",
+        "TOTALLY MADE UP PUBLISHING",
+        "2025-05-13",
+    )
+    assert (ack["transactions"], ack["rejected"]) == (10, 10)
+    first = [[m["text"] for m in t["messages"]] for t in ack["acknowledgements"][:5]]
+    assert first == [
+        ["NWR transaction in a REV group"],
+        ["NWR transaction in a REV group", "10 where 11 is due"],
+        ["blank: the ledger keys works by ISWC"],
+        ["blank: the ledger keys works by ISWC"],
+        [
+            "ACK transaction in a REV group",
+            "0 where 4 is due",
+            "the ledger registers works from NWR and REV transactions",
+        ],
+    ]
+    # After the pasted ACK every transaction is numbered one short: one message each.
+    assert ack["acknowledgements"][5]["messages"][0]["text"] == "4 where 5 is due"
+
+
 def test_the_ack_layout_reads_a_society_acknowledgement() -> None:
     # An ACK file as a society returns it (django-music-publisher's test data).
     lines = (FIXTURES / "CW220001052_DMP.V21").read_text().splitlines()

@@ -218,7 +218,7 @@ def _add_record(group: _Group, text: str, number: int) -> None:
         if kind != transaction.group_type:
             transaction.problems.append(
                 Problem(
-                    number, kind, None, f"a {kind} transaction in a {transaction.group_type} group"
+                    number, kind, None, f"{kind} transaction in a {transaction.group_type} group"
                 )
             )
         _check_sequence(transaction, record, "Transaction Sequence #", transaction.index)
@@ -234,15 +234,25 @@ def _add_record(group: _Group, text: str, number: int) -> None:
     record, problems = cut(layout, text, line=number, version=group.version)
     transaction.details.append(record)
     transaction.problems.extend(problems)
-    _check_sequence(transaction, record, "Transaction Sequence #", transaction.index)
+    # A detail carries its transaction's number: the one due or, if the header is numbered
+    # out of turn, the header's (one message for a misnumbered header, not one per record).
+    header_number = transaction.header.get("Transaction Sequence #")
+    accepted = {transaction.index} | ({int(header_number)} if header_number else set())
+    _check_sequence(transaction, record, "Transaction Sequence #", transaction.index, accepted)
     _check_sequence(transaction, record, "Record Sequence #", transaction.records)
 
 
-def _check_sequence(transaction: Transaction, record: Record, name: str, expected: int) -> None:
+def _check_sequence(
+    transaction: Transaction,
+    record: Record,
+    name: str,
+    expected: int,
+    accepted: set[int] | None = None,
+) -> None:
     """Transactions are numbered from 0 in their group, records from 0 (the header) in their
     transaction (specification, "Record Prefix"). A malformed number is already reported."""
     value = record.get(name)
-    if value is not None and int(value) != expected:
+    if value is not None and int(value) not in (accepted or {expected}):
         transaction.problems.append(
             Problem(record.line, record.record_type, name, f"{int(value)} where {expected} is due")
         )
