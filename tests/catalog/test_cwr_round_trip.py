@@ -100,3 +100,30 @@ def test_a_cwr_catalogue_closes_into_the_statements_of_the_same_catalogue_posted
     # Not vacuous: the World publisher earns in RU and FR, not in BY.
     territories = {line[1] for line in _lines(statements, cwr_holders[0])[:-1]}
     assert territories == {"RU", "FR"}
+
+
+def test_a_cwr_registration_releases_royalties_held_for_want_of_the_work(
+    client: TestClient, api: Api
+) -> None:
+    api.tariff(territory="RU", right_type="mechanical", currency="USD", percent_of_gross="0.15")
+    recording = "RUA010698003"
+    api.recording(recording, [], title="HELD", artist="ENSEMBLE")
+    token = api.key("store", api.store()["code"])
+    sold = client.post(
+        "/v1/sales", json={"sales": _sales(recording, "h")[:1]}, headers=bearer(token)
+    )
+    assert sold.status_code == 200, sold.text
+    assert [h["reason"] for h in api.get("/v1/suspense").json()["data"]] == ["unknown_work"]
+
+    iswc = new_iswc()
+    tx = (
+        Tx("NWR", "HELD", compact(iswc))
+        .spu("P1", "HELD PUB", ipi(211), "0", "100")
+        .spt("P1", "0", "100")
+        .rec(recording)
+    )
+    assert post_cwr(client, api, cwr_file(tx))["accepted"] == 1
+    assert api.get("/v1/suspense").json()["data"] == []
+    holder = holder_by_ipi(api, ipi(211))["id"]
+    balance = api.get("/v1/balances", party=f"holder:{holder}").json()
+    assert balance["balances"] == [{"currency": "USD", "amount": "4.500000"}], balance  # 15% of 30
