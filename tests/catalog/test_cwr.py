@@ -210,6 +210,40 @@ def test_territories_resolve_inclusions_and_exclusions_to_world_and_country_rows
     }
 
 
+def test_a_publisher_in_two_chains_collects_the_sum_and_a_stray_spt_is_rejected(
+    client: TestClient, api: Api
+) -> None:
+    summed, stray = new_iswc(), new_iswc()
+    chains = (
+        Tx("NWR", "TWO CHAINS", compact(summed))
+        .spu("P1", "PUB", ipi(501), "25", "50")
+        .spt("P1", "25", "50")
+        .spu("P1", "PUB", ipi(501), "25", "50", seq=2)
+        .spt("P1", "25", "50")
+        .swr("C1", "WRITER", "W", ipi(502), "50", "0")
+        .swt("C1", "50", "0")
+    )
+    misplaced = (
+        Tx("NWR", "STRAY", compact(stray))
+        .spu("P1", "PUB", ipi(501), "50", "100")
+        .swr("C1", "WRITER", "W", ipi(502), "50", "0")
+        .spt("P1", "50", "100")  # after the SWR: it follows no SPU
+    )
+    ack = post_cwr(client, api, cwr_file(chains, misplaced))
+    assert [t["status"] for t in ack["acknowledgements"]] == ["AS", "RJ"]
+    assert shares_of(api, work(api, summed)) == {
+        (ipi(501), "performance", "WORLD", "0.5"),
+        (ipi(501), "mechanical", "WORLD", "1"),
+        (ipi(502), "performance", "WORLD", "0.5"),
+    }
+    [message] = ack["acknowledgements"][1]["messages"]
+    assert (message["record_type"], message["field"], message["text"]) == (
+        "SPT",
+        "Interested Party #",
+        "is not the SPU this record follows",
+    )
+
+
 def test_affiliations_are_recorded_per_right_type(
     client: TestClient, api: Api, session: Session
 ) -> None:

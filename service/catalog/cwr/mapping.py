@@ -120,62 +120,79 @@ def _ipi(reg: Registration, record: Record, field_name: str) -> str | None:
         return None
 
 
+def _party(reg: Registration, record: Record) -> Party:
+    if record.record_type in ("SPU", "OPU"):
+        name = record.get("Publisher Name") or ""
+        kind = HolderKind.publisher
+        ipi = _ipi(reg, record, "Publisher IPI Name #")
+    else:
+        first, last = record.get("Writer First Name"), record.get("Writer Last Name")
+        name = " ".join(part for part in (first, last) if part)
+        designation = record.get("Writer Designation Code")
+        kind = HolderKind.lyricist if designation in _LYRICISTS else HolderKind.composer
+        ipi = _ipi(reg, record, "Writer IPI Name #")
+    societies = {
+        right: number
+        for right, number in (
+            (RightType.performance, record.get("PR Affiliation Society #")),
+            (RightType.mechanical, record.get("MR Society")),
+        )
+        if number is not None and int(number) != 0
+    }
+    return Party(
+        ip_number=record.get("Interested Party #") or "",
+        name=name or "(unnamed)",
+        kind=kind,
+        controlled=record.record_type in ("SPU", "SWR"),
+        ipi=ipi,
+        societies=societies,
+        ownership={
+            RightType.performance: record.get("PR Ownership Share"),
+            RightType.mechanical: record.get("MR Ownership Share"),
+        },
+        line=record.line,
+    )
+
+
 def _read_parties(reg: Registration) -> None:
-    for record in reg.transaction.of_type("SPU", "OPU", "SWR", "OWR"):
-        publisher = record.record_type in ("SPU", "OPU")
-        if publisher:
-            name = record.get("Publisher Name") or ""
-            kind = HolderKind.publisher
-            ipi = _ipi(reg, record, "Publisher IPI Name #")
-        else:
-            first, last = record.get("Writer First Name"), record.get("Writer Last Name")
-            name = " ".join(part for part in (first, last) if part)
-            designation = record.get("Writer Designation Code")
-            kind = HolderKind.lyricist if designation in _LYRICISTS else HolderKind.composer
-            ipi = _ipi(reg, record, "Writer IPI Name #")
-        societies = {
-            right: number
-            for right, number in (
-                (RightType.performance, record.get("PR Affiliation Society #")),
-                (RightType.mechanical, record.get("MR Society")),
-            )
-            if number is not None and int(number) != 0
-        }
-        party = Party(
-            ip_number=record.get("Interested Party #") or f"line {record.line}",
-            name=name or "(unnamed)",
-            kind=kind,
-            controlled=record.record_type in ("SPU", "SWR"),
-            ipi=ipi,
-            societies=societies,
-            ownership={
-                RightType.performance: record.get("PR Ownership Share"),
-                RightType.mechanical: record.get("MR Ownership Share"),
-            },
-            line=record.line,
+    """Every SPU/OPU/SWR/OWR record is a party (a publisher named in two chains is two
+    parties whose shares add up); SPT/SWT records belong to the SPU/SWR they follow."""
+    latest: tuple[str, Party] | None = None  # the last party record read, and its type
+    for record in reg.transaction.details:
+        kind = record.record_type
+        if kind in ("SPU", "OPU", "SWR", "OWR"):
+            party = reg.parties[f"line {record.line}"] = _party(reg, record)
+            latest = (kind, party)
+        elif kind in ("SPT", "SWT"):
+            owner = "SPU" if kind == "SPT" else "SWR"
+            _add_claim(reg, record, latest[1] if latest and latest[0] == owner else None)
+
+
+def _add_claim(reg: Registration, record: Record, party: Party | None) -> None:
+    owner = "SPU" if record.record_type == "SPT" else "SWR"
+    if party is None or party.ip_number != record.get("Interested Party #"):
+        reg.rejections.append(
+            _problem(record, "Interested Party #", f"is not the {owner} this record follows")
         )
-        # A publisher may appear in several chains (SPU sequence); its claims add up.
-        reg.parties.setdefault(f"{party.ip_number}/{record.record_type}", party)
-    for record in reg.transaction.of_type("SPT", "SWT"):
-        owner = "SPU" if record.record_type == "SPT" else "SWR"
-        party_or_none = reg.parties.get(f"{record.get('Interested Party #')}/{owner}")
-        if party_or_none is None:
-            reg.rejections.append(
-                _problem(record, "Interested Party #", f"names no {owner} of this transaction")
-            )
-            continue
-        if not known(record.get("TIS Numeric Code")):
-            reg.rejections.append(
-                _problem(record, "TIS Numeric Code", "not a current CISAC TIS territory")
-            )
-            continue
-        party_or_none.claims.append(
-            TerritoryClaim(
-                include=record.get("Inclusion/ Exclusion Indicator") == "I",
-                tis=record.get("TIS Numeric Code"),
-                shares=(record.get("PR Collection Share"), record.get("MR Collection Share")),
-            )
+        return
+    indicator = record.get("Inclusion/ Exclusion Indicator")
+    if indicator not in ("I", "E"):
+        reg.rejections.append(
+            _problem(record, "Inclusion/ Exclusion Indicator", f"{indicator!r} is not I or E")
         )
+        return
+    if not known(record.get("TIS Numeric Code")):
+        reg.rejections.append(
+            _problem(record, "TIS Numeric Code", "not a current CISAC TIS territory")
+        )
+        return
+    party.claims.append(
+        TerritoryClaim(
+            include=indicator == "I",
+            tis=record.get("TIS Numeric Code"),
+            shares=(record.get("PR Collection Share"), record.get("MR Collection Share")),
+        )
+    )
 
 
 def _read_recordings(reg: Registration) -> None:
