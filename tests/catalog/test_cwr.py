@@ -458,3 +458,40 @@ def test_a_holder_created_by_a_rejected_transaction_is_not_reused(
     ack = post_cwr(client, api, text)
     assert [t["status"] for t in ack["acknowledgements"]] == ["RJ", "AS"]
     assert {s[0] for s in shares_of(api, work(api, fresh))} == {ipi(401), ipi(402)}
+
+
+def test_what_the_ledger_cannot_pay_is_accepted_with_changes(client: TestClient, api: Api) -> None:
+    iswc = new_iswc()
+    bad_ipi = ipi(601)[:-1] + str((int(ipi(601)[-1]) + 1) % 10)
+    tx = (
+        Tx("NWR", "PARTLY PAID", compact(iswc))
+        .spu("P1", "PUB", ipi(602), "50", "100")
+        .spt("P1", "50", "100", tis="2136")
+        .spt("P1", "0", "0", tis="250", include="E")  # nobody collects in France
+        .swr("C1", "WRITER", "W", bad_ipi, "50", "0")
+        .swt("C1", "50", "0", tis="2136")
+        .swt(
+            "C1",
+            "0",
+            "0",
+            tis="250",
+            include="E",
+        )
+    )
+    ack = post_cwr(client, api, cwr_file(tx))
+    [t] = ack["acknowledgements"]
+    assert (t["status"], t["changed"]) == ("AC", True)
+    messages = [(m["type"], m["record_type"], m["field"], m["text"]) for m in t["messages"]]
+    assert messages[0][:3] == ("F", "SWR", "Writer IPI Name #")
+    assert messages[0][3].endswith("its share stays unclaimed")
+    assert [m[3] for m in messages[1:]] == [
+        f"no holder collects {right} in FR; the ledger cannot leave a territory unpaid "
+        "while WORLD shares apply, so WORLD's shares apply there"
+        for right in ("performance", "mechanical")
+    ]
+    body = work(api, iswc)
+    assert shares_of(api, body) == {
+        (ipi(602), "performance", "WORLD", "0.5"),
+        (ipi(602), "mechanical", "WORLD", "1"),
+    }
+    assert {(u["right_type"], u["share"]) for u in body["unclaimed"]} == {("performance", "0.5")}

@@ -58,5 +58,5 @@ def import_cwr(
     Importing the same file again changes nothing."""
     outcome = service.import_cwr(session=session, body=body, valid_from=valid_from)
     if accept and "text/plain" in accept and "json" not in accept:
-        return Response(ack_file(outcome, now=utcnow()), media_type="text/plain; charset=us-ascii")
+        return Response(ack_file(outcome, now=utcnow()), media_type="text/plain; charset=utf-8")
     return ack_of(outcome)
