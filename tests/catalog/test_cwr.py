@@ -495,3 +495,33 @@ def test_what_the_ledger_cannot_pay_is_accepted_with_changes(client: TestClient,
         (ipi(602), "mechanical", "WORLD", "1"),
     }
     assert {(u["right_type"], u["share"]) for u in body["unclaimed"]} == {("performance", "0.5")}
+
+
+def test_valid_from_dates_a_revision_and_a_clashing_version_rejects_it(
+    client: TestClient, api: Api
+) -> None:
+    iswc = new_iswc()
+    post_cwr(client, api, cwr_file(_song(iswc, pub=701, writer=702)))
+
+    def revision(writer_share: str) -> str:
+        publisher_share = str(100 - int(writer_share))
+        return cwr_file(
+            Tx("REV", "KALINKA", compact(iswc))
+            .spu("P1", "KALINKA MUSIC", ipi(701), publisher_share, "100")
+            .spt("P1", publisher_share, "100")
+            .swr("C1", "IVANOV", "IVAN", ipi(702), writer_share, "0")
+            .swt("C1", writer_share, "0")
+        )
+
+    ack = post_cwr(client, api, revision("60"), valid_from="2008-01-01")
+    assert (ack["valid_from"], ack["acknowledgements"][0]["status"]) == ("2008-01-01", "AS")
+    versions = work(api, iswc)["share_versions"]
+    assert [v["valid_from"] for v in versions] == [None, "2008-01-01"]
+    # Other shares from the same day: the catalog refuses a second version that day.
+    clash = post_cwr(client, api, revision("70"), valid_from="2008-01-01")
+    [t] = clash["acknowledgements"]
+    assert (
+        t["status"] == "RJ"
+        and "already has a share version from 2008-01-01" in (t["messages"][0]["text"])
+    )
+    assert len(work(api, iswc)["share_versions"]) == 2
