@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from service.catalog.cwr.router import router as cwr_router
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
 from service.engines import Replicas, make_engine, make_read_engines
@@ -43,6 +44,7 @@ Authenticate with `Authorization: Bearer <token>`.
 ROUTERS = (
     parties_router,
     catalog_router,
+    cwr_router,
     tariffs_router,
     sales_router,
     ledger_router,

@@ -50,3 +50,13 @@ class Share(SQLModel, table=True):
     right_type: str = Field(max_length=16)
     territory: str = Field(max_length=5)
     share: Decimal = Field(sa_type=ExactDecimal)
+
+
+# Another title a work is known by (CWR ALT records), with its CWR title type (AT, TE, ...).
+class WorkTitle(SQLModel, table=True):
+    __tablename__ = "work_title"
+    __table_args__ = (sa.UniqueConstraint("iswc", "title", "title_type"),)
+    id: int | None = Field(default=None, primary_key=True)
+    iswc: str = Field(foreign_key="work.iswc", index=True, max_length=15)
+    title: str = Field(max_length=300)
+    title_type: str = Field(max_length=2)

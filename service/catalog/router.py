@@ -13,7 +13,7 @@ from service.auth.dependencies import (
     PageDep,
     valid_iswc,
 )
-from service.catalog import service
+from service.catalog import service, titles
 from service.catalog.models import BEGINNING, Recording, Work
 from service.catalog.schemas import (
     RecordingCreate,
@@ -72,6 +72,9 @@ def _work_public(session: Session, work: Work) -> WorkPublic:
         shares=current.shares,
         unclaimed=current.unclaimed,
         share_versions=versions,
+        alternative_titles=[
+            t for t, _ in titles.alternative_titles(session=session, iswc=work.iswc)
+        ],
     )
 
 

@@ -110,6 +110,9 @@ class WorkPublic(BaseModel):
     shares: list[SharePublic] = Field(description="The version in force today.")
     unclaimed: list[Unclaimed]
     share_versions: list[ShareVersionPublic]
+    alternative_titles: list[str] = Field(
+        default_factory=list, description="Other titles (CWR ALT records), sorted."
+    )
 
 
 # What an admin sends to register a recording.

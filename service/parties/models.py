@@ -70,3 +70,12 @@ class Mandate(SQLModel, table=True):
     valid_from: date
     valid_to: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# A holder's society for one right type as a CWR registration states it: the society's
+# CISAC number (e.g. 021 BMI), which need not be a society the ledger pays.
+class SocietyAffiliation(SQLModel, table=True):
+    __tablename__ = "society_affiliation"
+    holder_id: str = Field(foreign_key="rights_holder.id", primary_key=True, max_length=32)
+    right_type: str = Field(primary_key=True, max_length=16)
+    society_number: str = Field(max_length=3)

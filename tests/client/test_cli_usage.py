@@ -47,6 +47,7 @@ def test_every_subcommand_is_covered() -> None:
         "demo",
         "verify-statement",
         "webhooks-worker",
+        "import-cwr",
     }
 
 
