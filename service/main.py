@@ -22,6 +22,7 @@ from service.portal.holders.router import router as portal_holders_router
 from service.portal.router import router as portal_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from service.sales import generation, suspense
+from service.sales.dsr_intake import router as dsr
 from service.sales.router import router as sales_router
 from service.statements import pins as statement_pins
 from service.statements.router import router as statements_router
@@ -43,6 +44,7 @@ ROUTERS = (
     catalog_router,
     tariffs_router,
     sales_router,
+    dsr.router,
     ledger_router,
     statements_router,
     takedowns_router,
@@ -82,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, responses=PROBLEM_RESPONSES)
     portal.install(app)
     app.include_router(ops_router)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, streamed=frozenset({dsr.PATH}))
     # Outermost, so refusals by BodyLimit are logged and carry a request id too.
     app.add_middleware(RequestLog)
     return app
