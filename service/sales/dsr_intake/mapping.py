@@ -45,6 +45,7 @@ class Rejection:
     cell: str | None
     code: str
     reason: str
+    takedown_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,9 @@ class DsrRejection(BaseModel):
         ),
     ]
     reason: str
+    takedown_id: Annotated[
+        str | None, Field(description="`withdrawn`: the takedown that refused the sale.")
+    ] = None
 
 
 # What posting a DSR file booked.

@@ -147,7 +147,12 @@ def _book(session: Session, store_code: str, usages: list[mapping.Usage], tally:
             tally.duplicates += 1
         else:
             assert result.error is not None
-            tally.reject(_rejected(usage.line, result.error.code, result.error.detail))
+            error = result.error
+            tally.reject(
+                mapping.Rejection(
+                    usage.line, "SU01", None, error.code, error.detail, error.takedown_id
+                )
+            )
             continue
         if usage.returns:
             returns.append((usage, _refund(usage)))
