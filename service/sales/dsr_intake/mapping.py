@@ -16,7 +16,9 @@ from typing import Any, BinaryIO
 from service.sales.dsr_intake.parser import Outline, Summary, records
 from service.sales.dsr_intake.records import LAYOUTS
 from service.sales.ingest import Row, validate
+from service.sales.schemas import MAX_QUANTITY, SaleIn
 
+_TEMPLATES = 100_000  # validated (ISRC, summary, price) sales kept per file
 _SU01 = LAYOUTS["SU01"]
 _BLOCK = _SU01.index("BlockId")
 _SUMMARY = _SU01.index("SummaryRecordId")
@@ -107,6 +109,7 @@ class _Mapper:
         self.sold_at = datetime.combine(outline.usage_start, time(), UTC).isoformat()
         self.prefix = sale_id_prefix(outline.head["SenderPartyId"], outline.message_id)
         self.now = now
+        self.templates: dict[tuple[str, str, str], SaleIn | tuple[str | None, str, str]] = {}
 
     def usage(self, number: int, cells: list[str], block: _Block) -> Usage:
         def reject(cell: str | None, code: str, reason: str) -> Usage:
@@ -134,22 +137,39 @@ class _Mapper:
         found = _isrc(cells, block)
         if isinstance(found, tuple):
             return reject(*found)
-        data = self._sale(cells, summary, found, usages, number)
-        row = validate(data, self.now)
-        if row.sale is None:
-            return reject(*_first_error(row, summary))
-        return Usage(number, row=row, returns=returns)
+        if usages > MAX_QUANTITY:
+            return reject("Usages", "invalid", f"quantity: at most {MAX_QUANTITY} units a sale")
+        template = self._template(summary, found, cells[_PRICE])
+        if isinstance(template, tuple):
+            return reject(*template)
+        sale_id = f"{self.prefix}-{cells[_BLOCK]}-{number}"
+        sale = template.model_copy(update={"sale_id": sale_id, "quantity": usages})
+        return Usage(number, row=Row(sale_id, sale), returns=returns)
 
-    def _sale(
-        self, cells: list[str], summary: Summary, isrc: str, usages: int, number: int
-    ) -> dict[str, Any]:
+    def _template(
+        self, summary: Summary, isrc: str, price: str
+    ) -> SaleIn | tuple[str | None, str, str]:
+        """The sale of one (ISRC, summary, price), validated once through ``SaleIn``
+        exactly as a posted sale is; lines differ only in sale_id and quantity (checked
+        above against the same bound), so each line is a copy of it."""
+        key = (isrc, summary.record_id, price)
+        found = self.templates.get(key)
+        if found is None:
+            if len(self.templates) >= _TEMPLATES:
+                self.templates.clear()
+            row = validate(self._sale(summary, isrc, price), self.now)
+            found = row.sale if row.sale is not None else _first_error(row, summary)
+            self.templates[key] = found
+        return found
+
+    def _sale(self, summary: Summary, isrc: str, price: str) -> dict[str, Any]:
         return {
-            "sale_id": f"{self.prefix}-{cells[_BLOCK]}-{number}",
+            "sale_id": f"{self.prefix}-template",
             "isrc": isrc,
             "territory": summary.territory,
             "sold_at": self.sold_at,
-            "quantity": usages,
-            "unit_price": cells[_PRICE],
+            "quantity": 1,
+            "unit_price": price,
             "currency": summary.currency,
         }
 
