@@ -87,14 +87,16 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        streamed = scope.get("path") in self.streamed
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+        too_large = declared is not None and declared.isdigit() and int(declared) > self.limit
+        if too_large and not streamed:
             await self._refuse(scope, receive, send)
             return
         if _has_nul(scope.get("query_string", b"")) or _has_nul(scope.get("path", "").encode()):
             await self._refuse_nul(scope, receive, send)
             return
-        if scope.get("path") in self.streamed:
+        if streamed:
             await self.app(scope, receive, send)
             return
         # Read the body first (it is bounded by the limit), so a refusal is a clean problem

@@ -73,9 +73,7 @@ def _all_sales(store: Store) -> list[dict[str, Any]]:
     return list(response.json()["data"])
 
 
-def test_a_statement_dsr_posted_back_reproduces_its_totals(
-    api: Api, client: TestClient
-) -> None:
+def test_a_statement_dsr_posted_back_reproduces_its_totals(api: Api, client: TestClient) -> None:
     statements = Statements(client, api)
     society = api.society(country="US", currency="USD", right_types=["mechanical"])["code"]
     publisher = api.holder(currency="USD")["id"]

@@ -1,14 +1,21 @@
 """Chunks: each committed on its own, an interrupted post resumed by posting the file again;
 gzip bodies; the DSR Part 1 file name checked against the HEAD."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection
 from sqlmodel import Session
 
+from service.config import Settings
+from service.db import get_session
+from service.main import create_app
 from service.sales.dsr_intake import service as dsr_service
 from service.sales.recording import record_sales
 from tests.dsr_conformance.checker import check_dsr
+from tests.factories import Api, bearer
 from tests.sales.conftest import Store, counts
 from tests.sales.dsr_intake.conftest import post_dsr
 from tests.sales.dsr_intake.files import DsrFile, resource, sale
@@ -81,3 +88,28 @@ def test_a_file_name_breaking_part_1_or_the_head_is_refused(
     assert response.json()["code"] == "dsr_file_name"
     assert words in response.json()["detail"]
     assert counts(session) == before
+
+
+def test_a_dsr_file_is_not_bound_by_the_batch_body_limit(
+    connection: Connection, api: Api, client: TestClient, recording: str
+) -> None:
+    """The other routes refuse bodies over LEDGER_MAX_BODY_BYTES before reading them; a DSR
+    file streams past that limit (docs/dsr-intake.md)."""
+    code = api.store()["code"]
+    token = api.key("store", code)
+    text = _file(recording, 40).text()
+    app = create_app(Settings(max_body_bytes=len(text) // 2))
+
+    def test_session() -> Iterator[Session]:
+        with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+            yield session
+            session.commit()
+
+    app.dependency_overrides[get_session] = test_session
+    with TestClient(app) as small:
+        headers = {**bearer(token), "Content-Type": "text/tab-separated-values"}
+        booked = small.post("/v1/sales/dsr", content=text, headers=headers)
+        assert booked.status_code == 200, booked.text
+        assert booked.json()["sales_recorded"] == 40
+        headers["Content-Type"] = "text/csv"
+        assert small.post("/v1/sales", content=text, headers=headers).status_code == 413
