@@ -120,10 +120,10 @@ class _Mapper:
             return reject("SummaryRecordId", "invalid", f"no summary {cells[_SUMMARY]!r}")
         if cells[_ROYALTY_BEARING] in ("false", "0"):
             return Usage(number)  # not royalty-bearing: nothing to book
-        counts = _counts(cells)
-        if isinstance(counts, tuple) and isinstance(counts[0], str):
-            return reject(counts[0], "invalid", str(counts[1]))
-        usages, returns = int(counts[0]), int(counts[1])
+        usages, returns = _count(cells[_USAGES]), _count(cells[_RETURNS])
+        if isinstance(usages, str) or isinstance(returns, str):
+            cell = "Usages" if isinstance(usages, str) else "Returns"
+            return reject(cell, "invalid", str(usages if cell == "Usages" else returns))
         if usages == 0 and returns == 0:
             return Usage(number)
         if returns > usages:
@@ -174,14 +174,11 @@ class _Mapper:
         }
 
 
-def _counts(cells: list[str]) -> tuple[int, int] | tuple[str, str]:
-    values = []
-    for index, name in ((_USAGES, "Usages"), (_RETURNS, "Returns")):
-        text = cells[index]
-        if not text.isdigit():
-            return name, f"{text!r} is not a whole number of units (0 or more)"
-        values.append(int(text))
-    return values[0], values[1]
+def _count(text: str) -> int | str:
+    """A count of units, or why the cell is not one."""
+    if not text.isdigit():
+        return f"{text!r} is not a whole number of units (0 or more)"
+    return int(text)
 
 
 def _isrc(cells: list[str], block: _Block) -> str | tuple[str, str, str]:

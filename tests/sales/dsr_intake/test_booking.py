@@ -3,6 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from sqlmodel import Session
 
 from tests.dsr_conformance.checker import check_dsr
@@ -162,3 +163,35 @@ def test_a_fresh_isrc_is_booked_into_suspense_like_any_sale(store: Store, api: A
     receipt = post_dsr(store, one_block_per_isrc([code]).text()).json()
     assert receipt["sales_recorded"] == 1
     assert _sales(store)[code]["held"] is True
+
+
+@pytest.mark.parametrize(
+    ("summary_cells", "sale_cells", "cell", "words"),
+    [
+        ({}, {"Usages": "three"}, "Usages", "not a whole number"),
+        ({}, {"Returns": "-1"}, "Returns", "not a whole number"),
+        ({}, {"Usages": "1000001"}, "Usages", "at most 1000000"),
+        ({"Territory": "Worldwide"}, {}, "Territory", "'Worldwide'"),
+        ({"CurrencyOfReporting": "XYZ"}, {}, "CurrencyOfReporting", "'XYZ'"),
+        ({}, {"PriceConsumerPaidExcSalesTax": ""}, "PriceConsumerPaidExcSalesTax", "unit_price"),
+        ({}, {"SummaryRecordId": "SR9"}, "SummaryRecordId", "no summary 'SR9'"),
+        ({}, {"TransactedResource": "R7"}, "TransactedResource", "no resource 'R7'"),
+    ],
+)
+def test_a_line_that_cannot_be_a_sale_is_rejected_alone(
+    store: Store,
+    recording: str,
+    summary_cells: dict[str, str],
+    sale_cells: dict[str, str],
+    cell: str,
+    words: str,
+) -> None:
+    dsr = DsrFile(
+        summaries=[summary(**summary_cells)],
+        blocks=[[resource(1, recording), sale(1, **sale_cells)]],
+    )
+    receipt = post_dsr(store, dsr.text()).json()
+    assert (receipt["sales_recorded"], receipt["rejected"]) == (0, 1), receipt
+    [rejection] = receipt["rejections"]
+    assert (rejection["line"], rejection["cell"]) == (4, cell)
+    assert words in rejection["reason"]
