@@ -10,7 +10,17 @@ from tests.dsr_conformance.checker import check_dsr
 from tests.factories import Api, isrc
 from tests.sales.conftest import Store, counts
 from tests.sales.dsr_intake.conftest import post_dsr
-from tests.sales.dsr_intake.files import DsrFile, head, one_block_per_isrc, resource, sale, summary
+from tests.sales.dsr_intake.files import (
+    DsrFile,
+    head,
+    one_block_per_isrc,
+    record,
+    resource,
+    sale,
+    summary,
+)
+
+NAME = "DSR_ROMS_AllOfMP3_Downloads_2006-11_RU__20061201T080000.tsv"
 
 
 def _sales(store: Store) -> dict[str, dict[str, Any]]:
@@ -22,9 +32,7 @@ def _sales(store: Store) -> dict[str, dict[str, Any]]:
 def test_files_are_conformant() -> None:
     """The files these tests build pass the independent conformance checker."""
     dsr = one_block_per_isrc(["RUA010600001", "RUA010600002"])
-    assert (
-        check_dsr(dsr.text(), "DSR_ROMS_AllOfMP3_Downloads_2006-11_RU__20061201T080000.tsv") == []
-    )
+    assert check_dsr(dsr.text(), NAME) == []
 
 
 def test_each_su01_line_is_a_sale_and_its_returns_a_refund(
@@ -137,8 +145,6 @@ def test_rejected_lines_name_line_record_cell_and_reason(store: Store, recording
 
 
 def record_release(block: int) -> str:
-    from tests.sales.dsr_intake.files import record
-
     return record(
         "RE01",
         BlockId=str(block),
@@ -195,3 +201,26 @@ def test_a_line_that_cannot_be_a_sale_is_rejected_alone(
     [rejection] = receipt["rejections"]
     assert (rejection["line"], rejection["cell"]) == (4, cell)
     assert words in rejection["reason"]
+
+
+def test_a_basic_summary_sy01_gives_territory_and_currency_too(
+    store: Store, recording: str
+) -> None:
+    basic = record(
+        "SY01.01",
+        SummaryRecordId="SB1",
+        CommercialModel="PayAsYouGoModel",
+        UseType="PermanentDownload",
+        Territory="RU",
+        Usages="2",
+        CurrencyOfReporting="USD",
+        NetRevenue="0.20",
+    )
+    dsr = DsrFile(
+        summaries=[basic], blocks=[[resource(1, recording), sale(1, usages=2, summary_id="SB1")]]
+    )
+    assert check_dsr(dsr.text(), NAME) == []
+    receipt = post_dsr(store, dsr.text()).json()
+    assert receipt["sales_recorded"] == 1, receipt
+    booked = _sales(store)[recording]
+    assert (booked["territory"], booked["currency"], booked["quantity"]) == ("RU", "USD", 2)
