@@ -18,7 +18,7 @@ from service.sales.dsr_intake.records import LAYOUTS
 from service.sales.ingest import Row, validate
 from service.sales.schemas import MAX_QUANTITY, SaleIn
 
-_TEMPLATES = 100_000  # validated (ISRC, summary, price) sales kept per file
+_TEMPLATES = 10_000  # validated (ISRC, summary, price) sales kept (~1.3 KB each)
 _SU01 = LAYOUTS["SU01"]
 _BLOCK = _SU01.index("BlockId")
 _SUMMARY = _SU01.index("SummaryRecordId")
