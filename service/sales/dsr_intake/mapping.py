@@ -80,14 +80,14 @@ def usages(stream: BinaryIO, outline: Outline, *, now: datetime) -> Iterator[Usa
     block = _Block()
     for number, cells in records(stream):
         record_type = cells[0]
-        if record_type == "SU01":
-            yield mapper.usage(number, cells, block)
-            continue
         layout = LAYOUTS[record_type]
         if layout.role in ("head", "summary", "foot"):
             continue
-        if cells[1] != block.block_id:
+        if cells[1] != block.block_id:  # a block may even start with its SU01 records
             block = _Block(cells[1], {}, {})
+        if record_type == "SU01":
+            yield mapper.usage(number, cells, block)
+            continue
         assert block.resources is not None and block.releases is not None
         if layout.role == "resource":
             isrcs = [v for v in cells[layout.index("ISRC")].split("|") if v]

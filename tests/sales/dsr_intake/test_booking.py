@@ -127,18 +127,20 @@ def test_rejected_lines_name_line_record_cell_and_reason(store: Store, recording
                 sale(3, resource_ref="", TransactedRelease="A1"),
             ],
             [resource(4, recording), sale(4, usages=1, returns=2)],
+            [sale(5)],  # a block of sales alone: not the previous block's resource
         ],
     )
     response = post_dsr(store, dsr.text())
     assert response.status_code == 200, response.text
     receipt = response.json()
-    assert (receipt["sales_recorded"], receipt["rejected"]) == (1, 4)
+    assert (receipt["sales_recorded"], receipt["rejected"]) == (1, 5)
     found = {(r["line"], r["record_type"], r["cell"], r["code"]) for r in receipt["rejections"]}
     assert found == {
         (6, "SU01", "Territory", "invalid"),
         (8, "SU01", "ISRC", "invalid"),
         (10, "SU01", "TransactedResource", "no_resource"),
         (12, "SU01", "Returns", "unmatched_return"),
+        (13, "SU01", "TransactedResource", "no_resource"),
     }
     reasons = {r["line"]: r["reason"] for r in receipt["rejections"]}
     assert "'XX'" in reasons[6] and "SY02.02 SR2, line 3" in reasons[6]
