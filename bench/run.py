@@ -13,7 +13,7 @@ recordings) and a replay of the worst case's sales (all duplicates). Posters sen
 `Prefer: return=minimal`.
 
 Environment: BENCH_SALES (realistic sales, default 150000), BENCH_WORST_SALES (50000),
-BENCH_RECORDINGS (100000), BENCH_POSTERS (2),
+BENCH_RECORDINGS (100000), BENCH_POSTERS (2), BENCH_DSR_LINES (50000, bench/dsr_in.py),
 BENCH_WORKERS (worker processes of service.server, 2), BENCH_DB_NAME (ledger_bench),
 BENCH_PORT (8765),
 BENCH_DATABASE_URL (postgresql+psycopg://postgres@127.0.0.1:5432/postgres).
@@ -36,7 +36,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bench import pulls, workload
+from bench import dsr_in, pulls, workload
 from bench.catalogue import Catalogue, build
 from bench.workload import post_all, sale
 from service.engines import make_engine
@@ -323,6 +323,8 @@ def main() -> int:
         pulled, pulled_replica = measure_pulls(url, admin, statements)
         proof_ms = median_proof_ms(admin)
         say(f"inclusion proofs: median {proof_ms:.2f} ms over 1,000 random leaves (HTTP)")
+        intake_lines = int(os.environ.get("BENCH_DSR_LINES", "50000"))
+        dsr_fields = dsr_in.measure(BASE, admin, cat.isrcs, intake_lines, say)
         say(
             f"ingest_sales_per_s={ingest_rate:.0f} ingest_worst_per_s={worst_rate:.0f} "
             f"replay_per_s={replay_rate:.0f} batch_p99_ms={p99_ms:.0f} "
@@ -330,7 +332,8 @@ def main() -> int:
             f"close_s={close_s:.1f} csv_lines_per_s={csv_lines / csv_s:.0f} "
             f"dsr_lines_per_s={dsr_lines / dsr_s:.0f} "
             f"peak_rss_mb={peak_overall:.0f} pull_statements_per_s={pulled:.0f} "
-            f"pull_statements_per_s_replica={pulled_replica} proof_ms={proof_ms:.2f}"
+            f"pull_statements_per_s_replica={pulled_replica} proof_ms={proof_ms:.2f} "
+            f"{dsr_fields}"
         )
     finally:
         server.terminate()

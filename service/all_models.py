@@ -8,6 +8,7 @@ from service.ledger import models as ledger_models
 from service.parties import models as parties_models
 from service.portal import models as portal_models
 from service.sales import models as sales_models
+from service.sales.dsr_intake import models as dsr_intake_models
 from service.statements import models as statements_models
 from service.takedowns import models as takedowns_models
 from service.tariffs import models as tariffs_models
@@ -18,6 +19,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "auth_models",
     "catalog_models",
+    "dsr_intake_models",
     "ledger_models",
     "metadata",
     "parties_models",

@@ -21,6 +21,7 @@ from service.portal.holders.router import router as portal_holders_router
 from service.portal.router import router as portal_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from service.sales import suspense
+from service.sales.dsr_intake import router as dsr
 from service.sales.pricing import generation
 from service.sales.router import router as sales_router
 from service.statements import pins as statement_pins
@@ -47,6 +48,7 @@ ROUTERS = (
     cwr_router,
     tariffs_router,
     sales_router,
+    dsr.router,
     ledger_router,
     balances_router,
     statements_router,
@@ -87,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, responses=PROBLEM_RESPONSES)
     portal.install(app)
     app.include_router(ops_router)
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, streamed=frozenset({dsr.PATH}))
     # Outermost, so refusals by BodyLimit are logged and carry a request id too.
     app.add_middleware(RequestLog)
     return app

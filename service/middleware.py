@@ -77,20 +77,27 @@ class BodyLimit:
     """Refuse bodies over ``limit`` bytes (413) and NUL characters in the query or body
     (422) with a problem, before anything is parsed."""
 
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int, streamed: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.limit = limit
+        # Paths whose endpoint streams its body itself, under limits of its own (DSR files).
+        self.streamed = streamed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        streamed = scope.get("path") in self.streamed
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+        too_large = declared is not None and declared.isdigit() and int(declared) > self.limit
+        if too_large and not streamed:
             await self._refuse(scope, receive, send)
             return
         if _has_nul(scope.get("query_string", b"")) or _has_nul(scope.get("path", "").encode()):
             await self._refuse_nul(scope, receive, send)
+            return
+        if streamed:
+            await self.app(scope, receive, send)
             return
         # Read the body first (it is bounded by the limit), so a refusal is a clean problem
         # response rather than an exception in the middle of the application's parsing.

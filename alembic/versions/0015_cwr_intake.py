@@ -1,7 +1,7 @@
 """cwr intake: work titles and society affiliations
 
 Revision ID: 0015
-Revises: 0012
+Revises: 0014
 
 What CWR registrations carry beyond works and shares: a work's other titles (ALT records,
 with their CWR title type) and a holder's society per right type (the CISAC society
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | Sequence[str] | None = "0012"
+down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -38,6 +38,7 @@ def test_every_subcommand_is_covered() -> None:
     assert names == {
         "post-sales",
         "post-refunds",
+        "post-dsr",
         "pull-statements",
         "close",
         "verify-ledger",

@@ -1,0 +1,170 @@
+"""DSR intake in `make bench` (bench.run): a generated BasicAudioProfile 1.2 file, its
+parse rate in-process, and its booking through POST /v1/sales/dsr next to POST /v1/sales
+on the very same rows (BENCH_DSR_LINES SU01 lines, default 50,000; run after the close,
+so both book into the next open month alike).
+
+``python -m bench.dsr_in FILE LINES`` writes a file of LINES SU01 lines (for measuring
+the service's memory on large files by hand; see docs/dsr-intake.md).
+"""
+
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.catalogue import CURRENCY_OF, TERRITORIES
+from bench.workload import PRICES
+from service.sales.dsr_intake import mapping, parser
+
+BLOCK = 20  # SU01 lines per block (one recording's sales in a month)
+_AS = "\t".join(["AS02.02", "{block}", "R1", "R1", "{isrc}", "Title", "", "Artist", "", ""])
+_AS += "\tSoundRecording" + "\t" * 11
+_SU = "SU01\t{block}\t{summary}\tT{line}\t\tR1\ttrue\tfalse\t{usages}\t{returns}\t{price}\t"
+
+
+def _summaries() -> list[tuple[str, str, str]]:
+    """(id, territory, currency): every territory in its currency, RU in USD too."""
+    pairs = [(t, CURRENCY_OF[t]) for t in TERRITORIES] + [("RU", "USD")]
+    return [(f"SR{n}", t, c) for n, (t, c) in enumerate(pairs, 1)]
+
+
+def _lines(isrcs: list[str], count: int, message_id: str, seed: int) -> Iterator[str]:
+    rng = random.Random(seed)
+    summaries = _summaries()
+    yield "\t".join(
+        [
+            "HEAD", "dsrf/1.1/1.2/1.1", "BasicAudioProfile", "1.2", message_id,
+            "2006-12-01T00:00:00Z", "1", "1", "2006-11-01", "2006-11-30",
+            "PADPIDA2007040502I", "BenchStore", "Downloads", "", "", "",
+        ]
+    )  # fmt: skip
+    for sid, territory, currency in summaries:
+        yield (
+            f"SY02.02\t{sid}\t\t\tPayAsYouGoModel\tPermanentDownload\t{territory}\tDownloads\t0"
+            f"\t\t{currency}\t0\t\t\t\t\t\t\tMusic\t\t\t"
+        )
+    written = 0
+    block = 0
+    while written < count:
+        block += 1
+        yield _AS.format(block=block, isrc=rng.choice(isrcs))
+        for _ in range(min(BLOCK, count - written)):
+            sid, _, currency = rng.choice(summaries)
+            usages = 1 if rng.random() < 0.9 else rng.randint(2, 3)
+            returns = 1 if rng.random() < 0.02 else 0
+            yield _SU.format(
+                block=block,
+                summary=sid,
+                line=written,
+                usages=usages,
+                returns=returns,
+                price=PRICES[currency],
+            )
+            written += 1
+    total = 1 + len(summaries) + block + count + 1
+    yield f"FOOT\t{total}\t{total}\t{len(summaries)}\t{block}\t{block}"
+
+
+def write(path: Path, isrcs: list[str], count: int, message_id: str, seed: int = 23) -> int:
+    """Write a file of ``count`` SU01 lines; its number of lines."""
+    lines = 0
+    with path.open("w") as out:
+        for line in _lines(isrcs, count, message_id, seed):
+            out.write(line + "\n")
+            lines += 1
+    return lines
+
+
+def parse_rates(path: Path) -> tuple[float, float]:
+    """Lines/s of the structural pass, and of the mapping pass (lines to validated sales)."""
+    with path.open("rb") as stream:
+        started = time.perf_counter()
+        outline = parser.outline(stream)
+        structure_s = time.perf_counter() - started
+        stream.seek(0)
+        started = time.perf_counter()
+        for _ in mapping.usages(stream, outline, now=datetime.now(UTC)):
+            pass
+        mapping_s = time.perf_counter() - started
+    return outline.lines / structure_s, outline.lines / mapping_s
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    with path.open("rb") as stream:
+        outline = parser.outline(stream)
+        stream.seek(0)
+        return [
+            u.row.sale.model_dump(mode="json")
+            for u in mapping.usages(stream, outline, now=datetime.now(UTC))
+            if u.row is not None and u.row.sale is not None
+        ]
+
+
+def post_dsr(base: str, token: str, path: Path) -> tuple[float, dict[str, Any]]:
+    """Seconds to book the file through POST /v1/sales/dsr, and its receipt."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "text/tab-separated-values"}
+    started = time.perf_counter()
+    with path.open("rb") as body:
+        response = httpx.post(f"{base}/v1/sales/dsr", content=body, headers=headers, timeout=None)
+    response.raise_for_status()
+    return time.perf_counter() - started, response.json()
+
+
+def store_token(admin: httpx.Client, code: str) -> str:
+    """A new store's key (the DSR and the same rows each go to a store of their own)."""
+    admin.post("/v1/stores", json={"code": code, "name": code, "country": "RU"}).raise_for_status()
+    key = admin.post("/v1/api-keys", json={"role": "store", "subject": code})
+    key.raise_for_status()
+    return str(key.json()["token"])
+
+
+def measure(base: str, admin: httpx.Client, isrcs: list[str], lines: int, say: Any) -> str:
+    """The summary's DSR fields: parse rates, and DSR vs JSON booking of the same rows."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = Path(scratch) / "bench.tsv"
+        write(path, isrcs, lines, "BENCH-DSR-1")
+        structure, mapped = parse_rates(path)
+        say(
+            f"DSR parse: structural pass {structure:,.0f} lines/s, lines to validated sales "
+            f"{mapped:,.0f} lines/s (in-process)"
+        )
+        dsr_s, receipt = post_dsr(base, store_token(admin, "benchdsr"), path)
+        json_s = post_same_rows(base, store_token(admin, "benchjson"), path)
+    say(
+        f"DSR in: {lines} SU01 lines in {dsr_s:.1f} s = {lines / dsr_s:,.0f} lines/s "
+        f"({receipt['sales_recorded']} sales, {receipt['refunds_recorded']} refunds, "
+        f"{receipt['rejected']} rejected); the same sales through POST /v1/sales: "
+        f"{json_s:.1f} s = {lines / json_s:,.0f} sales/s (one client each)"
+    )
+    return (
+        f"dsr_in_lines_per_s={lines / dsr_s:.0f} dsr_same_rows_sales_per_s={lines / json_s:.0f} "
+        f"dsr_parse_lines_per_s={structure:.0f} dsr_map_lines_per_s={mapped:.0f}"
+    )
+
+
+def post_same_rows(base: str, token: str, path: Path) -> float:
+    """Seconds to book the file's sales through POST /v1/sales, 1,000 a batch, one client."""
+    rows = _rows(path)
+    headers = {"Authorization": f"Bearer {token}", "Prefer": "return=minimal"}
+    started = time.perf_counter()
+    with httpx.Client(base_url=base, headers=headers, timeout=None) as client:
+        for first in range(0, len(rows), 1000):
+            body = json.dumps({"sales": rows[first : first + 1000]})
+            answer = client.post(
+                "/v1/sales", content=body, headers={"Content-Type": "application/json"}
+            )
+            answer.raise_for_status()
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    target, count = Path(sys.argv[1]), int(sys.argv[2])
+    isrcs = [f"RUB0106{n:05d}" for n in range(10_000)]
+    print(write(target, isrcs, count, f"BENCH-{count}"))

@@ -1,0 +1,1 @@
+"""DDEX DSR flat files from stores, booked as sales and refunds (docs/dsr-intake.md)."""
