@@ -19,6 +19,7 @@ from service.auth.caller import Caller
 from service.auth.dependencies import SettingsDep
 from service.db import SessionDep
 from service.portal import sessions
+from service.portal.headers import PortalHeaders
 from service.portal.sessions import SignedIn
 from service.problems import DomainError
 from service.rights import Role
@@ -134,6 +135,7 @@ def form_refused(request: Request, why: str) -> HTMLResponse:
 def install(app: FastAPI) -> None:
     """Static files and the redirects/refusals the portal's dependencies raise."""
     app.mount("/portal/static", StaticFiles(directory=HERE / "static"), name="portal-static")
+    app.add_middleware(PortalHeaders)
 
     @app.exception_handler(SignInRequired)
     def _sign_in(request: Request, exc: SignInRequired) -> Response:
