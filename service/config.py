@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # Signs portal session cookies; unset, each process draws a random one (sessions then
     # end on restart and are not shared between workers: set it when running several).
     portal_secret: str | None = None
+    # Downloads (statement CSV/DSR, evidence) running at once, per party and in total; one
+    # more answers 429. Keep the total below the pool's 15 connections (service.downloads).
+    downloads_per_party: int = Field(default=3, ge=1)
+    downloads_total: int = Field(default=8, ge=1)
     # How long a portal session lasts after sign-in.
     portal_session_hours: int = Field(default=8, gt=0, le=24 * 30)
 

@@ -1,7 +1,7 @@
 """Engine and the request-scoped session: the one place that commits or rolls back."""
 
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -55,21 +55,6 @@ def get_session(request: Request) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
-
-
-def streamed(session: Session, produce: Callable[[Session], Iterator[bytes]]) -> Iterator[bytes]:
-    """Chunks of a streamed response, read through a session of their own.
-
-    The request's session has committed and closed before a StreamingResponse starts, so
-    a stream must not reuse it (that would open a transaction nobody ends). This one is
-    read-only, lives exactly as long as the stream — also when the client goes away —
-    and shares the request's bind (the same engine, or the test's connection).
-    """
-    bind = session.get_bind()
-    if isinstance(bind, Engine):
-        bind = bind.execution_options(**{READ_ONLY: True})
-    with Session(bind=bind, expire_on_commit=False) as reader:
-        yield from produce(reader)
 
 
 def make_read_engines(urls: str | None) -> list[Engine]:

@@ -9,6 +9,7 @@ from fastapi_offline import FastAPIOffline
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
 from service.db import Replicas, make_engine, make_read_engines
+from service.downloads import Slots
 from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, RequestLog
 from service.openapi import install_openapi
@@ -77,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging()
     watch_pool(app.state.engine)
     app.state.replicas = Replicas(make_read_engines(settings.read_database_url))
+    app.state.download_slots = Slots(
+        per_party=settings.downloads_per_party, total=settings.downloads_total
+    )
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)

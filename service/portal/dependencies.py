@@ -6,6 +6,7 @@ would answer (404 for another party's statement, never a hint that it exists).
 """
 
 import hmac
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,11 +19,13 @@ from fastapi.templating import Jinja2Templates
 from service.auth.caller import Caller
 from service.auth.dependencies import SettingsDep
 from service.db import SessionDep
+from service.downloads import Downloads
 from service.portal import sessions
 from service.portal.headers import PortalHeaders
 from service.portal.sessions import SignedIn
 from service.problems import DomainError
 from service.rights import Role
+from service.statements.dependencies import downloads_of
 from service.timeutil import utcnow
 
 HERE = Path(__file__).resolve().parent
@@ -69,6 +72,14 @@ def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> S
 
 
 Portal = Annotated[SignedIn, Depends(signed_in)]
+
+
+def portal_downloads(request: Request, who: Portal) -> Iterator[Downloads]:
+    """The API's download limits and clean-up (``service.downloads``) for a portal page."""
+    yield from downloads_of(request, who.caller)
+
+
+PortalDownloads = Annotated[Downloads, Depends(portal_downloads)]
 
 
 def checked(who: Portal, csrf_token: Annotated[str, Form()] = "") -> SignedIn:

@@ -18,6 +18,7 @@ from service.portal.dependencies import (
     COOKIE,
     PRE_COOKIE,
     Portal,
+    PortalDownloads,
     PortalPost,
     SignInRequired,
     error_page,
@@ -209,6 +210,7 @@ def download(
     kind: Literal["csv", "dsr", "json"],
     session: SessionDep,
     who: Portal,
+    downloads: PortalDownloads,
 ) -> Response:
     """The API's own representation, byte for byte (same service, same renderers)."""
     try:
@@ -222,4 +224,4 @@ def download(
         name = f"statement-{st.period}-{st.party.replace(':', '-')}.json"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    return _streamed_statement(session, st, kind, Conditional(None))
+    return _streamed_statement(session, st, kind, Conditional(None), downloads)

@@ -8,7 +8,8 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from service.auth import AdminCaller, AnyCaller, Caller, PageDep, SettingsDep, require_role
-from service.db import ReadSessionDep, SessionDep, streamed
+from service.db import ReadSessionDep, SessionDep
+from service.downloads import TOO_MANY, Downloads
 from service.ledger.schemas import HeadPublic
 from service.ops.metrics import CLOSE_SECONDS, timed
 from service.pagination import Page, PageParams, page_of
@@ -24,6 +25,7 @@ from service.statements.dependencies import (
     TSV,
     Conditional,
     ConditionalDep,
+    DownloadsDep,
     Kind,
     Representation,
     etag_of,
@@ -185,6 +187,7 @@ def list_statements(
         },
         304: {"description": "If-None-Match matched the ETag."},
         406: {"description": "Accept names no representation offered here."},
+        429: TOO_MANY,
     },
 )
 def get_statement(
@@ -196,6 +199,7 @@ def get_statement(
     reader: ReadSessionDep,
     caller: PartyReader,
     page: PageDep,
+    downloads: DownloadsDep,
 ) -> StatementDetail:
     """A statement: JSON with a page of lines, `Accept: text/csv` (streamed), or
     `?format=dsr` (DDEX DSR BasicAudioProfile 1.2). Strong ETag, `Vary: Accept`."""
@@ -203,7 +207,7 @@ def get_statement(
     kind = asked.kind
     if kind == "json":
         return _json_statement(session, st, page, conditional)  # type: ignore[return-value]
-    return _streamed_statement(session, st, kind, conditional)  # type: ignore[return-value]
+    return _streamed_statement(session, st, kind, conditional, downloads)  # type: ignore[return-value]
 
 
 def _find_statement(
@@ -242,7 +246,7 @@ def _json_statement(
 
 
 def _streamed_statement(
-    session: Session, st: Statement, kind: Kind, conditional: Conditional
+    session: Session, st: Statement, kind: Kind, conditional: Conditional, downloads: Downloads
 ) -> Response:
     rendered = service.representation(session=session, statement=st, kind=kind)
     headers = {"Vary": "Accept", "ETag": strong_etag(rendered.etag)}
@@ -256,14 +260,18 @@ def _streamed_statement(
         name = f"statement-{st.period}-{st.party.replace(':', '-')}.csv"
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return StreamingResponse(
-            replay or streamed(session, lambda reader: csv_chunks(reader, st)),
+            replay or downloads.stream(session, lambda reader: csv_chunks(reader, st)),
             media_type=CSV,
             headers=headers,
         )
     document = dsr_document(session, st)
     headers["Content-Disposition"] = f'attachment; filename="{document.file_name}"'
     return StreamingResponse(
-        replay or streamed(session, lambda reader: replace(document, session=reader).chunks()),
+        replay
+        # Kept open to the end: on PostgreSQL the DSR streams from a server-side cursor.
+        or downloads.stream(
+            session, lambda reader: replace(document, session=reader).chunks(), release=False
+        ),
         media_type=TSV,
         headers=headers,
     )

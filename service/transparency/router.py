@@ -10,8 +10,10 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from service.auth import AdminCaller, AnyCaller, SettingsDep
-from service.db import ReadSessionDep, SessionDep, streamed
+from service.db import ReadSessionDep, SessionDep
+from service.downloads import TOO_MANY
 from service.replication import first_holding
+from service.statements.dependencies import DownloadsDep
 from service.statements.exceptions import StatementNotFound
 from service.statements.service import get_statement
 from service.transparency import evidence, service
@@ -101,13 +103,14 @@ def audit(session: SessionDep, _: AdminCaller) -> AuditPublic:
 
 @evidence_router.get(
     "/statements/{statement_id}/evidence",
-    responses={200: {"content": {NDJSON: {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {NDJSON: {"schema": {"type": "string"}}}}, 429: TOO_MANY},
 )
 def statement_evidence(
     statement_id: str,
     primary: SessionDep,
     reader: ReadSessionDep,
     caller: AnyCaller,
+    downloads: DownloadsDep,
     after: Annotated[
         int, Query(ge=-1, le=_MAX_SIZE, description="Leaf index to resume after.")
     ] = -1,
@@ -128,4 +131,4 @@ def statement_evidence(
         for record in evidence.records(reader, st, after=after):
             yield json.dumps(record, separators=(",", ":")).encode() + b"\n"
 
-    return StreamingResponse(streamed(session, produce), media_type=NDJSON)
+    return StreamingResponse(downloads.stream(session, produce), media_type=NDJSON)
