@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Deliver takedown webhooks from a thread of the API process; turn off when running
     # `royalty-ledger webhooks-worker` separately (both at once is safe, too).
     webhooks_worker: bool = True
+    # Let stores register, and the worker call, webhook URLs on loopback, private or
+    # link-local addresses (a store on the operator's own network; tests). Off: refused.
+    webhook_allow_private: bool = False
     # Where the demo's credentials (a shell-sourceable file) and the first admin key's
     # token are kept, both mode 0600; relative paths are from the working directory.
     demo_env_file: Path = Path("royalty-ledger.demo.env")

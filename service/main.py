@@ -99,12 +99,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not app.state.settings.webhooks_worker:
         yield
         return
-    thread, stop = worker.start_in_background(app.state.engine)
+    thread, stop = worker.start_in_background(
+        app.state.engine, allow_private=app.state.settings.webhook_allow_private
+    )
     try:
         yield
     finally:
-        stop.set()
-        thread.join(timeout=worker.TIMEOUT_S + 1)
+        stop.set()  # cancels an attempt under way (takedowns.delivery)
+        thread.join(timeout=5)
 
 
 app = create_app()
