@@ -65,6 +65,7 @@ def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> S
         cookie=request.cookies.get(COOKIE),
         secret=settings.portal_secret,
         now=utcnow(),
+        admin_token=settings.admin_token,
     )
     if found is None:
         raise SignInRequired

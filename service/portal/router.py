@@ -95,7 +95,10 @@ def sign_out(
     request: Request, session: SessionDep, settings: SettingsDep, who: PortalPost
 ) -> Response:
     sessions.close_session(
-        session=session, cookie=request.cookies.get(COOKIE), secret=settings.portal_secret
+        session=session,
+        cookie=request.cookies.get(COOKIE),
+        secret=settings.portal_secret,
+        admin_token=settings.admin_token,
     )
     response = RedirectResponse("/portal", status_code=303)
     response.delete_cookie(COOKIE, path="/portal")
