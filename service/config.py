@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Deliver takedown webhooks from a thread of the API process; turn off when running
     # `royalty-ledger webhooks-worker` separately (both at once is safe, too).
     webhooks_worker: bool = True
+    # Let stores register, and the worker call, webhook URLs on loopback, private or
+    # link-local addresses (a store on the operator's own network; tests). Off: refused.
+    webhook_allow_private: bool = False
     # Where the demo's credentials (a shell-sourceable file) and the first admin key's
     # token are kept, both mode 0600; relative paths are from the working directory.
     demo_env_file: Path = Path("royalty-ledger.demo.env")
@@ -43,6 +46,10 @@ class Settings(BaseSettings):
     # Signs portal session cookies; unset, each process draws a random one (sessions then
     # end on restart and are not shared between workers: set it when running several).
     portal_secret: str | None = None
+    # Downloads (statement CSV/DSR, evidence) running at once, per party and in total; one
+    # more answers 429. Keep the total below the pool's 15 connections (service.downloads).
+    downloads_per_party: int = Field(default=3, ge=1)
+    downloads_total: int = Field(default=8, ge=1)
     # How long a portal session lasts after sign-in.
     portal_session_hours: int = Field(default=8, gt=0, le=24 * 30)
 

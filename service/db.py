@@ -1,14 +1,14 @@
 """The request-scoped session: the one place that commits or rolls back (HTTP layer; the
 engines themselves are built by ``service/engines.py``, which imports no web framework)."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service.engines import READ_ONLY, Replicas
+from service.engines import Replicas
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -21,21 +21,6 @@ def get_session(request: Request) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
-
-
-def streamed(session: Session, produce: Callable[[Session], Iterator[bytes]]) -> Iterator[bytes]:
-    """Chunks of a streamed response, read through a session of their own.
-
-    The request's session has committed and closed before a StreamingResponse starts, so
-    a stream must not reuse it (that would open a transaction nobody ends). This one is
-    read-only, lives exactly as long as the stream — also when the client goes away —
-    and shares the request's bind (the same engine, or the test's connection).
-    """
-    bind = session.get_bind()
-    if isinstance(bind, Engine):
-        bind = bind.execution_options(**{READ_ONLY: True})
-    with Session(bind=bind, expire_on_commit=False) as reader:
-        yield from produce(reader)
 
 
 # scope="function": commit (or roll back) as soon as the endpoint returns, BEFORE the

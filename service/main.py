@@ -9,6 +9,7 @@ from fastapi_offline import FastAPIOffline
 from service.catalog.cwr.router import router as cwr_router
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
+from service.downloads import Slots
 from service.engines import Replicas, make_engine, make_read_engines
 from service.ledger.router import router as ledger_router
 from service.middleware import BodyLimit, RequestLog
@@ -84,6 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging()
     watch_pool(app.state.engine)
     app.state.replicas = Replicas(make_read_engines(settings.read_database_url))
+    app.state.download_slots = Slots(
+        per_party=settings.downloads_per_party, total=settings.downloads_total
+    )
     install_problem_handlers(app)
     for router in ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
@@ -102,12 +106,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     if not app.state.settings.webhooks_worker:
         yield
         return
-    thread, stop = worker.start_in_background(app.state.engine)
+    thread, stop = worker.start_in_background(
+        app.state.engine, allow_private=app.state.settings.webhook_allow_private
+    )
     try:
         yield
     finally:
-        stop.set()
-        thread.join(timeout=worker.TIMEOUT_S + 1)
+        stop.set()  # cancels an attempt under way (takedowns.delivery)
+        thread.join(timeout=5)
 
 
 app = create_app()

@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service import digits
 from service.problems import problem
 from service.telemetry.logs import REQUEST_LOGGER
 from service.telemetry.metrics import LATENCY, REQUESTS
@@ -123,6 +124,10 @@ class BodyLimit:
         if surrogate is not None:
             await self._refuse_surrogate(scope, receive, send, surrogate)
             return
+        long_number = digits.too_long(body)
+        if long_number is not None:
+            await _refuse_long_number(scope, receive, send, *long_number)
+            return
         replayed = False
 
         async def replay() -> Message:
@@ -163,6 +168,21 @@ class BodyLimit:
             errors=[{"loc": loc, "msg": "lone surrogate"}],
         )
         await response(scope, receive, send)
+
+
+async def _refuse_long_number(
+    scope: Scope, receive: Receive, send: Send, loc: list[str | int], count: int
+) -> None:
+    field = ".".join(str(part) for part in loc)
+    msg = f"a number of {count} digits; at most {digits.MAX_DIGITS} are read"
+    response = problem(
+        422,
+        detail=f"{field}: {msg}.",
+        code="invalid",
+        title="Invalid request",
+        errors=[{"loc": loc, "msg": msg}],
+    )
+    await response(scope, receive, send)
 
 
 class RequestLog:

@@ -59,7 +59,9 @@ def decode_cursor(cursor: str) -> str:
         decoded = base64.b64decode(padded.encode(), altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise _bad_cursor() from exc
-    if not decoded.startswith(_CURSOR_TAG):
+    # NUL: no key this service issues holds one (PostgreSQL text cannot), and the query
+    # would fail on it.
+    if not decoded.startswith(_CURSOR_TAG) or "\x00" in decoded:
         raise _bad_cursor()
     return decoded[len(_CURSOR_TAG) :]
 

@@ -14,9 +14,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.errors import DomainError, validation_errors
+from service.telemetry.writable import REFUSED, refuses_writes
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://royalty-ledger.example/problems/"
@@ -157,8 +159,15 @@ async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if refuses_writes(exc):  # a read-only database: not this request's fault, nor a bug
+        return problem(503, detail=REFUSED, code="read_only", headers={"Retry-After": "30"})
+    return await _unexpected(request, exc)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

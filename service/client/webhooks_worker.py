@@ -29,7 +29,9 @@ def deliver(args: argparse.Namespace, _connect: Connect) -> int:
     engine = make_engine(getattr(args, "database_url", None) or get_settings().database_url)
     try:
         if args.once:
-            attempts = worker.deliver_due(engine, lease_s=args.lease)
+            attempts = worker.deliver_due(
+                engine, lease_s=args.lease, allow_private=get_settings().webhook_allow_private
+            )
             print(f"{attempts} webhook delivery attempt(s)")
             return ExitCode.OK
         worker.serve(engine, args.poll, args.lease)

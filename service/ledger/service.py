@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from service.ledger import clock, repository, verification
 from service.ledger import log as transparency_log
-from service.ledger import repository, verification
 from service.ledger.encoding import digest, transaction_hash
 from service.ledger.models import GENESIS_HASH, LedgerHead
 from service.ledger.periods import booking_periods
@@ -106,6 +106,7 @@ def _append(
     if not postings:
         return []
     sequence, prev_hash = head_row.sequence, head_row.hash
+    clock.clamp_to_chain(session, sequence, postings)
     first = sequence + 1
     tx_rows: list[tuple[Any, ...]] = []
     leg_rows: list[tuple[Any, ...]] = []

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from service.auth import service as keys
 from service.auth.caller import Caller
-from service.auth.dependencies import AdminCaller, AnyCaller, PageDep
+from service.auth.dependencies import AdminCaller, AnyCaller, PageDep, SettingsDep
 from service.auth.schemas import ApiKeyCreate, ApiKeyPublic
 from service.db import SessionDep
 from service.errors import Invalid
@@ -96,12 +96,16 @@ def get_society(code: str, session: SessionDep, _: AnyCaller) -> SocietyPublic:
 
 
 @router.post("/stores", status_code=201, tags=["parties"])
-def create_store(data: StoreCreate, session: SessionDep, _: AdminCaller) -> StoreCreated:
+def create_store(
+    data: StoreCreate, session: SessionDep, _: AdminCaller, settings: SettingsDep
+) -> StoreCreated:
     """Register a store. The answer carries its webhook signing secret, shown only here
-    (and on rotation)."""
-    return StoreCreated.model_validate(
-        service.create_store(session=session, data=data), from_attributes=True
+    (and on rotation). `webhook_url`: http(s), no credentials, not this machine nor a
+    private network (unless the operator allows it): 422 naming it otherwise."""
+    store = service.create_store(
+        session=session, data=data, allow_private_webhooks=settings.webhook_allow_private
     )
+    return StoreCreated.model_validate(store, from_attributes=True)
 
 
 @router.post("/stores/{code}/webhook-secret", tags=["parties"])

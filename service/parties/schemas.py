@@ -4,10 +4,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from service.bounds import Fraction, NonNegativeRate
 from service.identifiers import DPID, IPI, ISNI, Country, Currency, DsrName, Territory
+from service.parties import webhook_url
 from service.rights import HolderKind, RightType
 
 # Examples shared by the request and response schemas below (OpenAPI only).
@@ -95,13 +96,20 @@ class SocietyPublic(BaseModel):
     dsr_name: str
 
 
+def _webhook_url(url: str | None) -> str | None:
+    """The URL's own rules (``parties.webhook_url``); its address is the service's check."""
+    if url is not None and (why := webhook_url.syntax_problem(url)) is not None:
+        raise ValueError(why)
+    return url
+
+
 # What an admin sends to register a store.
 class StoreCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_STORE]})
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]{1,63}$", examples=["allofmp3"])]
     name: Annotated[str, Field(min_length=1, max_length=200)]
     country: Country
-    webhook_url: Annotated[str | None, Field(max_length=2000)] = None
+    webhook_url: Annotated[str | None, Field(max_length=2000), AfterValidator(_webhook_url)] = None
 
 
 # A store as admins and the store itself read it.

@@ -11,8 +11,10 @@ from service.auth import service as keys
 from service.auth.caller import Caller
 from service.auth.models import ApiKey
 from service.auth.schemas import ApiKeyCreate
+from service.errors import Invalid
 from service.ledger import accounts
 from service.pagination import PageParams, paginate
+from service.parties import webhook_url
 from service.parties.exceptions import (
     BadSubject,
     EclOverlap,
@@ -103,9 +105,19 @@ def ecl_societies(*, session: Session) -> dict[tuple[str, str], str]:
 # --- stores ----------------------------------------------------------------------------
 
 
-def create_store(*, session: Session, data: StoreCreate) -> Store:
+def create_store(
+    *, session: Session, data: StoreCreate, allow_private_webhooks: bool = False
+) -> Store:
+    """A new store; its ``webhook_url`` must not point at this machine or a private network
+    unless the operator allows it (``parties.webhook_url``)."""
     if session.get(Store, data.code) is not None:
         raise PartyExists(f"Store {data.code} already exists.", party=accounts.store(data.code))
+    if data.webhook_url is not None:
+        why = webhook_url.problem(data.webhook_url, allow_private=allow_private_webhooks)
+        if why is not None:
+            raise Invalid(
+                f"webhook_url: {why}.", errors=[{"loc": ["body", "webhook_url"], "msg": why}]
+            )
     store = Store.model_validate(data.model_dump())
     store.webhook_secret = new_webhook_secret()
     session.add(store)

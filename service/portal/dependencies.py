@@ -6,6 +6,7 @@ would answer (404 for another party's statement, never a hint that it exists).
 """
 
 import hmac
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,10 +19,13 @@ from fastapi.templating import Jinja2Templates
 from service.auth.caller import Caller
 from service.auth.dependencies import SettingsDep
 from service.db import SessionDep
+from service.downloads import Downloads
 from service.errors import DomainError
 from service.portal import sessions
+from service.portal.headers import PortalHeaders
 from service.portal.sessions import SignedIn
 from service.rights import Role
+from service.statements.dependencies import downloads_of
 from service.timeutil import utcnow
 
 HERE = Path(__file__).resolve().parent
@@ -61,6 +65,7 @@ def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> S
         cookie=request.cookies.get(COOKIE),
         secret=settings.portal_secret,
         now=utcnow(),
+        admin_token=settings.admin_token,
     )
     if found is None:
         raise SignInRequired
@@ -68,6 +73,14 @@ def signed_in(request: Request, session: SessionDep, settings: SettingsDep) -> S
 
 
 Portal = Annotated[SignedIn, Depends(signed_in)]
+
+
+def portal_downloads(request: Request, who: Portal) -> Iterator[Downloads]:
+    """The API's download limits and clean-up (``service.downloads``) for a portal page."""
+    yield from downloads_of(request, who.caller)
+
+
+PortalDownloads = Annotated[Downloads, Depends(portal_downloads)]
 
 
 def checked(who: Portal, csrf_token: Annotated[str, Form()] = "") -> SignedIn:
@@ -134,6 +147,7 @@ def form_refused(request: Request, why: str) -> HTMLResponse:
 def install(app: FastAPI) -> None:
     """Static files and the redirects/refusals the portal's dependencies raise."""
     app.mount("/portal/static", StaticFiles(directory=HERE / "static"), name="portal-static")
+    app.add_middleware(PortalHeaders)
 
     @app.exception_handler(SignInRequired)
     def _sign_in(request: Request, exc: SignInRequired) -> Response:

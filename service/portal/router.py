@@ -19,6 +19,7 @@ from service.portal.dependencies import (
     COOKIE,
     PRE_COOKIE,
     Portal,
+    PortalDownloads,
     PortalPost,
     SignInRequired,
     error_page,
@@ -94,7 +95,10 @@ def sign_out(
     request: Request, session: SessionDep, settings: SettingsDep, who: PortalPost
 ) -> Response:
     sessions.close_session(
-        session=session, cookie=request.cookies.get(COOKIE), secret=settings.portal_secret
+        session=session,
+        cookie=request.cookies.get(COOKIE),
+        secret=settings.portal_secret,
+        admin_token=settings.admin_token,
     )
     response = RedirectResponse("/portal", status_code=303)
     response.delete_cookie(COOKIE, path="/portal")
@@ -209,6 +213,7 @@ def download(
     kind: Literal["csv", "dsr", "json"],
     session: SessionDep,
     who: Portal,
+    downloads: PortalDownloads,
 ) -> Response:
     """The API's own representation, byte for byte (same service, same renderers)."""
     try:
@@ -222,4 +227,4 @@ def download(
         name = f"statement-{st.period}-{st.party.replace(':', '-')}.json"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
-    return file_statement_response(session, st, kind, Conditional(None))
+    return file_statement_response(session, st, kind, Conditional(None), downloads)

@@ -3,10 +3,10 @@
 The browser holds only a random session id, signed (HMAC, itsdangerous) so a forged or
 truncated cookie is refused before any lookup; the table keeps the id's SHA-256, the
 caller it stands for, its CSRF token and its expiry. A session lives no longer than its
-key: revoking the key ends it at the next request.
+key: revoking the key ends it at the next request; one opened with the admin token ends
+when that token changes (``portal.binding``).
 """
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +17,7 @@ from sqlmodel import Session, col, delete
 from service.auth import service as keys
 from service.auth.caller import Caller
 from service.auth.service import authenticate
+from service.portal import binding
 from service.portal.models import PortalSession
 from service.rights import Role
 
@@ -35,10 +36,6 @@ def signer(secret: str | None) -> Signer:
     return Signer(secret or _PROCESS_SECRET, salt="royalty-ledger.portal.session")
 
 
-def _hash(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
-
-
 def open_session(
     *,
     session: Session,
@@ -54,9 +51,12 @@ def open_session(
     if caller is None or caller.role not in PORTAL_ROLES:
         return None
     session_id = secrets.token_urlsafe(32)
+    kind = binding.KEY if caller.key_id is not None else binding.ADMIN
+    id_hash = binding.stored_id(kind, session_id, admin_token=admin_token)
+    assert id_hash is not None  # an admin caller here means an admin token is configured
     session.add(
         PortalSession(
-            id_hash=_hash(session_id),
+            id_hash=id_hash,
             key_id=caller.key_id,
             role=caller.role.value,
             subject=caller.subject,
@@ -68,7 +68,7 @@ def open_session(
     # Expired sessions are dropped on the way, so the table holds live ones only.
     session.exec(delete(PortalSession).where(col(PortalSession.expires_at) < now))
     session.flush()
-    return signer(secret).sign(session_id).decode(), caller
+    return signer(secret).sign(binding.cookie_value(kind, session_id)).decode(), caller
 
 
 def _unsigned(cookie: str | None, secret: str | None) -> str | None:
@@ -80,14 +80,34 @@ def _unsigned(cookie: str | None, secret: str | None) -> str | None:
         return None
 
 
-def resolve(
-    *, session: Session, cookie: str | None, secret: str | None, now: datetime
-) -> SignedIn | None:
-    """The caller behind a session cookie, while the session and its key are live."""
-    session_id = _unsigned(cookie, secret)
-    if session_id is None:
+def _row(
+    session: Session, cookie: str | None, secret: str | None, admin_token: str | None
+) -> PortalSession | None:
+    """The session a cookie names under the credentials configured now."""
+    value = _unsigned(cookie, secret)
+    if value is None:
         return None
-    row = session.get(PortalSession, _hash(session_id))
+    kind, session_id = binding.parse(value)
+    id_hash = binding.stored_id(kind, session_id, admin_token=admin_token)
+    row = session.get(PortalSession, id_hash) if id_hash is not None else None
+    # A key session has its key; an admin-token session (key_id None) is only ever found
+    # through its binding.
+    if row is None or (kind == binding.KEY) != (row.key_id is not None):
+        return None
+    return row
+
+
+def resolve(
+    *,
+    session: Session,
+    cookie: str | None,
+    secret: str | None,
+    now: datetime,
+    admin_token: str | None = None,
+) -> SignedIn | None:
+    """The caller behind a session cookie, while the session and its credential are live
+    (the key not revoked; the admin token the one it was opened with)."""
+    row = _row(session, cookie, secret, admin_token)
     if row is None or row.expires_at <= now:
         return None
     if row.key_id is not None and not keys.is_live(session=session, key_id=row.key_id):
@@ -96,13 +116,13 @@ def resolve(
     return SignedIn(caller=caller, csrf_token=row.csrf_token)
 
 
-def close_session(*, session: Session, cookie: str | None, secret: str | None) -> None:
-    session_id = _unsigned(cookie, secret)
-    if session_id is not None:
-        row = session.get(PortalSession, _hash(session_id))
-        if row is not None:
-            session.delete(row)
-            session.flush()
+def close_session(
+    *, session: Session, cookie: str | None, secret: str | None, admin_token: str | None = None
+) -> None:
+    row = _row(session, cookie, secret, admin_token)
+    if row is not None:
+        session.delete(row)
+        session.flush()
 
 
 def end_sessions_of_key(*, session: Session, key_id: str) -> None:

@@ -7,11 +7,15 @@ only maps and streams.
 """
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Response
+from fastapi import Depends, Header, Query, Request, Response
 
+from service.auth.caller import Caller
+from service.auth.dependencies import AnyCaller
+from service.downloads import Downloads
 from service.statements.exceptions import NotAcceptable
 from service.statements.formats import CSV, JSON, TSV, Kind
 
@@ -116,3 +120,23 @@ def conditional(if_none_match: Annotated[str | None, Header()] = None) -> Condit
 
 
 ConditionalDep = Annotated[Conditional, Depends(conditional)]
+
+
+def downloads(request: Request, caller: AnyCaller) -> Iterator[Downloads]:
+    """The request's downloads (``service.downloads``): each takes a slot of the caller's
+    party; all are closed and their slots given back once the response is over, whether
+    it was read to the end or the client went away."""
+    yield from downloads_of(request, caller)
+
+
+def downloads_of(request: Request, caller: Caller) -> Iterator[Downloads]:
+    """``downloads`` for a caller found otherwise (the portal's, by its session)."""
+    party = "admin" if caller.is_admin else f"{caller.role.value}:{caller.subject}"
+    taken = Downloads(request.app.state.download_slots, party)
+    try:
+        yield taken
+    finally:
+        taken.finish()
+
+
+DownloadsDep = Annotated[Downloads, Depends(downloads)]

@@ -10,7 +10,8 @@ from sqlmodel import Session
 
 from service.auth.caller import Caller
 from service.auth.dependencies import AdminCaller, AnyCaller, PageDep, SettingsDep, require_role
-from service.db import ReadSessionDep, SessionDep, streamed
+from service.db import ReadSessionDep, SessionDep
+from service.downloads import TOO_MANY, Downloads
 from service.ledger.schemas import HeadPublic
 from service.pagination import Page, PageParams, page_of
 from service.replication import first_holding, fresh_reader
@@ -22,6 +23,7 @@ from service.statements.close.service import close_period, issuer_of
 from service.statements.dependencies import (
     Conditional,
     ConditionalDep,
+    DownloadsDep,
     Representation,
     etag_of,
     strong_etag,
@@ -186,6 +188,7 @@ def list_statements(
         },
         304: {"description": "If-None-Match matched the ETag."},
         406: {"description": "Accept names no representation offered here."},
+        429: TOO_MANY,
     },
 )
 def get_statement(
@@ -197,6 +200,7 @@ def get_statement(
     reader: ReadSessionDep,
     caller: PartyReader,
     page: PageDep,
+    downloads: DownloadsDep,
 ) -> StatementDetail:
     """A statement: JSON with a page of lines, `Accept: text/csv` (streamed), or
     `?format=dsr` (DDEX DSR BasicAudioProfile 1.2). Strong ETag, `Vary: Accept`."""
@@ -204,7 +208,7 @@ def get_statement(
     kind = asked.kind
     if kind == "json":
         return json_statement_response(session, st, page, conditional)  # type: ignore[return-value]
-    return file_statement_response(session, st, kind, conditional)  # type: ignore[return-value]
+    return file_statement_response(session, st, kind, conditional, downloads)  # type: ignore[return-value]
 
 
 def _find_statement(
@@ -243,7 +247,7 @@ def json_statement_response(
 
 
 def file_statement_response(
-    session: Session, st: Statement, kind: FileKind, conditional: Conditional
+    session: Session, st: Statement, kind: FileKind, conditional: Conditional, downloads: Downloads
 ) -> Response:
     """The statement's CSV or DSR file, streamed, with its strong ETag (304 on a match)."""
     rendered = service.representation(session=session, statement=st, kind=kind)
@@ -255,7 +259,8 @@ def file_statement_response(
     file = formats.statement_file(session, st, kind)
     headers["Content-Disposition"] = f'attachment; filename="{file.name}"'
     # The request that computed the ETag replays the bytes it rendered for it.
-    chunks = rendered.replay() or streamed(session, file.chunks)
+    # The DSR is kept open to the end: on PostgreSQL it streams from a server-side cursor.
+    chunks = rendered.replay() or downloads.stream(session, file.chunks, release=kind != "dsr")
     return StreamingResponse(chunks, media_type=file.media_type, headers=headers)
 
 
@@ -348,13 +353,14 @@ def get_payment(payment_id: str, session: SessionDep, caller: PartyReader) -> Pa
 
 @evidence_router.get(
     "/statements/{statement_id}/evidence",
-    responses={200: {"content": {NDJSON: {"schema": {"type": "string"}}}}},
+    responses={200: {"content": {NDJSON: {"schema": {"type": "string"}}}}, 429: TOO_MANY},
 )
 def statement_evidence(
     statement_id: str,
     primary: SessionDep,
     reader: ReadSessionDep,
     caller: AnyCaller,
+    downloads: DownloadsDep,
     after: Annotated[
         int, Query(ge=-1, le=_MAX_LEAF, description="Leaf index to resume after.")
     ] = -1,
@@ -375,4 +381,4 @@ def statement_evidence(
         for record in evidence.records(reader, st, after=after):
             yield json.dumps(record, separators=(",", ":")).encode() + b"\n"
 
-    return StreamingResponse(streamed(session, produce), media_type=NDJSON)
+    return StreamingResponse(downloads.stream(session, produce), media_type=NDJSON)

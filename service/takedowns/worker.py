@@ -9,7 +9,14 @@ lock, then records the outcome. A worker that dies mid-delivery (SIGKILL, a cras
 restart) leaves the row due again when the lease runs out: the webhook is sent again
 with the same ``webhook-id`` and bytes, never lost.
 Failures (transport errors, non-2xx) are retried with exponential backoff
-(``BACKOFF_S · 2^(attempt-1)``, capped at ``MAX_BACKOFF_S``) until ``MAX_ATTEMPTS``.
+(``BACKOFF_S · 2^(attempt-1)``, capped at ``MAX_BACKOFF_S``) until ``MAX_ATTEMPTS``; a URL
+that can never be used (``takedowns.delivery``: its syntax, a private address) fails the
+webhook at once. An attempt has a total deadline far shorter than the lease
+(``delivery.ATTEMPT_S``), so a live worker's claim does not run out while it sends; and an
+outcome is recorded only by the claim it belongs to (``attempts`` unchanged since). Should
+a worker stall past its lease anyway (a paused process), the webhook may be sent twice:
+deliveries are at least once, and a receiver drops a duplicate by its ``webhook-id``
+(Standard Webhooks), which every attempt of one webhook shares.
 """
 
 import argparse
@@ -27,6 +34,7 @@ from standardwebhooks.webhooks import Webhook
 
 from service.parties.models import Store
 from service.sql import is_postgresql
+from service.takedowns import delivery
 from service.takedowns.models import WebhookOutbox
 from service.telemetry.metrics import WEBHOOKS
 from service.timeutil import utcnow
@@ -38,9 +46,10 @@ Bind = Engine | Connection
 MAX_ATTEMPTS = 12  # about 1.5 days of retries with the defaults below
 BACKOFF_S = 5.0
 MAX_BACKOFF_S = 6 * 3600.0
-TIMEOUT_S = 10.0
-# Longer than TIMEOUT_S, so a live worker's claim never runs out while it still waits.
+# Far longer than an attempt's total deadline (delivery.ATTEMPT_S), so a live worker's
+# claim never runs out while it still sends.
 LEASE_S = 60.0
+assert LEASE_S > 2 * delivery.ATTEMPT_S
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,62 +113,88 @@ def signed_headers(secret: str, message_id: str, body: str, at: datetime) -> dic
     }
 
 
-def send(claimed: Claim, *, client: httpx.Client, now: datetime) -> str | None:
-    """POST one claimed webhook; None on a 2xx, else why it failed (one line)."""
+def send(
+    claimed: Claim,
+    *,
+    now: datetime,
+    stop: threading.Event,
+    allow_private: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> delivery.Outcome:
+    """POST one claimed webhook (``takedowns.delivery``): delivered, or why not."""
     if not claimed.url:
-        return "the store has no webhook_url any more"
+        return delivery.Outcome("the store has no webhook_url any more", permanent=True)
     if not claimed.secret:
-        return "the store has no webhook secret: rotate it (POST /v1/stores/{code}/webhook-secret)"
+        return delivery.Outcome(
+            "the store has no webhook secret: rotate it (POST /v1/stores/{code}/webhook-secret)"
+        )
     headers = signed_headers(claimed.secret, claimed.message_id, claimed.body, now)
-    try:
-        response = client.post(claimed.url, content=claimed.body, headers=headers)
-    except (httpx.HTTPError, ValueError) as exc:  # ValueError: a URL httpx cannot use
-        return f"{type(exc).__name__}: {exc}"[:500]
-    if response.is_success:
-        return None
-    return f"HTTP {response.status_code}"
+    return delivery.post(
+        claimed.url,
+        claimed.body,
+        headers,
+        stop=stop,
+        allow_private=allow_private,
+        transport=transport,
+    )
 
 
-def record(engine: Bind, claimed: Claim, *, error: str | None, now: datetime) -> None:
-    """Store the outcome of an attempt: delivered, due again after a backoff, or given up."""
+def record(engine: Bind, claimed: Claim, *, outcome: delivery.Outcome, now: datetime) -> None:
+    """Store the outcome of an attempt: delivered, due again after a backoff, given up, or
+    (stopped mid-way) due again at once and not counted. Only while the claim is still
+    this one (``attempts`` unchanged): a later claim's outcome is never overwritten."""
+    error = outcome.error
     values: dict[str, object] = {"last_error": error}
     if error is None:
         values["delivered_at"] = now
-    elif claimed.attempt >= MAX_ATTEMPTS:
+    elif outcome.stopped:
+        values = {"next_attempt_at": now, "attempts": claimed.attempt - 1}
+    elif outcome.permanent or claimed.attempt >= MAX_ATTEMPTS:
         values["failed_at"] = now
     else:
         values["next_attempt_at"] = now + backoff(claimed.attempt)
     with _session(engine) as session, session.begin():
         session.execute(
-            update(WebhookOutbox).where(col(WebhookOutbox.id) == claimed.row_id).values(**values)
+            update(WebhookOutbox)
+            .where(
+                col(WebhookOutbox.id) == claimed.row_id,
+                col(WebhookOutbox.attempts) == claimed.attempt,
+            )
+            .values(**values)
         )
-    outcome = "delivered" if error is None else "failed" if "failed_at" in values else "retry"
-    WEBHOOKS.labels(outcome).inc()
+    if outcome.stopped:
+        return
+    outcome_name = "delivered" if error is None else "failed" if "failed_at" in values else "retry"
+    WEBHOOKS.labels(outcome_name).inc()
     log_at = logging.INFO if error is None else logging.WARNING
     log.log(
         log_at,
         "webhook %s",
-        outcome,
+        outcome_name,
         extra={"webhook_id": claimed.message_id, "attempt": claimed.attempt, "error": error},
     )
 
 
 def deliver_due(
-    engine: Bind, *, transport: httpx.BaseTransport | None = None, lease_s: float = LEASE_S
+    engine: Bind,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    lease_s: float = LEASE_S,
+    stop: threading.Event | None = None,
+    allow_private: bool = False,
 ) -> int:
-    """Deliver every webhook due now; the number of attempts made."""
+    """Deliver every webhook due now, until ``stop`` is set; the number of attempts made."""
+    stop = stop or threading.Event()
     attempts = 0
-    claimed = claim(engine, now=utcnow(), lease_s=lease_s)
-    if claimed is None:
-        # The usual poll: nothing due. No client is made (building one builds a TLS
-        # context, ~40 ms of CPU a second in every worker process of the service).
-        return 0
-    with httpx.Client(transport=transport, timeout=TIMEOUT_S) as client:
-        while claimed is not None:
-            error = send(claimed, client=client, now=utcnow())
-            record(engine, claimed, error=error, now=utcnow())
-            attempts += 1
-            claimed = claim(engine, now=utcnow(), lease_s=lease_s)
+    while not stop.is_set():
+        claimed = claim(engine, now=utcnow(), lease_s=lease_s)
+        if claimed is None:
+            break
+        outcome = send(
+            claimed, now=utcnow(), stop=stop, allow_private=allow_private, transport=transport
+        )
+        record(engine, claimed, outcome=outcome, now=utcnow())
+        attempts += 0 if outcome.stopped else 1
     return attempts
 
 
@@ -169,26 +204,34 @@ def run(
     *,
     poll_s: float = 1.0,
     lease_s: float = LEASE_S,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    allow_private: bool = False,
 ) -> None:
-    """Poll and deliver until ``stop`` is set; a database outage is logged and waited out."""
+    """Poll and deliver until ``stop`` is set (an attempt under way is cancelled); a
+    database outage is logged and waited out."""
     while not stop.is_set():
         try:
-            deliver_due(engine, transport=transport, lease_s=lease_s)
+            deliver_due(
+                engine,
+                transport=transport,
+                lease_s=lease_s,
+                stop=stop,
+                allow_private=allow_private,
+            )
         except Exception:  # keep the worker alive through a database outage
             log.exception("webhook worker: delivery round failed; retrying")
         stop.wait(poll_s)
 
 
 def start_in_background(
-    engine: Engine, *, poll_s: float = 1.0
+    engine: Engine, *, poll_s: float = 1.0, allow_private: bool = False
 ) -> tuple[threading.Thread, threading.Event]:
     """The in-process worker the app's lifespan starts (a daemon thread)."""
     stop = threading.Event()
     thread = threading.Thread(
         target=run,
         args=(engine, stop),
-        kwargs={"poll_s": poll_s},
+        kwargs={"poll_s": poll_s, "allow_private": allow_private},
         name="webhooks-worker",
         daemon=True,
     )
@@ -229,7 +272,14 @@ def serve(engine: Engine, poll_s: float, lease_s: float) -> None:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     log.info("webhook worker started", extra={"poll_s": poll_s, "lease_s": lease_s})
-    run(engine, stop, poll_s=poll_s, lease_s=lease_s)
+    allow_private = _allow_private()
+    run(engine, stop, poll_s=poll_s, lease_s=lease_s, allow_private=allow_private)
+
+
+def _allow_private() -> bool:
+    from service.config import get_settings
+
+    return get_settings().webhook_allow_private
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Readiness: the database answers and its schema is at the migrations' head."""
+"""Readiness: the database answers, takes writes, and its schema is at the migrations'
+head."""
 
 from functools import lru_cache
 from pathlib import Path
@@ -8,6 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+
+from service.telemetry.writable import REFUSED, refuses_writes, write_refusal
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -26,7 +29,10 @@ def not_ready(session: Session) -> str | None:
         conn = session.connection()
         conn.execute(text("SELECT 1"))
         current = frozenset(MigrationContext.configure(conn).get_current_heads())
+        refused = write_refusal(conn)
     except Exception as exc:  # any driver error means the same thing to a probe
+        if refuses_writes(exc):  # SQLite: a read-only file refuses even to begin
+            return REFUSED
         return f"The database does not answer ({type(exc).__name__})."
     expected = expected_heads()
     if current != expected:
@@ -36,4 +42,4 @@ def not_ready(session: Session) -> str | None:
             f"The database schema is at revision {have}, this code needs {want}: "
             "run `alembic upgrade head`."
         )
-    return None
+    return refused

@@ -1,23 +1,21 @@
 """Signed tree heads and proofs over the stored tree (``tiles``)."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar
 
 from sqlmodel import Session, col, select
 
 from service.ledger import log, tiles
-from service.ledger.models import LedgerTransaction
 from service.proofs import merkle
 from service.proofs.verifier import sth_message
+from service.transparency import dating
 from service.transparency.exceptions import BadProofRequest, TreeSizeUnknown
 from service.transparency.models import SignedTreeHead
 from service.transparency.schemas import stamp
 from service.transparency.signing import OperatorKey
 
 T = TypeVar("T")
-# The tree head of an empty ledger is dated at the epoch: no transaction dates it.
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def tree_size(*, session: Session) -> int:
@@ -34,7 +32,7 @@ def root_hash(*, session: Session, size: int) -> bytes:
 def _signed(
     session: Session, key: OperatorKey, size: int, moment: datetime, period: str | None = None
 ) -> SignedTreeHead:
-    moment = moment.astimezone(UTC).replace(microsecond=0)
+    moment = dating.whole_second_up(moment)
     root = root_hash(session=session, size=size).hex()
     return SignedTreeHead(
         tree_size=size,
@@ -50,21 +48,12 @@ def sign(
     *, session: Session, key: OperatorKey, now: datetime, period: str | None = None
 ) -> SignedTreeHead:
     """Sign the stored tree as it is now and keep the head (``period``: the month close
-    this one is for)."""
-    sth = _signed(session, key, tiles.stored_size(session), now, period)
+    this one is for); dated ``now``, or later if the tree or an earlier head is newer."""
+    size = tiles.stored_size(session)
+    sth = _signed(session, key, size, max(now, dating.not_before(session, size)), period)
     session.add(sth)
     session.flush()
     return sth
-
-
-def _grown_at(session: Session, size: int) -> datetime:
-    """When the tree reached ``size`` leaves: the time its last transaction was booked."""
-    if size == 0:
-        return _EPOCH
-    booked = session.exec(
-        select(LedgerTransaction.created_at).where(LedgerTransaction.sequence == size)
-    ).one()
-    return booked
 
 
 def sign_close(
@@ -98,7 +87,7 @@ def of_size(*, session: Session, key: OperatorKey, size: int) -> SignedTreeHead:
         return sth
     if size > tiles.stored_size(session):
         raise TreeSizeUnknown(f"The log holds fewer than {size} leaves.", tree_size=size)
-    return _signed(session, key, size, _grown_at(session, size))
+    return _signed(session, key, size, dating.not_before(session, size))
 
 
 def of_period(*, session: Session, period: str) -> SignedTreeHead | None:

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import Api, bearer
 from tests.replication.conftest import Standby
-from tests.replication.world import build_world, every_get, fetch
+from tests.replication.world import answered_status, build_world, every_get, fetch
 from tests.takedowns.conftest import evidence
 
 
@@ -122,10 +122,15 @@ def test_the_standby_refuses_writes_and_answers_every_get(
         json={"code": "ro-store", "name": "x", "country": "RU"},
         headers=bearer(ADMIN_TOKEN),
     )
-    assert refused.status_code == 500  # "cannot execute INSERT in a read-only transaction"
+    # "cannot execute INSERT in a read-only transaction": the database's state, not a bug
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["code"] == "read_only"
+    # ... and readiness says so, so that a load balancer stops sending writes there.
+    ready = on_standby.get("/readyz")
+    assert ready.status_code == 503 and "refuses writes" in ready.json()["detail"], ready.text
     failures = []
     for get in every_get(world):
         response = fetch(on_standby, world, get)
-        if response.status_code != 200:
+        if response.status_code != answered_status(get):
             failures.append((get.url, response.status_code, response.text[:200]))
     assert failures == []

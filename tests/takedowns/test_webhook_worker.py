@@ -82,7 +82,7 @@ def _worker(url: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "service.takedowns.worker", "--database-url", url, *FAST],
         cwd=ROOT,
-        env={**os.environ, "LEDGER_DATABASE_URL": url},
+        env={**os.environ, "LEDGER_DATABASE_URL": url, "LEDGER_WEBHOOK_ALLOW_PRIVATE": "true"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
