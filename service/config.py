@@ -3,7 +3,8 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+import limits
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,6 +46,16 @@ class Settings(BaseSettings):
     portal_secret: str | None = None
     # How long a portal session lasts after sign-in.
     portal_session_hours: int = Field(default=8, gt=0, le=24 * 30)
+    # Requests each API key may make, in the `limits` notation ("600/minute", "20/second"),
+    # counted per process (service/auth/ratelimit.py); unset: no limit.
+    rate_limit: str | None = None
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_notation(cls, value: str | None) -> str | None:
+        if value and value.strip():
+            limits.parse(value)  # ValueError names the notation it expects
+        return value
 
 
 @lru_cache

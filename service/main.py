@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from service.auth.ratelimit import RateLimitHeaders, limiter_for
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
 from service.db import Replicas, make_engine, make_read_engines
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_openapi(app)
     app.state.settings = settings
+    app.state.rate_limiter = limiter_for(settings.rate_limit)  # None: no limit (default)
     app.state.engine = make_engine(settings.database_url)  # connects on first use
     configure_logging()
     watch_pool(app.state.engine)
@@ -83,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     portal.install(app)
     app.include_router(ops_router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(RateLimitHeaders)
     # Outermost, so refusals by BodyLimit are logged and carry a request id too.
     app.add_middleware(RequestLog)
     return app

@@ -12,17 +12,23 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
+from service.auth import scopes as scoping
 from service.auth.caller import Caller
-from service.auth.exceptions import ApiKeyNotFound
+from service.auth.exceptions import ApiKeyNotFound, KeyExpired, Unauthenticated
 from service.auth.models import ApiKey
+from service.auth.scopes import Scope
 from service.pagination import PageParams, paginate
+from service.problems import Invalid
 from service.rights import Role
 from service.timeutil import utcnow
 
 TOKEN_PREFIX = "rl_"  # noqa: S105 (a prefix, not a secret)
+# ``last_used_at`` is exact to this much: a key used more often is written once per period.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def new_token() -> str:
@@ -34,7 +40,17 @@ def hash_token(token: str) -> str:
 
 
 def authenticate(*, session: Session, token: str, admin_token: str | None) -> Caller | None:
-    """The caller a token stands for: the bootstrap ``admin_token`` or a live key."""
+    """The caller a token stands for (the bootstrap ``admin_token`` or a live key), else
+    None; :func:`identify` says why a token is refused."""
+    try:
+        return identify(session=session, token=token, admin_token=admin_token, now=utcnow())
+    except Unauthenticated:
+        return None
+
+
+def identify(*, session: Session, token: str, admin_token: str | None, now: datetime) -> Caller:
+    """The caller a token stands for; raises :class:`Unauthenticated` (unknown or revoked)
+    or :class:`KeyExpired`. Notes the key's use (:func:`_note_use`)."""
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return Caller(role=Role.admin, subject=None, key_id=None)
     key = session.exec(
@@ -43,19 +59,83 @@ def authenticate(*, session: Session, token: str, admin_token: str | None) -> Ca
         )
     ).first()
     if key is None:
-        return None
-    return Caller(role=Role(key.role), subject=key.subject, key_id=key.id)
+        raise Unauthenticated("The token is unknown or has been revoked.")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise KeyExpired(
+            f"API key {key.id} expired at {key.expires_at.isoformat()}; "
+            "ask the operator for a new one.",
+            key_id=key.id,
+        )
+    _note_use(session=session, key=key, now=now)
+    return Caller(
+        role=Role(key.role), subject=key.subject, key_id=key.id, scopes=scoping.decode(key.scopes)
+    )
 
 
-def issue_api_key(*, session: Session, role: Role, subject: str | None) -> tuple[ApiKey, str]:
-    """A new key and its token (shown once; only the hash is stored)."""
+def _note_use(*, session: Session, key: ApiKey, now: datetime) -> None:
+    """Set ``last_used_at`` when it is older than :data:`LAST_USED_RESOLUTION` (the row was
+    just read, so most requests write nothing). ``SKIP LOCKED`` (PostgreSQL): a request
+    holding the row already notes this use, and another never waits for it."""
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
+        return
+    stale = (
+        select(ApiKey.id)
+        .where(
+            ApiKey.id == key.id,
+            col(ApiKey.last_used_at).is_(None)
+            | (col(ApiKey.last_used_at) <= now - LAST_USED_RESOLUTION),
+        )
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    session.exec(
+        update(ApiKey)
+        .where(col(ApiKey.id) == stale)
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def issue_api_key(
+    *,
+    session: Session,
+    role: Role,
+    subject: str | None,
+    expires_at: datetime | None = None,
+    scopes: Sequence[Scope] | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key and its token (shown once; only the hash is stored). ``expires_at`` and
+    ``scopes`` are checked by the caller (``parties.service.issue_api_key``)."""
     token = new_token()
     key = ApiKey(
-        id=uuid.uuid4().hex, role=role.value, subject=subject, token_hash=hash_token(token)
+        id=uuid.uuid4().hex,
+        role=role.value,
+        subject=subject,
+        token_hash=hash_token(token),
+        expires_at=expires_at,
+        scopes=scoping.encode(scopes),
     )
     session.add(key)
     session.flush()
     return key, token
+
+
+def check_limits(
+    *, role: Role, expires_at: datetime | None, scopes: Sequence[Scope] | None, now: datetime
+) -> None:
+    """A key's expiry lies in the future and its scopes fit its role (else 422)."""
+    problems: dict[str, str] = {}
+    if expires_at is not None and expires_at <= now:
+        problems["expires_at"] = "must lie in the future"
+    misfits = scoping.misfits(scopes or (), role)
+    if misfits:
+        names = ", ".join(s.value for s in misfits)
+        problems["scopes"] = f"a {role.value} key cannot hold {names}"
+    if problems:
+        raise Invalid(
+            "; ".join(f"{field} {msg}" for field, msg in problems.items()),
+            errors=[{"loc": ["body", field], "msg": msg} for field, msg in problems.items()],
+        )
 
 
 def revoke_api_key(*, session: Session, key_id: str) -> None:

@@ -49,9 +49,10 @@ def open_session(
     hours: int,
 ) -> tuple[str, Caller] | None:
     """The signed cookie value of a new session for ``token``'s caller; None when the
-    token is unknown, revoked, or of a role the portal does not serve."""
+    token is unknown, revoked, expired, scoped, or of a role the portal does not serve."""
     caller = authenticate(session=session, token=token, admin_token=admin_token)
-    if caller is None or caller.role not in PORTAL_ROLES:
+    # A scoped key (auth.scopes) signs no one in: the portal acts with the whole role.
+    if caller is None or caller.role not in PORTAL_ROLES or caller.scopes is not None:
         return None
     session_id = secrets.token_urlsafe(32)
     session.add(
@@ -92,7 +93,11 @@ def resolve(
         return None
     if row.key_id is not None:
         live = session.exec(
-            select(ApiKey.id).where(ApiKey.id == row.key_id, col(ApiKey.revoked_at).is_(None))
+            select(ApiKey.id).where(
+                ApiKey.id == row.key_id,
+                col(ApiKey.revoked_at).is_(None),
+                col(ApiKey.expires_at).is_(None) | (col(ApiKey.expires_at) > now),
+            )
         ).first()
         if live is None:
             return None
