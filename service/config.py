@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     # seed; unset, the key in signing_key_file (created 0600 by the first start).
     signing_key: str | None = None
     signing_key_file: str = "royalty-ledger-signing.key"
+    # The id (hex, at least 16 digits) of a new key the operator means to sign with from
+    # now on; without it start-up refuses a key other than the latest tree head's.
+    signing_key_rotate_to: str | None = None
     # Signs portal session cookies; unset, each process draws a random one (sessions then
     # end on restart and are not shared between workers: set it when running several).
     portal_secret: str | None = None

@@ -25,6 +25,7 @@ from service.ops.bootstrap import (
     ensure_admin,
     write_private,
 )
+from service.ops.signing_guard import checked_signing_key
 from service.parties.models import Society
 from service.server import serve
 from service.transparency.signing import settings_key
@@ -98,6 +99,7 @@ def prepare(settings: Settings, *, demo: bool) -> str:
                 admin_token=settings.admin_token,
                 key_file=settings.admin_key_file,
             )
+        checked_signing_key(engine, settings)  # one line and exit 1 on a foreign key
     finally:
         engine.dispose()
     signing = _signing_key_line(settings)
