@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     portal_secret: str | None = None
     # How long a portal session lasts after sign-in.
     portal_session_hours: int = Field(default=8, gt=0, le=24 * 30)
+    # The address clients use, e.g. https://ledger.example.org (the compose `tls` profile);
+    # https: portal cookies are `Secure` and answers carry HSTS (service/tls.py) even when
+    # the proxy in front reaches the service over plain HTTP.
+    public_url: str | None = None
     # Requests each API key may make, in the `limits` notation ("600/minute", "20/second"),
     # counted per process (service/auth/ratelimit.py); unset: no limit.
     rate_limit: str | None = None

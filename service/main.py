@@ -29,6 +29,7 @@ from service.statements.router import router as statements_router
 from service.takedowns import worker
 from service.takedowns.router import router as takedowns_router
 from service.tariffs.router import router as tariffs_router
+from service.tls import StrictTransportSecurity, behind_tls
 from service.transparency.router import evidence_router
 from service.transparency.router import router as transparency_router
 
@@ -86,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     app.add_middleware(RateLimitHeaders)
+    if behind_tls(settings.public_url):
+        app.add_middleware(StrictTransportSecurity)
     # Outermost, so refusals by BodyLimit are logged and carry a request id too.
     app.add_middleware(RequestLog)
     return app

@@ -23,7 +23,6 @@ dependency (``dependencies.current_caller``) left in the request's state.
 
 import math
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,16 +30,11 @@ from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from service.asgi import ASGIApp, Message, Receive, Scope, Send
 from service.auth.exceptions import RateLimited
 
 POLICY = "per-key"
 STATE_KEY = "rate_limit_headers"  # where a request's headers wait for the response
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from service.statements import service as statements
 from service.statements.dependencies import Conditional
 from service.statements.router import _json_statement, _streamed_statement
 from service.timeutil import utcnow
+from service.tls import behind_tls
 from service.transparency.signing import settings_key
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -45,7 +46,9 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
         path="/portal",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",  # behind TLS (uvicorn --proxy-headers)
+        # Behind TLS: the request's own scheme (uvicorn --proxy-headers), or the public
+        # address being https (a proxy on another host, LEDGER_PUBLIC_URL).
+        secure=request.url.scheme == "https" or behind_tls(request.app.state.settings.public_url),
     )
 
 

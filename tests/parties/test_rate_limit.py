@@ -9,11 +9,9 @@ import http_sfv
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection
-from sqlmodel import Session
 
 from service.config import Settings
-from service.db import get_session
-from service.main import create_app
+from tests.apps import client_with
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import Api, bearer
 
@@ -25,21 +23,7 @@ WINDOW_S = 3600  # an hour: nothing in this test can see the window move
 def limited(connection: Connection) -> Iterator[TestClient]:
     """An app whose keys may each make ``LIMIT`` requests an hour (the suite's own app
     has no limit, as every deployment that does not set LEDGER_RATE_LIMIT)."""
-    app = create_app(Settings(rate_limit=f"{LIMIT}/hour"))
-
-    def test_session() -> Iterator[Session]:
-        with Session(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        ) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    app.dependency_overrides[get_session] = test_session
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with client_with(connection, Settings(rate_limit=f"{LIMIT}/hour")) as client:
         yield client
 
 
