@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     portal_secret: str | None = None
     # How long a portal session lasts after sign-in.
     portal_session_hours: int = Field(default=8, gt=0, le=24 * 30)
+    # How often each process writes the API keys' last use it noted (service/auth/usage.py);
+    # 0: never by itself (the tests flush by hand).
+    key_use_flush_seconds: float = Field(default=60.0, ge=0)
     # The address clients use, e.g. https://ledger.example.org (the compose `tls` profile);
     # https: portal cookies are `Secure` and answers carry HSTS (service/tls.py) even when
     # the proxy in front reaches the service over plain HTTP.

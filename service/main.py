@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from service.auth import usage
 from service.auth.ratelimit import RateLimitHeaders, limiter_for
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
@@ -71,11 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         static_url="/docs-assets",
-        lifespan=_lifespan,
+        lifespan=_serving,
     )
     install_openapi(app)
     app.state.settings = settings
     app.state.rate_limiter = limiter_for(settings.rate_limit)  # None: no limit (default)
+    app.state.key_use = usage.KeyUse()  # API keys' last use, written by _serving's thread
     app.state.engine = make_engine(settings.database_url)  # connects on first use
     configure_logging()
     watch_pool(app.state.engine)
@@ -92,6 +94,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost, so refusals by BodyLimit are logged and carry a request id too.
     app.add_middleware(RequestLog)
     return app
+
+
+@asynccontextmanager
+async def _serving(app: FastAPI) -> AsyncIterator[None]:
+    """While serving: write the API keys' last use every interval (auth.usage), and run
+    the webhook worker (``_lifespan``)."""
+    every_s = app.state.settings.key_use_flush_seconds
+    with usage.flushing(app.state.engine, app.state.key_use, every_s):
+        async with _lifespan(app):
+            yield
 
 
 @asynccontextmanager

@@ -52,6 +52,8 @@ def current_caller(
         admin_token=settings.admin_token,
         now=utcnow(),
     )
+    if caller.key_id is not None:
+        request.app.state.key_use.note(caller.key_id, utcnow())  # memory only: auth.usage
     # For the request log: who called, by key id (the token itself is never logged).
     request.state.caller_key_id = caller.key_id or "admin-token"
     request.state.caller_role = caller.role.value

@@ -20,5 +20,5 @@ class ApiKey(SQLModel, table=True):
     # (space-separated, ``auth.scopes``) narrow the role; NULL: no limit.
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     scopes: str | None = Field(default=None, max_length=200)
-    # Written at most once a minute per key (``auth.service.LAST_USED_RESOLUTION``).
+    # Written about once a minute by each process that saw the key used (``auth.usage``).
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -12,9 +12,9 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlmodel import Session, col, select, update
+from sqlmodel import Session, col, select
 
 from service.auth import scopes as scoping
 from service.auth.caller import Caller
@@ -27,8 +27,6 @@ from service.rights import Role
 from service.timeutil import utcnow
 
 TOKEN_PREFIX = "rl_"  # noqa: S105 (a prefix, not a secret)
-# ``last_used_at`` is exact to this much: a key used more often is written once per period.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def new_token() -> str:
@@ -50,7 +48,7 @@ def authenticate(*, session: Session, token: str, admin_token: str | None) -> Ca
 
 def identify(*, session: Session, token: str, admin_token: str | None, now: datetime) -> Caller:
     """The caller a token stands for; raises :class:`Unauthenticated` (unknown or revoked)
-    or :class:`KeyExpired`. Notes the key's use (:func:`_note_use`)."""
+    or :class:`KeyExpired`. Its use is noted by the caller (``auth.usage``)."""
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return Caller(role=Role.admin, subject=None, key_id=None)
     key = session.exec(
@@ -66,33 +64,8 @@ def identify(*, session: Session, token: str, admin_token: str | None, now: date
             "ask the operator for a new one.",
             key_id=key.id,
         )
-    _note_use(session=session, key=key, now=now)
     return Caller(
         role=Role(key.role), subject=key.subject, key_id=key.id, scopes=scoping.decode(key.scopes)
-    )
-
-
-def _note_use(*, session: Session, key: ApiKey, now: datetime) -> None:
-    """Set ``last_used_at`` when it is older than :data:`LAST_USED_RESOLUTION` (the row was
-    just read, so most requests write nothing). ``SKIP LOCKED`` (PostgreSQL): a request
-    holding the row already notes this use, and another never waits for it."""
-    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_RESOLUTION:
-        return
-    stale = (
-        select(ApiKey.id)
-        .where(
-            ApiKey.id == key.id,
-            col(ApiKey.last_used_at).is_(None)
-            | (col(ApiKey.last_used_at) <= now - LAST_USED_RESOLUTION),
-        )
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    session.exec(
-        update(ApiKey)
-        .where(col(ApiKey.id) == stale)
-        .values(last_used_at=now)
-        .execution_options(synchronize_session=False)
     )
 
 
