@@ -6,15 +6,31 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PG_REPLICA_URL ?= postgresql+psycopg://postgres@127.0.0.1:5433/postgres
 
-.PHONY: install run demo migrate test lint format typecheck check bench clean replica-up replica-down
+.PHONY: install lock audit run demo migrate test lint format typecheck check bench clean replica-up replica-down
 
-$(STAMP): pyproject.toml
+# Installs exactly the locked versions, every file checked against its SHA-256
+# (requirements-dev.lock; the image installs requirements.lock, the runtime subset).
+$(STAMP): pyproject.toml requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Refreshes both lock files to the newest versions pyproject.toml allows, from the public
+# index only (PIP_CONFIG_FILE=/dev/null: no machine's local mirror ends up in the lock).
+# Then `make install` and the tests; commit the lock files with what they changed.
+PIP_COMPILE = PIP_CONFIG_FILE=/dev/null $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(STAMP)
+	$(PIP_COMPILE) --upgrade --extra dev -o requirements-dev.lock pyproject.toml
+	$(PIP_COMPILE) --build-deps-for=wheel --constraint requirements-dev.lock \
+		-o requirements.lock pyproject.toml
+
+# Known vulnerabilities in the locked versions (pip-audit, PyPI's advisory data).
+audit: $(STAMP)
+	scripts/audit-dependencies.sh $(BIN)/pip-audit
 
 migrate: $(STAMP)
 	$(BIN)/alembic upgrade head

@@ -3,7 +3,8 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+import limits
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,6 +44,9 @@ class Settings(BaseSettings):
     # seed; unset, the key in signing_key_file (created 0600 by the first start).
     signing_key: str | None = None
     signing_key_file: str = "royalty-ledger-signing.key"
+    # The id (hex, at least 16 digits) of a new key the operator means to sign with from
+    # now on; without it start-up refuses a key other than the latest tree head's.
+    signing_key_rotate_to: str | None = None
     # Signs portal session cookies; unset, each process draws a random one (sessions then
     # end on restart and are not shared between workers: set it when running several).
     portal_secret: str | None = None
@@ -52,6 +56,23 @@ class Settings(BaseSettings):
     downloads_total: int = Field(default=8, ge=1)
     # How long a portal session lasts after sign-in.
     portal_session_hours: int = Field(default=8, gt=0, le=24 * 30)
+    # How often each process writes the API keys' last use it noted (service/auth/usage.py);
+    # 0: never by itself (the tests flush by hand).
+    key_use_flush_seconds: float = Field(default=60.0, ge=0)
+    # The address clients use, e.g. https://ledger.example.org (the compose `tls` profile);
+    # https: portal cookies are `Secure` and answers carry HSTS (service/tls.py) even when
+    # the proxy in front reaches the service over plain HTTP.
+    public_url: str | None = None
+    # Requests each API key may make, in the `limits` notation ("600/minute", "20/second"),
+    # counted per process (service/auth/ratelimit.py); unset: no limit.
+    rate_limit: str | None = None
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _rate_limit_notation(cls, value: str | None) -> str | None:
+        if value and value.strip():
+            limits.parse(value)  # ValueError names the notation it expects
+        return value
 
 
 @lru_cache

@@ -6,6 +6,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from service.auth import usage
+from service.auth.ratelimit import RateLimitHeaders, limiter_for
 from service.catalog.cwr.router import router as cwr_router
 from service.catalog.router import router as catalog_router
 from service.config import Settings, get_settings
@@ -34,6 +36,7 @@ from service.tariffs.router import router as tariffs_router
 from service.telemetry.logs import configure_logging
 from service.telemetry.metrics import watch_pool
 from service.telemetry.router import router as ops_router
+from service.tls import StrictTransportSecurity, behind_tls
 from service.transparency.router import router as transparency_router
 
 DESCRIPTION = """
@@ -77,10 +80,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         static_url="/docs-assets",
-        lifespan=_lifespan,
+        lifespan=_serving,
     )
     install_openapi(app)
     app.state.settings = settings
+    app.state.rate_limiter = limiter_for(settings.rate_limit)  # None: no limit (default)
+    app.state.key_use = usage.KeyUse()  # API keys' last use, written by _serving's thread
     app.state.engine = make_engine(settings.database_url)  # connects on first use
     configure_logging()
     watch_pool(app.state.engine)
@@ -94,9 +99,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     portal.install(app)
     app.include_router(ops_router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, streamed=frozenset({dsr.PATH}))
+    app.add_middleware(RateLimitHeaders)
+    if behind_tls(settings.public_url):
+        app.add_middleware(StrictTransportSecurity)
     # Outermost, so refusals by BodyLimit are logged and carry a request id too.
     app.add_middleware(RequestLog)
     return app
+
+
+@asynccontextmanager
+async def _serving(app: FastAPI) -> AsyncIterator[None]:
+    """While serving: write the API keys' last use every interval (auth.usage), and run
+    the webhook worker (``_lifespan``)."""
+    every_s = app.state.settings.key_use_flush_seconds
+    with usage.flushing(app.state.engine, app.state.key_use, every_s):
+        async with _lifespan(app):
+            yield
 
 
 @asynccontextmanager

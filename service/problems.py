@@ -64,12 +64,13 @@ def _problem_response(description: str) -> dict[str, Any]:
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _problem_response("The body cannot be parsed"),
-    401: _problem_response("Missing, unknown or revoked token"),
-    403: _problem_response("This role may not use the endpoint"),
+    401: _problem_response("Missing, unknown, revoked or expired token"),
+    403: _problem_response("This role (or this key's scopes) may not use the endpoint"),
     404: _problem_response("Not found (or someone else's)"),
     409: _problem_response("Conflicts with the current state"),
     413: _problem_response("The body is too large"),
     422: _problem_response("Validation failed; `errors` names each bad field"),
+    429: _problem_response("Over the key's rate limit: see `Retry-After` and `RateLimit`"),
 }
 
 

@@ -27,6 +27,8 @@ os.environ["LEDGER_ADMIN_TOKEN"] = ADMIN_TOKEN
 os.environ["LEDGER_DEMO"] = "false"
 # Tests deliver webhooks explicitly (service.takedowns.worker), not from a background thread.
 os.environ["LEDGER_WEBHOOKS_WORKER"] = "false"
+# API keys' last use is written when a test flushes it (service.auth.usage), not by a thread.
+os.environ["LEDGER_KEY_USE_FLUSH_SECONDS"] = "0"
 # A fixed test key (base64 of a 32-byte Ed25519 seed), so tests never write a key file.
 os.environ["LEDGER_SIGNING_KEY"] = "dGVzdC1zaWduaW5nLWtleS0wMTIzNDU2Nzg5YWJjZGU="
 

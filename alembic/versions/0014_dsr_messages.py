@@ -1,7 +1,7 @@
 """dsr_message: the DSR files stores posted, by (store, sender, MessageId, file)
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013k
 
 A re-post of the same file (same SHA-256) resumes its booking; another file under the
 same MessageId is refused (service/sales/dsr_intake/service.py).
@@ -16,7 +16,7 @@ from alembic import op
 import service.timeutil
 
 revision: str = "0014"
-down_revision: str | Sequence[str] | None = "0012"
+down_revision: str | Sequence[str] | None = "0013k"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -11,15 +11,18 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from service.auth import ratelimit, scopes
 from service.auth.caller import Caller
-from service.auth.exceptions import Forbidden, Unauthenticated
-from service.auth.service import authenticate
+from service.auth.exceptions import Forbidden, InsufficientScope, Unauthenticated
+from service.auth.ratelimit import KeyRateLimiter
+from service.auth.service import identify
 from service.config import Settings
 from service.db import SessionDep
 from service.errors import NotFound
 from service.identifiers import normalize_isrc, normalize_iswc
 from service.pagination import PageParams
 from service.rights import Role
+from service.timeutil import utcnow
 
 
 def app_settings(request: Request) -> Settings:
@@ -39,16 +42,32 @@ def current_caller(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
+    """Who calls (401 unless a live, unexpired key), within the key's rate limit (429)
+    and scopes (403): every role alias below depends on this."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("Send `Authorization: Bearer <token>`.")
-    caller = authenticate(
-        session=session, token=credentials.credentials, admin_token=settings.admin_token
+    caller = identify(
+        session=session,
+        token=credentials.credentials,
+        admin_token=settings.admin_token,
+        now=utcnow(),
     )
-    if caller is None:
-        raise Unauthenticated("The token is unknown or has been revoked.")
+    if caller.key_id is not None:
+        request.app.state.key_use.note(caller.key_id, utcnow())  # memory only: auth.usage
     # For the request log: who called, by key id (the token itself is never logged).
     request.state.caller_key_id = caller.key_id or "admin-token"
     request.state.caller_role = caller.role.value
+    limiter: KeyRateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        ratelimit.enforce(limiter, key=request.state.caller_key_id, state=request.state)
+    route = getattr(request.scope.get("route"), "path", request.url.path)
+    if not scopes.allows(caller.scopes, method=request.method, route=route):
+        granted = " ".join(sorted(caller.scopes or ()))
+        raise InsufficientScope(
+            f"This key's scopes ({granted}) do not cover {request.method} {route} "
+            "(docs/api-keys.md).",
+            scopes=sorted(caller.scopes or ()),
+        )
     return caller
 
 

@@ -16,3 +16,9 @@ class ApiKey(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Optional limits (issue #26): after ``expires_at`` the token is refused; ``scopes``
+    # (space-separated, ``auth.scopes``) narrow the role; NULL: no limit.
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    scopes: str | None = Field(default=None, max_length=200)
+    # Written about once a minute by each process that saw the key used (``auth.usage``).
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

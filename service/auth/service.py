@@ -12,12 +12,16 @@ import hmac
 import secrets
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from service.auth import scopes as scoping
 from service.auth.caller import Caller
-from service.auth.exceptions import ApiKeyNotFound
+from service.auth.exceptions import ApiKeyNotFound, KeyExpired, Unauthenticated
 from service.auth.models import ApiKey
+from service.auth.scopes import Scope
+from service.errors import Invalid
 from service.pagination import PageParams, paginate
 from service.rights import Role
 from service.timeutil import utcnow
@@ -34,7 +38,17 @@ def hash_token(token: str) -> str:
 
 
 def authenticate(*, session: Session, token: str, admin_token: str | None) -> Caller | None:
-    """The caller a token stands for: the bootstrap ``admin_token`` or a live key."""
+    """The caller a token stands for (the bootstrap ``admin_token`` or a live key), else
+    None; :func:`identify` says why a token is refused."""
+    try:
+        return identify(session=session, token=token, admin_token=admin_token, now=utcnow())
+    except Unauthenticated:
+        return None
+
+
+def identify(*, session: Session, token: str, admin_token: str | None, now: datetime) -> Caller:
+    """The caller a token stands for; raises :class:`Unauthenticated` (unknown or revoked)
+    or :class:`KeyExpired`. Its use is noted by the caller (``auth.usage``)."""
     if admin_token and hmac.compare_digest(token.encode(), admin_token.encode()):
         return Caller(role=Role.admin, subject=None, key_id=None)
     key = session.exec(
@@ -43,25 +57,66 @@ def authenticate(*, session: Session, token: str, admin_token: str | None) -> Ca
         )
     ).first()
     if key is None:
-        return None
-    return Caller(role=Role(key.role), subject=key.subject, key_id=key.id)
+        raise Unauthenticated("The token is unknown or has been revoked.")
+    if key.expires_at is not None and key.expires_at <= now:
+        raise KeyExpired(
+            f"API key {key.id} expired at {key.expires_at.isoformat()}; "
+            "ask the operator for a new one.",
+            key_id=key.id,
+        )
+    return Caller(
+        role=Role(key.role), subject=key.subject, key_id=key.id, scopes=scoping.decode(key.scopes)
+    )
 
 
-def issue_api_key(*, session: Session, role: Role, subject: str | None) -> tuple[ApiKey, str]:
-    """A new key and its token (shown once; only the hash is stored)."""
+def issue_api_key(
+    *,
+    session: Session,
+    role: Role,
+    subject: str | None,
+    expires_at: datetime | None = None,
+    scopes: Sequence[Scope] | None = None,
+) -> tuple[ApiKey, str]:
+    """A new key and its token (shown once; only the hash is stored). ``expires_at`` and
+    ``scopes`` are checked by the caller (``parties.service.issue_api_key``)."""
     token = new_token()
     key = ApiKey(
-        id=uuid.uuid4().hex, role=role.value, subject=subject, token_hash=hash_token(token)
+        id=uuid.uuid4().hex,
+        role=role.value,
+        subject=subject,
+        token_hash=hash_token(token),
+        expires_at=expires_at,
+        scopes=scoping.encode(scopes),
     )
     session.add(key)
     session.flush()
     return key, token
 
 
-def is_live(*, session: Session, key_id: str) -> bool:
-    """The key exists and has not been revoked."""
+def is_live(*, session: Session, key_id: str, now: datetime) -> bool:
+    """The key exists, has not been revoked and has not expired at ``now``."""
     key = session.get(ApiKey, key_id)
-    return key is not None and key.revoked_at is None
+    if key is None or key.revoked_at is not None:
+        return False
+    return key.expires_at is None or key.expires_at > now
+
+
+def check_limits(
+    *, role: Role, expires_at: datetime | None, scopes: Sequence[Scope] | None, now: datetime
+) -> None:
+    """A key's expiry lies in the future and its scopes fit its role (else 422)."""
+    problems: dict[str, str] = {}
+    if expires_at is not None and expires_at <= now:
+        problems["expires_at"] = "must lie in the future"
+    misfits = scoping.misfits(scopes or (), role)
+    if misfits:
+        names = ", ".join(s.value for s in misfits)
+        problems["scopes"] = f"a {role.value} key cannot hold {names}"
+    if problems:
+        raise Invalid(
+            "; ".join(f"{field} {msg}" for field, msg in problems.items()),
+            errors=[{"loc": ["body", field], "msg": msg} for field, msg in problems.items()],
+        )
 
 
 def revoke_api_key(*, session: Session, key_id: str) -> None:

@@ -38,7 +38,9 @@ def verify_ledger(args: argparse.Namespace, connect: Connect) -> int:
 
 
 def create_key(args: argparse.Namespace, connect: Connect) -> int:
-    key = connect().create_key(args.role, args.subject)
+    key = connect().create_key(
+        args.role, args.subject, scopes=args.scope or None, expires_at=args.expires_at
+    )
     # stdout carries only the token (TOKEN=$(royalty-ledger keys create ...)), or --json.
     print(json.dumps(key) if args.json else key["token"])
     print(
@@ -103,6 +105,19 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
     create.add_argument(
         "--subject",
         help="store code, society code or rights holder id; none for an admin key",
+    )
+    create.add_argument(
+        "--scope",
+        action="append",
+        metavar="SCOPE",
+        # Checked by the server (service/auth/scopes.py), so the client stays light.
+        help="narrow the key: read, sales:write or statements:read (repeatable; "
+        "docs/api-keys.md); none: all the role allows",
+    )
+    create.add_argument(
+        "--expires-at",
+        metavar="INSTANT",
+        help="when the token stops working, e.g. 2027-06-30T00:00:00Z; none: never",
     )
     create.add_argument("--json", action="store_true", help="print the key as JSON")
     create.set_defaults(run=create_key)

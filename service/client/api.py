@@ -321,9 +321,20 @@ class LedgerClient:
             raise LedgerError(response)
         return [json.loads(line) for line in response.text.splitlines() if line]
 
-    def create_key(self, role: str, subject: str | None) -> dict[str, Any]:
+    def create_key(
+        self,
+        role: str,
+        subject: str | None,
+        *,
+        scopes: list[str] | None = None,
+        expires_at: str | None = None,
+    ) -> dict[str, Any]:
         """Issue an API key; the answer carries the token, which is never shown again."""
-        body = {"role": role, "subject": subject}
+        body: dict[str, Any] = {"role": role, "subject": subject}
+        if scopes:
+            body["scopes"] = scopes
+        if expires_at:
+            body["expires_at"] = expires_at
         return dict(_expect(self._request("POST", "/v1/api-keys", json=body), 201))
 
     def revoke_key(self, key_id: str) -> None:

@@ -41,17 +41,13 @@ router = APIRouter(prefix="/v1")
 def issue_api_key(data: ApiKeyCreate, session: SessionDep, _: AdminCaller) -> ApiKeyPublic:
     """Issue a key; the token is shown once, only its hash is kept."""
     key, token = service.issue_api_key(session=session, data=data)
-    return ApiKeyPublic(id=key.id, role=data.role, subject=key.subject, token=token)
+    return ApiKeyPublic.of(key, token=token)
 
 
 @router.get("/api-keys", tags=["auth"])
 def list_api_keys(session: SessionDep, _: AdminCaller, page: PageDep) -> Page[ApiKeyPublic]:
     rows, cursor = keys.list_api_keys(session=session, page=page)
-    data = [
-        ApiKeyPublic(id=k.id, role=k.role, subject=k.subject, revoked=k.revoked_at is not None)
-        for k in rows
-    ]
-    return Page(data=data, next_cursor=cursor)
+    return Page(data=[ApiKeyPublic.of(k) for k in rows], next_cursor=cursor)
 
 
 @router.delete("/api-keys/{key_id}", status_code=204, tags=["auth"])

@@ -30,7 +30,7 @@ from service.parties.schemas import (
     StoreCreate,
 )
 from service.rights import RightType, Role
-from service.timeutil import ranges_overlap
+from service.timeutil import ranges_overlap, utcnow
 
 
 def new_id() -> str:
@@ -274,7 +274,14 @@ def list_mandates(
 def issue_api_key(*, session: Session, data: ApiKeyCreate) -> tuple[ApiKey, str]:
     """A key for the party it acts for (which must exist); see ``auth.service``."""
     _check_subject(session=session, role=data.role, subject=data.subject)
-    return keys.issue_api_key(session=session, role=data.role, subject=data.subject)
+    keys.check_limits(role=data.role, expires_at=data.expires_at, scopes=data.scopes, now=utcnow())
+    return keys.issue_api_key(
+        session=session,
+        role=data.role,
+        subject=data.subject,
+        expires_at=data.expires_at,
+        scopes=data.scopes,
+    )
 
 
 def _check_subject(*, session: Session, role: Role, subject: str | None) -> None:

@@ -33,6 +33,7 @@ from service.statements.dependencies import Conditional
 from service.statements.line_pages import PAGE_SIZES, SORTABLE, LineFilter, lines_page
 from service.statements.router import file_statement_response, json_statement_response
 from service.timeutil import utcnow
+from service.tls import behind_tls
 from service.transparency.signing import settings_key
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -46,7 +47,9 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
         path="/portal",
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",  # behind TLS (uvicorn --proxy-headers)
+        # Behind TLS: the request's own scheme (uvicorn --proxy-headers), or the public
+        # address being https (a proxy on another host, LEDGER_PUBLIC_URL).
+        secure=request.url.scheme == "https" or behind_tls(request.app.state.settings.public_url),
     )
 
 

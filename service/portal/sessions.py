@@ -46,9 +46,10 @@ def open_session(
     hours: int,
 ) -> tuple[str, Caller] | None:
     """The signed cookie value of a new session for ``token``'s caller; None when the
-    token is unknown, revoked, or of a role the portal does not serve."""
+    token is unknown, revoked, expired, scoped, or of a role the portal does not serve."""
     caller = authenticate(session=session, token=token, admin_token=admin_token)
-    if caller is None or caller.role not in PORTAL_ROLES:
+    # A scoped key (auth.scopes) signs no one in: the portal acts with the whole role.
+    if caller is None or caller.role not in PORTAL_ROLES or caller.scopes is not None:
         return None
     session_id = secrets.token_urlsafe(32)
     kind = binding.KEY if caller.key_id is not None else binding.ADMIN
@@ -110,7 +111,7 @@ def resolve(
     row = _row(session, cookie, secret, admin_token)
     if row is None or row.expires_at <= now:
         return None
-    if row.key_id is not None and not keys.is_live(session=session, key_id=row.key_id):
+    if row.key_id is not None and not keys.is_live(session=session, key_id=row.key_id, now=now):
         return None
     caller = Caller(role=Role(row.role), subject=row.subject, key_id=row.key_id)
     return SignedIn(caller=caller, csrf_token=row.csrf_token)

@@ -27,6 +27,7 @@ from service.startup.bootstrap import (
     ensure_admin,
     write_private,
 )
+from service.startup.signing_guard import checked_signing_key
 from service.transparency.signing import settings_key
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -98,6 +99,7 @@ def prepare(settings: Settings, *, demo: bool) -> str:
                 admin_token=settings.admin_token,
                 key_file=settings.admin_key_file,
             )
+        checked_signing_key(engine, settings)  # one line and exit 1 on a foreign key
     finally:
         engine.dispose()
     signing = _signing_key_line(settings)

@@ -75,7 +75,14 @@ def operator_key(configured: str | None, default_file: str) -> OperatorKey:
     ``default_file``, created there on first use."""
     if configured:
         path = Path(configured)
-        return _decode(path.read_bytes() if path.is_file() else configured.encode())
+        if path.is_file():
+            return _decode(path.read_bytes())
+        try:
+            return _decode(configured.encode())
+        except BadSigningKey:
+            if "/" in configured:  # meant as a path (a secret or volume not mounted?)
+                raise BadSigningKey(f"no key file {configured}") from None
+            raise
     path = Path(default_file)
     try:
         return _decode(path.read_bytes())
