@@ -1,10 +1,18 @@
-"""CWR files for tests, written field by field with the widths printed in the CISAC CWR 2.1
-and 2.2 specifications (independent of the service's own layout table and ACK writer)."""
+"""CWR files for tests, and the calls that post them. Files are written field by field with
+the widths printed in the CISAC CWR 2.1 and 2.2 specifications (independent of the
+service's own layout table and ACK writer)."""
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
 
 from service.identifiers import ipi_check
+from tests.factories import Api
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cwr"
 
 
 def ipi(n: int) -> str:
@@ -99,3 +107,40 @@ def cwr_file(
         lines.extend(group_lines)
     lines.append(f"TRL{len(kinds):05d}{total:08d}{len(lines) + 1:08d}")
     return "\r\n".join(lines) + "\r\n"
+
+
+def compact(iswc: str) -> str:
+    return iswc.replace("-", "").replace(".", "")
+
+
+def post_cwr(
+    client: TestClient, api: Api, text: str | bytes, *, expect: int = 200, **params: Any
+) -> Any:
+    body = text.encode() if isinstance(text, str) else text
+    response = client.post(
+        "/v1/catalog/cwr",
+        content=body,
+        params=params,
+        headers={**api.admin, "Content-Type": "text/plain"},
+    )
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def work(api: Api, iswc: str) -> Any:
+    response = api.get(f"/v1/works/{iswc}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def holder_by_ipi(api: Api, number: str) -> dict[str, Any]:
+    holders = api.get("/v1/rights-holders", limit=100).json()["data"]
+    [holder] = [h for h in holders if h["ipi"] == number]
+    return dict(holder)
+
+
+def shares_of(api: Api, body: dict[str, Any]) -> set[tuple[str | None, str, str, str]]:
+    ipis = {h["id"]: h["ipi"] for h in api.get("/v1/rights-holders", limit=100).json()["data"]}
+    return {
+        (ipis[s["holder_id"]], s["right_type"], s["territory"], s["share"]) for s in body["shares"]
+    }

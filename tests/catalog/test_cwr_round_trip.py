@@ -5,8 +5,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.catalog.cwr_files import Tx, cwr_file, ipi
-from tests.catalog.test_cwr import compact, holder_by_ipi, post_cwr
+from tests.catalog.cwr_files import Tx, compact, cwr_file, holder_by_ipi, ipi, post_cwr
 from tests.factories import Api, bearer, share
 from tests.statements.conftest import Statements
 from tests.takedowns.conftest import new_iswc

@@ -8,8 +8,7 @@ from fastapi.testclient import TestClient
 from service.catalog.cwr.parser import parse
 from service.client import cli
 from service.client.api import LedgerClient
-from tests.catalog.cwr_files import Tx, cwr_file, ipi
-from tests.catalog.test_cwr import compact
+from tests.catalog.cwr_files import Tx, compact, cwr_file, ipi
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import Api
 from tests.takedowns.conftest import new_iswc

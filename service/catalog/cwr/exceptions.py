@@ -1,6 +1,6 @@
 """Errors of CWR intake."""
 
-from service.errors import Invalid
+from service.errors import Conflict, Invalid
 
 
 class CwrFileInvalid(Invalid):
@@ -10,3 +10,10 @@ class CwrFileInvalid(Invalid):
 
     def __init__(self, detail: str, *, line: int) -> None:
         super().__init__(detail, errors=[{"loc": ["body", "line", line], "msg": detail}])
+
+
+class RegistrationRejected(Conflict):
+    """One transaction conflicts with the catalogue (e.g. an NWR renaming a registered work);
+    caught per transaction and acknowledged as rejected, never answered as a problem."""
+
+    code = "cwr_registration_rejected"

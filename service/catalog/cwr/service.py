@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from service.catalog import service as catalog
 from service.catalog import titles
+from service.catalog.cwr.exceptions import RegistrationRejected
 from service.catalog.cwr.mapping import Registration, registration_of
 from service.catalog.cwr.parser import CwrFile, Problem, decode, parse
 from service.catalog.exceptions import AssetNotFound
@@ -58,10 +59,6 @@ class ImportOutcome:
     file: CwrFile
     valid_from: date
     transactions: list[TransactionOutcome]
-
-
-class _Rejected(DomainError):
-    pass
 
 
 def import_cwr(*, session: Session, body: bytes, valid_from: date | None = None) -> ImportOutcome:
@@ -188,7 +185,7 @@ def _apply_work(
     changed = False
     if work.title != reg.title:
         if reg.transaction.transaction_type == "NWR":
-            raise _Rejected(
+            raise RegistrationRejected(
                 f"work {reg.iswc} is registered as {work.title!r}; a REV changes its title"
             )
         titles.rename_work(session=session, iswc=reg.iswc, title=reg.title)
