@@ -13,7 +13,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service import failover
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://royalty-ledger.example/problems/"
@@ -226,8 +229,23 @@ async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    # The primary went away (a failover): 503 and when to retry. Any other database
+    # error is a bug, left to _unexpected (500, and logged with its traceback).
+    if not failover.primary_unreachable(exc):
+        raise exc
+    return problem(
+        503,
+        detail=failover.UNAVAILABLE_DETAIL,
+        title="The database is not reachable; retry shortly",
+        code=failover.UNAVAILABLE_CODE,
+        headers={"Retry-After": str(failover.RETRY_AFTER_S)},
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -16,6 +16,7 @@ from service.auth.exceptions import Forbidden, Unauthenticated
 from service.auth.service import authenticate
 from service.config import Settings
 from service.db import SessionDep
+from service.failover import read_despite_failover
 from service.identifiers import normalize_isrc, normalize_iswc
 from service.pagination import PageParams
 from service.problems import NotFound
@@ -41,8 +42,13 @@ def current_caller(
 ) -> Caller:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("Send `Authorization: Bearer <token>`.")
-    caller = authenticate(
-        session=session, token=credentials.credentials, admin_token=settings.admin_token
+    # During a failover the keys are read from a replica, so pulls go on (service/failover.py).
+    caller = read_despite_failover(
+        primary=session,
+        replica=request.app.state.replicas.next,
+        read=lambda s: authenticate(
+            session=s, token=credentials.credentials, admin_token=settings.admin_token
+        ),
     )
     if caller is None:
         raise Unauthenticated("The token is unknown or has been revoked.")
