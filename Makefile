@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PG_REPLICA_URL ?= postgresql+psycopg://postgres@127.0.0.1:5433/postgres
 
-.PHONY: install run demo migrate test lint format typecheck check bench clean replica-up replica-down
+.PHONY: install run demo migrate test lint format typecheck check bench clean replica-up replica-down ha-up ha-down
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,3 +69,12 @@ replica-up:
 
 replica-down:
 	scripts/pg-standby.sh down
+
+# A pg_auto_failover pair (monitor + two nodes, free ports; scripts/pg-ha.sh). With it up,
+# `LEDGER_TEST_HA_URL=$$(scripts/pg-ha.sh url) make test` runs the failover test;
+# `.ci/run` does that by itself.
+ha-up:
+	scripts/pg-ha.sh up
+
+ha-down:
+	scripts/pg-ha.sh down
