@@ -68,6 +68,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: _problem_response("Conflicts with the current state"),
     413: _problem_response("The body is too large"),
     422: _problem_response("Validation failed; `errors` names each bad field"),
+    503: _problem_response("The database is not reachable (a failover): retry after Retry-After"),
 }
 
 

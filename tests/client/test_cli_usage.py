@@ -47,6 +47,8 @@ def test_every_subcommand_is_covered() -> None:
         "demo",
         "verify-statement",
         "webhooks-worker",
+        "backup",
+        "restore",
     }
 
 
