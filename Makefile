@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PG_REPLICA_URL ?= postgresql+psycopg://postgres@127.0.0.1:5433/postgres
 
-.PHONY: install lock audit run demo migrate test lint format typecheck check bench clean replica-up replica-down
+.PHONY: install lock audit run demo migrate test lint format typecheck check bench clean replica-up replica-down ha-up ha-down
 
 # Installs exactly the locked versions, every file checked against its SHA-256
 # (requirements-dev.lock; the image installs requirements.lock, the runtime subset).
@@ -86,3 +86,12 @@ replica-up:
 
 replica-down:
 	scripts/pg-standby.sh down
+
+# A pg_auto_failover pair (monitor + two nodes, free ports; scripts/pg-ha.sh). With it up,
+# `LEDGER_TEST_HA_URL=$$(scripts/pg-ha.sh url) make test` runs the failover test;
+# `.ci/run` does that by itself.
+ha-up:
+	scripts/pg-ha.sh up
+
+ha-down:
+	scripts/pg-ha.sh down

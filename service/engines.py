@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, event
 from sqlmodel import create_engine
 
+from service import failover
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
@@ -19,7 +21,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # catalog just loaded, or autovacuum off as on the CI machine) makes a 10 ms probe look
     # huge: ~70-100 ms of compilation were measured on the sales path's catalog look-up.
     connect_args = {"options": "-c jit=off", **kwargs.pop("connect_args", {})}
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    failover.follow_primary(engine)  # connect timeout and keepalives (a failover)
+    return engine
 
 
 def _tune_sqlite(engine: Engine) -> None:

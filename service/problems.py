@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service import failover
 from service.errors import DomainError, validation_errors
 from service.telemetry.writable import REFUSED, refuses_writes
 
@@ -71,6 +72,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     413: _problem_response("The body is too large"),
     422: _problem_response("Validation failed; `errors` names each bad field"),
     429: _problem_response("Over the key's rate limit: see `Retry-After` and `RateLimit`"),
+    503: _problem_response("The database is not reachable (a failover): retry after Retry-After"),
 }
 
 
@@ -163,7 +165,15 @@ async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     if refuses_writes(exc):  # a read-only database: not this request's fault, nor a bug
         return problem(503, detail=REFUSED, code="read_only", headers={"Retry-After": "30"})
-    return await _unexpected(request, exc)
+    if failover.primary_unreachable(exc):  # the primary went away (a failover)
+        return problem(
+            503,
+            detail=failover.UNAVAILABLE_DETAIL,
+            title="The database is not reachable; retry shortly",
+            code=failover.UNAVAILABLE_CODE,
+            headers={"Retry-After": str(failover.RETRY_AFTER_S)},
+        )
+    return await _unexpected(request, exc)  # any other database error is a bug: 500, logged
 
 
 def install_problem_handlers(app: FastAPI) -> None:

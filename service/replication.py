@@ -6,13 +6,17 @@ so freshness is a *watermark*: a tiny, monotonic query (the newest closed month,
 newest takedown event) asked of both. Equal values mean the replica has replayed every
 such write the primary has committed, and serves the request; otherwise the primary
 does — a caller never reads something older than what it (or anyone) just wrote.
+While no primary answers (a failover), the replica serves: nothing new can be written then.
 Framework-free: the routers pass the two sessions ``service.db`` hands them.
 """
 
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
+
+from service.failover import primary_unreachable
 
 Watermark = Callable[[Session], object]
 T = TypeVar("T")
@@ -22,9 +26,15 @@ def fresh_reader(*, primary: Session, reader: Session, watermark: Watermark) -> 
     """``reader`` when it has caught up with ``primary`` on ``watermark``, else ``primary``."""
     if reader is primary:
         return primary
-    if watermark(reader) == watermark(primary):
-        return reader
-    return primary
+    theirs = watermark(reader)
+    try:
+        ours = watermark(primary)
+    except DBAPIError as exc:
+        if not primary_unreachable(exc):
+            raise
+        primary.rollback()
+        return reader  # no primary answers (a failover): the replica is what there is
+    return reader if theirs == ours else primary
 
 
 def first_holding(

@@ -19,6 +19,7 @@ from service.auth.service import identify
 from service.config import Settings
 from service.db import SessionDep
 from service.errors import NotFound
+from service.failover import read_despite_failover
 from service.identifiers import normalize_isrc, normalize_iswc
 from service.pagination import PageParams
 from service.rights import Role
@@ -46,11 +47,14 @@ def current_caller(
     and scopes (403): every role alias below depends on this."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("Send `Authorization: Bearer <token>`.")
-    caller = identify(
-        session=session,
-        token=credentials.credentials,
-        admin_token=settings.admin_token,
-        now=utcnow(),
+    now = utcnow()
+    # During a failover the keys are read from a replica, so pulls go on (service/failover.py).
+    caller = read_despite_failover(
+        primary=session,
+        replica=request.app.state.replicas.next,
+        read=lambda s: identify(
+            session=s, token=credentials.credentials, admin_token=settings.admin_token, now=now
+        ),
     )
     if caller.key_id is not None:
         request.app.state.key_use.note(caller.key_id, utcnow())  # memory only: auth.usage

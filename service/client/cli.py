@@ -14,14 +14,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from service.client import admin, commands, cwr, demo, dsr, verify, webhooks_worker
+from service.client import admin, backup, commands, cwr, demo, dsr, verify, webhooks_worker
 from service.client.api import LedgerClient, LedgerError
 from service.client.outcome import EXIT_CODES_HELP, ExitCode, Failure, Runner
 
 PROG = "royalty-ledger"
 # Each module adds its subcommands with register(subparsers, common, **parser_kwargs); a new
 # one (e.g. `demo`) is a module with such a function, listed here.
-COMMAND_MODULES = (commands, dsr, admin, cwr, verify, demo, webhooks_worker)
+COMMAND_MODULES = (commands, dsr, admin, cwr, verify, demo, webhooks_worker, backup)
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):

@@ -27,6 +27,14 @@ class NotReady(Exception):
 
 def _where(url: str) -> str:
     parts = make_url(url)
+    hosts = parts.query.get("host")
+    if hosts:  # a multi-host URL (an HA pair): ?host=a,b&port=p,q
+        names = "".join(hosts).split(",") if isinstance(hosts, str) else list(hosts)
+        ports = str(parts.query.get("port", "")).split(",")
+        return ", ".join(
+            f"{name}:{ports[i] if i < len(ports) and ports[i] else 5432}"
+            for i, name in enumerate(names)
+        )
     return f"{parts.host or 'localhost'}:{parts.port or 5432}"
 
 

@@ -49,6 +49,8 @@ def test_every_subcommand_is_covered() -> None:
         "verify-statement",
         "webhooks-worker",
         "import-cwr",
+        "backup",
+        "restore",
     }
 
 
