@@ -1,7 +1,7 @@
 """Start-up on a multi-host URL (an HA pair): when no node answers, the one line names
 every host tried, not a localhost:5432 that was never asked."""
 
-from tests.ops.test_first_run import _one_line
+from tests.startup.test_first_run import _one_line
 
 
 def test_an_unreachable_pair_names_every_host() -> None:
