@@ -8,8 +8,8 @@
    (an interrupted post is resumed by posting the file again: what was booked comes back
    as duplicates, since sale ids are derived from the message).
 3. A second pass maps SU01 lines (``mapping``) and books them ``chunk`` lines at a time:
-   the sales through ``recording.record_sales`` and the returns through
-   ``refund_batch.refund_rows`` — the one booking path every sale takes — each chunk then
+   the sales through ``sales.service.record_sales`` and the returns through
+   ``sales.service.record_refunds`` — the one booking path every sale takes — each chunk then
    committed by ``checkpoint`` (the request's session), so a chunk is atomic and memory
    stays flat whatever the file's size.
 """
@@ -21,14 +21,13 @@ from typing import BinaryIO
 
 from sqlmodel import Session, select
 
-from service.sales import recording
+from service.sales import service as sales
 from service.sales.dsr_intake import filename, mapping
 from service.sales.dsr_intake.exceptions import DsrMessageConflict
 from service.sales.dsr_intake.models import DsrMessage
 from service.sales.dsr_intake.parser import Outline, outline
 from service.sales.dsr_intake.schemas import MAX_LISTED, DsrReceipt, DsrRejection
 from service.sales.intake.ingest import RefundRow
-from service.sales.refunds.batch import refund_rows
 from service.sales.schemas import RefundIn
 from service.sql import insert_ignoring_duplicates, table_of
 from service.timeutil import utcnow
@@ -136,7 +135,7 @@ def _claim(session: Session, store_code: str, found: Outline, sha256: str) -> No
 def _book(session: Session, store_code: str, usages: list[mapping.Usage], tally: _Tally) -> None:
     """One chunk: its sales in one batch, then the returns of the sales that stand."""
     sold = [u for u in usages if u.row is not None]
-    batch = recording.record_sales(
+    batch = sales.record_sales(
         session=session, store_code=store_code, rows=[u.row for u in sold if u.row], minimal=True
     )
     returns: list[tuple[mapping.Usage, RefundRow]] = []
@@ -181,8 +180,8 @@ def _refund_returns(
     if not returns:
         return
     rows = [row for _, row in returns]
-    outcomes = refund_rows(session=session, store_code=store_code, rows=rows, minimal=True)
-    for (usage, _), outcome in zip(returns, outcomes, strict=True):
+    refunds = sales.record_refunds(session=session, store_code=store_code, rows=rows, minimal=True)
+    for (usage, _), outcome in zip(returns, refunds.results, strict=True):
         if outcome.status == "recorded":
             tally.refunds_recorded += 1
         elif outcome.status == "duplicate":
