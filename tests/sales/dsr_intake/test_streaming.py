@@ -39,7 +39,7 @@ def test_an_interrupted_post_is_resumed_by_posting_the_file_again(
             raise ConnectionError("the database went away")
         return record_sales(**kwargs)
 
-    monkeypatch.setattr(dsr_service.recording, "record_sales", fail_third_chunk)
+    monkeypatch.setattr(dsr_service.sales, "record_sales", fail_third_chunk)
     text = _file(recording, 7).text()
     assert post_dsr(store, text).status_code == 500
     assert calls == [2, 2, 2]
