@@ -17,7 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_DIGITS = sys.get_int_max_str_digits() or 4300
-_LONG_RUN = re.compile(rb"[0-9]{%d,}" % (MAX_DIGITS + 1))
+# The quick scan: every digit made "0" and every other byte " ", then a substring search
+# for a run of MAX_DIGITS + 1 zeros, both at C speed (a regex costs ~100 ms on a
+# 1.6 MB batch: it restarts at every digit; this, 1-10 ms).
+_ONLY_DIGITS = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_RUN = b"0" * (MAX_DIGITS + 1)
 _LONG_CELL = re.compile(rf"\s*[+-]?[0-9]{{{MAX_DIGITS + 1},}}\s*")
 
 
@@ -62,13 +66,13 @@ def too_long(body: bytes) -> tuple[list[str | int], int] | None:
     reads: in JSON ``["body", "sales", 0, "quantity"]``, in NDJSON ``["body", line, ...]``,
     in CSV ``["body", line, column]`` (lines counted from 1, the header's included); None
     if there is none."""
-    if _LONG_RUN.search(body) is None:
+    if _RUN not in body.translate(_ONLY_DIGITS):
         return None
     parsed = _parsed(body)
     if parsed is not None:
         return _find(parsed, ["body"])
     for number, line in enumerate(body.splitlines(), 1):  # NDJSON: one document a line
-        if _LONG_RUN.search(line) is not None and (row := _parsed(line)) is not None:
+        if _RUN in line.translate(_ONLY_DIGITS) and (row := _parsed(line)) is not None:
             found = _find(row, ["body", number])
             if found is not None:
                 return found

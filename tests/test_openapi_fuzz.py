@@ -107,3 +107,45 @@ def test_stateful_sequences(
             )
 
     Machine.run(settings=settings(FIXED, max_examples=40, stateful_step_count=8))
+
+
+# Issue #24's hostile inputs, as schemathesis cases: each answer is a documented problem.
+NUL_CURSOR = "azE6AA=="  # base64 of "k1:" and a NUL byte
+HUGE = "9" * 5000  # more digits than Python reads (sys.get_int_max_str_digits)
+LISTS = sorted(
+    path
+    for path, ops in SPEC.items()
+    if "get" in ops
+    and "{" not in path
+    and any(p["name"] == "cursor" for p in ops["get"].get("parameters", []))
+)
+# A CSV batch (schemathesis serialises JSON itself and has no NDJSON serialiser: those two
+# are thrown by tests/hardening/test_hostile_properties.py and test_input_limits.py).
+HUGE_CSV = (
+    "sale_id,isrc,territory,sold_at,quantity,unit_price,currency\n"
+    f"s1,RUA010600001,RU,2006-11-03T10:00:00Z,{HUGE},1,RUB\n"
+)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_a_cursor_with_a_nul_byte_is_a_documented_problem(
+    path: str, app: FastAPI, client: TestClient, dialect: str
+) -> None:
+    _postgresql_only(dialect)
+    operation = schemathesis.openapi.from_asgi("/openapi.json", app)[path]["GET"]
+    names = {p["name"] for p in SPEC[path]["get"].get("parameters", [])}
+    query = {"cursor": NUL_CURSOR} | ({"holder_id": "h"} if "holder_id" in names else {})
+    case = operation.Case(query=query)
+    # A cursor is a string to the schema: refusing this one is not a documented rule.
+    response = case.call_and_validate(headers=ADMIN, excluded_checks=[positive_data_acceptance])
+    assert response.status_code == 422, response.text
+
+
+def test_a_huge_integer_is_a_documented_problem(
+    app: FastAPI, client: TestClient, dialect: str
+) -> None:
+    _postgresql_only(dialect)
+    operation = schemathesis.openapi.from_asgi("/openapi.json", app)["/v1/sales"]["POST"]
+    case = operation.Case(body=HUGE_CSV, media_type="text/csv")
+    response = case.call_and_validate(headers=ADMIN, excluded_checks=[positive_data_acceptance])
+    assert response.status_code == 422, response.text

@@ -22,9 +22,9 @@ _TRANSACTIONS = table_of(LedgerTransaction)
 
 
 def booked_at(session: Session, sequence: int) -> datetime | None:
-    """When transaction ``sequence`` was booked; None for the genesis (sequence 0)."""
-    if sequence <= 0:
-        return None
+    """When transaction ``sequence`` was booked; None for the genesis (sequence 0). One
+    primary-key probe, also for the genesis, so that an append costs the same number of
+    statements whatever the chain holds."""
     return session.execute(
         sa.select(_TRANSACTIONS.c.created_at).where(_TRANSACTIONS.c.sequence == sequence)
     ).scalar_one_or_none()

@@ -110,14 +110,14 @@ def create_store(
 ) -> Store:
     """A new store; its ``webhook_url`` must not point at this machine or a private network
     unless the operator allows it (``parties.webhook_url``)."""
-    if session.get(Store, data.code) is not None:
-        raise PartyExists(f"Store {data.code} already exists.", party=accounts.store(data.code))
     if data.webhook_url is not None:
         why = webhook_url.problem(data.webhook_url, allow_private=allow_private_webhooks)
         if why is not None:
             raise Invalid(
                 f"webhook_url: {why}.", errors=[{"loc": ["body", "webhook_url"], "msg": why}]
             )
+    if session.get(Store, data.code) is not None:
+        raise PartyExists(f"Store {data.code} already exists.", party=accounts.store(data.code))
     store = Store.model_validate(data.model_dump())
     store.webhook_secret = new_webhook_secret()
     session.add(store)

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from standardwebhooks.webhooks import Webhook
 
 from service.client import cli
+from service.config import get_settings
 from service.engines import make_engine
 from service.takedowns.models import WebhookOutbox
 from tests.conftest import migrate
@@ -41,8 +42,21 @@ def store_server() -> Iterator[ThreadingHTTPServer]:
     server.server_close()
 
 
+@pytest.fixture
+def private_webhooks_allowed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The operator's setting a local receiver needs (a loopback address)."""
+    monkeypatch.setenv("LEDGER_WEBHOOK_ALLOW_PRIVATE", "true")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
 def test_once_delivers_what_is_due_and_records_it(
-    tmp_path: Path, store_server: ThreadingHTTPServer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    store_server: ThreadingHTTPServer,
+    capsys: pytest.CaptureFixture[str],
+    private_webhooks_allowed: None,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'outbox.db'}"
     migrate(url)

@@ -1,7 +1,10 @@
-"""Hostile values (the classes issue #10 found) thrown at every write endpoint: a valid
-body with one field replaced. Whatever the value, the answer is never a 5xx; a refused
-request writes no row; the chain still verifies."""
+"""Hostile values (the classes issues #10 and #24 found) thrown at every write endpoint: a
+valid body with one field replaced. Whatever the value, the answer is never a 5xx; a
+refused request writes no row; the chain still verifies. Issue #24 added integers longer
+than Python reads (a 422 naming the field), webhook URLs that must not be called (422),
+and hostile cursors on every list."""
 
+import base64
 import json
 from typing import Any
 
@@ -20,6 +23,19 @@ TABLES = (
     "tariff", "fx_rate", "sale", "refund", "payment", "takedown", "period_close",
     "ledger_transaction", "ledger_leg",
 )  # fmt: skip
+
+# Stand-ins for JSON numbers too long for Python (json.dumps cannot write them): the body's
+# text gets the digits in their place.
+HUGE_INT, NEGATIVE_HUGE_INT = "<huge integer>", "<negative huge integer>"
+_DIGITS = "9" * 5000
+SSRF_URLS = [
+    "file:///etc/passwd",
+    "gopher://127.0.0.1:6379/_x",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://127.0.0.1:8000/v1/sales",
+    "http://example.com/a\r\nX-Injected: 1",
+    "http://user:pw@example.com/",
+]
 
 HOSTILE = st.one_of(
     st.sampled_from(
@@ -57,6 +73,9 @@ HOSTILE = st.one_of(
             [],
             {},
             [[[[[[[[[[]]]]]]]]]],
+            HUGE_INT,
+            NEGATIVE_HUGE_INT,
+            *SSRF_URLS,
         ]
     ),
     st.text(max_size=300),
@@ -109,7 +128,8 @@ def endpoints(w: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], bool]]:
                                    "commission_rate": "0.1",
                                    "extended_collective_licensing": False,
                                    "payout_threshold": "10"}, False),
-        ("POST", "/v1/stores", {"code": "newstore", "name": "N", "country": "RU"}, False),
+        ("POST", "/v1/stores", {"code": "newstore", "name": "N", "country": "RU",
+                                "webhook_url": "https://store.example/hook"}, False),
         ("POST", "/v1/rights-holders", {"name": "N", "kind": "publisher",
                                         "currency": "USD"}, False),
         ("POST", "/v1/mandates", {"holder_id": w["holder"], "society_code": "ROMS",
@@ -122,10 +142,25 @@ def endpoints(w: dict[str, Any]) -> list[tuple[str, str, dict[str, Any], bool]]:
         ("POST", "/v1/api-keys", {"role": "store", "subject": w["store"].code}, False),
         ("POST", "/v1/takedowns", TAKEDOWN | {"isrc": w["isrc"],
                                               "claimant_holder_id": w["holder"]}, False),
+        ("POST", "/v1/refunds", {"refunds": [{"refund_id": "r-2", "sale_id": "s-1",
+                                              "quantity": 1,
+                                              "refunded_at": "2006-11-05T10:00:00Z"}]}, True),
     ]  # fmt: skip
 
 
-@pytest.mark.parametrize("index", range(14))
+def _body(valid: dict[str, Any], field: str, value: Any) -> str:
+    text = json.dumps({**valid, field: value})
+    return text.replace(f'"{HUGE_INT}"', _DIGITS).replace(f'"{NEGATIVE_HUGE_INT}"', f"-{_DIGITS}")
+
+
+def _must_refuse(path: str, field: str, value: Any) -> bool:
+    """Values a request must refuse, naming the field (not merely survive)."""
+    if value in (HUGE_INT, NEGATIVE_HUGE_INT):
+        return True
+    return path == "/v1/stores" and field == "webhook_url" and value in SSRF_URLS
+
+
+@pytest.mark.parametrize("index", range(15))
 def test_hostile_values_never_reach_a_5xx_nor_write_when_refused(
     api: Api, session: Session, world: dict[str, Any], dialect: str, index: int
 ) -> None:
@@ -135,17 +170,65 @@ def test_hostile_values_never_reach_a_5xx_nor_write_when_refused(
     headers = {**(world["store"].headers if as_store else api.admin),
                "Content-Type": "application/json"}  # fmt: skip
 
+    def check(field: str, value: Any) -> None:
+        before = rows(session)
+        body = _body(valid, field, value)
+        response = api.client.request(method, path, content=body, headers=headers)
+        assert response.status_code < 500, (field, value, response.text)
+        if _must_refuse(path, field, value):
+            assert response.status_code == 422, (field, value, response.text)
+            assert any(field in e["loc"] for e in response.json()["errors"]), response.text
+        if response.status_code >= 400:
+            assert rows(session) == before, (field, value, response.status_code)
+
     @given(field=st.sampled_from(sorted(valid)), value=HOSTILE)
     @settings(max_examples=25, derandomize=True, deadline=None, database=None,
               suppress_health_check=list(HealthCheck))  # fmt: skip
     def throw(field: str, value: Any) -> None:
-        before = rows(session)
-        body = json.dumps({**valid, field: value})
-        response = api.client.request(method, path, content=body, headers=headers)
-        assert response.status_code < 500, (field, value, response.text)
-        if response.status_code >= 400:
-            assert rows(session) == before, (field, value, response.status_code)
+        check(field, value)
 
     throw()
+    # Issue #24's values in every field, whatever the sampling above drew.
+    for field in sorted(valid):
+        check(field, HUGE_INT)
+        check(field, NEGATIVE_HUGE_INT)
+    if path == "/v1/stores":
+        for url in SSRF_URLS:
+            check("webhook_url", url)
     verification = api.get("/v1/ledger/verify").json()
     assert verification["ok"] is True, verification
+
+
+def _lists(api: Api) -> list[str]:
+    paths = api.client.app.openapi()["paths"]  # type: ignore[attr-defined]
+    return sorted(
+        path
+        for path, ops in paths.items()
+        if "get" in ops
+        and "{" not in path
+        and any(p["name"] == "cursor" for p in ops["get"].get("parameters", []))
+    )
+
+
+CURSORS = st.one_of(
+    st.sampled_from(["azE6AA==", "azE6AA", "azE6", "k1:", "", "=", "%00", "azE6WyJcdTAwMDAiXQ"]),
+    st.binary(max_size=64).map(lambda b: base64.urlsafe_b64encode(b"k1:" + b).decode()),
+    st.binary(max_size=64).map(lambda b: base64.urlsafe_b64encode(b).decode()),
+    st.text(max_size=80),
+)
+
+
+def test_hostile_cursors_never_reach_a_5xx(api: Api, world: dict[str, Any], dialect: str) -> None:
+    if dialect != "postgresql":
+        pytest.skip("once, on PostgreSQL, is enough")
+    lists = _lists(api)
+
+    @given(path=st.sampled_from(lists), cursor=CURSORS)
+    @settings(max_examples=120, derandomize=True, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))  # fmt: skip
+    def page(path: str, cursor: str) -> None:
+        params = {"cursor": cursor, "holder_id": world["holder"]}
+        response = api.client.get(path, params=params, headers=api.admin)
+        assert response.status_code < 500, (path, cursor, response.text)
+
+    page()
