@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service.sales.refunds.single import batch as refund_batch
+from service.sales.refunds import batch as refund_batch
 from tests.factories import Api, isrc, share, unique
 from tests.sales.conftest import Store, a_sale, balance, counts
 
