@@ -26,10 +26,13 @@ from service.portal.dependencies import (
     render,
     signed_in,
 )
+from service.portal.footing import footing
 from service.rights import RightType
+from service.statements import listing
 from service.statements import service as statements
 from service.statements.dependencies import Conditional
 from service.statements.line_pages import PAGE_SIZES, SORTABLE, LineFilter, lines_page
+from service.statements.line_pages import territories as line_territories
 from service.statements.router import file_statement_response, json_statement_response
 from service.timeutil import utcnow
 from service.transparency.signing import settings_key
@@ -110,14 +113,12 @@ def overview(request: Request, session: SessionDep, who: Portal) -> Response:
         "overview.html",
         who,
         view=view,
-        monthly_charts=charts.per_currency(
-            "Royalty per month", view.monthly, chart_id="monthly", vertical=True
-        ),
+        monthly_charts=charts.per_currency("Royalty per month", view.monthly, chart_id="monthly"),
         territory_charts=charts.per_currency(
-            f"{month} by territory", view.by_territory, chart_id="territory", vertical=False
+            f"{month} by territory", view.by_territory, chart_id="territory"
         ),
         right_charts=charts.per_currency(
-            f"{month} by right type", view.by_right_type, chart_id="right", vertical=False
+            f"{month} by right type", view.by_right_type, chart_id="right"
         ),
     )
 
@@ -127,20 +128,22 @@ def statement_list(
     request: Request,
     session: SessionDep,
     who: Portal,
-    period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    period: Annotated[str | None, Query(pattern=r"^(\d{4}-\d{2})?$")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    try:
-        rows, _ = statements.list_statements(
-            session=session,
-            caller=who.caller,
-            page=PageParams(limit=1000, cursor=None),
-            period=period or None,
-            party=None,
-        )
-    except DomainError as exc:
-        return error_page(request, who, exc)
-    ordered = sorted(rows, key=lambda st: (st.period, st.party), reverse=True)
-    return render(request, "statements.html", who, statements=ordered, period=period)
+    """Newest month first, 100 a page: an admin's list is every statement ever closed."""
+    listed = listing.newest_first(
+        session=session, caller=who.caller, period=period or None, page=page
+    )
+    return render(
+        request,
+        "statements.html",
+        who,
+        statements=listed.statements,
+        listed=listed,
+        period=period,
+        pager=lambda n: urlencode({"period": period or "", "page": n}),
+    )
 
 
 @router.get("/statements/{statement_id}", response_class=HTMLResponse)
@@ -178,6 +181,7 @@ def statement_page(
         size=size if size in PAGE_SIZES else 100,
     )
     result = lines_page(session=session, caller=who.caller, statement=st, flt=flt)
+    asked_only = {k: v for k, v in request.query_params.items() if k not in ("verify", "chain")}
     verification = None
     if chain and who.caller.is_admin:
         verification = ledger.verify(session=session)
@@ -198,7 +202,10 @@ def statement_page(
         ),
         checked=verifying.on_page(session=session, statement=st, key=key, asked=verify),
         verification=verification,
-        pager=lambda n: urlencode({**request.query_params, "page": n}),
+        pager=lambda n: urlencode({**asked_only, "page": n}),
+        footing=footing(st),
+        territories=line_territories(session=session, caller=who.caller, statement=st),
+        names=portal.names_of(session=session, lines=result.lines),
     )
 
 
@@ -216,9 +223,10 @@ def download(
     except DomainError as exc:
         return error_page(request, who, exc)
     if kind == "json":
-        response = json_statement_response(
-            session, st, PageParams(limit=1000, cursor=None), Conditional(None)
-        )
+        # Every line in one document (the API pages them with a cursor a browser cannot
+        # follow): the API's own renderer, asked for as many lines as the statement has.
+        every_line = PageParams(limit=max(1, st.line_count), cursor=None)
+        response = json_statement_response(session, st, every_line, Conditional(None))
         name = f"statement-{st.period}-{st.party.replace(':', '-')}.json"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
