@@ -12,7 +12,7 @@ from service.db import SessionDep
 from service.errors import DomainError
 from service.ledger import service as ledger
 from service.pagination import PageParams
-from service.portal import charts, sessions
+from service.portal import audit, charts, sessions
 from service.portal import service as portal
 from service.portal import verify as verifying
 from service.portal.dependencies import (
@@ -27,6 +27,7 @@ from service.portal.dependencies import (
     signed_in,
 )
 from service.portal.footing import footing
+from service.portal.pages.dependencies import safe_next
 from service.rights import RightType
 from service.statements import listing
 from service.statements import service as statements
@@ -53,14 +54,17 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
 
 
 @router.get("", response_class=HTMLResponse)
-def sign_in_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def sign_in_page(
+    request: Request, session: SessionDep, settings: SettingsDep, next: str = ""
+) -> Response:
+    back_to = safe_next(next)
     try:
         signed_in(request, session, settings)
-        return RedirectResponse("/portal/overview", status_code=303)
+        return RedirectResponse(back_to or "/portal/overview", status_code=303)
     except SignInRequired:
         pass  # not signed in: show the form
     pre = secrets.token_urlsafe(32)
-    response = render(request, "sign_in.html", None, pre_token=pre, failed=False)
+    response = render(request, "sign_in.html", None, pre_token=pre, failed=False, next_path=back_to)
     _cookie(response, request, PRE_COOKIE, pre, 3600)
     return response
 
@@ -72,7 +76,9 @@ def sign_in(
     settings: SettingsDep,
     token: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
 ) -> Response:
+    back_to = safe_next(next)
     pre = request.cookies.get(PRE_COOKIE, "")
     if not pre or not secrets.compare_digest(pre, csrf_token):
         return form_refused(request, "The sign-in form has expired.")
@@ -85,8 +91,17 @@ def sign_in(
         hours=settings.portal_session_hours,
     )
     if opened is None:
-        return render(request, "sign_in.html", None, status=401, pre_token=pre, failed=True)
-    response = RedirectResponse("/portal/overview", status_code=303)
+        return render(
+            request,
+            "sign_in.html",
+            None,
+            status=401,
+            pre_token=pre,
+            failed=True,
+            next_path=back_to,
+        )
+    audit.action(opened[1], "sign-in")
+    response = RedirectResponse(back_to or "/portal/overview", status_code=303)
     _cookie(response, request, COOKIE, opened[0], settings.portal_session_hours * 3600)
     response.delete_cookie(PRE_COOKIE, path="/portal")
     return response
@@ -99,6 +114,7 @@ def sign_out(
     sessions.close_session(
         session=session, cookie=request.cookies.get(COOKIE), secret=settings.portal_secret
     )
+    audit.action(who.caller, "sign-out")
     response = RedirectResponse("/portal", status_code=303)
     response.delete_cookie(COOKIE, path="/portal")
     return response
