@@ -16,6 +16,7 @@ from service.parties.router import balances_router
 from service.parties.router import router as parties_router
 from service.portal import dependencies as portal
 from service.portal.admin.router import router as portal_admin_router
+from service.portal.decisions.router import router as portal_decisions_router
 from service.portal.holders.router import router as portal_holders_router
 from service.portal.pages import dependencies as portal_pages
 from service.portal.router import router as portal_router
@@ -55,6 +56,7 @@ ROUTERS = (
     portal_router,
     portal_holders_router,
     portal_admin_router,
+    portal_decisions_router,
 )
 
 
