@@ -151,3 +151,17 @@ def test_json_download_has_every_line(
     sign_in(client, demo["SOCIETY"])
     body = client.get(f"/portal/statements/{st.id}/download/json").json()
     assert len(body["lines"]) == st.line_count and body["next_cursor"] is None
+
+
+def test_the_demo_has_a_holder_paid_directly_with_statements(
+    client: TestClient, demo: dict[str, Any]
+) -> None:
+    sign_in(client, demo["DIRECT_HOLDER_TOKEN"])
+    listed = client.get("/portal/statements").text
+    assert len(set(STATEMENT_LINK.findall(listed))) == 10  # January to October
+    assert "Nevsky Songs (paid directly)" in listed
+    overview = client.get("/portal/overview").text
+    assert "Current balance (USD)" in overview and "statement 2006-10" in overview
+    statement_id = STATEMENT_LINK.findall(listed)[0]
+    page = client.get(f"/portal/statements/{statement_id}").text
+    assert "Nevsky Prospect" in page and "does not add up" not in page
