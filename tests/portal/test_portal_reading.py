@@ -7,11 +7,13 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from service.auth.service import authenticate
 from service.portal import charts
+from service.portal import verify as verifying
 from service.portal.footing import commission_holds, footing
 from service.statements import listing
 from service.statements.models import Statement
@@ -165,3 +167,24 @@ def test_the_demo_has_a_holder_paid_directly_with_statements(
     statement_id = STATEMENT_LINK.findall(listed)[0]
     page = client.get(f"/portal/statements/{statement_id}").text
     assert "Nevsky Prospect" in page and "does not add up" not in page
+
+
+def test_verification_runs_once_per_statement_across_filters_and_pages(
+    client: TestClient, session: Session, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    st = _statement(session, "society:ROMS", "2006-09")
+    runs: list[str | None] = []
+    real = verifying.run
+
+    def counted(**kwargs: Any) -> verifying.Result:
+        runs.append(kwargs["statement"].id)
+        return real(**kwargs)
+
+    monkeypatch.setattr(verifying, "run", counted)
+    sign_in(client, demo["SOCIETY"])
+    for params in ({}, {"territory": "RU"}, {"sort": "royalty", "order": "desc"}, {"size": "50"}):
+        page = client.get(f"/portal/statements/{st.id}", params=params).text
+        assert 'id="verify-verdict" class="pass"' in page
+    assert runs == [st.id]
+    asked = client.get(f"/portal/statements/{st.id}", params={"verify": "sample"}).text
+    assert 'id="verify-verdict" class="pass"' in asked and runs == [st.id, st.id]
