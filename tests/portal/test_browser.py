@@ -392,3 +392,36 @@ def test_screenshots_of_overview_and_statement_for_the_readme(
                 shot = SCREENSHOTS / f"portal-{name}-{size[0]}.png"
                 browser.save_screenshot(str(shot))
                 assert shot.stat().st_size > 10_000
+
+
+def test_admin_approves_a_takedown_seeing_its_evidence(
+    browser: webdriver.Chrome, server: Server
+) -> None:
+    filed = httpx.post(
+        f"{server.base}/v1/takedowns",
+        headers={"Authorization": f"Bearer {server.tokens['HOLDER_TOKEN']}"},
+        json={
+            "iswc": "T-101.010.101-4",
+            "territories": ["GB"],
+            "claimant_holder_id": server.tokens["HOLDER"],
+            "evidence": {
+                "kind": "contract",
+                "reference": "PRS mandate 2006-3",
+                "sha256": "ef" * 32,
+            },
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    takedown = filed.json()["id"]
+    sign_in(browser, server.base, server.tokens["ADMIN"])
+    browser.get(f"{server.base}/portal/takedowns")
+    article = browser.find_element(By.ID, f"t-{takedown}")
+    assert "PRS mandate 2006-3" in article.text and "ef" * 32 in article.text
+    _accessible(browser, "13-takedowns-admin")
+    approve = article.find_element(By.CSS_SELECTOR, "button[value=approve]")
+    follow(browser, approve)
+    assert "— approved" in browser.find_element(By.ID, f"t-{takedown}").text
+    lift = browser.find_element(By.ID, f"lift-why-{takedown}")
+    lift.send_keys("licence renewed")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, f"#t-{takedown} form button"))
+    assert "— lifted" in browser.find_element(By.ID, f"t-{takedown}").text
