@@ -197,7 +197,7 @@ def statement_page(
         size=size if size in PAGE_SIZES else 100,
     )
     result = lines_page(session=session, caller=who.caller, statement=st, flt=flt)
-    asked_only = {k: v for k, v in request.query_params.items() if k not in ("verify", "chain")}
+    view_params = {k: v for k, v in request.query_params.items() if k not in ("verify", "chain")}
     verification = None
     if chain and who.caller.is_admin:
         verification = ledger.verify(session=session)
@@ -218,7 +218,7 @@ def statement_page(
         ),
         checked=verifying.on_page(session=session, statement=st, key=key, asked=verify),
         verification=verification,
-        pager=lambda n: urlencode({**asked_only, "page": n}),
+        pager=lambda n: urlencode({**view_params, "page": n}),
         footing=footing(st),
         territories=line_territories(session=session, caller=who.caller, statement=st),
         names=portal.names_of(session=session, lines=result.lines),
