@@ -88,6 +88,7 @@ def _societies(session: Session) -> None:
 # and run against it as written (tests/test_openapi_examples.py checks they do).
 PUBLISHER_ID = "5f0c7c1e2b8e4f6f9a3d2c1b0a987654"
 LABEL_ID = "0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+DIRECT_ID = "7d1a2b3c4d5e6f708192a3b4c5d6e7f8"
 
 
 def _holder(
@@ -115,6 +116,11 @@ def _catalogue(session: Session) -> str:
     indie_publisher = _holder(session, "Westside Songs (non-member)", HolderKind.publisher, "USD")
     label = _holder(session, "Soyuz Records", HolderKind.label, "RUB", holder_id=LABEL_ID)
     us_label = _holder(session, "Brooklyn Indie Label", HolderKind.label, "USD")
+    # No mandate anywhere and no extended collective licence where its work sells (US, GB):
+    # paid directly, so a holder signing in to the portal has statements of its own.
+    direct = _holder(
+        session, "Nevsky Songs (paid directly)", HolderKind.publisher, "USD", holder_id=DIRECT_ID
+    )
     for holder, society, right, territories in [
         (writer, "ROMS", M, ["WORLD"]),
         (writer, "ROMS", P, ["WORLD"]),
@@ -137,6 +143,7 @@ def _catalogue(session: Session) -> str:
         ("T-034.524.680-1", "Kalinka (new arrangement)", [(writer, "0.5"), (publisher, "0.5")]),
         ("T-070.000.000-5", "Moscow Nights Remix", [(writer, "0.5"), (indie_publisher, "0.5")]),
         ("T-101.010.101-4", "Brooklyn Bridge", [(publisher, "0.75")]),
+        ("T-200.000.000-7", "Nevsky Prospect", [(direct, "1")]),
     ]
     for iswc, title, owners in works:
         shares = [
@@ -155,6 +162,7 @@ def _catalogue(session: Session) -> str:
         ),
         ("USBRK0600001", "Brooklyn Bridge", "The Indies", 300, "T-101.010.101-4", us_label),
         ("USBRK0600002", "Brooklyn Bridge (Live)", "The Indies", 301, None, us_label),
+        ("RUA010600003", "Nevsky Prospect", "Soyuz Ensemble", 212, "T-200.000.000-7", label),
     ]
     for isrc, title, artist, duration, work_iswc, owner in recordings:
         catalog.create_recording(
@@ -232,7 +240,8 @@ def _tariffs(session: Session) -> None:
 
 def _credentials(session: Session, holder_id: str) -> dict[str, str]:
     """One key per role, named as the README's shell variables; ``HOLDER`` is the id of the
-    rights holder whose key ``HOLDER_TOKEN`` is (it may file takedowns for the catalogue)."""
+    rights holder whose key ``HOLDER_TOKEN`` is (it may file takedowns for the catalogue);
+    ``DIRECT_HOLDER_TOKEN`` is the key of Nevsky Songs, a holder paid directly."""
     parties.create_store(
         session=session, data=StoreCreate(code="allofmp3", name="AllofMP3", country="RU")
     )
@@ -242,6 +251,7 @@ def _credentials(session: Session, holder_id: str) -> dict[str, str]:
         ("STORE", Role.store, "allofmp3"),
         ("SOCIETY", Role.society, "ROMS"),
         ("HOLDER_TOKEN", Role.rights_holder, holder_id),
+        ("DIRECT_HOLDER_TOKEN", Role.rights_holder, DIRECT_ID),
     ]:
         _, token = parties.issue_api_key(
             session=session, data=ApiKeyCreate(role=role, subject=subject)
@@ -273,6 +283,9 @@ _DEMO_SALES = [
     ("RUA010600001", "GB", "GBP", "0.79", 4),
     ("USBRK0600001", "GB", "GBP", "0.79", 5),
     ("ZZXXX0600099", "RU", "USD", "0.10", 2),  # not in the catalogue: unknown_recording
+    # Last, so the rows above keep their sale ids and quantities: Nevsky Songs' work.
+    ("RUA010600003", "US", "USD", "0.99", 5),
+    ("RUA010600003", "GB", "GBP", "0.79", 3),
 ]
 
 

@@ -20,7 +20,9 @@ from service.parties.router import balances_router
 from service.parties.router import router as parties_router
 from service.portal import dependencies as portal
 from service.portal.admin.router import router as portal_admin_router
+from service.portal.decisions.router import router as portal_decisions_router
 from service.portal.holders.router import router as portal_holders_router
+from service.portal.pages import dependencies as portal_pages
 from service.portal.router import router as portal_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from service.sales import suspense
@@ -62,6 +64,7 @@ ROUTERS = (
     portal_router,
     portal_holders_router,
     portal_admin_router,
+    portal_decisions_router,
 )
 
 
@@ -97,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router, responses=PROBLEM_RESPONSES)
     portal.install(app)
+    portal_pages.install(app)
     app.include_router(ops_router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, streamed=frozenset({dsr.PATH}))
     app.add_middleware(RateLimitHeaders)

@@ -319,3 +319,11 @@ def society_right_types(*, session: Session, code: str | None) -> set[str]:
     """The right types a society collects (none for an unknown code)."""
     society = session.get(Society, code) if code else None
     return set(society.right_types) if society else set()
+
+
+def holder_names(*, session: Session, holder_ids: set[str]) -> dict[str, str]:
+    """Holder id -> name of each holder named (unknown ones are left out)."""
+    if not holder_ids:
+        return {}
+    query = select(RightsHolder.id, RightsHolder.name).where(col(RightsHolder.id).in_(holder_ids))
+    return dict(session.exec(query).all())

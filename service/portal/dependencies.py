@@ -7,7 +7,6 @@ would answer (404 for another party's statement, never a hint that it exists).
 
 import hmac
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +20,7 @@ from service.auth.dependencies import SettingsDep
 from service.db import SessionDep
 from service.downloads import Downloads
 from service.errors import DomainError
-from service.portal import sessions
+from service.portal import money, sessions
 from service.portal.headers import PortalHeaders
 from service.portal.sessions import SignedIn
 from service.rights import Role
@@ -34,17 +33,9 @@ PRE_COOKIE = "rl_portal_signin"  # double-submit token guarding the sign-in form
 templates = Jinja2Templates(directory=HERE / "templates")
 
 
-def money(value: Decimal | None) -> str:
-    """An amount as written on a statement: exact, grouped, at least two decimals."""
-    if value is None:
-        return "—"
-    exact = value.normalize()
-    if exact.as_tuple().exponent > -2:  # type: ignore[operator]
-        exact = exact.quantize(Decimal("0.01"))
-    return f"{exact:,f}"
-
-
-templates.env.filters["money"] = money
+templates.env.filters["money"] = money.money
+templates.env.filters["exact"] = money.exact
+templates.env.filters["rate"] = money.rate
 
 
 class SignInRequired(Exception):

@@ -12,7 +12,7 @@ from service.db import SessionDep
 from service.errors import DomainError
 from service.ledger import service as ledger
 from service.pagination import PageParams
-from service.portal import charts, sessions
+from service.portal import audit, charts, sessions
 from service.portal import service as portal
 from service.portal import verify as verifying
 from service.portal.dependencies import (
@@ -27,10 +27,14 @@ from service.portal.dependencies import (
     render,
     signed_in,
 )
+from service.portal.footing import footing
+from service.portal.pages.dependencies import safe_next
 from service.rights import RightType
+from service.statements import listing
 from service.statements import service as statements
 from service.statements.dependencies import Conditional
 from service.statements.line_pages import PAGE_SIZES, SORTABLE, LineFilter, lines_page
+from service.statements.line_pages import territories as line_territories
 from service.statements.router import file_statement_response, json_statement_response
 from service.timeutil import utcnow
 from service.tls import behind_tls
@@ -54,14 +58,17 @@ def _cookie(response: Response, request: Request, name: str, value: str, max_age
 
 
 @router.get("", response_class=HTMLResponse)
-def sign_in_page(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def sign_in_page(
+    request: Request, session: SessionDep, settings: SettingsDep, next: str = ""
+) -> Response:
+    back_to = safe_next(next)
     try:
         signed_in(request, session, settings)
-        return RedirectResponse("/portal/overview", status_code=303)
+        return RedirectResponse(back_to or "/portal/overview", status_code=303)
     except SignInRequired:
         pass  # not signed in: show the form
     pre = secrets.token_urlsafe(32)
-    response = render(request, "sign_in.html", None, pre_token=pre, failed=False)
+    response = render(request, "sign_in.html", None, pre_token=pre, failed=False, next_path=back_to)
     _cookie(response, request, PRE_COOKIE, pre, 3600)
     return response
 
@@ -73,7 +80,9 @@ def sign_in(
     settings: SettingsDep,
     token: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
 ) -> Response:
+    back_to = safe_next(next)
     pre = request.cookies.get(PRE_COOKIE, "")
     if not pre or not secrets.compare_digest(pre, csrf_token):
         return form_refused(request, "The sign-in form has expired.")
@@ -86,8 +95,17 @@ def sign_in(
         hours=settings.portal_session_hours,
     )
     if opened is None:
-        return render(request, "sign_in.html", None, status=401, pre_token=pre, failed=True)
-    response = RedirectResponse("/portal/overview", status_code=303)
+        return render(
+            request,
+            "sign_in.html",
+            None,
+            status=401,
+            pre_token=pre,
+            failed=True,
+            next_path=back_to,
+        )
+    audit.action(opened[1], "sign-in")
+    response = RedirectResponse(back_to or "/portal/overview", status_code=303)
     _cookie(response, request, COOKIE, opened[0], settings.portal_session_hours * 3600)
     response.delete_cookie(PRE_COOKIE, path="/portal")
     return response
@@ -103,6 +121,7 @@ def sign_out(
         secret=settings.portal_secret,
         admin_token=settings.admin_token,
     )
+    audit.action(who.caller, "sign-out")
     response = RedirectResponse("/portal", status_code=303)
     response.delete_cookie(COOKIE, path="/portal")
     return response
@@ -117,14 +136,12 @@ def overview(request: Request, session: SessionDep, who: Portal) -> Response:
         "overview.html",
         who,
         view=view,
-        monthly_charts=charts.per_currency(
-            "Royalty per month", view.monthly, chart_id="monthly", vertical=True
-        ),
+        monthly_charts=charts.per_currency("Royalty per month", view.monthly, chart_id="monthly"),
         territory_charts=charts.per_currency(
-            f"{month} by territory", view.by_territory, chart_id="territory", vertical=False
+            f"{month} by territory", view.by_territory, chart_id="territory"
         ),
         right_charts=charts.per_currency(
-            f"{month} by right type", view.by_right_type, chart_id="right", vertical=False
+            f"{month} by right type", view.by_right_type, chart_id="right"
         ),
     )
 
@@ -134,20 +151,22 @@ def statement_list(
     request: Request,
     session: SessionDep,
     who: Portal,
-    period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+    period: Annotated[str | None, Query(pattern=r"^(\d{4}-\d{2})?$")] = None,
+    page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
-    try:
-        rows, _ = statements.list_statements(
-            session=session,
-            caller=who.caller,
-            page=PageParams(limit=1000, cursor=None),
-            period=period or None,
-            party=None,
-        )
-    except DomainError as exc:
-        return error_page(request, who, exc)
-    ordered = sorted(rows, key=lambda st: (st.period, st.party), reverse=True)
-    return render(request, "statements.html", who, statements=ordered, period=period)
+    """Newest month first, 100 a page: an admin's list is every statement ever closed."""
+    listed = listing.newest_first(
+        session=session, caller=who.caller, period=period or None, page=page
+    )
+    return render(
+        request,
+        "statements.html",
+        who,
+        statements=listed.statements,
+        listed=listed,
+        period=period,
+        pager=lambda n: urlencode({"period": period or "", "page": n}),
+    )
 
 
 @router.get("/statements/{statement_id}", response_class=HTMLResponse)
@@ -185,6 +204,7 @@ def statement_page(
         size=size if size in PAGE_SIZES else 100,
     )
     result = lines_page(session=session, caller=who.caller, statement=st, flt=flt)
+    view_params = {k: v for k, v in request.query_params.items() if k not in ("verify", "chain")}
     verification = None
     if chain and who.caller.is_admin:
         verification = ledger.verify(session=session)
@@ -205,7 +225,10 @@ def statement_page(
         ),
         checked=verifying.on_page(session=session, statement=st, key=key, asked=verify),
         verification=verification,
-        pager=lambda n: urlencode({**request.query_params, "page": n}),
+        pager=lambda n: urlencode({**view_params, "page": n}),
+        footing=footing(st),
+        territories=line_territories(session=session, caller=who.caller, statement=st),
+        names=portal.names_of(session=session, lines=result.lines),
     )
 
 
@@ -224,9 +247,10 @@ def download(
     except DomainError as exc:
         return error_page(request, who, exc)
     if kind == "json":
-        response = json_statement_response(
-            session, st, PageParams(limit=1000, cursor=None), Conditional(None)
-        )
+        # Every line in one document (the API pages them with a cursor a browser cannot
+        # follow): the API's own renderer, asked for as many lines as the statement has.
+        every_line = PageParams(limit=max(1, st.line_count), cursor=None)
+        response = json_statement_response(session, st, every_line, Conditional(None))
         name = f"statement-{st.period}-{st.party.replace(':', '-')}.json"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response

@@ -106,3 +106,23 @@ def pinned_head_holds(*, session: Session, statement: Statement) -> bool:
     return ledger.hash_at(session=session, sequence=statement.ledger_sequence) == (
         statement.ledger_hash
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """What a page of lines shows instead of bare identifiers, read through the owners."""
+
+    recordings: dict[str, str]  # ISRC -> title
+    works: dict[str, str]  # ISWC -> title
+    holders: dict[str, str]  # holder id -> name
+
+
+def names_of(*, session: Session, lines: list[dict[str, Any]]) -> Names:
+    def named(key: str) -> set[str]:
+        return {line[key] for line in lines if line.get(key)}
+
+    return Names(
+        recordings=catalog.recording_titles(session=session, isrcs=named("isrc")),
+        works=catalog.work_titles(session=session, iswcs=named("iswc")),
+        holders=parties.holder_names(session=session, holder_ids=named("holder_id")),
+    )

@@ -7,9 +7,12 @@ the leaf or line the verifier names) rather than stopping at the first mismatch.
 
 import base64
 import random
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -25,6 +28,7 @@ from service.proofs.verifier import (
 from service.statements import evidence
 from service.statements.models import Statement
 from service.statements.render.lines import line_page, line_values
+from service.timeutil import utcnow
 from service.transparency import service as transparency
 from service.transparency.schemas import sth_public
 from service.transparency.signing import OperatorKey
@@ -37,6 +41,9 @@ SAMPLE = 200
 AUTO_LINES = 200
 # Failed leaves named on the page: enough to find them, not a wall of numbers.
 _NAMED = 10
+# Passing results kept per (statement, key, sample|all): a closed statement never changes,
+# so filtering, sorting or paging its lines shows the result already computed.
+CACHED = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +72,7 @@ class Result:
     sampled: int = 0
     all_leaves: bool = False
     millis: int = 0
+    checked_at: datetime = field(default_factory=utcnow)
 
     @property
     def ok(self) -> bool:
@@ -180,12 +188,55 @@ def run(
     return result
 
 
+class _Results:
+    """A small thread-safe LRU of passing results (a failure is checked again each time)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._kept: OrderedDict[tuple[str, str, str], Result] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> Result | None:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, str], result: Result) -> None:
+        if not result.ok:
+            return
+        with self._lock:
+            self._kept[key] = result
+            self._kept.move_to_end(key)
+            while len(self._kept) > self._size:
+                self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._kept.clear()
+
+
+results = _Results(CACHED)
+
+
 def on_page(
     *, session: Session, statement: Statement, key: OperatorKey, asked: str
 ) -> Result | None:
     """What the page shows: a run when asked (``sample`` or ``all``), or unasked for a
-    statement small enough to verify as the page loads; None: the button only."""
+    statement small enough to verify as the page loads; None: the button only.
+
+    Unasked, the last passing result for the statement is shown again; pressing a button
+    always runs the checks anew (and keeps that result)."""
     if not asked and statement.line_count > AUTO_LINES:
         return None
-    sample = None if asked == "all" else SAMPLE
-    return run(session=session, statement=statement, key=key, sample=sample)
+    mode = "all" if asked == "all" else "sample"
+    cache_key = (statement.id, key.key_id, mode)
+    if not asked:
+        kept = results.get(cache_key) or results.get((statement.id, key.key_id, "all"))
+        if kept is not None:
+            return kept
+    sample = None if mode == "all" else SAMPLE
+    result = run(session=session, statement=statement, key=key, sample=sample)
+    results.put(cache_key, result)
+    return result

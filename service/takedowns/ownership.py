@@ -70,3 +70,12 @@ def _holds(
             if shares and any(s.holder_id == holder_id for s in shares):
                 return True
     return False
+
+
+def has_any_share(*, session: Session, holder_id: str, assets: Sequence[AssetKey]) -> bool:
+    """Does ``holder_id`` appear in any share version of ``assets``, of any date or
+    territory? A takedown filed without one could never be approved."""
+    versions = load_share_versions(session=session, assets=assets)
+    return any(
+        row.holder_id == holder_id for key in assets for v in versions[key] for row in v.rows
+    )

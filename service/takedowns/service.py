@@ -39,7 +39,7 @@ from service.takedowns.models import (
     TakedownTerritory,
     TakedownView,
 )
-from service.takedowns.ownership import assets_of, territories_without_share
+from service.takedowns.ownership import assets_of, has_any_share, territories_without_share
 from service.takedowns.schemas import (
     DecisionIn,
     LiftIn,
@@ -102,6 +102,8 @@ def request_takedown(*, session: Session, caller: Caller, data: TakedownCreate) 
         errors.append({"loc": ["body", "claimant_holder_id"], "msg": "no such rights holder"})
     if errors:
         raise TakedownInvalid("; ".join(e["msg"] for e in errors), errors=errors)
+    if caller.role is Role.rights_holder:
+        _require_some_share(session, data)
     takedown = Takedown(
         id=_new_id(),
         isrc=data.isrc,
@@ -127,6 +129,23 @@ def request_takedown(*, session: Session, caller: Caller, data: TakedownCreate) 
     )
     session.flush()
     return takedown
+
+
+def _require_some_share(session: Session, data: TakedownCreate) -> None:
+    """Refuse a holder's request for an asset it holds no share of at all (of any date
+    or territory): it could never be approved. Where and when it holds one is checked on
+    the decision (``_require_share``). An admin may still file for a claimant whose
+    share is yet to be registered; the decision refuses it until then."""
+    assets = assets_of(session=session, isrc=data.isrc, iswc=data.iswc)
+    if has_any_share(session=session, holder_id=data.claimant_holder_id, assets=assets):
+        return
+    asset = f"recording {data.isrc} (or its work)" if data.isrc else f"work {data.iswc}"
+    field = "isrc" if data.isrc else "iswc"
+    raise NoShare(
+        f"Holder {data.claimant_holder_id} holds no share of {asset}: only a holder of a "
+        f"share can ask for its takedown.",
+        errors=[{"loc": ["body", field], "msg": "the claimant holds no share of it"}],
+    )
 
 
 def decide(*, session: Session, caller: Caller, takedown_id: str, data: DecisionIn) -> Takedown:

@@ -254,3 +254,174 @@ def test_keyboard_only_sign_in_navigation_and_statement(
     month.send_keys(Keys.ENTER)
     WebDriverWait(browser, 20).until(staleness_of(old))
     assert "Statement 2006-10" in browser.find_element(By.TAG_NAME, "h1").text
+
+
+# Issue 27: the portal at a phone's width and a laptop's, and the README's screenshots.
+PHONE = (390, 844)
+LAPTOP = (1280, 900)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "img"
+_OVERFLOW = "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+# The smallest chart text as drawn: its font size times the drawing's scale on screen.
+_CHART_TEXT_PX = (
+    "let least = 99; for (const svg of document.querySelectorAll('svg.chart')) {"
+    " const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;"
+    " for (const t of svg.querySelectorAll('text')) {"
+    "  least = Math.min(least, parseFloat(t.getAttribute('font-size')) * scale); } }"
+    " return least;"
+)
+
+
+def _statement_id(server: Server, token: str, party: str) -> str:
+    listed = httpx.get(
+        f"{server.base}/v1/statements",
+        headers={"Authorization": f"Bearer {server.tokens[token]}"},
+        params={"period": "2006-10", "party": party},
+    ).json()["data"]
+    return str(listed[0]["id"])
+
+
+def _signed_in_pages(server: Server) -> dict[str, list[str]]:
+    roms = _statement_id(server, "SOCIETY", "society:ROMS")
+    direct = _statement_id(server, "ADMIN", f"holder:{_direct_holder(server)}")
+    return {
+        "SOCIETY": [
+            "/portal/overview",
+            "/portal/statements",
+            f"/portal/statements/{roms}",
+            f"/portal/statements/{roms}?territory=RU&size=50",
+        ],
+        "HOLDER_TOKEN": ["/portal/overview", "/portal/remittance", "/portal/takedowns"],
+        "DIRECT_HOLDER_TOKEN": [
+            "/portal/overview",
+            "/portal/statements",
+            f"/portal/statements/{direct}",
+        ],
+        "ADMIN": [
+            "/portal/overview",
+            "/portal/statements",
+            "/portal/admin/close",
+            "/portal/admin/keys",
+            "/portal/takedowns",
+            "/portal/no-such-page",
+        ],
+    }
+
+
+def _direct_holder(server: Server) -> str:
+    keys = httpx.get(
+        f"{server.base}/v1/api-keys",
+        headers={"Authorization": f"Bearer {server.tokens['ADMIN']}"},
+        params={"limit": 1000},
+    ).json()["data"]
+    holders = [k["subject"] for k in keys if k["role"] == "rights_holder"]
+    return next(h for h in holders if h != server.tokens["HOLDER"])
+
+
+@contextlib.contextmanager
+def _window(browser: webdriver.Chrome, size: tuple[int, int]) -> Iterator[None]:
+    browser.set_window_size(*size)
+    try:
+        yield
+    finally:
+        browser.set_window_size(1280, 1000)
+
+
+def test_every_signed_in_page_fits_a_phone(browser: webdriver.Chrome, server: Server) -> None:
+    pages = _signed_in_pages(server)
+    with _window(browser, PHONE):
+        width = browser.execute_script("return document.documentElement.clientWidth;")
+        assert width <= PHONE[0]
+        for token, paths in pages.items():
+            browser.delete_all_cookies()
+            sign_in(browser, server.base, server.tokens[token])
+            for path in paths:
+                browser.get(f"{server.base}{path}")
+                assert browser.execute_script(_OVERFLOW) == 0, f"{token} {path} scrolls sideways"
+                if browser.find_elements(By.CSS_SELECTOR, "svg.chart"):
+                    assert browser.execute_script(_CHART_TEXT_PX) >= 11, path
+        # The keys page as an admin left it: every revoke button on the screen.
+        browser.get(f"{server.base}/portal/admin/keys")
+        for button in browser.find_elements(By.CSS_SELECTOR, "#keys button"):
+            right = browser.execute_script(
+                "return arguments[0].getBoundingClientRect().right;", button
+            )
+            assert right <= width
+        _accessible(browser, "11-keys-phone")
+
+
+def test_lines_fit_a_laptop_with_names_titles_and_totals(
+    browser: webdriver.Chrome, server: Server
+) -> None:
+    roms = _statement_id(server, "SOCIETY", "society:ROMS")
+    with _window(browser, LAPTOP):
+        sign_in(browser, server.base, server.tokens["SOCIETY"])
+        browser.get(f"{server.base}/portal/statements/{roms}?size=1000")
+        scroller = browser.find_element(By.CSS_SELECTOR, "#lines").find_element(By.XPATH, "..")
+        overflow = browser.execute_script(
+            "return arguments[0].scrollWidth - arguments[0].clientWidth;", scroller
+        )
+        assert overflow == 0, f"the lines table is {overflow} px too wide at 1280 px"
+        assert browser.execute_script(_OVERFLOW) == 0
+        codes = browser.find_elements(By.CSS_SELECTOR, "#lines span.code")
+        assert codes and all(c.size["height"] < 30 for c in codes)  # one line each
+        assert "Vladimir Composer" in browser.find_element(By.ID, "lines").text
+        assert browser.find_element(By.ID, "lines-total").text.startswith("Total of the")
+        Select(browser.find_element(By.ID, "f-territory")).select_by_visible_text("RU")
+        browser.find_element(By.ID, "f-iswc").send_keys("t0345246801")
+        follow(browser, browser.find_element(By.CSS_SELECTOR, ".filters button"))
+        assert {
+            td.text for td in browser.find_elements(By.CSS_SELECTOR, "#lines td.territory")
+        } == {"RU"}
+        _accessible(browser, "12-statement-filtered-by-work")
+
+
+def test_screenshots_of_overview_and_statement_for_the_readme(
+    browser: webdriver.Chrome, server: Server
+) -> None:
+    """Writes docs/img/portal-{overview,statement}-{1280,390}.png (shown in the README)."""
+    roms = _statement_id(server, "SOCIETY", "society:ROMS")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    sign_in(browser, server.base, server.tokens["SOCIETY"])
+    for size in (LAPTOP, PHONE):
+        with _window(browser, size):
+            for name, path in (
+                ("overview", "/portal/overview"),
+                ("statement", f"/portal/statements/{roms}"),
+            ):
+                browser.get(f"{server.base}{path}")
+                shot = SCREENSHOTS / f"portal-{name}-{size[0]}.png"
+                browser.save_screenshot(str(shot))
+                assert shot.stat().st_size > 10_000
+
+
+def test_admin_approves_a_takedown_seeing_its_evidence(
+    browser: webdriver.Chrome, server: Server
+) -> None:
+    filed = httpx.post(
+        f"{server.base}/v1/takedowns",
+        headers={"Authorization": f"Bearer {server.tokens['HOLDER_TOKEN']}"},
+        json={
+            "iswc": "T-101.010.101-4",
+            "territories": ["GB"],
+            "claimant_holder_id": server.tokens["HOLDER"],
+            "evidence": {
+                "kind": "contract",
+                "reference": "PRS mandate 2006-3",
+                "sha256": "ef" * 32,
+            },
+        },
+    )
+    assert filed.status_code == 201, filed.text
+    takedown = filed.json()["id"]
+    sign_in(browser, server.base, server.tokens["ADMIN"])
+    browser.get(f"{server.base}/portal/takedowns")
+    article = browser.find_element(By.ID, f"t-{takedown}")
+    assert "PRS mandate 2006-3" in article.text and "ef" * 32 in article.text
+    _accessible(browser, "13-takedowns-admin")
+    approve = article.find_element(By.CSS_SELECTOR, "button[value=approve]")
+    follow(browser, approve)
+    assert "— approved" in browser.find_element(By.ID, f"t-{takedown}").text
+    lift = browser.find_element(By.ID, f"lift-why-{takedown}")
+    lift.send_keys("licence renewed")
+    follow(browser, browser.find_element(By.CSS_SELECTOR, f"#t-{takedown} form button"))
+    assert "— lifted" in browser.find_element(By.ID, f"t-{takedown}").text

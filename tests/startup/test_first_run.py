@@ -79,7 +79,14 @@ def test_the_demo_loads_into_an_empty_database_of_either_engine(
     out = capsys.readouterr().out
     assert out.startswith("Demo data loaded:")
     credentials = read_env_file(env_file)
-    assert set(credentials) == {"ADMIN", "STORE", "SOCIETY", "HOLDER_TOKEN", "HOLDER"}
+    assert set(credentials) == {
+        "ADMIN",
+        "STORE",
+        "SOCIETY",
+        "HOLDER_TOKEN",
+        "HOLDER",
+        "DIRECT_HOLDER_TOKEN",
+    }
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert all(value in out for value in credentials.values())
     # A second run refuses, with one line and exit 1, and says nothing was loaded.
@@ -90,7 +97,11 @@ def test_the_demo_loads_into_an_empty_database_of_either_engine(
     assert last.startswith("royalty-ledger: the database already holds societies")
     engine = make_engine(empty_database_url)
     with Session(engine) as session:
-        for name, role in [("ADMIN", Role.admin), ("HOLDER_TOKEN", Role.rights_holder)]:
+        for name, role in [
+            ("ADMIN", Role.admin),
+            ("HOLDER_TOKEN", Role.rights_holder),
+            ("DIRECT_HOLDER_TOKEN", Role.rights_holder),
+        ]:
             caller = authenticate(session=session, token=credentials[name], admin_token=None)
             assert caller is not None and caller.role is role
     engine.dispose()

@@ -9,6 +9,8 @@ from pydantic import ValidationError
 from service.db import SessionDep
 from service.errors import DomainError
 from service.pagination import PageParams
+from service.parties import service as parties
+from service.portal import audit
 from service.portal.dependencies import HolderPage, PortalPost, error_page, render
 from service.portal.sessions import SignedIn
 from service.rights import Role
@@ -49,7 +51,7 @@ def remittance(
     )
 
 
-def _takedown_page(
+def takedown_page(
     request: Request,
     session: SessionDep,
     who: SignedIn,
@@ -57,11 +59,13 @@ def _takedown_page(
     status: int = 200,
     errors: list[str] | None = None,
     form: dict[str, str] | None = None,
+    decision_errors: list[str] | None = None,
 ) -> Response:
     rows, _ = takedowns.list_takedowns(
         session=session, caller=who.caller, page=PageParams(limit=1000, cursor=None)
     )
     views = [takedown_public(v) for v in takedowns.describe(session=session, takedowns=rows)]
+    claimants = {v.claimant_holder_id for v in views}
     return render(
         request,
         "takedowns.html",
@@ -71,12 +75,14 @@ def _takedown_page(
         kinds=[k.value for k in EvidenceKind],
         errors=errors or [],
         form=form or {},
+        decision_errors=decision_errors or [],
+        holders=parties.holder_names(session=session, holder_ids=claimants),
     )
 
 
 @router.get("/takedowns", response_class=HTMLResponse)
 def takedown_list(request: Request, session: SessionDep, who: HolderPage) -> Response:
-    return _takedown_page(request, session, who)
+    return takedown_page(request, session, who)
 
 
 @router.post("/takedowns")
@@ -99,7 +105,7 @@ def file_takedown(
         "sha256": sha256,
     }
     if who.caller.role is not Role.rights_holder or who.caller.subject is None:
-        return _takedown_page(
+        return takedown_page(
             request,
             session,
             who,
@@ -120,9 +126,8 @@ def file_takedown(
         created = takedowns.request_takedown(session=session, caller=who.caller, data=data)
     except ValidationError as exc:
         errors = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        return _takedown_page(request, session, who, status=422, errors=errors, form=form)
+        return takedown_page(request, session, who, status=422, errors=errors, form=form)
     except DomainError as exc:
-        return _takedown_page(
-            request, session, who, status=exc.status, errors=[str(exc)], form=form
-        )
+        return takedown_page(request, session, who, status=exc.status, errors=[str(exc)], form=form)
+    audit.action(who.caller, "takedown-request", takedown_id=created.id)
     return RedirectResponse(f"/portal/takedowns#t-{created.id}", status_code=303)

@@ -1,0 +1,1 @@
+"""Admins' takedown decisions in the portal."""

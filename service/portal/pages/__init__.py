@@ -1,0 +1,1 @@
+"""How every portal page answers: HTML errors, no caching, back to where you were."""
