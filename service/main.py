@@ -25,6 +25,7 @@ from service.sales.router import router as sales_router
 from service.statements import pins as statement_pins
 from service.statements.router import evidence_router
 from service.statements.router import router as statements_router
+from service.statements.signed_files.router import router as digests_router
 from service.takedowns import worker
 from service.takedowns.router import router as takedowns_router
 from service.tariffs.router import router as tariffs_router
@@ -51,6 +52,7 @@ ROUTERS = (
     takedowns_router,
     transparency_router,
     evidence_router,
+    digests_router,
     portal_router,
     portal_holders_router,
     portal_admin_router,
