@@ -3,8 +3,10 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.identifiers import normalize_dpid
 
 
 class Settings(BaseSettings):
@@ -20,8 +22,11 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
-    # The operator's DDEX party id, written as SenderPartyId in DSR files.
-    dsr_sender_id: str = "PADPIDA0000000001X"
+    # The operator's DDEX party id, written as SenderPartyId in DSR files; checked at start
+    # (ISO 7064 MOD 37,36 check character). The default is a placeholder that passes the
+    # check: an all-zero body no real DPID has (DDEX assigns them from a date), whose check
+    # character is O; an operator sets the DPID DDEX assigned it.
+    dsr_sender_id: str = "PADPIDA0000000001O"
     dsr_sender_name: str = "royalty-ledger"
     # Bodies above this are refused before they are parsed (a 10,000-row batch is ~2.5 MB).
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
@@ -45,6 +50,18 @@ class Settings(BaseSettings):
     portal_secret: str | None = None
     # How long a portal session lasts after sign-in.
     portal_session_hours: int = Field(default=8, gt=0, le=24 * 30)
+
+    @field_validator("dsr_sender_id")
+    @classmethod
+    def _a_dpid(cls, value: str) -> str:
+        return normalize_dpid(value)
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """A refused setting in one line, named as the environment spells it."""
+    error = exc.errors()[0]
+    name = "LEDGER_" + "_".join(str(part) for part in error["loc"]).upper()
+    return f"{name}: {error['msg'].removeprefix('Value error, ')}"
 
 
 @lru_cache

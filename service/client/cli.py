@@ -13,10 +13,12 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import ValidationError
 
 from service.client import admin, commands, demo, verify, webhooks_worker
 from service.client.api import LedgerClient, LedgerError
 from service.client.outcome import EXIT_CODES_HELP, ExitCode, Failure, Runner
+from service.config import settings_problem
 
 PROG = "royalty-ledger"
 # Each module adds its subcommands with register(subparsers, common, **parser_kwargs); a new
@@ -153,6 +155,8 @@ def _fail(args: argparse.Namespace, exc: Exception) -> tuple[str, ExitCode]:
             return f"no answer from {args.url} within {args.timeout:g}s", ExitCode.UNREACHABLE
         case httpx.TransportError():
             return f"lost the connection to {args.url}: {_one_line(exc)}", ExitCode.UNREACHABLE
+        case ValidationError():
+            return settings_problem(exc), ExitCode.USAGE
         case OSError(filename=name) if name is not None:
             return f"{name}: {exc.strerror or _one_line(exc)}", ExitCode.USAGE
     raise exc
@@ -165,7 +169,7 @@ def main(argv: Sequence[str] | None = None, *, client: LedgerClient | None = Non
     args = parser(defaults).parse_args(argv, namespace=argparse.Namespace(**defaults))
     try:
         return int(_run(args, client))
-    except (Failure, LedgerError, httpx.TransportError, OSError) as exc:
+    except (Failure, LedgerError, httpx.TransportError, OSError, ValidationError) as exc:
         message, code = _fail(args, exc)
     except KeyboardInterrupt:
         message, code = "interrupted", ExitCode.INTERRUPTED

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from service.config import Settings, get_settings
+from service.config import Settings, get_settings, settings_problem
 from service.demo import load_demo
 from service.engines import make_engine
 from service.parties.models import Society
@@ -119,7 +120,11 @@ def _signing_key_line(settings: Settings) -> str:
 
 
 def main() -> int:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # a setting refused: one line, before anything starts
+        print(f"{PROG}: {settings_problem(exc)}", file=sys.stderr)
+        return 1
     # Only an embedded database is seeded by itself; see the module's docstring.
     demo = settings.demo and settings.database_url.startswith("sqlite")
     try:
