@@ -73,7 +73,7 @@ def test_post_sales_help_names_its_own_defaults(capsys) -> None:
     assert done.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "sales per request (default: 1000)" in text
-    assert "no progress bar (default: False)" in text
+    assert "no progress bar (shown only on a terminal) (default: False)" in text
 
 
 def test_help_never_shows_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
