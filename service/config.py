@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     # Streaming replicas serving the read-mostly GETs (statements, remittance, takedowns),
     # comma-separated; unset: everything reads the primary (docs/architecture.md).
     read_database_url: str | None = None
+    # uvicorn's own access line per request besides the JSON request log (which has the
+    # request id and caller): off, so each request is logged once.
+    access_log: bool = False
     # uvicorn worker processes under `make run` and in the Docker image (LEDGER_WORKERS).
     workers: int = Field(default=1, ge=1, le=64)
     admin_token: str | None = None

@@ -5,11 +5,13 @@ manage API keys.
 """
 
 import argparse
+import difflib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 from urllib.parse import urlsplit
 
 import httpx
@@ -29,6 +31,12 @@ COMMAND_MODULES = (commands, admin, verify, demo, webhooks_worker)
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
     """Defaults after every option's help; prose is wrapped, indented lists keep their lines."""
 
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        # A required option or one without a default has no default worth stating.
+        if action.required or action.default is None:
+            return action.help
+        return super()._get_help_string(action)
+
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         paragraphs = []
         for paragraph in text.strip().split("\n\n"):
@@ -37,6 +45,19 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
             else:
                 paragraphs.append(super()._fill_text(paragraph, width, indent))
         return "\n\n".join(paragraphs)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, suggesting the nearest command for a mistyped one."""
+
+    def error(self, message: str) -> NoReturn:
+        wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if wrong:
+            choices = re.findall(r"'([^']*)'", wrong.group(2))
+            near = difflib.get_close_matches(wrong.group(1), choices, n=1)
+            if near:
+                message += f"; did you mean '{near[0]}'?"
+        super().error(message)
 
 
 def _environment_help() -> str:
@@ -106,7 +127,7 @@ def parser(defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
     defaults = defaults or _defaults()
     common = _common(defaults)
     kwargs: dict[str, Any] = {"formatter_class": _Formatter, "epilog": _environment_help()}
-    root = argparse.ArgumentParser(prog=PROG, description=__doc__, parents=[common], **kwargs)
+    root = _Parser(prog=PROG, description=__doc__, parents=[common], **kwargs)
     try:
         release = version(PROG)
     except PackageNotFoundError:  # run from a source tree that was never installed
@@ -165,8 +186,13 @@ def _fail(args: argparse.Namespace, exc: Exception) -> tuple[str, ExitCode]:
 def main(argv: Sequence[str] | None = None, *, client: LedgerClient | None = None) -> int:
     """Run one command; ``client`` replaces the one built from --url/--token (tests)."""
     defaults = _defaults()
+    try:
+        built = parser(defaults)
+    except ValidationError as exc:  # a LEDGER_ setting refused (the demo reads them)
+        print(f"{PROG}: {settings_problem(exc)}", file=sys.stderr)
+        return int(ExitCode.USAGE)
     # Defaults live in the namespace, not in the (shared, SUPPRESSed) option actions.
-    args = parser(defaults).parse_args(argv, namespace=argparse.Namespace(**defaults))
+    args = built.parse_args(argv, namespace=argparse.Namespace(**defaults))
     try:
         return int(_run(args, client))
     except (Failure, LedgerError, httpx.TransportError, OSError, ValidationError) as exc:

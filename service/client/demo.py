@@ -46,7 +46,6 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
     settings = get_settings()
     demo = commands.add_parser(
         "demo",
-        parents=[common],
         help="load the demo catalogue into an empty database (migrates it first)",
         description="Check the database answers, apply the migrations and load the demo "
         "(societies ROMS, FAIR, HFA, MCPS, PRS; store allofmp3; works, recordings, tariffs, "

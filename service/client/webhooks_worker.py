@@ -91,7 +91,6 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
     """Add `webhooks-worker` to ``commands``."""
     worker = commands.add_parser(
         "webhooks-worker",
-        parents=[common],
         help="deliver queued takedown webhooks (talks to the database)",
         description=DESCRIPTION,
         **kwargs,
