@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
@@ -59,6 +60,14 @@ ROUTERS = (
 )
 
 
+def package_version() -> str:
+    """The installed package's version, which the contract's ``info.version`` states."""
+    try:
+        return version("royalty-ledger")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application, wired explicitly: everything it depends on is registered here,
     nothing by the side effect of an import. ``settings`` (default: the environment's)
@@ -71,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # a society's network may not reach a CDN, and the pages must not need one.
     app = FastAPIOffline(
         title="royalty-ledger",
-        version="1.0.0",
+        version=package_version(),
         description=DESCRIPTION,
         static_url="/docs-assets",
         lifespan=_lifespan,
