@@ -63,7 +63,10 @@ def test_every_call_carries_a_request_id() -> None:
 
 def test_log_times_have_milliseconds() -> None:
     configure_logging()
-    [handler] = [h for h in logging.getLogger(REQUEST_LOGGER).handlers if h.formatter]
+    # The JSON handler configure_logging attached (a test may have added its own).
+    [handler] = [
+        h for h in logging.getLogger(REQUEST_LOGGER).handlers if hasattr(h, "_ledger_json")
+    ]
     record = logging.LogRecord(REQUEST_LOGGER, logging.INFO, __file__, 1, "request", None, None)
     assert handler.formatter is not None
     line = json.loads(handler.formatter.format(record))
