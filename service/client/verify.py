@@ -62,9 +62,11 @@ def _public_key(text: str) -> bytes:
     return key
 
 
-# Inclusion proofs are one request each; up to this many (a few seconds against a local
-# server) every transaction is proved by default, beyond it a random sample of this size.
-AUTO_ALL = 2000
+# Inclusion proofs are one request each (~7-9 ms against a local server on a loaded
+# 2-core machine: 1,501 proofs took 15 s, 200 took 4 s with start-up); up to this many,
+# a few seconds, every transaction is proved by default, beyond it a random sample of
+# this size, whose detection probability the report states.
+AUTO_ALL = 300
 
 
 class FileSource(HttpSource):
