@@ -3,6 +3,7 @@ operator signed under the statement's tree head; the report names every check it
 
 import base64
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -85,7 +86,7 @@ def test_a_csv_whose_lines_disagree_with_the_ledger_is_named_even_with_a_matchin
 
     data = _download(month, tmp_path, "csv").read_bytes()
     lines = files.csv_lines(data)
-    lines[0]["royalty"] = str(float(lines[0]["royalty"]) + 1)
+    lines[0]["royalty"] = str(Decimal(lines[0]["royalty"]) + Decimal("0.000001"))
     source = FileSource(month.society(), lines)
     key = base64.b64decode(month.public_key)
     with pytest.raises(Mismatch, match="line 1: royalty"):
