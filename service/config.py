@@ -4,8 +4,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import limits
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.identifiers import normalize_dpid
 
 
 class Settings(BaseSettings):
@@ -16,13 +18,19 @@ class Settings(BaseSettings):
     # Streaming replicas serving the read-mostly GETs (statements, remittance, takedowns),
     # comma-separated; unset: everything reads the primary (docs/architecture.md).
     read_database_url: str | None = None
+    # uvicorn's own access line per request besides the JSON request log (which has the
+    # request id and caller): off, so each request is logged once.
+    access_log: bool = False
     # uvicorn worker processes under `make run` and in the Docker image (LEDGER_WORKERS).
     workers: int = Field(default=1, ge=1, le=64)
     admin_token: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
-    # The operator's DDEX party id, written as SenderPartyId in DSR files.
-    dsr_sender_id: str = "PADPIDA0000000001X"
+    # The operator's DDEX party id, written as SenderPartyId in DSR files; checked at start
+    # (ISO 7064 MOD 37,36 check character). The default is a placeholder that passes the
+    # check: an all-zero body no real DPID has (DDEX assigns them from a date), whose check
+    # character is O; an operator sets the DPID DDEX assigned it.
+    dsr_sender_id: str = "PADPIDA0000000001O"
     dsr_sender_name: str = "royalty-ledger"
     # Bodies above this are refused before they are parsed (a 10,000-row batch is ~2.5 MB).
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
@@ -73,6 +81,18 @@ class Settings(BaseSettings):
         if value and value.strip():
             limits.parse(value)  # ValueError names the notation it expects
         return value
+
+    @field_validator("dsr_sender_id")
+    @classmethod
+    def _a_dpid(cls, value: str) -> str:
+        return normalize_dpid(value)
+
+
+def settings_problem(exc: ValidationError) -> str:
+    """A refused setting in one line, named as the environment spells it."""
+    error = exc.errors()[0]
+    name = "LEDGER_" + "_".join(str(part) for part in error["loc"]).upper()
+    return f"{name}: {error['msg'].removeprefix('Value error, ')}"
 
 
 @lru_cache

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
@@ -32,6 +33,7 @@ from service.sales.router import router as sales_router
 from service.statements import pins as statement_pins
 from service.statements.router import evidence_router
 from service.statements.router import router as statements_router
+from service.statements.signed_files.router import router as digests_router
 from service.takedowns import worker
 from service.takedowns.router import router as takedowns_router
 from service.tariffs.router import router as tariffs_router
@@ -61,11 +63,20 @@ ROUTERS = (
     takedowns_router,
     transparency_router,
     evidence_router,
+    digests_router,
     portal_router,
     portal_holders_router,
     portal_admin_router,
     portal_decisions_router,
 )
+
+
+def package_version() -> str:
+    """The installed package's version, which the contract's ``info.version`` states."""
+    try:
+        return version("royalty-ledger")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -80,7 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # a society's network may not reach a CDN, and the pages must not need one.
     app = FastAPIOffline(
         title="royalty-ledger",
-        version="1.0.0",
+        version=package_version(),
         description=DESCRIPTION,
         static_url="/docs-assets",
         lifespan=_serving,

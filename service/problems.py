@@ -136,8 +136,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(
         exc.status_code,
         detail=str(exc.detail) if exc.detail else HTTPStatus(exc.status_code).phrase,
+        code=http_code(exc.status_code),
         headers=headers or None,
     )
+
+
+def http_code(status: int) -> str:
+    """The ``code`` of a problem the framework raises (an unknown path, a method the path
+    does not serve): the status phrase in snake case (``not_found``, ``method_not_allowed``),
+    so every problem has a code, as the README promises."""
+    return re.sub(r"[^a-z0-9]+", "_", HTTPStatus(status).phrase.lower()).strip("_")
 
 
 def _allowed_methods(request: Request) -> str:

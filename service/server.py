@@ -95,6 +95,7 @@ def options(**overrides: Any) -> dict[str, Any]:
         "host": settings.host,
         "port": settings.port,
         "workers": settings.workers,
+        "access_log": settings.access_log,
         "http": GuardedH11Protocol,
         "timeout_keep_alive": KEEP_ALIVE_TIMEOUT,
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,

@@ -9,6 +9,7 @@ honour ETags, so an unchanged statement is not downloaded twice.
 import asyncio
 import json
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 import httpx
 
 from service.client.downloads import ETags, fetch_params, file_name
+
+REQUEST_ID = "X-Request-ID"  # the ledger logs it with every request (service/middleware.py)
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 REFUSED_RETRY_DELAY = 0.5  # seconds before the one retry of a refused connection
@@ -191,7 +194,8 @@ class LedgerClient:
         self.sleep = sleep
 
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {**self.auth, **kwargs.pop("headers", {})}
+        # One id per call, kept across its retries, so the server's log lines of a call match.
+        headers = {**self.auth, REQUEST_ID: uuid.uuid4().hex, **kwargs.pop("headers", {})}
         retry = _Retry(self.retries, self.backoff)
         while True:
             try:
@@ -362,7 +366,8 @@ class AsyncLedgerClient:
         self.backoff = backoff
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {**self.auth, **kwargs.pop("headers", {})}
+        # One id per call, kept across its retries, so the server's log lines of a call match.
+        headers = {**self.auth, REQUEST_ID: uuid.uuid4().hex, **kwargs.pop("headers", {})}
         retry = _Retry(self.retries, self.backoff)
         while True:
             try:

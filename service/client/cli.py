@@ -5,18 +5,22 @@ manage API keys.
 """
 
 import argparse
+import difflib
 import os
+import re
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 from urllib.parse import urlsplit
 
 import httpx
+from pydantic import ValidationError
 
 from service.client import admin, backup, commands, cwr, demo, dsr, verify, webhooks_worker
 from service.client.api import LedgerClient, LedgerError
 from service.client.outcome import EXIT_CODES_HELP, ExitCode, Failure, Runner
+from service.config import settings_problem
 
 PROG = "royalty-ledger"
 # Each module adds its subcommands with register(subparsers, common, **parser_kwargs); a new
@@ -27,6 +31,12 @@ COMMAND_MODULES = (commands, dsr, admin, cwr, verify, demo, webhooks_worker, bac
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
     """Defaults after every option's help; prose is wrapped, indented lists keep their lines."""
 
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        # A required option or one without a default has no default worth stating.
+        if action.required or action.default is None:
+            return action.help
+        return super()._get_help_string(action)
+
     def _fill_text(self, text: str, width: int, indent: str) -> str:
         paragraphs = []
         for paragraph in text.strip().split("\n\n"):
@@ -35,6 +45,19 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
             else:
                 paragraphs.append(super()._fill_text(paragraph, width, indent))
         return "\n\n".join(paragraphs)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, suggesting the nearest command for a mistyped one."""
+
+    def error(self, message: str) -> NoReturn:
+        wrong = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if wrong:
+            choices = re.findall(r"'([^']*)'", wrong.group(2))
+            near = difflib.get_close_matches(wrong.group(1), choices, n=1)
+            if near:
+                message += f"; did you mean '{near[0]}'?"
+        super().error(message)
 
 
 def _environment_help() -> str:
@@ -104,7 +127,7 @@ def parser(defaults: dict[str, Any] | None = None) -> argparse.ArgumentParser:
     defaults = defaults or _defaults()
     common = _common(defaults)
     kwargs: dict[str, Any] = {"formatter_class": _Formatter, "epilog": _environment_help()}
-    root = argparse.ArgumentParser(prog=PROG, description=__doc__, parents=[common], **kwargs)
+    root = _Parser(prog=PROG, description=__doc__, parents=[common], **kwargs)
     try:
         release = version(PROG)
     except PackageNotFoundError:  # run from a source tree that was never installed
@@ -153,6 +176,8 @@ def _fail(args: argparse.Namespace, exc: Exception) -> tuple[str, ExitCode]:
             return f"no answer from {args.url} within {args.timeout:g}s", ExitCode.UNREACHABLE
         case httpx.TransportError():
             return f"lost the connection to {args.url}: {_one_line(exc)}", ExitCode.UNREACHABLE
+        case ValidationError():
+            return settings_problem(exc), ExitCode.USAGE
         case OSError(filename=name) if name is not None:
             return f"{name}: {exc.strerror or _one_line(exc)}", ExitCode.USAGE
     raise exc
@@ -161,11 +186,16 @@ def _fail(args: argparse.Namespace, exc: Exception) -> tuple[str, ExitCode]:
 def main(argv: Sequence[str] | None = None, *, client: LedgerClient | None = None) -> int:
     """Run one command; ``client`` replaces the one built from --url/--token (tests)."""
     defaults = _defaults()
+    try:
+        built = parser(defaults)
+    except ValidationError as exc:  # a LEDGER_ setting refused (the demo reads them)
+        print(f"{PROG}: {settings_problem(exc)}", file=sys.stderr)
+        return int(ExitCode.USAGE)
     # Defaults live in the namespace, not in the (shared, SUPPRESSed) option actions.
-    args = parser(defaults).parse_args(argv, namespace=argparse.Namespace(**defaults))
+    args = built.parse_args(argv, namespace=argparse.Namespace(**defaults))
     try:
         return int(_run(args, client))
-    except (Failure, LedgerError, httpx.TransportError, OSError) as exc:
+    except (Failure, LedgerError, httpx.TransportError, OSError, ValidationError) as exc:
         message, code = _fail(args, exc)
     except KeyboardInterrupt:
         message, code = "interrupted", ExitCode.INTERRUPTED

@@ -2,7 +2,6 @@
 
 import argparse
 import csv
-import json
 import re
 import sys
 from collections.abc import Iterator
@@ -11,6 +10,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from service.client import rows_files
 from service.client.api import PeriodNotClosed
 from service.client.downloads import FORMATS
 from service.client.outcome import Connect, ExitCode, Failure
@@ -28,7 +28,7 @@ def period_arg(text: str) -> str:
 
 def read_sales(path: Path) -> Iterator[dict[str, Any]]:
     """Rows of a CSV with the API's field names; empty cells are left out."""
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         for row in csv.DictReader(handle):
             sale: dict[str, Any] = {k.strip(): v.strip() for k, v in row.items() if k and v}
             for name in INTEGER_FIELDS:
@@ -41,7 +41,7 @@ def _count_rows(path: Path) -> int:
     """Data rows of the CSV; reading it whole first also fails early on a file that is not
     UTF-8, before any batch is posted."""
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
             return max(sum(1 for _ in csv.reader(handle)) - 1, 0)
     except UnicodeDecodeError as exc:
         raise Failure(f"{path} is not a UTF-8 CSV file ({exc.reason})", ExitCode.USAGE) from exc
@@ -49,9 +49,17 @@ def _count_rows(path: Path) -> int:
 
 def post_sales(args: argparse.Namespace, connect: Connect) -> int:
     path: Path = args.file
-    total = _count_rows(path)
+    if rows_files.kind_of(path) == "csv":
+        total, rows = _count_rows(path), read_sales(path)
+    else:
+        listed = rows_files.read_json_rows(path, "sales")
+        total, rows = len(listed), iter(listed)
+    if total == 0:
+        raise Failure(f"{path}: no sales in it, nothing posted", ExitCode.USAGE)
     client = connect()
-    progress = tqdm(total=total, unit="sale", disable=args.quiet, file=sys.stderr)
+    progress = tqdm(
+        total=total, unit="sale", disable=args.quiet or not sys.stderr.isatty(), file=sys.stderr
+    )
 
     def advance(batch: Any) -> None:
         progress.update(batch.rows)
@@ -59,7 +67,7 @@ def post_sales(args: argparse.Namespace, connect: Connect) -> int:
     try:
         # Counts and rejections are all it prints: the server need not answer every row.
         summary = client.post_sales(
-            read_sales(path), batch_size=args.batch_size, on_batch=advance, minimal=True
+            rows, batch_size=args.batch_size, on_batch=advance, minimal=True
         )
     finally:
         progress.close()
@@ -75,36 +83,20 @@ def post_sales(args: argparse.Namespace, connect: Connect) -> int:
 def read_refunds(path: Path) -> list[Any]:
     """A JSON file (``{"refunds": [...]}``, a list, or one refund) or NDJSON (a refund a
     line). Rows are posted as they are: the ledger answers each bad one as ``invalid``."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise Failure(f"{path} is not a UTF-8 file ({exc.reason})", ExitCode.USAGE) from exc
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return [
-            _ndjson_line(path, n, line)
-            for n, line in enumerate(text.splitlines(), 1)
-            if line.strip()
-        ]
-    if isinstance(data, dict) and set(data) == {"refunds"} and isinstance(data["refunds"], list):
-        return list(data["refunds"])
-    return data if isinstance(data, list) else [data]
-
-
-def _ndjson_line(path: Path, number: int, line: str) -> Any:
-    try:
-        return json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise Failure(
-            f"{path}:{number}: neither a JSON file nor NDJSON ({exc.msg})", ExitCode.USAGE
-        ) from exc
+    return rows_files.read_json_rows(path, "refunds")
 
 
 def post_refunds(args: argparse.Namespace, connect: Connect) -> int:
     refunds = read_refunds(args.file)
+    if not refunds:
+        raise Failure(f"{args.file}: no refunds in it, nothing posted", ExitCode.USAGE)
     client = connect()
-    progress = tqdm(total=len(refunds), unit="refund", disable=args.quiet, file=sys.stderr)
+    progress = tqdm(
+        total=len(refunds),
+        unit="refund",
+        disable=args.quiet or not sys.stderr.isatty(),
+        file=sys.stderr,
+    )
 
     def advance(batch: Any) -> None:
         progress.update(batch.rows)
@@ -150,14 +142,16 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
     post = commands.add_parser(
         "post-sales",
         parents=[common],
-        help="post a CSV of sales in batches (store token)",
+        help="post a CSV, JSON or NDJSON file of sales in batches (store token)",
         description="Post a store's sales from a CSV with the API's field names (sale_id, "
-        "isrc, territory, sold_at, quantity, unit_price, currency), in batches, retrying "
+        "isrc, territory, sold_at, quantity, unit_price, currency), a JSON file "
+        '({"sales": [...]}, a list or one sale) or NDJSON (one sale a line), told apart by '
+        "extension (.csv, .json, .ndjson, .jsonl) or content, in batches, retrying "
         "busy answers; a replayed sale_id is a duplicate, never recorded twice. Exits 1 when "
         "any row is rejected, listing each with its code.",
         **kwargs,
     )
-    _batch_arguments(post, "CSV file of sales, UTF-8, with a header row", "sales")
+    _batch_arguments(post, "CSV (with a header row), JSON or NDJSON file of sales, UTF-8", "sales")
     post.set_defaults(run=post_sales)
 
     refunds = commands.add_parser(
@@ -194,4 +188,6 @@ def _batch_arguments(command: argparse.ArgumentParser, file_help: str, rows: str
     """The arguments every batch-posting command takes: its file, batch size, quiet."""
     command.add_argument("file", type=Path, help=file_help)
     command.add_argument("--batch-size", type=_positive, default=1000, help=f"{rows} per request")
-    command.add_argument("--quiet", action="store_true", help="no progress bar")
+    command.add_argument(
+        "--quiet", action="store_true", help="no progress bar (shown only on a terminal)"
+    )

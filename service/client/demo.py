@@ -20,13 +20,22 @@ def load(args: argparse.Namespace, _connect: Connect) -> int:
     from service.startup.run import describe_demo, migrate, seed_demo
 
     url = getattr(args, "database_url", None) or get_settings().database_url
+    settings = get_settings()
+    base = f"http://{settings.host}:{settings.port}"
     engine = make_engine(url, **connect_args(url))
     try:
         check_database(engine)
         migrate(url)
-        loaded = seed_demo(engine, args.env_file)
+        loaded = seed_demo(engine, args.env_file, base=base, overwrite=False)
     except NotReady as exc:
         raise Failure(str(exc), ExitCode.UNREACHABLE) from None
+    except FileExistsError:  # the credentials of a database demoed earlier
+        raise Failure(
+            f"{args.env_file} holds the credentials of another database demoed earlier; "
+            "nothing was loaded: pass --env-file FILE (or LEDGER_DEMO_ENV_FILE) for this "
+            "one's, or remove it",
+            ExitCode.USAGE,
+        ) from None
     finally:
         engine.dispose()
     if not loaded:
@@ -35,8 +44,6 @@ def load(args: argparse.Namespace, _connect: Connect) -> int:
             "database (create a new one, or point --database-url at it)",
             ExitCode.FAILED,
         )
-    settings = get_settings()
-    base = f"http://{settings.host}:{settings.port}"
     print(describe_demo(loaded=True, env_file=args.env_file, base=base))
     return ExitCode.OK
 
@@ -46,7 +53,6 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
     settings = get_settings()
     demo = commands.add_parser(
         "demo",
-        parents=[common],
         help="load the demo catalogue into an empty database (migrates it first)",
         description="Check the database answers, apply the migrations and load the demo "
         "(societies ROMS, FAIR, HFA, MCPS, PRS; store allofmp3; works, recordings, tariffs, "

@@ -1,5 +1,6 @@
 """Downloading statements: representations, file names and the ETags kept beside them."""
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -34,10 +35,16 @@ class ETags:
             self.known = {}
 
     def headers(self, key: str) -> dict[str, str]:
+        """``If-None-Match`` only for a file whose bytes still hash to its ETag (the ETag is
+        the file's SHA-256): a copy altered or damaged since is downloaded again."""
         seen = self.known.get(key)
-        if seen and (self.path.parent / seen["file"]).exists():
-            return {"If-None-Match": seen["etag"]}
-        return {}
+        if not seen:
+            return {}
+        try:
+            digest = hashlib.sha256((self.path.parent / seen["file"]).read_bytes()).hexdigest()
+        except OSError:
+            return {}
+        return {"If-None-Match": seen["etag"]} if seen["etag"].strip('"') == digest else {}
 
     def remember(self, key: str, etag: str | None, file: str) -> None:
         if etag:

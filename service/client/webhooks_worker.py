@@ -7,9 +7,12 @@ at once: each claims a row for a lease, service/takedowns/worker.py), or one pas
 """
 
 import argparse
+from pathlib import Path
 from typing import Any
 
-from service.client.outcome import Connect, ExitCode
+from sqlalchemy.engine import make_url
+
+from service.client.outcome import Connect, ExitCode, Failure
 from service.config import get_settings
 
 DESCRIPTION = (
@@ -25,8 +28,10 @@ def deliver(args: argparse.Namespace, _connect: Connect) -> int:
     from service.takedowns import worker
     from service.telemetry.logs import configure_logging
 
+    url = getattr(args, "database_url", None) or get_settings().database_url
+    _refuse_a_missing_file(url)
     configure_logging()
-    engine = make_engine(getattr(args, "database_url", None) or get_settings().database_url)
+    engine = make_engine(url)
     try:
         if args.once:
             attempts = worker.deliver_due(
@@ -38,6 +43,20 @@ def deliver(args: argparse.Namespace, _connect: Connect) -> int:
         return ExitCode.OK
     finally:
         engine.dispose()
+
+
+def _refuse_a_missing_file(url: str) -> None:
+    """An embedded database that does not exist is refused: connecting would create an
+    empty one (and fail on its missing tables) wherever the worker was started."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    if not Path(parsed.database).exists():
+        raise Failure(
+            f"no database at {parsed.database}: run the worker where the ledger runs, or "
+            "name its database with --database-url or LEDGER_DATABASE_URL",
+            ExitCode.USAGE,
+        )
 
 
 def _seconds(text: str) -> float:
@@ -74,7 +93,6 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
     """Add `webhooks-worker` to ``commands``."""
     worker = commands.add_parser(
         "webhooks-worker",
-        parents=[common],
         help="deliver queued takedown webhooks (talks to the database)",
         description=DESCRIPTION,
         **kwargs,

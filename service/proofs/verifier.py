@@ -187,6 +187,7 @@ class Verdict:
     lines: int = 0
     transactions: int = 0
     proofs: int = 0
+    converted: tuple[str, ...] = ()  # the other currencies whose conversions were checked
 
 
 def transaction_leaf(record: Mapping[str, Any]) -> bytes:
@@ -350,5 +351,8 @@ def verify_statement(
         )
     lines = list(source.lines(statement_id))
     check_lines(lines, records, head["currency"])
-    verdict = Verdict(statement_id, sth, len(lines), len(records), len(chosen))
+    others = {leg["currency"] for r in records for leg in r["legs"]} - {head["currency"]}
+    verdict = Verdict(
+        statement_id, sth, len(lines), len(records), len(chosen), tuple(sorted(others))
+    )
     return verdict, to_trust

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from service.auth.models import ApiKey
-from service.auth.service import issue_api_key
+from service.auth.service import authenticate, issue_api_key
 from service.rights import Role
 
 CONNECT_TIMEOUT_S = 5
@@ -92,8 +92,7 @@ def ensure_admin(*, session: Session, admin_token: str | None, key_file: Path) -
         return "Admin: LEDGER_ADMIN_TOKEN is set; use it as the admin bearer token."
     live = select(ApiKey).where(ApiKey.role == Role.admin.value, col(ApiKey.revoked_at).is_(None))
     if session.exec(live).first() is not None:
-        where = f" (the first one is in {key_file})" if key_file.exists() else ""
-        return f"Admin: this database has admin keys{where}."
+        return f"Admin: this database has admin keys{_kept_in(session, key_file)}."
     key, token = issue_api_key(session=session, role=Role.admin, subject=None)
     write_private(key_file, f"{token}\n")
     session.commit()
@@ -102,6 +101,24 @@ def ensure_admin(*, session: Session, admin_token: str | None, key_file: Path) -
         f"  token (shown only now): {token}\n"
         f"  kept in {key_file.resolve()} (mode 0600): ADMIN=$(cat {key_file})"
     )
+
+
+def _kept_in(session: Session, key_file: Path) -> str:
+    """Where this database's first admin key is, if ``key_file`` holds one of its live
+    keys: the file may hold another database's key (a second database, same directory)."""
+    try:
+        token = key_file.read_text().strip()
+    except OSError:
+        token = ""
+    caller = authenticate(session=session, token=token, admin_token=None) if token else None
+    if caller is not None and caller.is_admin:
+        return f" (the first one is in {key_file})"
+    if token:
+        return (
+            f"; {key_file} holds another database's key, and none of this database's is "
+            "known here (LEDGER_ADMIN_KEY_FILE names where yours is kept)"
+        )
+    return "; none of them is kept in a file here"
 
 
 def write_private(path: Path, text: str) -> None:

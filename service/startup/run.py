@@ -12,10 +12,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from service.config import Settings, get_settings
+from service.config import Settings, get_settings, settings_problem
 from service.demo import load_demo
 from service.engines import make_engine
 from service.parties.models import Society
@@ -42,8 +43,10 @@ def migrate(url: str) -> None:
     command.upgrade(config, "head")
 
 
-def _env_text(credentials: dict[str, str]) -> str:
-    lines = [f"{name}={value}\n" for name, value in credentials.items()]
+def _env_text(credentials: dict[str, str], base: str | None) -> str:
+    # BASE: where the ledger serves, so a second shell that sources the file knows the port.
+    served = {"BASE": base} if base else {}
+    lines = [f"{name}={value}\n" for name, value in {**served, **credentials}.items()]
     return "# royalty-ledger demo credentials; load them with: . ./royalty-ledger.demo.env\n" + (
         "".join(lines)
     )
@@ -54,14 +57,21 @@ def read_env_file(path: Path) -> dict[str, str]:
     return {name: value for name, value in pairs if not name.startswith("#")}
 
 
-def seed_demo(engine: Engine, env_file: Path) -> bool:
-    """Load the demo if the database holds no society yet; True when it was loaded now."""
+def seed_demo(
+    engine: Engine, env_file: Path, *, base: str | None = None, overwrite: bool = True
+) -> bool:
+    """Load the demo if the database holds no society yet; True when it was loaded now.
+    ``base``: the URL the ledger serves at, written first into ``env_file``. Without
+    ``overwrite``, an existing ``env_file`` (another database's credentials: this one is
+    empty) raises ``FileExistsError`` and nothing is loaded."""
     with Session(engine) as session:
         if session.exec(select(Society)).first() is not None:
             return False
+        if not overwrite and env_file.exists():
+            raise FileExistsError(env_file)
         credentials = load_demo(session)
         session.commit()
-    write_private(env_file, _env_text(credentials))
+    write_private(env_file, _env_text(credentials, base))
     return True
 
 
@@ -92,7 +102,9 @@ def prepare(settings: Settings, *, demo: bool) -> str:
     try:
         check_database(engine)
         migrate(url)
-        loaded = demo and seed_demo(engine, settings.demo_env_file)
+        loaded = demo and seed_demo(
+            engine, settings.demo_env_file, base=f"http://{settings.host}:{settings.port}"
+        )
         with Session(engine) as session:
             admin = ensure_admin(
                 session=session,
@@ -121,7 +133,11 @@ def _signing_key_line(settings: Settings) -> str:
 
 
 def main() -> int:
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as exc:  # a setting refused: one line, before anything starts
+        print(f"{PROG}: {settings_problem(exc)}", file=sys.stderr)
+        return 1
     # Only an embedded database is seeded by itself; see the module's docstring.
     demo = settings.demo and settings.database_url.startswith("sqlite")
     try:

@@ -39,3 +39,8 @@ class NotAcceptable(Invalid):
     status = 406
     code = "not_acceptable"
     title = "No representation matches the Accept header"
+
+
+class StatementNotPinned(Conflict):
+    code = "statement_not_pinned"
+    title = "The statement pins no signed tree head"

@@ -2,11 +2,12 @@
 
 The request log (``ledger.request``) writes one line per HTTP request; other loggers of the
 service (``service.*``, the webhook worker) use the same format. Uvicorn's own access log
-repeats less (no request id, no caller) and can be turned off with ``--no-access-log``.
+repeats less (no request id, no caller): it is off unless ``LEDGER_ACCESS_LOG=true``.
 """
 
 import logging
 import sys
+from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -14,12 +15,20 @@ REQUEST_LOGGER = "ledger.request"
 _CONFIGURED = "_ledger_json"
 
 
+class _MillisecondFormatter(JsonFormatter):
+    """RFC 3339 UTC times to the millisecond (``time.strftime`` knows no fraction): a busy
+    second holds many requests, and their order must show."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        moment = datetime.fromtimestamp(record.created, UTC)
+        return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def configure_logging(level: int = logging.INFO) -> None:
     """Attach one JSON handler (stderr) to the service's loggers; idempotent."""
-    formatter = JsonFormatter(
+    formatter = _MillisecondFormatter(
         "%(asctime)s %(levelname)s %(name)s %(message)s",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-        datefmt="%Y-%m-%dT%H:%M:%S%z",
     )
     for name in (REQUEST_LOGGER, "service"):
         logger = logging.getLogger(name)

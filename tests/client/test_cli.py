@@ -96,3 +96,20 @@ def test_an_api_problem_is_one_line_with_its_code(
     assert code == 1
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("royalty-ledger: the ledger answered 403")
+
+
+def test_pull_statements_downloads_again_a_file_altered_since(
+    api: Api, client: TestClient, store: str, tmp_path: Path
+) -> None:
+    """The ETag is the file's SHA-256: a pull re-hashes the copy it has instead of trusting
+    ``.etags.json``, so an edited copy is replaced by the operator's."""
+    LedgerClient(token=api.key("store", store), client=client).post_sales([SALE])
+    assert client.post("/v1/periods/2006-11/close", headers=api.admin).status_code in (200, 201)
+    society = LedgerClient(token=api.key("society", "ROMS"), client=client)
+    out = tmp_path / "statements"
+    [path] = society.pull_statements("2006-11", out, fmt="csv")
+    original = path.read_bytes()
+    path.write_bytes(original.replace(b"RU,", b"US,"))
+    assert society.pull_statements("2006-11", out, fmt="csv") == [path]
+    assert path.read_bytes() == original
+    assert society.pull_statements("2006-11", out, fmt="csv") == []

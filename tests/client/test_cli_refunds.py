@@ -86,7 +86,7 @@ def test_post_refunds_help_names_its_own_defaults(capsys: Any) -> None:
     assert done.value.code == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "refunds per request (default: 1000)" in text
-    assert "no progress bar (default: False)" in text
+    assert "no progress bar (shown only on a terminal) (default: False)" in text
 
 
 def test_the_async_client_posts_refund_batches_minimally() -> None:

@@ -59,7 +59,8 @@ def run_server(tmp: Path) -> Iterator[Server]:
         check=True,
         capture_output=True,
     )
-    tokens = read_env_file(env_file)
+    # BASE is where the ledger serves, not a credential.
+    tokens = {k: v for k, v in read_env_file(env_file).items() if k != "BASE"}
     log = (tmp / "server.log").open("wb")
     server = subprocess.Popen(
         [

@@ -40,7 +40,9 @@ def _keys(session: Session) -> int:
 
 def _refused(client: TestClient, csrf: str) -> None:
     page = client.get("/portal/admin/keys", follow_redirects=False)
-    assert page.status_code == 303 and page.headers["location"].split("?")[0] == "/portal", page.text
+    assert page.status_code == 303 and page.headers["location"].split("?")[0] == "/portal", (
+        page.text
+    )
     created = client.post(
         "/portal/admin/keys",
         data={"role": "society", "subject": "HFA", "csrf_token": csrf},

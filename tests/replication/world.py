@@ -149,6 +149,7 @@ def every_get(world: World) -> list[Get]:
         Get("/v1/takedowns", "/v1/takedowns", token="holder"),
         Get("/v1/takedowns/{takedown_id}", f"/v1/takedowns/{i['takedown']}", token="store"),
         Get("/v1/statements/{statement_id}/evidence", f"/v1/statements/{st}/evidence", "society"),
+        Get("/v1/statements/{statement_id}/digests", f"/v1/statements/{st}/digests", "society"),
         Get("/v1/transparency/key", "/v1/transparency/key"),
         Get("/v1/transparency/sth", "/v1/transparency/sth"),
         Get("/v1/transparency/sth/{tree_size}", "/v1/transparency/sth/1"),

@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from service.auth.models import ApiKey
-from service.auth.service import authenticate
+from service.auth.service import authenticate, issue_api_key
 from service.client.cli import main as cli
 from service.config import Settings
 from service.engines import make_engine
@@ -80,6 +80,7 @@ def test_the_demo_loads_into_an_empty_database_of_either_engine(
     assert out.startswith("Demo data loaded:")
     credentials = read_env_file(env_file)
     assert set(credentials) == {
+        "BASE",
         "ADMIN",
         "STORE",
         "SOCIETY",
@@ -87,6 +88,7 @@ def test_the_demo_loads_into_an_empty_database_of_either_engine(
         "HOLDER",
         "DIRECT_HOLDER_TOKEN",
     }
+    assert credentials["BASE"].startswith("http://")  # a second shell knows the port
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
     assert all(value in out for value in credentials.values())
     # A second run refuses, with one line and exit 1, and says nothing was loaded.
@@ -173,3 +175,34 @@ def test_a_broken_signing_key_stops_the_start_in_one_line(
     )
     with pytest.raises(NotReady, match=r"^LEDGER_SIGNING_KEY: .*32 bytes"):
         prepare(settings, demo=False)
+
+
+def test_make_run_on_a_second_database_does_not_name_another_databases_key_file(
+    session: Session, tmp_path: Path
+) -> None:
+    """The key file beside it holds another database's token: naming it would send the
+    user to a 401 (issue 25, point 5)."""
+    key_file = tmp_path / "admin-token"
+    key_file.write_text("rl_a_token_of_another_database\n")
+    issue_api_key(session=session, role=Role.admin, subject=None)
+    said = ensure_admin(session=session, admin_token=None, key_file=key_file)
+    assert f"the first one is in {key_file}" not in said
+    assert f"{key_file} holds another database's key" in said
+    assert "none of them is kept" in ensure_admin(
+        session=session, admin_token=None, key_file=tmp_path / "absent"
+    )
+
+
+def test_make_demo_does_not_overwrite_another_databases_credentials(
+    empty_database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env_file = tmp_path / "demo.env"
+    env_file.write_text("ADMIN=rl_the_sqlite_demos_token\n")
+    argv = ["demo", "--database-url", empty_database_url, "--env-file", str(env_file)]
+    assert cli(argv) == 2
+    assert "holds the credentials of another database" in capsys.readouterr().err
+    assert env_file.read_text() == "ADMIN=rl_the_sqlite_demos_token\n"
+    engine = make_engine(empty_database_url)
+    with Session(engine) as session:
+        assert session.exec(select(Society)).first() is None
+    engine.dispose()

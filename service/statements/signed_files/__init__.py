@@ -1,0 +1,1 @@
+"""The operator's signature over the files of a statement (CSV, DSR) a society keeps."""
