@@ -1,7 +1,7 @@
 """A client of an app built with settings of the test's own (the suite's ``client`` serves
 the one app of the session), joined to the test's rolled-back transaction likewise."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from fastapi.testclient import TestClient
@@ -13,9 +13,9 @@ from service.db import get_session
 from service.main import create_app
 
 
-@contextmanager
-def client_with(connection: Connection, settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
+def joining(connection: Connection) -> Callable[[], Iterator[Session]]:
+    """The request session of a test: it joins the test's transaction through a SAVEPOINT,
+    so the service's own commit/rollback runs for real and the test still rolls back."""
 
     def test_session() -> Iterator[Session]:
         with Session(
@@ -28,6 +28,12 @@ def client_with(connection: Connection, settings: Settings) -> Iterator[TestClie
                 session.rollback()
                 raise
 
-    app.dependency_overrides[get_session] = test_session
+    return test_session
+
+
+@contextmanager
+def client_with(connection: Connection, settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
+    app.dependency_overrides[get_session] = joining(connection)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client

@@ -41,6 +41,7 @@ get_settings.cache_clear()
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("LEDGER_TEST_DATABASE_URL")
 
+from tests.apps import joining  # noqa: E402
 from tests.factories import Api  # noqa: E402
 
 
@@ -132,18 +133,7 @@ def app() -> FastAPI:
 
 @pytest.fixture
 def client(connection: Connection, app: FastAPI) -> Iterator[TestClient]:
-    def test_session() -> Iterator[Session]:
-        with Session(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        ) as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    app.dependency_overrides[get_session] = test_session
+    app.dependency_overrides[get_session] = joining(connection)
     try:
         with TestClient(app, raise_server_exceptions=False) as test_client:
             yield test_client
