@@ -47,6 +47,7 @@ from service.sales.pricing.generation import read_token
 from service.sales.pricing.plans import Licensed, Pricing, licensed, price
 from service.sales.repository import NewSale, delete_sales, insert_sales, stored_sales
 from service.sales.schemas import BatchResult, SaleIn, SaleResult
+from service.sql import is_postgresql
 from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
 
@@ -111,6 +112,7 @@ def _stage(session: Session, batch: Batch, fresh: list[int], *, minimal: bool) -
     pks = _insert(session, batch.store_code, sales, pricing)
     store_account = accounts.store(batch.store_code)
     store_text, now = text_field(store_account), utcnow()
+    as_copy = is_postgresql(session)
     raced: list[tuple[int, SaleIn]] = []
     for i, sale, applied in sales:
         pk = pks.get(sale.sale_id)
@@ -129,6 +131,7 @@ def _stage(session: Session, batch: Batch, fresh: list[int], *, minimal: bool) -
             territory=sale.territory,
             store_account=store_account,
             store_text=store_text,
+            as_copy=as_copy,
         )
         if posting is not None:
             staged.posted.append(i)

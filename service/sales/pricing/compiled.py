@@ -29,8 +29,8 @@ from typing import Any
 
 from service.ledger import accounts
 from service.ledger.encoding import micro_text, text_field
-from service.ledger.postings import Leg, PreparedPosting
-from service.money import normalize
+from service.ledger.postings import Leg, PreparedPosting, copy_text
+from service.money import normalize, to_micros
 from service.sales.pricing.basis import Basis, Claim, Key, RightBasis, dump, sort_key
 from service.sales.pricing.engine.allocation import largest_remainder_scaled, scaled_weights
 from service.sales.pricing.engine.engine import MISSING_FX_RATE, UNCLAIMED_SHARE, royalty_for_units
@@ -69,6 +69,9 @@ class Slot:
     head: str  # the leg line up to its amount: account|currency|
     middle: str  # between sale pk and the sale's dimensions: |right type|
     tail: str  # between the dimensions and units: |holder|society|flag|suspense|share|
+    copy_head: str  # the same three pieces of the leg's COPY text row (PostgreSQL)
+    copy_middle: str
+    copy_tail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,42 +130,84 @@ class Applied:
         territory: str,
         store_account: str,
         store_text: str,
+        as_copy: bool = False,
     ) -> PreparedPosting | None:
         """The sale's transaction (None: nothing moves), as ``prepare`` would encode the
-        legs of ``legs_for`` (beneficiaries in canonical order, the store's leg last)."""
+        legs of ``legs_for`` (beneficiaries in canonical order, the store's leg last).
+
+        ``as_copy`` (PostgreSQL): the legs as COPY text rows instead of values."""
         if not self.legs and not self.total:
             return None
-        units, currency = self.units, self.plan.currency
+        units = self.units
         gross = units * self.unit_price
-        gross_text, pk_text = micro_text(gross), str(sale_pk)
+        pk_text = str(sale_pk)
         dims = f"{text_field(isrc)}|{text_field(iswc)}|{text_field(territory)}"
-        end = f"{units}|{gross_text}"
-        values: list[tuple[Any, ...]] = []
-        lines: list[str] = []
-        for slot, quanta in self.legs:
-            amount = _decimal(quanta)
-            values.append(
-                (
-                    slot.account,
-                    currency,
-                    amount,
-                    sale_pk,
-                    slot.right_type,
-                    isrc,
-                    iswc,
-                    territory,
-                    slot.holder_id,
-                    slot.society_code,
-                    slot.non_member,
-                    slot.suspense_reason,
-                    slot.share,
-                    units,
-                    gross,
-                )
+        end = f"{units}|{micro_text(gross)}"
+        lines = [
+            f"{slot.head}{_micro(quanta)}|{pk_text}{slot.middle}{dims}{slot.tail}{end}"
+            for slot, quanta in self.legs
+        ]
+        lines.append(
+            f"{store_text}|{self.plan.currency_text}|{_micro(-self.total)}|{pk_text}|-|"
+            f"{dims}|-|-|F|-|-|{end}"
+        )
+        if as_copy:
+            copy = self._copy(pk_text, gross, isrc, iswc, territory, store_account)
+            return PreparedPosting(kind, reference, month, False, created_at, [], lines, copy)
+        values = self._values(sale_pk, gross, isrc, iswc, territory, store_account)
+        return PreparedPosting(kind, reference, month, False, created_at, values, lines)
+
+    def _copy(
+        self,
+        pk_text: str,
+        gross: Decimal,
+        isrc: str,
+        iswc: str | None,
+        territory: str,
+        store_account: str,
+    ) -> list[str]:
+        dims = f"{copy_text(isrc)}\t{copy_text(iswc)}\t{copy_text(territory)}"
+        end = f"{self.units}\t{to_micros(gross)}"
+        rows = [
+            f"{slot.copy_head}{quanta}\t{pk_text}{slot.copy_middle}{dims}{slot.copy_tail}{end}"
+            for slot, quanta in self.legs
+        ]
+        rows.append(
+            f"{copy_text(store_account)}\t{copy_text(self.plan.currency)}\t{-self.total}\t"
+            f"{pk_text}\t\\N\t{dims}\t\\N\t\\N\tf\t\\N\t\\N\t{end}"
+        )
+        return rows
+
+    def _values(
+        self,
+        sale_pk: int,
+        gross: Decimal,
+        isrc: str,
+        iswc: str | None,
+        territory: str,
+        store_account: str,
+    ) -> list[tuple[Any, ...]]:
+        units, currency = self.units, self.plan.currency
+        values: list[tuple[Any, ...]] = [
+            (
+                slot.account,
+                currency,
+                _decimal(quanta),
+                sale_pk,
+                slot.right_type,
+                isrc,
+                iswc,
+                territory,
+                slot.holder_id,
+                slot.society_code,
+                slot.non_member,
+                slot.suspense_reason,
+                slot.share,
+                units,
+                gross,
             )
-            lines.append(
-                f"{slot.head}{_micro(quanta)}|{pk_text}{slot.middle}{dims}{slot.tail}{end}"
-            )
+            for slot, quanta in self.legs
+        ]
         values.append(
             (
                 store_account,
@@ -182,11 +227,7 @@ class Applied:
                 gross,
             )
         )
-        lines.append(
-            f"{store_text}|{self.plan.currency_text}|{_micro(-self.total)}|{pk_text}|-|"
-            f"{dims}|-|-|F|-|-|{end}"
-        )
-        return PreparedPosting(kind, reference, month, False, created_at, values, lines)
+        return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,6 +419,12 @@ def _slot(
         tail=(
             f"|{text_field(holder_id)}|{text_field(society_code)}|{'T' if non_member else 'F'}"
             f"|{text_field(suspense)}|{share_text}|"
+        ),
+        copy_head=f"{copy_text(account)}\t{copy_text(currency)}\t",
+        copy_middle=f"\t{copy_text(right_type)}\t",
+        copy_tail=(
+            f"\t{copy_text(holder_id)}\t{copy_text(society_code)}\t{'t' if non_member else 'f'}"
+            f"\t{copy_text(suspense)}\t{copy_text(None if share is None else str(share))}\t"
         ),
     )
 
