@@ -99,4 +99,9 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 def copy_text(value: str | None) -> str:
     """A text value in PostgreSQL's COPY text format (None is ``\\N``)."""
-    return "\\N" if value is None else value.translate(_COPY_ESCAPES)
+    if value is None:
+        return "\\N"
+    # Tabs, newlines and carriage returns are not printable: the common case is one check.
+    if value.isprintable() and "\\" not in value:
+        return value
+    return value.translate(_COPY_ESCAPES)

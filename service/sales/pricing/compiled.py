@@ -24,6 +24,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -54,10 +55,9 @@ class RightRule:
 
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """One beneficiary of one right type: a leg the plan's sales may book."""
+    """One beneficiary of one right type: a leg the plan's sales may book (shared by
+    every plan with the same beneficiary, currency and share: ``_slot`` is cached)."""
 
-    right: int  # index of its right type in ``CompiledPlan.rights``
-    part: int  # index of its part in that right type's apportionment
     key: Key
     account: str
     right_type: str
@@ -74,7 +74,7 @@ class Slot:
     copy_tail: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: one per sale, and frozen initialisation costs more
 class Applied:
     """One sale priced by a plan: per right type its unit royalty, and its legs' quanta."""
 
@@ -238,37 +238,30 @@ class CompiledPlan:
     currency_text: str
     held: bool
     rights: tuple[RightRule, ...]
-    slots: tuple[tuple[Slot, ...], ...]  # per right type, per part
-    order: tuple[Slot, ...]  # every slot, in the legs' canonical order (``sort_key``)
+    # Every slot with its (right type, part) position, in the legs' canonical order.
+    order: tuple[tuple[tuple[int, int], Slot], ...]
     basis_pieces: tuple[str, ...]  # the basis text around each right type's unit royalty
 
     def apply(self, unit_price: Decimal, units: int) -> Applied:
         """The sale of ``units`` units at ``unit_price`` (validated: finite, not negative)."""
         royalties: list[Decimal] = []
-        amounts: dict[Slot, int] = {}
-        for n, rule in enumerate(self.rights):
+        parts: list[list[int]] = []
+        keep_zero: list[bool] = []
+        for rule in self.rights:
             unit = _unit_royalty(rule, unit_price)
             royalties.append(unit)
             total = to_quanta(royalty_for_units(unit, units))
-            slots = self.slots[n]
             if rule.weights:
-                parts = largest_remainder_scaled(total, rule.weights, rule.weight_sum)
-                for slot, part in zip(slots, parts, strict=True):
-                    if part:
-                        amounts[slot] = part
-            elif total:
-                amounts[slots[0]] = total
-            if rule.pending and units > 0 and total == 0 and not rule.weights:
-                amounts[slots[0]] = 0  # the engine's marker: a price waiting for its rate
-        legs = tuple((slot, amounts[slot]) for slot in self.order if slot in amounts)
-        return Applied(
-            self,
-            unit_price,
-            units,
-            tuple(royalties),
-            legs,
-            sum(quanta for _, quanta in legs),
+                parts.append(largest_remainder_scaled(total, rule.weights, rule.weight_sum))
+                keep_zero.append(False)
+            else:
+                parts.append([total])
+                # The engine's marker: a price waiting for its FX rate shows, at zero.
+                keep_zero.append(rule.pending and units > 0)
+        legs = tuple(
+            (slot, quanta) for (n, i), slot in self.order if (quanta := parts[n][i]) or keep_zero[n]
         )
+        return Applied(self, unit_price, units, tuple(royalties), legs, sum(q for _, q in legs))
 
 
 def _unit_royalty(rule: RightRule, unit_price: Decimal) -> Decimal:
@@ -312,7 +305,7 @@ class RightTerms:
 def compile_plan(*, currency: str, rights: list[RightTerms]) -> CompiledPlan:
     """The plan of a sale in ``currency`` whose right types in force are ``rights``."""
     rules: list[RightRule] = []
-    slots: list[tuple[Slot, ...]] = []
+    slots: list[tuple[tuple[int, int], Slot]] = []
     for n, terms in enumerate(rights):
         claims = tuple(sorted(terms.claims, key=lambda c: c.holder_id))
         _check_routes(terms.right_type, claims)
@@ -327,33 +320,15 @@ def compile_plan(*, currency: str, rights: list[RightTerms]) -> CompiledPlan:
             weights = tuple(scaled_weights([*shares, unclaimed]))
             keyed = [
                 _slot(
-                    n,
-                    i,
-                    currency,
-                    terms.right_type,
-                    c.holder_id,
-                    s,
-                    c.society_code,
-                    c.non_member,
-                    None,
+                    currency, terms.right_type, c.holder_id, s, c.society_code, c.non_member, None
                 )
-                for i, (c, s) in enumerate(zip(claims, shares, strict=True))
+                for c, s in zip(claims, shares, strict=True)
             ]
             keyed.append(
-                _slot(
-                    n,
-                    len(claims),
-                    currency,
-                    terms.right_type,
-                    None,
-                    unclaimed,
-                    None,
-                    False,
-                    UNCLAIMED_SHARE,
-                )
+                _slot(currency, terms.right_type, None, unclaimed, None, False, UNCLAIMED_SHARE)
             )
         else:
-            keyed = [_slot(n, 0, currency, terms.right_type, None, None, None, False, terms.reason)]
+            keyed = [_slot(currency, terms.right_type, None, None, None, False, terms.reason)]
         rules.append(
             RightRule(
                 terms.right_type,
@@ -364,14 +339,13 @@ def compile_plan(*, currency: str, rights: list[RightTerms]) -> CompiledPlan:
                 sum(weights),
             )
         )
-        slots.append(tuple(keyed))
-    order = tuple(sorted((s for group in slots for s in group), key=lambda s: sort_key(s.key)))
+        slots.extend(((n, i), slot) for i, slot in enumerate(keyed))
+    order = tuple(sorted(slots, key=lambda entry: sort_key(entry[1].key)))
     return CompiledPlan(
         currency=currency,
         currency_text=text_field(currency),
         held=any(t.pending is not None or _claimed(t.claims) < 1 for t in rights),
         rights=tuple(rules),
-        slots=tuple(slots),
         order=order,
         basis_pieces=_basis_pieces(rights),
     )
@@ -390,22 +364,19 @@ def _check_routes(right_type: str, claims: tuple[Claim, ...]) -> None:
             raise ValueError(f"holder {claim.holder_id} claims twice")
 
 
+@lru_cache(maxsize=65_536)
 def _slot(
-    right: int,
-    part: int,
     currency: str,
     right_type: str,
     holder_id: str | None,
     share: Decimal | None,
     society_code: str | None,
     non_member: bool,
-    suspense: str | None,
+    suspense: str | None = None,
 ) -> Slot:
     account = accounts.beneficiary(society_code=society_code, holder_id=holder_id, reason=suspense)
     share_text = "-" if share is None else str(normalize(share) + 0)  # encoding._share
     return Slot(
-        right=right,
-        part=part,
         key=(right_type, society_code, holder_id, non_member, suspense),
         account=account,
         right_type=right_type,
