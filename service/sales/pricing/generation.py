@@ -21,7 +21,7 @@ changes the token. The memo dictionaries of ``service.sales.pricing.price`` and
 
 Memory is bounded: a generation that grows past ``MAX_RECORDINGS`` recordings is replaced
 by an empty one, and each memo is emptied when it passes its limit (``MAX_MEMO`` entries,
-``MAX_PLANS`` for the per-sale plans of ``service.sales.recording``).
+``MAX_PLANS`` for the day look-ups of ``service.sales.pricing.plans``).
 """
 
 import bisect
@@ -48,7 +48,9 @@ from service.tariffs.service import FxTable, load_fx, load_tariff_rows
 
 MAX_RECORDINGS = 250_000
 MAX_MEMO = 100_000
-MAX_PLANS = 10_000  # a plan (deltas, leg templates, royalties, basis text) is a few KB
+# Look-ups of a compiled plan by (ISRC, territory, currency, date): a key and a reference
+# each; the compiled plans themselves (a few KB each) are bounded by MAX_MEMO.
+MAX_PLANS = 200_000
 _CHUNK = 5_000
 _ATTEMPTS = 3
 
@@ -114,8 +116,8 @@ class Generation:
     memo_units: Memo = field(default_factory=Memo)
     memo_claims: Memo = field(default_factory=Memo)
     memo_bases: Memo = field(default_factory=Memo)
-    memo_plans: Memo = field(default_factory=lambda: Memo(MAX_PLANS))
-    memo_stored: Memo = field(default_factory=Memo)  # a basis's stored JSON text, by its key
+    memo_plans: Memo = field(default_factory=lambda: Memo(MAX_PLANS))  # by sale and day
+    memo_stored: Memo = field(default_factory=Memo)  # compiled plans, by what they are made of
 
     def interval(self, asset: AssetKey, on: date) -> int:
         """Which validity interval of ``asset`` ``on`` falls in.
