@@ -51,6 +51,8 @@ MAX_MEMO = 100_000
 # Look-ups of a compiled plan by (ISRC, territory, currency, date): a key and a reference
 # each; the compiled plans themselves (a few KB each) are bounded by MAX_MEMO.
 MAX_PLANS = 200_000
+# Compiled plans (~8 KB each with their legs' pre-encoded text and routes: ~80 MB at the limit).
+MAX_COMPILED = 10_000
 _CHUNK = 5_000
 _ATTEMPTS = 3
 
@@ -117,7 +119,8 @@ class Generation:
     memo_claims: Memo = field(default_factory=Memo)
     memo_bases: Memo = field(default_factory=Memo)
     memo_plans: Memo = field(default_factory=lambda: Memo(MAX_PLANS))  # by sale and day
-    memo_stored: Memo = field(default_factory=Memo)  # compiled plans, by what they are made of
+    # Compiled plans, by what they are made of (``plans`` empties ``memo_plans`` with it).
+    memo_stored: Memo = field(default_factory=lambda: Memo(MAX_COMPILED))
 
     def interval(self, asset: AssetKey, on: date) -> int:
         """Which validity interval of ``asset`` ``on`` falls in.

@@ -86,6 +86,10 @@ def _plan_of(sale: SaleFacts, snap: Snapshot, on: date) -> CompiledPlan | None:
     shared = snap.generation.memo_stored
     plan: CompiledPlan | None = shared.get(made_of)
     if plan is None:
+        if len(shared) + 1 >= shared.limit:
+            # The compiled plans are about to be emptied: drop the day look-ups with them,
+            # or they would keep every old plan alive.
+            snap.generation.memo_plans.clear()
         plan = shared[made_of] = _compile(sale, snap, on, duration)
     return plan
 
