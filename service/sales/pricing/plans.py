@@ -83,14 +83,11 @@ def _plan_of(sale: SaleFacts, snap: Snapshot, on: date) -> CompiledPlan | None:
         claims: object = MISSING_FX_RATE if pending else claims_key(sale, right_type, snap, on)
         parts.append((tariff.id, duration, rate, None if rate is None else str(rate), claims))
     made_of = (sale.currency, tuple(parts))
-    shared = snap.generation.memo_stored
-    plan: CompiledPlan | None = shared.get(made_of)
+    compiled = snap.generation.memo_compiled
+    plan: CompiledPlan | None = compiled.get(made_of)
     if plan is None:
-        if len(shared) + 1 >= shared.limit:
-            # The compiled plans are about to be emptied: drop the day look-ups with them,
-            # or they would keep every old plan alive.
-            snap.generation.memo_plans.clear()
-        plan = shared[made_of] = _compile(sale, snap, on, duration)
+        plan = _compile(sale, snap, on, duration)
+        compiled.put(made_of, plan)
     return plan
 
 
