@@ -66,7 +66,7 @@ class Verifier:
 
 def parse_vkey(text: str) -> Verifier:
     """A verifier key string ``name+hash+base64(type ‖ key)``; its hash must match."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the base64 key may hold "+" itself
     if len(parts) != 3:
         raise NoteError("a verifier key is name+keyid+base64key")
     name, hexid, material = parts

@@ -15,15 +15,12 @@ directory), so a crash leaves the old record or the new one, never a torn one. A
 is ``SignerRefused``: a 409 problem and an error in the log, for a human to look at.
 """
 
-import fcntl
 import json
 import logging
-import os
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
+from service.atomic import locked, write_atomically
 from service.errors import DomainError
 from service.proofs import merkle
 
@@ -37,39 +34,6 @@ class SignerRefused(DomainError):
     status = 409
     code = "signer_refused"
     title = "The signer refuses to contradict a tree head it signed"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` by ``data``: the old bytes or the new ones survive a crash."""
-    directory = path.parent
-    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-@contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """An exclusive lock beside ``path`` (processes of one machine sign one at a time)."""
-    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
 
 
 def read(path: Path) -> tuple[int, bytes] | None:
