@@ -99,9 +99,14 @@ def newest(*, session: Session) -> SignedTreeHead | None:
 
 def sign_grown(*, session: Session, key: OperatorKey) -> SignedTreeHead | None:
     """Sign and store a head of the tree as it is now if no head of its size is stored
-    (the transparency worker, and ``latest``); the new head, else None."""
+    (the transparency worker, and ``latest``); the new head, else None. A tree smaller
+    than the one the signer last signed is not signed (a close signing a larger one may
+    not have committed yet; or rows were deleted): the stored heads are served instead."""
     size = tiles.stored_size(session)
     if stored(session=session, size=size) is not None:
+        return None
+    recorded = record.read(key.record) if key.record is not None else None
+    if recorded is not None and size < recorded[0]:
         return None
     sth = _signed(session, key, size, dating.not_before(session, size))
     session.add(sth)
@@ -113,12 +118,13 @@ def latest(*, session: Session, key: OperatorKey) -> SignedTreeHead:
     """The head of the tree as it is: the stored one of its size, else one signed now
     (through the signer's record) and stored, dated when the tree reached its size (its
     last transaction's booking time), so every request for one size answers the same
-    head."""
+    head; the newest stored head while the signer will not sign the current size."""
     sth = sign_grown(session=session, key=key)
     if sth is not None:
         return sth
-    found = stored(session=session, size=tiles.stored_size(session))
-    assert found is not None  # sign_grown found it
+    found = stored(session=session, size=tiles.stored_size(session)) or newest(session=session)
+    if found is None:
+        raise TreeSizeUnknown("No tree head is signed yet.", tree_size=0)
     return found
 
 
