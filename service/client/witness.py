@@ -48,9 +48,9 @@ def serve(args: argparse.Namespace, _connect: Connect) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
-    bound = server.server_address
+    bound_host, bound_port = server.server_address[:2]
     print(
-        f"witness {witness.name} on http://{bound[0]}:{bound[1]} for "
+        f"witness {witness.name} on http://{bound_host!s}:{bound_port} for "
         f"{', '.join(witness.logs) or 'no log'}; verifier key {witness.verifier.vkey}",
         flush=True,
     )

@@ -4,7 +4,7 @@ import base64
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import PlainTextResponse
@@ -104,7 +104,9 @@ def audit(session: SessionDep, _: AdminCaller) -> AuditPublic:
 
 
 _NOTE = "text/plain; charset=utf-8"
-_NOTE_RESPONSE = {200: {"content": {_NOTE: {}}, "description": "A C2SP signed note."}}
+_NOTE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {_NOTE: {}}, "description": "A C2SP signed note."}
+}
 
 
 @router.get("/checkpoint", response_class=PlainTextResponse, responses=_NOTE_RESPONSE)
