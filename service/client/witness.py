@@ -71,7 +71,9 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
         description=__doc__,
         **kwargs,
     )
-    actions = parser.add_subparsers(dest="witness_command", required=True, metavar="ACTION")
+    actions = parser.add_subparsers(
+        dest="witness_command", required=True, metavar="ACTION", help="key or serve"
+    )
     both = argparse.ArgumentParser(add_help=False)
     both.add_argument(
         "--name", required=True, help="the witness's key name, e.g. roms.example/witness"
@@ -80,11 +82,21 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
         "--key", type=Path, required=True, help="its Ed25519 key file (created 0600 if missing)"
     )
     shown = actions.add_parser(
-        "key", parents=[common, both], help="print the verifier key (creating the key)", **kwargs
+        "key",
+        parents=[common, both],
+        help="print the verifier key (creating the key)",
+        description="Print the witness's cosignature/v1 verifier key (name+keyid+base64), "
+        "creating its key file (0600) on first use.",
+        **kwargs,
     )
     shown.set_defaults(run=key)
     served = actions.add_parser(
-        "serve", parents=[common, both], help="answer add-checkpoint until SIGTERM", **kwargs
+        "serve",
+        parents=[common, both],
+        help="answer add-checkpoint until SIGTERM",
+        description="Serve POST /add-checkpoint (C2SP tlog-witness) for the logs given, "
+        "cosigning only checkpoints consistent with the last one cosigned.",
+        **kwargs,
     )
     served.add_argument(
         "--state", type=Path, required=True, help="its state file (latest checkpoint per log)"
