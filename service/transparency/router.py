@@ -94,12 +94,17 @@ def inclusion(
 
 
 @router.get("/audit")
-def audit(session: SessionDep, _: AdminCaller) -> AuditPublic:
+def audit(session: SessionDep, key: KeyDep, _: AdminCaller) -> AuditPublic:
     """Recompute every leaf from the ledger's rows (salts included, which the hash chain
-    does not cover) against the stored tree; `first_bad_leaf` names the first that differs."""
+    does not cover) against the stored tree; `first_bad_leaf` names the first that differs.
+    `signer_record_matches`: the tree still has the root the signer last signed."""
     bad = service.audit(session=session)
+    matches = service.matches_signer_record(session=session, key=key)
     return AuditPublic(
-        ok=bad is None, tree_size=service.tree_size(session=session), first_bad_leaf=bad
+        ok=bad is None and matches is not False,
+        tree_size=service.tree_size(session=session),
+        first_bad_leaf=bad,
+        signer_record_matches=matches,
     )
 
 

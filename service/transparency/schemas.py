@@ -52,6 +52,11 @@ class AuditPublic(BaseModel):
     ok: bool
     tree_size: int
     first_bad_leaf: int | None = Field(description="Leaf index = ledger sequence - 1.")
+    signer_record_matches: bool | None = Field(
+        default=None,
+        description="The tree's root at the size the signer last signed is the one it "
+        "signed (null: nothing recorded yet); false means the log was rewritten.",
+    )
 
 
 class InclusionPublic(BaseModel):

@@ -202,3 +202,13 @@ def audit(*, session: Session, chunk: int = 5000) -> int | None:
         if expected != min(after + chunk, size):
             return expected
     return None
+
+
+def matches_signer_record(*, session: Session, key: OperatorKey) -> bool | None:
+    """Whether the stored tree, at the size the signer last signed, has the root it signed
+    (None: nothing recorded, or the tree is smaller). Rebuilt tiles over rewritten rows
+    pass ``audit`` (leaves and tiles agree) but not this."""
+    recorded = record.read(key.record) if key.record is not None else None
+    if recorded is None or recorded[0] == 0 or recorded[0] > tiles.stored_size(session):
+        return None
+    return root_hash(session=session, size=recorded[0]) == recorded[1]

@@ -55,6 +55,12 @@ def test_no_request_obtains_a_signature_over_a_rewritten_past(
     ):
         answer = month.client.get(path)
         assert (answer.status_code, answer.json()["code"]) == (409, "signer_refused"), path
+    audit = month.client.get("/v1/transparency/audit", headers=month.api.admin).json()
+    assert (audit["ok"], audit["first_bad_leaf"], audit["signer_record_matches"]) == (
+        False,
+        None,  # leaves and rebuilt tiles agree...
+        False,  # ...but not with the root the signer signed
+    )
     # A smaller size, never signed, is not signed now either.
     assert month.client.get(f"/v1/transparency/sth/{size - 1}").status_code == 404
     assert genuine["tree_size"] == size
@@ -201,3 +207,49 @@ def test_a_bad_witness_is_refused(month: Month) -> None:
         headers=bearer(month.society_token),
     )
     assert society.status_code == 403
+
+
+def test_witnesses_from_the_environment_and_their_backoff(month: Month, session: Session) -> None:
+    """``LEDGER_WITNESSES`` pairs; a witness that does not answer is retried after 5 s,
+    then 10 s, and not asked in between."""
+    from contextlib import contextmanager
+
+    import httpx
+
+    from service.config import get_settings
+    from service.transparency import witnesses as w
+    from service.transparency.signing import settings_key
+
+    vkey = "roms.example/w+" + "00000000+" + base64.b64encode(bytes([4]) + bytes(32)).decode()
+    with pytest.raises(w.BadWitness, match="key ID does not match"):
+        w.configured(f"{vkey} http://127.0.0.1:9")
+    good = notes_vkey()
+    [parsed] = w.configured(f" {good} http://127.0.0.1:9/ ")
+    assert (parsed.name, parsed.url) == ("roms.example/w", "http://127.0.0.1:9")
+    with pytest.raises(w.BadWitness, match="http"):
+        w.configured(f"{good} ftp://x")
+    calls = []
+
+    def down(url: str, body: bytes) -> httpx.Response:
+        calls.append(url)
+        raise httpx.ConnectError("refused")
+
+    @contextmanager
+    def same():  # type: ignore[no-untyped-def]
+        yield session
+
+    cosigner = w.Cosigner(same, settings_key(get_settings()), [parsed], post=down)
+    assert cosigner.round(100.0)["roms.example/w"].startswith("failed")
+    assert cosigner.round(104.0) == {"roms.example/w": "backing off"}
+    assert cosigner.round(105.0)["roms.example/w"].startswith("failed")
+    assert cosigner.round(114.0) == {"roms.example/w": "backing off"}
+    assert len(calls) == 2
+
+
+def notes_vkey() -> str:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from service.proofs import notes
+
+    private = Ed25519PrivateKey.generate()
+    return notes.verifier_of("roms.example/w", private, notes.COSIGNATURE_V1).vkey
