@@ -116,16 +116,22 @@ def sign_grown(*, session: Session, key: OperatorKey) -> SignedTreeHead | None:
 
 def latest(*, session: Session, key: OperatorKey) -> SignedTreeHead:
     """The head of the tree as it is: the stored one of its size, else one signed now
-    (through the signer's record) and stored, dated when the tree reached its size (its
-    last transaction's booking time), so every request for one size answers the same
-    head; the newest stored head while the signer will not sign the current size."""
-    sth = sign_grown(session=session, key=key)
-    if sth is not None:
-        return sth
-    found = stored(session=session, size=tiles.stored_size(session)) or newest(session=session)
-    if found is None:
-        raise TreeSizeUnknown("No tree head is signed yet.", tree_size=0)
-    return found
+    through the signer's record, dated when the tree reached its size (its last
+    transaction's booking time) and *not* stored (a GET never writes; replicas serve it):
+    Ed25519 is deterministic, so every request for the size, and the head the worker
+    stores later (``sign_grown``), are the same bytes. While the signer will not sign the
+    current size (a smaller tree than it signed), the newest stored head."""
+    size = tiles.stored_size(session)
+    found = stored(session=session, size=size)
+    if found is not None:
+        return found
+    recorded = record.read(key.record) if key.record is not None else None
+    if recorded is not None and size < recorded[0]:
+        found = newest(session=session)
+        if found is None:
+            raise TreeSizeUnknown("No tree head is stored for this log.", tree_size=size)
+        return found
+    return _signed(session, key, size, dating.not_before(session, size))
 
 
 def of_size(*, session: Session, key: OperatorKey, size: int) -> SignedTreeHead:
