@@ -7,6 +7,7 @@ an empty *embedded* (SQLite) database: a PostgreSQL database is the production o
 gets the demo only when asked.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -132,7 +133,13 @@ def _signing_key_line(settings: Settings) -> str:
     where = "LEDGER_SIGNING_KEY" if settings.signing_key else settings.signing_key_file
     try:
         # The signer's record must be readable, and writable where it will be written.
-        record.read(key.record or record_file(settings))
+        kept = key.record or record_file(settings)
+        record.read(kept)
+        if not os.access(kept.parent, os.W_OK):
+            raise NotReady(
+                f"LEDGER_SIGNER_RECORD_FILE: cannot write in {kept.parent} (the signer's "
+                "record of what it signed must be writable)"
+            )
         asked = witnesses.configured(settings.witnesses)
     except (record.SignerRefused, witnesses.BadWitness) as exc:
         raise NotReady(f"{exc}") from exc
