@@ -7,6 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from service.accept_gate import GATE
 from service.auth import usage
 from service.auth.ratelimit import RateLimitHeaders, limiter_for
 from service.catalog.cwr.router import router as cwr_router
@@ -15,7 +16,7 @@ from service.config import Settings, get_settings
 from service.downloads import Slots
 from service.engines import Replicas, make_engine, make_read_engines
 from service.ledger.router import router as ledger_router
-from service.middleware import BodyLimit, RequestLog
+from service.middleware import BodyLimit, GateWrites, RequestLog
 from service.openapi import install_openapi
 from service.parties.router import balances_router
 from service.parties.router import router as parties_router
@@ -117,6 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     portal_pages.install(app)
     app.include_router(ops_router)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, streamed=frozenset({dsr.PATH}))
+    # A worker booking a batch lets the others accept the next one (service.accept_gate).
+    GATE.enabled = settings.workers > 1
+    app.add_middleware(GateWrites)
     app.add_middleware(RateLimitHeaders)
     if behind_tls(settings.public_url):
         app.add_middleware(StrictTransportSecurity)
