@@ -30,6 +30,7 @@ from service.sales import suspense
 from service.sales.dsr_intake import router as dsr
 from service.sales.pricing import generation
 from service.sales.router import router as sales_router
+from service.scenarios.router import router as scenarios_router
 from service.statements import pins as statement_pins
 from service.statements.router import evidence_router
 from service.statements.router import router as statements_router
@@ -60,6 +61,7 @@ ROUTERS = (
     ledger_router,
     balances_router,
     statements_router,
+    scenarios_router,
     takedowns_router,
     transparency_router,
     evidence_router,
