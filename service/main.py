@@ -25,6 +25,7 @@ from service.portal.decisions.router import router as portal_decisions_router
 from service.portal.holders.router import router as portal_holders_router
 from service.portal.pages import dependencies as portal_pages
 from service.portal.router import router as portal_router
+from service.portal.scenarios.router import router as portal_scenarios_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from service.sales import suspense
 from service.sales.dsr_intake import router as dsr
@@ -70,6 +71,7 @@ ROUTERS = (
     portal_holders_router,
     portal_admin_router,
     portal_decisions_router,
+    portal_scenarios_router,
 )
 
 

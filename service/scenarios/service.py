@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from service.auth.caller import Caller
 from service.errors import Invalid
@@ -162,3 +162,9 @@ def get(*, session: Session, scenario_id: str, caller: Caller) -> Report:
         else any(row.books != row.scenario for row in rows)
     )
     return Report(scenario, rows, held, differs)
+
+
+def recent(*, session: Session, limit: int = 100) -> list[Scenario]:
+    """The newest scenarios (their rules and headers; no party's amounts)."""
+    query = select(Scenario).order_by(col(Scenario.created_at).desc()).limit(limit)
+    return list(session.exec(query))
