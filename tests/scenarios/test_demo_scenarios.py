@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -115,3 +116,53 @@ def test_bad_input_is_a_problem_and_writes_nothing(
     assert response.status_code == 403
     missing = client.get("/v1/scenarios/nope", headers=bearer(demo["ADMIN"]))
     assert missing.status_code == 404
+
+
+US_MECHANICAL = {
+    "territory": "US",
+    "right_type": "mechanical",
+    "currency": "USD",
+    "per_unit": "0.091",
+    "per_minute": {"rate": "0.0175", "over_seconds": 300},
+}
+
+
+def test_an_override_with_the_tariffs_own_terms_changes_nothing(
+    client: TestClient, demo: dict[str, Any]
+) -> None:
+    report = _post(client, demo["ADMIN"], period_from="2006-04", tariffs=[US_MECHANICAL])
+    assert report["differs_from_books"] is False
+    assert report["tariffs"][0]["per_unit"] == "0.091"
+
+
+def test_a_proposed_tariff_reprices_only_its_territory_and_right(
+    client: TestClient, demo: dict[str, Any]
+) -> None:
+    proposal = {**US_MECHANICAL, "per_unit": "0.12", "per_minute": None}
+    report = _post(client, demo["ADMIN"], period_from="2006-04", tariffs=[proposal])
+    assert report["differs_from_books"] is True
+    changed = {
+        (r["territory"], r["right_type"])
+        for r in report["lines"]
+        if r["books"] != r["scenario"] and r["right_type"] is not None
+    }
+    assert changed == {("US", "mechanical")}
+    hfa = next(p for p in report["parties"] if p["party"] == "society:HFA")
+    assert Decimal(hfa["scenario"]) > Decimal(hfa["books"])
+    # A share held by HFA's member is paid per unit: 0.12 a unit for every US unit it holds.
+    books_units = Decimal(hfa["books"]) / Decimal("0.091")
+    assert Decimal(hfa["scenario"]) == pytest.approx(
+        books_units * Decimal("0.12"), abs=Decimal("0.01")
+    )
+
+
+def test_the_catalogue_as_of_a_date_before_the_mandates_routes_without_them(
+    client: TestClient, demo: dict[str, Any]
+) -> None:
+    report = _post(client, demo["ADMIN"], period_from="2006-04", catalogue_date="2005-06-01")
+    assert report["differs_from_books"] is True
+    parties = {p["party"]: p for p in report["parties"] if p["currency"] == "USD"}
+    # Before 2006 the publisher had no mandate with HFA: paid directly in the US instead.
+    assert Decimal(parties["society:HFA"]["scenario"]) == 0
+    publisher = parties[f"holder:{demo['HOLDER']}"]
+    assert Decimal(publisher["books"]) == 0 < Decimal(publisher["scenario"])
