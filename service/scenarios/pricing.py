@@ -21,12 +21,13 @@ from decimal import Decimal
 
 from sqlmodel import Session
 
+from service.catalog.service import RECORDING, WORK, AssetKey
 from service.ledger import accounts
 from service.sales.pricing import basis as bases
 from service.sales.pricing.engine.engine import TariffTerms
 from service.sales.pricing.generation import Generation, TariffFacts
 from service.sales.pricing.price import Snapshot, load_snapshot, priced, resolve_claims
-from service.tariffs.service import load_fx
+from service.tariffs.service import fx_rate_dates, load_fx
 
 UNLICENSED = "unlicensed"
 NO_STORE_LICENCE = "store_without_licence"
@@ -69,7 +70,7 @@ class Rules:
 Line = tuple[str, str | None, str | None]
 
 
-@dataclass(slots=True)
+@dataclass(eq=False, slots=True)
 class Priced:
     """One sale of a group, re-priced: where it was priced, the money per line, and why
     it could not be (``reason``: unlicensed there, or the store has no licence)."""
@@ -77,6 +78,16 @@ class Priced:
     priced_in: str | None
     amounts: dict[Line, Decimal] = field(default_factory=dict)
     reason: str | None = None
+
+    @property
+    def held(self) -> dict[str, Decimal]:
+        """Per suspense reason, what one sale leaves held."""
+        found: dict[str, Decimal] = {}
+        for (account, _, _), amount in self.amounts.items():
+            parsed = accounts.parse(account)
+            if parsed is not None and parsed.kind is accounts.AccountKind.suspense:
+                found[parsed.name] = found.get(parsed.name, Decimal(0)) + amount
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,45 +104,108 @@ class _Sale:
 def price_groups(
     *, session: Session, groups: Sequence[Group], rules: Rules
 ) -> Iterator[tuple[Group, Priced]]:
-    """Each group with what one of its sales comes to under ``rules`` (reads only)."""
+    """Each group with what one of its sales comes to under ``rules`` (reads only).
+
+    Groups whose priced inputs are equal share one ``Priced`` (the same object), so a
+    caller may count sales per ``Priced`` and multiply once.
+    """
     pricing = [(g, _territory(g, rules)) for g in groups]
-    proxies = [
-        _Sale(
-            g.isrc,
-            where,
-            datetime(g.day.year, g.day.month, g.day.day, tzinfo=UTC),
-            g.unit_price,
-            g.currency,
-        )
-        for g, where in pricing
-        if where is not None
-    ]
+    proxies = [_proxy(g, where) for g, where in pricing if where is not None]
     snap = _snapshot(session, proxies, rules.overrides)
-    memo: dict[tuple[object, ...], dict[Line, Decimal]] = {}
+    memo: dict[tuple[object, ...], Priced] = {}
+    unlicensed: dict[str | None, Priced] = {}
     proxy = iter(proxies)
     for group, where in pricing:
         if where is None:
-            yield group, Priced(None, reason=NO_STORE_LICENCE)
+            yield group, unlicensed.setdefault(None, Priced(None, reason=NO_STORE_LICENCE))
             continue
         sale = next(proxy)
         key, basis = priced(sale, snap)
         if not basis:
-            yield group, Priced(where, reason=UNLICENSED)
+            yield group, unlicensed.setdefault(where, Priced(where, reason=UNLICENSED))
             continue
         if rules.catalogue_date is not None:
             basis = _as_of(sale, basis, snap, rules.catalogue_date)
             key = (key, rules.catalogue_date)
         memo_key = (key, where, group.quantity, group.outstanding, group.store_code)
-        amounts = memo.get(memo_key)
-        if amounts is None:
-            amounts = memo[memo_key] = _amounts(basis, group, where)
-        yield group, Priced(where, amounts)
+        found = memo.get(memo_key)
+        if found is None:
+            found = memo[memo_key] = Priced(where, _amounts(basis, group, where))
+        yield group, found
+
+
+def segments(
+    *,
+    session: Session,
+    keys: Sequence[tuple[str, str, str, str]],
+    rules: Rules,
+    start: date,
+    end: date,
+) -> list[date]:
+    """The days in ``(start, end]`` from which the price of some of these sales may change
+    (a tariff, share version or mandate starting or ending, an FX rate dated): between
+    two of them every day prices alike, so sales are grouped by segment, not by day.
+
+    ``keys`` are the sales' (store, ISRC, buyer's territory, currency).
+    """
+    proxies = [
+        _Sale(isrc, where, _midnight(start), Decimal(0), currency)
+        for store, isrc, territory, currency in keys
+        if (where := _territory_of(store, territory, rules)) is not None
+    ]
+    if not proxies:
+        return []
+    snap = _snapshot(session, proxies, rules.overrides)
+    generation = snap.generation
+    days: set[date] = set()
+    tariff_currencies = set()
+    for where in {p.territory for p in proxies}:
+        for tariff in generation.tariffs.get(where, ()):
+            days.add(tariff.valid_from)
+            if tariff.valid_to is not None:
+                days.add(tariff.valid_to)
+            tariff_currencies.add(tariff.currency)
+    if rules.catalogue_date is None:
+        for asset in _assets(proxies, snap):
+            for version in generation.versions.get(asset) or ():
+                days.add(version.valid_from)
+                for row in version.rows:
+                    for mandate in generation.mandates.get(row.holder_id, ()):
+                        days.add(mandate.valid_from)
+                        if mandate.valid_to is not None:
+                            days.add(mandate.valid_to)
+    currencies = tariff_currencies | {p.currency for p in proxies}
+    days |= fx_rate_dates(session=session, currencies=currencies, start=start, end=end)
+    return sorted(d for d in days if start < d <= end)
+
+
+def _assets(proxies: Iterable[_Sale], snap: Snapshot) -> set[AssetKey]:
+    assets: set[AssetKey] = set()
+    for isrc in {p.isrc for p in proxies}:
+        recording = snap.recording(isrc)
+        if recording is not None:
+            assets.add((RECORDING, isrc))
+            if recording.iswc:
+                assets.add((WORK, recording.iswc))
+    return assets
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _proxy(group: Group, where: str) -> _Sale:
+    return _Sale(group.isrc, where, _midnight(group.day), group.unit_price, group.currency)
+
+
+def _territory_of(store: str, territory: str, rules: Rules) -> str | None:
+    if rules.licences is None:
+        return territory
+    return rules.licences.get(store)
 
 
 def _territory(group: Group, rules: Rules) -> str | None:
-    if rules.licences is None:
-        return group.territory
-    return rules.licences.get(group.store_code)
+    return _territory_of(group.store_code, group.territory, rules)
 
 
 def _as_of(sale: _Sale, basis: bases.Basis, snap: Snapshot, on: date) -> bases.Basis:

@@ -6,10 +6,12 @@ the same sales, and stores both side by side. It writes only its own tables: not
 booked, no balance, statement or log moves (a test compares every table and ``verify``).
 """
 
+import calendar
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +20,6 @@ from sqlmodel import Session, col, select
 
 from service.auth.caller import Caller
 from service.errors import Invalid
-from service.ledger import accounts
 from service.ledger import repository as ledger
 from service.ledger import service as ledger_service
 from service.parties.service import store_licences
@@ -26,7 +27,7 @@ from service.sales.pricing.engine.engine import TariffTerms
 from service.scenarios import repository
 from service.scenarios.exceptions import ScenarioNotFound
 from service.scenarios.models import Scenario
-from service.scenarios.pricing import Group, Override, Priced, Rules, price_groups
+from service.scenarios.pricing import Group, Override, Priced, Rules, price_groups, segments
 from service.scenarios.schemas import ScenarioCreate, TariffOverride, TerritoryRule
 from service.timeutil import utcnow
 
@@ -60,7 +61,10 @@ def run(*, session: Session, data: ScenarioCreate) -> Scenario:
     pks = repository.sale_pks(
         period_from=data.period_from, period_to=period_to, store_code=data.store
     )
-    groups = list(repository.sale_groups(session, pks))
+    start, end = _first_day(data.period_from), _last_day(period_to)
+    keys = repository.sale_keys(session, pks)
+    cuts = segments(session=session, keys=keys, rules=rules, start=start, end=end)
+    groups = list(repository.sale_groups(session, pks, start=start, cuts=cuts))
     scenario_side, held = _tally(price_groups(session=session, groups=groups, rules=rules))
     books: dict[RowKey, Decimal] = {}
     for row in ledger.royalties_of_sales(session, pks):
@@ -122,30 +126,38 @@ def _override(o: TariffOverride) -> Override:
 def _tally(
     priced: Iterable[tuple[Group, Priced]],
 ) -> tuple[dict[RowKey, Decimal], dict[ExceptionKey, list[Any]]]:
-    """Every group's money times its count, per row; what is unpaid, per exception."""
-    amounts: dict[RowKey, Decimal] = defaultdict(lambda: _ZERO)
-    held: dict[ExceptionKey, list[Any]] = {}
-
-    def hold(key: ExceptionKey, group: Group, amount: Decimal) -> None:
-        entry = held.setdefault(key, [0, 0, _ZERO])
+    """Every line's money times the number of sales behind it; what is unpaid, per
+    exception. Sales are counted per shared ``Priced`` first and multiplied once."""
+    counted: dict[tuple[int, str, str], list[int]] = {}
+    results: dict[int, Priced] = {}
+    for group, result in priced:
+        results[id(result)] = result
+        entry = counted.setdefault((id(result), group.currency, group.territory), [0, 0])
         entry[0] += group.sales
         entry[1] += group.outstanding * group.sales
-        entry[2] += amount * group.sales
-
-    for group, result in priced:
-        if result.reason is not None:
-            hold((result.reason, group.territory, result.priced_in, group.currency), group, _ZERO)
-            continue
-        held_here: dict[str, Decimal] = {}
+    amounts: dict[RowKey, Decimal] = defaultdict(lambda: _ZERO)
+    held: dict[ExceptionKey, list[Any]] = {}
+    for (which, currency, territory), (sales, units) in counted.items():
+        result = results[which]
+        reasons = {result.reason: _ZERO} if result.reason is not None else result.held
+        for reason, amount in reasons.items():
+            unpaid = held.setdefault((reason, territory, result.priced_in, currency), [0, 0, _ZERO])
+            unpaid[0] += sales
+            unpaid[1] += units
+            unpaid[2] += amount * sales
         for (account, holder, right_type), amount in result.amounts.items():
-            key = (account, holder, group.currency, group.territory, right_type)
-            amounts[key] += amount * group.sales
-            parsed = accounts.parse(account)
-            if parsed is not None and parsed.kind is accounts.AccountKind.suspense:
-                held_here[parsed.name] = held_here.get(parsed.name, _ZERO) + amount
-        for reason, amount in held_here.items():
-            hold((reason, group.territory, result.priced_in, group.currency), group, amount)
+            amounts[(account, holder, currency, territory, right_type)] += amount * sales
     return dict(amounts), held
+
+
+def _first_day(period: str) -> date:
+    year, month = map(int, period.split("-"))
+    return date(year, month, 1)
+
+
+def _last_day(period: str) -> date:
+    year, month = map(int, period.split("-"))
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def get(*, session: Session, scenario_id: str, caller: Caller) -> Report:

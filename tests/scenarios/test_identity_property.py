@@ -131,6 +131,29 @@ def test_the_buyers_rule_reproduces_the_books_on_random_catalogues(
         recordings.append(code)
         if not linked:
             unlinked.append(code)
+    # Changes within the month, before the sales are posted (so the books price by them):
+    # the scenario must cut the month at each of these days.
+    day = f"2006-03-{draw(st.integers(2, 28)):02d}"
+    if draw(st.booleans()):
+        rate = str(draw(st.decimals("1.5", "2.5", places=2)))
+        body = {"date": day, "from": "GBP", "to": "USD", "rate": rate}
+        response = api.client.post("/v1/fx-rates", json=body, headers=api.admin)
+        assert response.status_code in (201, 409), response.text
+    if draw(st.booleans()):
+        api.mandate(
+            holder_id=holders[0],
+            society_code=world.societies["gb"],
+            right_type="mechanical",
+            territories=["GB"],
+            valid_from=day,
+        )
+    if draw(st.booleans()):
+        label = [share(h, "neighbouring", v) for h, v in _split(draw, holders)]
+        body = {"valid_from": day, "shares": label}
+        response = api.client.put(
+            f"/v1/recordings/{recordings[0]}/shares", json=body, headers=api.admin
+        )
+        assert response.status_code in (200, 201), response.text
     store = api.store(code=unique("scen"))["code"]
     token = api.key("store", store)
     rows = [
