@@ -79,10 +79,15 @@ class Priced:
     amounts: dict[Line, Decimal] = field(default_factory=dict)
     reason: str | None = None
 
+    _held: dict[str, Decimal] | None = None
+
     @property
     def held(self) -> dict[str, Decimal]:
-        """Per suspense reason, what one sale leaves held."""
+        """Per suspense reason, what one sale leaves held (computed once)."""
+        if self._held is not None:
+            return self._held
         found: dict[str, Decimal] = {}
+        self._held = found
         for (account, _, _), amount in self.amounts.items():
             parsed = accounts.parse(account)
             if parsed is not None and parsed.kind is accounts.AccountKind.suspense:
