@@ -179,7 +179,8 @@ def segments(
                         days.add(mandate.valid_from)
                         if mandate.valid_to is not None:
                             days.add(mandate.valid_to)
-    currencies = tariff_currencies | {p.currency for p in proxies}
+    overridden = {o.terms.currency for o in rules.overrides}
+    currencies = tariff_currencies | overridden | {p.currency for p in proxies}
     days |= fx_rate_dates(session=session, currencies=currencies, start=start, end=end)
     return sorted(d for d in days if start < d <= end)
 

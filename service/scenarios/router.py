@@ -26,7 +26,8 @@ def create_scenario(
 
 @router.get(
     "/scenarios/{scenario_id}",
-    responses={200: {"content": {"text/csv": {}}}},
+    response_model=ScenarioPublic,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def get_scenario(
     scenario_id: str,
