@@ -118,8 +118,10 @@ class ScenarioPublic(BaseModel):
     territory: TerritoryRule
     tariffs: list[TariffOverride]
     catalogue_date: dt.date | None
-    sales: int = Field(description="Sale rows re-priced.")
-    groups: int = Field(description="Distinct priced inputs among them (each priced once).")
+    sales: int | None = Field(description="Sale rows re-priced (a store's volume: admins only).")
+    groups: int | None = Field(
+        description="Distinct priced inputs among them, each priced once (admins only)."
+    )
     ledger_sequence: int = Field(description="The books compared: the ledger up to here.")
     differs_from_books: bool = Field(
         description="Whether any row the caller sees differs from the books. With "

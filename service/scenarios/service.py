@@ -46,6 +46,7 @@ class Report:
     rows: list[sa.Row[Any]]  # party, holder_id, currency, territory, right_type, books, scenario
     exceptions: list[sa.Row[Any]]  # empty for anyone but an admin
     differs_from_books: bool  # over the rows shown
+    admin: bool  # reads the header's volumes and the exceptions
 
 
 def run(*, session: Session, data: ScenarioCreate) -> Scenario:
@@ -173,7 +174,7 @@ def get(*, session: Session, scenario_id: str, caller: Caller) -> Report:
         if caller.is_admin
         else any(row.books != row.scenario for row in rows)
     )
-    return Report(scenario, rows, held, differs)
+    return Report(scenario, rows, held, differs, caller.is_admin)
 
 
 def recent(*, session: Session, limit: int = 100) -> list[Scenario]:

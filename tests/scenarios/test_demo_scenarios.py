@@ -82,6 +82,7 @@ def test_a_society_reads_only_its_own_rows_and_csv_matches(
     assert mine.status_code == 200, mine.text
     assert {p["party"] for p in mine.json()["parties"]} == {"society:ROMS"}
     assert mine.json()["exceptions"] == []
+    assert mine.json()["sales"] is None  # a store's volume is not a society's to read
     holder = client.get(f"/v1/scenarios/{report['id']}", headers=bearer(demo["HOLDER_TOKEN"]))
     assert {r["holder_id"] for r in holder.json()["lines"]} == {demo["HOLDER"]}
     store = client.get(f"/v1/scenarios/{report['id']}", headers=bearer(demo["STORE"]))
