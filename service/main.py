@@ -26,11 +26,13 @@ from service.portal.decisions.router import router as portal_decisions_router
 from service.portal.holders.router import router as portal_holders_router
 from service.portal.pages import dependencies as portal_pages
 from service.portal.router import router as portal_router
+from service.portal.scenarios.router import router as portal_scenarios_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from service.sales import suspense
 from service.sales.dsr_intake import router as dsr
 from service.sales.pricing import generation
 from service.sales.router import router as sales_router
+from service.scenarios.router import router as scenarios_router
 from service.statements import pins as statement_pins
 from service.statements.router import evidence_router
 from service.statements.router import router as statements_router
@@ -64,6 +66,7 @@ ROUTERS = (
     ledger_router,
     balances_router,
     statements_router,
+    scenarios_router,
     takedowns_router,
     transparency_router,
     evidence_router,
@@ -72,6 +75,7 @@ ROUTERS = (
     portal_holders_router,
     portal_admin_router,
     portal_decisions_router,
+    portal_scenarios_router,
 )
 
 

@@ -192,3 +192,37 @@ def hash_at(session: Session, sequence: int) -> str | None:
     query = sa.select(TRANSACTIONS.c.hash).where(TRANSACTIONS.c.sequence == sequence)
     found = session.execute(query).scalar_one_or_none()
     return None if found is None else str(found)
+
+
+_STORE = f"{accounts.prefix(accounts.AccountKind.store)}%"
+ROYALTY_DIMENSIONS = (
+    LEGS.c.account,
+    LEGS.c.holder_id,
+    LEGS.c.currency,
+    LEGS.c.territory,
+    LEGS.c.right_type,
+)
+
+
+def royalties_of_sales(session: Session, sale_pks: sa.Select[Any]) -> list[sa.Row[Any]]:
+    """What the ledger holds for the sales ``sale_pks`` selects (their sale, refund and
+    release legs; currency conversions carry no sale): per account, holder, currency,
+    territory and right type, the exact sum (store legs have no right type)."""
+    query = (
+        sa.select(*ROYALTY_DIMENSIONS, sa.func.sum(LEGS.c.amount).label("amount"))
+        .where(LEGS.c.sale_pk.in_(sale_pks))
+        .group_by(*ROYALTY_DIMENSIONS)
+    )
+    return list(session.execute(query))
+
+
+def store_units_of_sales(sale_pks: sa.Select[Any]) -> sa.Subquery:
+    """Per sale (``sale_pk``): the units its store legs still carry, sold minus refunded
+    (a sale's leg carries its quantity, a refund's minus the units refunded; a sale whose
+    royalty is zero has no legs and is absent)."""
+    return (
+        sa.select(LEGS.c.sale_pk, sa.func.sum(LEGS.c.units).label("units"))
+        .where(LEGS.c.sale_pk.in_(sale_pks), LEGS.c.account.like(_STORE))
+        .group_by(LEGS.c.sale_pk)
+        .subquery("store_units")
+    )
