@@ -1,10 +1,10 @@
 """Re-pricing for scenarios: the ONE place a scenario calls the royalty engine.
 
 A scenario prices sales with exactly the engine that booked them (the write path's
-snapshot, ``priced`` and the basis' allocation), only with other inputs: the territory a
-sale is priced in (the buyer's, or the store's licence), tariffs overridden for a
-negotiation, and the date the catalogue's shares and mandates are taken on. When the
-write path moves to compiled, price-independent plans, ``price_groups`` is what changes.
+snapshot and its compiled plans, ``service.sales.pricing.plans``), only with other
+inputs: the territory a sale is priced in (the buyer's, or the store's licence), tariffs
+overridden for a negotiation, and the date the catalogue's shares and mandates are taken
+on (that case re-routes the reference basis, ``priced`` and the basis' allocation).
 
 Set-based: the sales arrive grouped by everything that decides their money (store,
 recording, territory, currency, day, unit price, units sold and still outstanding), each
@@ -24,8 +24,11 @@ from sqlmodel import Session
 from service.catalog.service import RECORDING, WORK, AssetKey
 from service.ledger import accounts
 from service.sales.pricing import basis as bases
+from service.sales.pricing.compiled import CompiledPlan
 from service.sales.pricing.engine.engine import TariffTerms
+from service.sales.pricing.engine.quanta import from_quanta
 from service.sales.pricing.generation import Generation, TariffFacts
+from service.sales.pricing.plans import plan_for
 from service.sales.pricing.price import Snapshot, load_snapshot, priced, resolve_claims
 from service.tariffs.service import fx_rate_dates, load_fx
 
@@ -125,14 +128,37 @@ def price_groups(
             yield group, unlicensed.setdefault(None, Priced(None, reason=NO_STORE_LICENCE))
             continue
         sale = next(proxy)
+        if rules.catalogue_date is None:
+            # The write path's own compiled plan: what booking the sale there would book.
+            plan = plan_for(sale, snap)
+            if plan is None:
+                yield group, unlicensed.setdefault(where, Priced(where, reason=UNLICENSED))
+                continue
+            plan_key = (id(plan), group.unit_price, group.currency)
+            memo_key: tuple[object, ...] = (
+                plan_key,
+                where,
+                group.quantity,
+                group.outstanding,
+                group.store_code,
+            )
+            found = memo.get(memo_key)
+            if found is None:
+                found = memo[memo_key] = Priced(where, _compiled_amounts(plan, group))
+            yield group, found
+            continue
         key, basis = priced(sale, snap)
         if not basis:
             yield group, unlicensed.setdefault(where, Priced(where, reason=UNLICENSED))
             continue
-        if rules.catalogue_date is not None:
-            basis = _as_of(sale, basis, snap, rules.catalogue_date)
-            key = (key, rules.catalogue_date)
-        memo_key = (key, where, group.quantity, group.outstanding, group.store_code)
+        basis = _as_of(sale, basis, snap, rules.catalogue_date)
+        memo_key = (
+            (key, rules.catalogue_date),
+            where,
+            group.quantity,
+            group.outstanding,
+            group.store_code,
+        )
         found = memo.get(memo_key)
         if found is None:
             found = memo[memo_key] = Priced(where, _amounts(basis, group, where))
@@ -244,6 +270,21 @@ def _amounts(basis: bases.Basis, group: Group, where: str) -> dict[Line, Decimal
     total = sum(amounts.values(), Decimal(0))
     store_line = (accounts.store(group.store_code), None, None)
     amounts[store_line] = -total
+    return amounts
+
+
+def _compiled_amounts(plan: CompiledPlan, group: Group) -> dict[Line, Decimal]:
+    """``_amounts`` from a compiled plan: ``A(n) - A(k)`` per line, in quanta."""
+    quanta: dict[Line, int] = {}
+    refunded = group.quantity - group.outstanding
+    for units, sign in ((group.quantity, 1), (refunded, -1)):
+        if units == 0 and sign < 0:
+            continue
+        for slot, amount in plan.apply(group.unit_price, units).legs:
+            line = (slot.account, slot.holder_id, slot.right_type)
+            quanta[line] = quanta.get(line, 0) + sign * amount
+    amounts = {line: from_quanta(q) for line, q in quanta.items()}
+    amounts[(accounts.store(group.store_code), None, None)] = from_quanta(-sum(quanta.values()))
     return amounts
 
 
