@@ -66,15 +66,15 @@ def append_rows(
     copy_rows(session, LEGS, LEG_COLUMNS, leg_rows)
 
 
-def append_text(session: Session, tx_rows: Sequence[tuple[Any, ...]], leg_text: str) -> None:
-    """``append_rows`` with the legs already in COPY text format (PostgreSQL only)."""
-    copy_rows(session, TRANSACTIONS, TX_COLUMNS, tx_rows)
-    names = ", ".join(LEG_COLUMNS)
-    with (
-        raw_connection(session).cursor() as cursor,
-        cursor.copy(f"COPY {LEGS.name} ({names}) FROM STDIN") as copy,
-    ):
-        copy.write(leg_text)
+def append_text(session: Session, tx_text: str, leg_text: str) -> None:
+    """``append_rows`` with the rows already in COPY text format (PostgreSQL only)."""
+    with raw_connection(session).cursor() as cursor:
+        for table, columns, text in (
+            (TRANSACTIONS, TX_COLUMNS, tx_text),
+            (LEGS, LEG_COLUMNS, leg_text),
+        ):
+            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(text)
 
 
 def chain(session: Session, chunk: int) -> Iterator[tuple[LedgerTransaction, list[dict[str, Any]]]]:
