@@ -58,6 +58,11 @@ def say(message: str) -> None:
 # --- the database ------------------------------------------------------------------------
 
 
+def signer_record(url: str) -> Path:
+    """Where the signer keeps the heads it signed for one benchmark database's log."""
+    return Path(tempfile.gettempdir()) / f"bench-{make_url(url).database}.signed.json"
+
+
 def fresh_database() -> str:
     admin = sa.create_engine(
         make_url(SERVER_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
@@ -67,6 +72,7 @@ def fresh_database() -> str:
         conn.exec_driver_sql(f'CREATE DATABASE "{DB_NAME}"')
     admin.dispose()
     url = make_url(SERVER_URL).set(database=DB_NAME).render_as_string(hide_password=False)
+    signer_record(url).unlink(missing_ok=True)  # a new database is a new log
     env = {**os.environ, "LEDGER_DATABASE_URL": url}
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
@@ -168,6 +174,9 @@ def start_server(
         env["LEDGER_READ_DATABASE_URL"] = read_url
     # The benchmark's own signing key (created on first use), not the working directory's.
     env.setdefault("LEDGER_SIGNING_KEY_FILE", str(Path(tempfile.gettempdir()) / "bench.key"))
+    # The signer's record is per log: each benchmark database has its own (issue 29: one
+    # record across fresh databases would rightly refuse to sign the second log).
+    env.setdefault("LEDGER_SIGNER_RECORD_FILE", str(signer_record(url)))
     # The server `make run` and the image use (its protocol, timeouts and TCP_NODELAY).
     env["LEDGER_WORKERS"] = os.environ.get("BENCH_WORKERS", "2")
     server = subprocess.Popen(
