@@ -53,6 +53,9 @@ class Statement(SQLModel, table=True):
     # The party's DDEX identity at close (NULL: closed before migration 0008).
     dsr_recipient_id: str | None = Field(default=None, max_length=18)
     dsr_recipient_name: str | None = Field(default=None, max_length=64)
+    # How its DSR file is laid out (render.dsr_document.DSR_LAYOUT), frozen at close so
+    # the file stays byte-identical; NULL: closed before migration 0016f (layout 1).
+    dsr_layout: int | None = Field(default=None)
 
 
 # One line of a statement: the royalties of one recording, work, territory, right type,

@@ -9,6 +9,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +32,10 @@ from service.statements.render.dsr import (
 )
 from service.statements.render.dsr_sql import statement_blocks
 
+# The DSR layout a close freezes on its statements (``Statement.dsr_layout``; NULL is 1):
+# 2 gives a statement without sales one summary record reporting nothing (DSR Part 1
+# clause 7.19: HEAD, at least one summary record, FOOT), where 1 wrote none.
+DSR_LAYOUT = 2
 CHUNK = 1 << 18  # characters per chunk sent (and hashed)
 SERVICE = "Downloads"  # DSR ServiceDescription: no spaces or underscores allowed
 USAGE = table_of(StatementUsage)
@@ -206,6 +211,8 @@ def dsr_document(
     if grouped is None:
         grouped = _grouped(session, source, statement.id)
     summaries, ids = _summaries(grouped, controller, dpid)
+    if not summaries and (statement.dsr_layout or 1) >= 2:
+        summaries = [_nothing_reported(statement.currency, controller, dpid)]
     territories = sorted({key[0] for key in ids})
     place = territories[0] if len(territories) == 1 else "multi" if territories else "WORLD"
     start, end = first_day(statement.period), last_day(statement.period)
@@ -278,6 +285,25 @@ def month_grouped(session: Session, period: str) -> dict[str, list[Any]]:
     for row in session.execute(query):
         by_statement.setdefault(row.statement_id, []).append(row)
     return by_statement
+
+
+def _nothing_reported(currency: str, controller: str, dpid: str | None) -> DsrSummary:
+    """The summary record of a month without sales (a payment-only statement): zero
+    usages and revenue, worldwide, in the statement's currency, no right type (an
+    optional cell: none was exercised)."""
+    return DsrSummary(
+        summary_record_id="SR1",
+        territory="WORLD",
+        service_description=SERVICE,
+        usages=0,
+        currency=currency,
+        net_revenue=Decimal(0),
+        rights_controller=controller,
+        rights_controller_party_id=f"DPID::{dpid}" if dpid else None,
+        allocated_usages=0,
+        allocated_revenue=Decimal(0),
+        rights_type=None,
+    )
 
 
 def _summaries(

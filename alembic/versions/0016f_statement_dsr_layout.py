@@ -1,0 +1,28 @@
+"""statement.dsr_layout: the DSR layout a close froze on each statement
+
+Revision ID: 0016f
+Revises: 0015
+
+A statement's DSR file is immutable (its SHA-256 is its ETag and the operator signs it),
+so a change of layout applies only to months closed after it: each close now records the
+layout it used. Statements closed before keep NULL, read as layout 1, and render exactly
+as they always did.
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0016f"
+down_revision: str | Sequence[str] | None = "0015"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("statement", sa.Column("dsr_layout", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("statement", "dsr_layout")

@@ -1,0 +1,59 @@
+"""DSR edge cases read from the standard, not from our writer (issue #25, point 6).
+
+- A month without sales (a payment-only statement): DSR Part 1 clause 7.19 ("Reporting no
+  Sales and/or Usage") and clause 6.3: such a report is one HEAD record, *one or more
+  summary records* and one FOOT record; the BasicAudioProfile 1.2 XSD's summary choice
+  has no ``minOccurs="0"``. The independent checker (tests/dsr_conformance) enforces it.
+"""
+
+from sqlmodel import Session
+
+from service.statements.models import Statement
+from service.statements.render.dsr_document import dsr_document
+from tests.dsr_conformance.served import conforming_dsr
+from tests.factories import Api, isrc
+from tests.statements.conftest import Ledger, Sale, Share, Statements
+
+
+def _sale(code: str, amount: str, territory: str = "RU") -> Sale:
+    part = Share(f"society:{code}", amount, "mechanical", None, code, False, None)
+    return Sale("shop", "RUB", isrc(), territory, 1, "10", [part])
+
+
+def _records(text: str, kind: str) -> list[list[str]]:
+    return [line.split("\t") for line in text.splitlines() if line.startswith(kind + "\t")]
+
+
+def test_a_month_without_sales_reports_one_summary_of_nothing(
+    api: Api, session: Session, ledger: Ledger, statements: Statements
+) -> None:
+    api.store(code="shop")
+    code = api.society(currency="RUB")["code"]
+    ledger.sale("2006-10", _sale(code, "3"))
+    statements.close("2006-10")
+    statements.pay(
+        party=f"society:{code}",
+        amount="3.00",
+        currency="RUB",
+        paid_at="2006-11-02T00:00:00Z",
+        reference="settle",
+    )
+    statements.close("2006-11")
+    november = statements.of(f"society:{code}", "2006-11")
+    assert november["line_count"] == 0
+    served = api.get(f"/v1/statements/{november['id']}", format="dsr")
+    text = conforming_dsr(served)
+    (summary,) = _records(text, "SY02.02")
+    # Worldwide, zero usages, zero revenue in the statement's currency, no right type.
+    assert summary[6] == "Worldwide" and summary[8] == "0" and summary[10:12] == ["RUB", "0"]
+    assert summary[14:16] == ["0", "0"] and summary[17] == ""
+    assert not _records(text, "AS02.02") and not _records(text, "SU01")
+    foot = _records(text, "FOOT")[0]
+    assert foot[3:5] == ["1", "0"]  # one summary record, no block
+    # A statement closed before layout 2 keeps the file it was signed with, byte for byte.
+    # (Statements are frozen by triggers: the layout-1 copy lives only in memory.)
+    stored = session.get(Statement, november["id"])
+    assert stored is not None and stored.dsr_layout == 2
+    old = Statement.model_validate(stored.model_dump() | {"dsr_layout": None})
+    legacy = b"".join(dsr_document(session, old).chunks()).decode()
+    assert not _records(legacy, "SY02.02") and _records(legacy, "FOOT")[0][3] == "0"
