@@ -95,6 +95,9 @@ class StatementUsage(SQLModel, table=True):
     gross_sold: Decimal = Field(sa_type=Money)
     gross_returned: Decimal = Field(sa_type=Money)
     royalty: Decimal = Field(sa_type=Money)
+    # Dated in an earlier, closed month (a late sale or refund); false for every row of a
+    # statement closed before migration 0016f.
+    late: bool = False
 
 
 # The strong ETag of a streamed representation (csv | dsr): the SHA-256 of its bytes,

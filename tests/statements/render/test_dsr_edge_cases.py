@@ -6,6 +6,8 @@
   has no ``minOccurs="0"``. The independent checker (tests/dsr_conformance) enforces it.
 """
 
+from decimal import Decimal
+
 from sqlmodel import Session
 
 from service.statements.models import Statement
@@ -57,3 +59,30 @@ def test_a_month_without_sales_reports_one_summary_of_nothing(
     old = Statement.model_validate(stored.model_dump() | {"dsr_layout": None})
     legacy = b"".join(dsr_document(session, old).chunks()).decode()
     assert not _records(legacy, "SY02.02") and _records(legacy, "FOOT")[0][3] == "0"
+
+
+def test_late_sales_are_reported_under_summaries_of_their_own(
+    api: Api, ledger: Ledger, statements: Statements
+) -> None:
+    """The CSV and JSON flag a line dated in an earlier, closed month (`adjustment`); the
+    DSR's SU01 has no date and SY02.02 none either, so a late sale is told apart by its
+    sales context (Part 1 clause 6.5): summary records of its own, ServiceDescription
+    ``Downloads-Late``, whose AllocatedRevenue is exactly the adjustment lines' sum."""
+    api.store(code="shop")
+    code = api.society(currency="RUB")["code"]
+    ledger.sale("2006-11", _sale(code, "3.25"))
+    ledger.sale("2006-11", _sale(code, "1.125"), adjustment=True)  # dated in October
+    ledger.sale("2006-11", _sale(code, "0.5"), adjustment=True)
+    statements.close("2006-11")
+    statement = statements.of(f"society:{code}", "2006-11")
+    lines = statements.get(statement["id"]).json()["lines"]
+    late = sum(Decimal(line["royalty"]) for line in lines if line["adjustment"])
+    assert late == Decimal("1.625")
+    text = conforming_dsr(api.get(f"/v1/statements/{statement['id']}", format="dsr"))
+    summaries = {row[1]: row for row in _records(text, "SY02.02")}
+    assert [(s[7], s[8], Decimal(s[15])) for s in summaries.values()] == [
+        ("Downloads", "1", Decimal("3.25")),
+        ("Downloads-Late", "2", late),
+    ]
+    late_id = next(sid for sid, s in summaries.items() if s[7] == "Downloads-Late")
+    assert sorted(row[2] for row in _records(text, "SU01")).count(late_id) == 2
