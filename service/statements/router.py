@@ -18,7 +18,7 @@ from service.replication import first_holding, fresh_reader
 from service.rights import Role
 from service.statements import evidence, formats, repository, service
 from service.statements import payments as payments_service
-from service.statements.amounts import fmt_exact, fmt_minor, fmt_rate
+from service.statements.amounts import fmt_exact, fmt_minor, fmt_rate, round_minor
 from service.statements.close.service import close_period, issuer_of
 from service.statements.dependencies import (
     Conditional,
@@ -134,6 +134,7 @@ def get_period(period: PeriodPath, session: SessionDep, caller: AnyCaller) -> Pe
 
 def _statement_public(st: Statement) -> StatementPublic:
     c = st.currency
+    lines = round_minor(st.royalty_exact, c)  # rounded once, here and nowhere else
     return StatementPublic(
         id=st.id,
         period=st.period,
@@ -144,6 +145,8 @@ def _statement_public(st: Statement) -> StatementPublic:
             royalty=fmt_minor(st.royalty, c),
             commission=fmt_minor(st.commission, c),
             net=fmt_minor(st.net, c),
+            lines_royalty=fmt_minor(lines, c),
+            rounding=fmt_minor(round_minor(st.royalty, c) - lines, c),
         ),
         opening_balance=fmt_minor(st.opening_balance, c),
         payments=fmt_minor(st.payments, c),

@@ -1,4 +1,5 @@
-"""DSR edge cases read from the standard, not from our writer (issue #25, point 6).
+"""DSR edge cases read from the standard, not from our writer, and totals a statement
+explains (issue #25, point 6).
 
 - A month without sales (a payment-only statement): DSR Part 1 clause 7.19 ("Reporting no
   Sales and/or Usage") and clause 6.3: such a report is one HEAD record, *one or more
@@ -6,14 +7,16 @@
   has no ``minOccurs="0"``. The independent checker (tests/dsr_conformance) enforces it.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
+from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from service.demo import load_demo
 from service.statements.models import Statement
 from service.statements.render.dsr_document import dsr_document
 from tests.dsr_conformance.served import conforming_dsr
-from tests.factories import Api, isrc
+from tests.factories import Api, bearer, isrc
 from tests.statements.conftest import Ledger, Sale, Share, Statements
 
 
@@ -86,3 +89,33 @@ def test_late_sales_are_reported_under_summaries_of_their_own(
     ]
     late_id = next(sid for sid, s in summaries.items() if s[7] == "Downloads-Late")
     assert sorted(row[2] for row in _records(text, "SU01")).count(late_id) == 2
+
+
+def test_every_demo_statement_explains_its_total_by_what_it_shows(
+    client: TestClient, session: Session
+) -> None:
+    """`totals.royalty` carries the sub-minor-unit remainder from month to month (so that
+    balances never drift); the statement shows how: `lines_royalty` is the lines' sum
+    rounded once, `rounding` the carried difference, and the two add up to the total."""
+    admin = bearer(load_demo(session)["ADMIN"])
+    session.flush()
+    listed = client.get("/v1/statements", params={"limit": 1000}, headers=admin).json()["data"]
+    assert len(listed) >= 50
+    carried = 0
+    for header in listed:
+        totals, cent = header["totals"], Decimal("0.01")
+        lines, cursor = [], None
+        while True:
+            params = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+            page = client.get(f"/v1/statements/{header['id']}", params=params, headers=admin)
+            lines += page.json()["lines"]
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                break
+        shown = sum((Decimal(line["royalty"]) for line in lines), Decimal(0))
+        assert Decimal(totals["lines_royalty"]) == shown.quantize(cent, ROUND_HALF_EVEN)
+        rounding = Decimal(totals["rounding"])
+        assert Decimal(totals["lines_royalty"]) + rounding == Decimal(totals["royalty"])
+        assert abs(rounding) <= cent
+        carried += rounding != 0
+    assert carried  # the demo has months where the remainder moves (issue #25: 10 of 50)
