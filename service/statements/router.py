@@ -14,6 +14,7 @@ from service.db import ReadSessionDep, SessionDep
 from service.downloads import TOO_MANY, Downloads
 from service.ledger.schemas import HeadPublic
 from service.pagination import Page, PageParams, page_of
+from service.problems import problem_codes
 from service.replication import first_holding, fresh_reader
 from service.rights import Role
 from service.statements import evidence, formats, repository, service
@@ -190,7 +191,9 @@ def list_statements(
             "description": "JSON (a page of lines), CSV (every line) or the DSR file.",
         },
         304: {"description": "If-None-Match matched the ETag."},
-        406: {"description": "Accept names no representation offered here."},
+        406: problem_codes(
+            "not_acceptable", description="Accept names no representation offered here."
+        ),
         429: TOO_MANY,
     },
 )
