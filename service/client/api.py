@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from service.client.downloads import ETags, fetch_params, file_name
+from service.client.downloads import ETags, fallback_name, fetch_params, file_name
 
 REQUEST_ID = "X-Request-ID"  # the ledger logs it with every request (service/middleware.py)
 
@@ -291,9 +291,7 @@ class LedgerClient:
                 continue
             if response.status_code != 200:
                 raise LedgerError(response)
-            name = file_name(
-                response, f"statement-{statement['id']}.{'tsv' if fmt == 'dsr' else fmt}"
-            )
+            name = file_name(response, fallback_name(statement, fmt))
             (out_dir / name).write_bytes(response.content)
             etags.remember(key, response.headers.get("ETag"), name)
             written.append(out_dir / name)

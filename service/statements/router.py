@@ -248,7 +248,12 @@ def json_statement_response(
         next_cursor=cursor,
     )
     body = detail.model_dump_json().encode()
-    headers = {"Vary": "Accept", "ETag": etag_of(body)}
+    headers = {
+        "Vary": "Accept",
+        "ETag": etag_of(body),
+        # Shown inline; saved (pull-statements, a browser's "save"), it has the one name.
+        "Content-Disposition": f'inline; filename="{formats.file_name(st, "json")}"',
+    }
     return conditional.not_modified(headers) or Response(body, media_type=JSON, headers=headers)
 
 
