@@ -116,6 +116,19 @@ def page_params(
 
 PageDep = Annotated[PageParams, Depends(page_params)]
 
+# List filters, bounded so the contract can say so: a value that no stored one could equal
+# is refused (422) rather than matching nothing.
+IdFilter = Annotated[str | None, Query(min_length=1, max_length=32)]
+TextFilter = Annotated[str | None, Query(min_length=1, max_length=300)]
+CountryFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")]
+TerritoryFilter = Annotated[str | None, Query(pattern=r"^(?:[A-Za-z]{2}|[Ww][Oo][Rr][Ll][Dd])$")]
+CurrencyFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")]
+IsrcFilter = Annotated[str | None, Query(pattern=f"^{ISRC_SPELLING}$")]
+IswcFilter = Annotated[str | None, Query(pattern=f"^{ISWC_SPELLING}$")]
+PartyFilter = Annotated[
+    str | None, Query(pattern=r"^(?:society|holder|store):[^:]{1,73}$", examples=["society:ROMS"])
+]
+
 
 # An ISRC or ISWC in a path names an asset: one that is not even well-formed is a 404
 # (there is no such asset), never a 422. The problems' own NotFound, so that auth imports

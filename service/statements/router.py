@@ -9,7 +9,15 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from service.auth.caller import Caller
-from service.auth.dependencies import AdminCaller, AnyCaller, PageDep, SettingsDep, require_role
+from service.auth.dependencies import (
+    AdminCaller,
+    AnyCaller,
+    IdFilter,
+    PageDep,
+    PartyFilter,
+    SettingsDep,
+    require_role,
+)
 from service.db import ReadSessionDep, SessionDep
 from service.downloads import TOO_MANY, Downloads
 from service.ledger.schemas import HeadPublic
@@ -170,7 +178,7 @@ def list_statements(
     caller: PartyReader,
     page: PageDep,
     period: PeriodQuery = None,
-    party: Annotated[str | None, Query(examples=["society:ROMS"])] = None,
+    party: PartyFilter = None,
 ) -> Page[StatementPublic]:
     """The caller's statements (admin: all, `party=` to filter)."""
     session = fresh_reader(primary=primary, reader=reader, watermark=repository.last_close)
@@ -282,7 +290,7 @@ def royalties(
     caller: HolderReader,
     page: PageDep,
     period: PeriodQuery = None,
-    holder_id: Annotated[str | None, Query(description="Admin only.")] = None,
+    holder_id: Annotated[IdFilter, Query(description="Admin only.")] = None,
 ) -> Page[RemittanceLinePublic]:
     """A rights holder's own lines on every society statement (remittance advice)."""
     if not caller.is_admin:
@@ -344,7 +352,7 @@ def list_payments(
     session: SessionDep,
     caller: PartyReader,
     page: PageDep,
-    party: Annotated[str | None, Query(examples=["society:ROMS"])] = None,
+    party: PartyFilter = None,
 ) -> Page[PaymentPublic]:
     rows, cursor = payments_service.list_payments(
         session=session, caller=caller, page=page, party=party
