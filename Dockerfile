@@ -11,7 +11,8 @@ COPY alembic ./alembic
 COPY service ./service
 # No build isolation: the build backend is the locked setuptools installed above.
 RUN pip install --no-deps --no-build-isolation . \
-    && useradd --system --uid 10001 --home-dir /var/lib/ledger --create-home ledger
+    && useradd --system --uid 10001 --home-dir /var/lib/ledger --create-home ledger \
+    && install -d -o ledger -m 0700 /var/lib/ledger/signer
 USER ledger
 # Files the service writes (the first admin key, if LEDGER_ADMIN_TOKEN is unset) go here.
 WORKDIR /var/lib/ledger
@@ -20,6 +21,9 @@ WORKDIR /var/lib/ledger
 # start refuses in one line when it is not mounted. To keep it on a volume instead:
 # -e LEDGER_SIGNING_KEY= -e LEDGER_SIGNING_KEY_FILE=/var/lib/ledger/keys/signing.key
 # -v ledger-keys:/var/lib/ledger/keys (docs/api-keys.md).
+# The signer's record of what it signed (docs/transparency.md §9) cannot live beside the
+# read-only secret: it goes to a volume (compose: signer-record), backed up with the key.
+ENV LEDGER_SIGNER_RECORD_FILE=/var/lib/ledger/signer/record.signed.json
 ENV LEDGER_HOST=0.0.0.0 LEDGER_PORT=8000 LEDGER_SIGNING_KEY=/run/secrets/ledger_signing_key
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \

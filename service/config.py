@@ -55,6 +55,19 @@ class Settings(BaseSettings):
     # The id (hex, at least 16 digits) of a new key the operator means to sign with from
     # now on; without it start-up refuses a key other than the latest tree head's.
     signing_key_rotate_to: str | None = None
+    # The signer's own record of the largest tree head it signed (docs/transparency.md,
+    # "The signer's record"); unset: beside the key file, `<key file>.signed.json`.
+    signer_record_file: str | None = None
+    # The log's name in its C2SP checkpoints (a schema-less URL); unset: the host and path
+    # of public_url, else `localhost/royalty-ledger`.
+    log_origin: str | None = None
+    # Witnesses asked to cosign each new checkpoint: comma-separated `VKEY URL` pairs (the
+    # witness's verifier key and its submission prefix); see docs/transparency.md.
+    witnesses: str | None = None
+    # How often the in-process transparency worker signs the grown log and asks the
+    # witnesses to cosign (off: `false`; a close also wakes it).
+    transparency_worker: bool = True
+    transparency_interval_seconds: float = Field(default=10.0, gt=0)
     # Signs portal session cookies; unset, each process draws a random one (sessions then
     # end on restart and are not shared between workers: set it when running several).
     portal_secret: str | None = None

@@ -42,7 +42,10 @@ from service.telemetry.logs import configure_logging
 from service.telemetry.metrics import watch_pool
 from service.telemetry.router import router as ops_router
 from service.tls import StrictTransportSecurity, behind_tls
+from service.transparency import witnesses
+from service.transparency import worker as transparency_worker
 from service.transparency.router import router as transparency_router
+from service.transparency.signing import settings_key
 
 DESCRIPTION = """
 Royalty books between download stores, collecting societies and rights holders.
@@ -138,17 +141,38 @@ async def _serving(app: FastAPI) -> AsyncIterator[None]:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Start the in-process webhook worker with the app and stop it on shutdown (the
     outbox keeps whatever it had not delivered for the next start or another worker)."""
-    if not app.state.settings.webhooks_worker:
+    async with _transparency(app):
+        if not app.state.settings.webhooks_worker:
+            yield
+            return
+        thread, stop = worker.start_in_background(
+            app.state.engine, allow_private=app.state.settings.webhook_allow_private
+        )
+        try:
+            yield
+        finally:
+            stop.set()  # cancels an attempt under way (takedowns.delivery)
+            thread.join(timeout=5)
+
+
+@asynccontextmanager
+async def _transparency(app: FastAPI) -> AsyncIterator[None]:
+    """Sign the grown log and gather cosignatures in a thread (transparency/worker.py)."""
+    settings = app.state.settings
+    if not settings.transparency_worker:
         yield
         return
-    thread, stop = worker.start_in_background(
-        app.state.engine, allow_private=app.state.settings.webhook_allow_private
+    thread, stop = transparency_worker.start_in_background(
+        app.state.engine,
+        settings_key(settings),
+        witnesses.configured(settings.witnesses),
+        settings.transparency_interval_seconds,
     )
     try:
         yield
     finally:
-        stop.set()  # cancels an attempt under way (takedowns.delivery)
-        thread.join(timeout=5)
+        stop.set()
+        thread.join(timeout=15)
 
 
 app = create_app()

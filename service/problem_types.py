@@ -62,6 +62,11 @@ MEANINGS: dict[str, str] = {
     "tree_size_unknown": "No signed tree head of that size exists (yet).",
     "bad_proof_request": "The proof asked for is impossible (e.g. a first tree larger than "
     "the second).",
+    "bad_witness": "Not a usable witness: its verifier key is not a cosignature/v1 key or "
+    "its URL is not http(s) (docs/transparency.md).",
+    "signer_refused": "The log no longer extends the tree head the operator last signed: "
+    "the signer will not sign a contradicting head (docs/transparency.md); nothing was "
+    "closed or signed.",
     "dsr_structure": "The DSR file breaks the BasicAudioProfile structure; the detail names "
     "its first broken line. Nothing was booked.",
     "dsr_file_name": "The DSR file name does not follow the DSR naming convention or "

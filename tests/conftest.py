@@ -31,6 +31,8 @@ os.environ["LEDGER_WEBHOOKS_WORKER"] = "false"
 os.environ["LEDGER_KEY_USE_FLUSH_SECONDS"] = "0"
 # A fixed test key (base64 of a 32-byte Ed25519 seed), so tests never write a key file.
 os.environ["LEDGER_SIGNING_KEY"] = "dGVzdC1zaWduaW5nLWtleS0wMTIzNDU2Nzg5YWJjZGU="
+# Tests sign and ask witnesses explicitly (service.transparency.witnesses), not from a thread.
+os.environ["LEDGER_TRANSPARENCY_WORKER"] = "false"
 
 from service.config import get_settings  # noqa: E402
 from service.db import get_session  # noqa: E402
@@ -129,6 +131,19 @@ def session(connection: Connection) -> Iterator[Session]:
 def app() -> FastAPI:
     """One app for the whole run: building the routes' models costs ~150 ms per app."""
     return create_app()
+
+
+@pytest.fixture(autouse=True)
+def signer_record(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """The signer's record of each test, fresh: every test's database is rolled back, so
+    one record across tests would (rightly) refuse to sign their unrelated trees. The
+    servers a test starts inherit it through the environment."""
+    path = tmp_path_factory.mktemp("signer") / "signer.signed.json"
+    monkeypatch.setenv("LEDGER_SIGNER_RECORD_FILE", str(path))
+    monkeypatch.setattr(get_settings(), "signer_record_file", str(path))
+    return path
 
 
 @pytest.fixture

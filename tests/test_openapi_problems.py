@@ -36,7 +36,12 @@ def test_operations_list_their_own_problems_not_a_blanket_set(spec: dict[str, An
     assert not {"400", "404", "409", "413", "422"} & head.keys()
     assert head["401"] == ["key_expired", "unauthenticated"] and "read_only" not in head["503"]
     close = codes(spec, "post", "/v1/periods/{period}/close")
-    assert close["409"] == ["earlier_period_open", "missing_fx_rate", "period_not_ended"]
+    assert close["409"] == [
+        "earlier_period_open",
+        "missing_fx_rate",
+        "period_not_ended",
+        "signer_refused",
+    ]
     assert "forbidden" in close["403"] and "read_only" in close["503"]
     sales = codes(spec, "post", "/v1/sales")
     assert sales["451"] == ["unlicensed", "withdrawn"] and sales["400"] == ["malformed"]

@@ -153,6 +153,8 @@ SERVER_FILES = {
     "royalty-ledger.demo.env",
     "royalty-ledger.admin-token",
     "royalty-ledger-signing.key",
+    "royalty-ledger-signing.key.signed.json",  # the signer's record (docs/transparency.md)
+    "royalty-ledger-signing.key.signed.json.lock",
 }
 
 

@@ -294,6 +294,13 @@ class LedgerClient:
         """``GET path`` answered 200 with JSON (the transparency log's reads)."""
         return _expect(self._request("GET", path, params=params), 200)
 
+    def get_text(self, path: str) -> str:
+        """``GET path`` answered 200 with text (a C2SP checkpoint)."""
+        response = self._request("GET", path)
+        if response.status_code != 200:
+            raise LedgerError(response)
+        return response.text
+
     def get_ndjson(self, path: str, **params: Any) -> list[dict[str, Any]]:
         """``GET path`` answered 200 with NDJSON: one object a line."""
         response = self._request("GET", path, params=params)

@@ -17,7 +17,17 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import ValidationError
 
-from service.client import admin, backup, commands, cwr, demo, dsr, verify, webhooks_worker
+from service.client import (
+    admin,
+    backup,
+    commands,
+    cwr,
+    demo,
+    dsr,
+    verify,
+    webhooks_worker,
+    witness,
+)
 from service.client.api import LedgerClient, LedgerError
 from service.client.outcome import EXIT_CODES_HELP, ExitCode, Failure, Runner
 from service.config import settings_problem
@@ -25,7 +35,7 @@ from service.config import settings_problem
 PROG = "royalty-ledger"
 # Each module adds its subcommands with register(subparsers, common, **parser_kwargs); a new
 # one (e.g. `demo`) is a module with such a function, listed here.
-COMMAND_MODULES = (commands, dsr, admin, cwr, verify, demo, webhooks_worker, backup)
+COMMAND_MODULES = (commands, dsr, admin, cwr, verify, demo, webhooks_worker, backup, witness)
 
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter):

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from service.client import quorum
 from service.client.api import LedgerClient
 from service.client.outcome import Connect, ExitCode, Failure
-from service.proofs import files
+from service.proofs import files, notes
 from service.proofs.verifier import Mismatch, Verdict, check_sth, key_id, verify_statement
 
 
@@ -162,8 +163,26 @@ def _trusted_note(trusted_file: Path | None, trusted: Mapping[str, Any] | None) 
     )
 
 
+def _witnesses(args: argparse.Namespace) -> list[notes.Verifier]:
+    try:
+        found = [notes.parse_vkey(text) for text in args.witness or []]
+    except notes.NoteError as exc:
+        raise Failure(f"--witness: {exc}", ExitCode.USAGE) from exc
+    if any(w.kind != notes.COSIGNATURE_V1 for w in found):
+        raise Failure("--witness: a witness key is a cosignature/v1 (0x04) key", ExitCode.USAGE)
+    if args.quorum is not None and not 1 <= args.quorum <= len(found):
+        raise Failure(
+            f"--quorum {args.quorum}: between 1 and the {len(found)} --witness key(s) given",
+            ExitCode.USAGE,
+        )
+    if found and args.quorum is None:
+        args.quorum = len(found)
+    return found
+
+
 def verify(args: argparse.Namespace, connect: Connect) -> int:
     key = _public_key(args.public_key)
+    witnesses = _witnesses(args)
     trusted_file: Path | None = args.trusted_sth
     trusted = _trusted(trusted_file)
     sample = None if args.all else (args.sample if args.sample is not None else AUTO_ALL)
@@ -182,6 +201,8 @@ def verify(args: argparse.Namespace, connect: Connect) -> int:
         verdict, to_trust = verify_statement(
             source, args.statement_id, key, sample=sample, trusted=trusted
         )
+        if witnesses:
+            file_said.append(quorum.check(client, verdict.sth, key, witnesses, args.quorum))
     except Mismatch as exc:
         raise Failure(
             f"statement {args.statement_id} does NOT verify: {exc}", ExitCode.NOT_VERIFIED
@@ -238,5 +259,18 @@ def register(commands: Any, common: argparse.ArgumentParser, **kwargs: Any) -> N
         metavar="KEY",
         help="the operator's Ed25519 public key, base64 (or a file holding it); "
         "default $LEDGER_PUBLIC_KEY",
+    )
+    parser.add_argument(
+        "--witness",
+        action="append",
+        metavar="VKEY",
+        help="a witness's verifier key (cosignature/v1) this society trusts; repeat",
+    )
+    parser.add_argument(
+        "--quorum",
+        type=int,
+        metavar="K",
+        help="refuse unless K of the --witness keys cosigned the statement's tree head (or "
+        "a later one extending it); default: all of them",
     )
     parser.set_defaults(run=verify)

@@ -18,7 +18,7 @@ from service.ledger.models import (
     PeriodClose,
 )
 from service.money import MICRO
-from service.sql import among, copy_rows, table_of
+from service.sql import among, copy_rows, raw_connection, table_of
 
 LEGS = table_of(LedgerLeg)
 TRANSACTIONS = table_of(LedgerTransaction)
@@ -64,6 +64,17 @@ def append_rows(
     PostgreSQL (one executemany on SQLite), whatever the batch size."""
     copy_rows(session, TRANSACTIONS, TX_COLUMNS, tx_rows)
     copy_rows(session, LEGS, LEG_COLUMNS, leg_rows)
+
+
+def append_text(session: Session, tx_rows: Sequence[tuple[Any, ...]], leg_text: str) -> None:
+    """``append_rows`` with the legs already in COPY text format (PostgreSQL only)."""
+    copy_rows(session, TRANSACTIONS, TX_COLUMNS, tx_rows)
+    names = ", ".join(LEG_COLUMNS)
+    with (
+        raw_connection(session).cursor() as cursor,
+        cursor.copy(f"COPY {LEGS.name} ({names}) FROM STDIN") as copy,
+    ):
+        copy.write(leg_text)
 
 
 def chain(session: Session, chunk: int) -> Iterator[tuple[LedgerTransaction, list[dict[str, Any]]]]:

@@ -110,6 +110,8 @@ def _append(
     first = sequence + 1
     tx_rows: list[tuple[Any, ...]] = []
     leg_rows: list[tuple[Any, ...]] = []
+    leg_text: list[str] = []
+    as_text = all(p.copy is not None for p in postings)
     salts = transparency_log.new_salts(postings)
     for p, leg_salts in zip(postings, salts, strict=True):
         sequence += 1
@@ -118,11 +120,22 @@ def _append(
         # with its leg's row and salt for the transparency log.
         hashed = digest(prev_hash, sequence, *content, list(p.lines))
         tx_rows.append((sequence, *content, prev_hash, hashed))
-        leg_rows.extend(
-            (sequence, p.period, *v, s) for v, s in zip(p.values, leg_salts, strict=True)
-        )
+        if as_text:
+            assert p.copy is not None
+            prefix = f"{sequence}\t{p.period}\t"
+            leg_text.extend(
+                f"{prefix}{row}\t\\\\x{salt.hex()}\n"
+                for row, salt in zip(p.copy, leg_salts, strict=True)
+            )
+        else:
+            leg_rows.extend(
+                (sequence, p.period, *v, s) for v, s in zip(p.values, leg_salts, strict=True)
+            )
         prev_hash = hashed
-    repository.append_rows(session, tx_rows, leg_rows)
+    if as_text:
+        repository.append_text(session, tx_rows, "".join(leg_text))
+    else:
+        repository.append_rows(session, tx_rows, leg_rows)
     # The transparency log's leaves, in the same transaction and under the same lock.
     transparency_log.append_postings(session, first, postings, salts)
     head_row.sequence, head_row.hash = sequence, prev_hash

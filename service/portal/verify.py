@@ -29,6 +29,7 @@ from service.statements import evidence
 from service.statements.models import Statement
 from service.statements.render.lines import line_page, line_values
 from service.timeutil import utcnow
+from service.transparency import checkpoints
 from service.transparency import service as transparency
 from service.transparency.schemas import sth_public
 from service.transparency.signing import OperatorKey
@@ -62,6 +63,9 @@ class Panel:
     key_id: str
     command: str  # the society's own check, copyable
     sample: int = SAMPLE
+    # The witnesses (key names) whose cosignatures of the pinned head's checkpoint the
+    # ledger holds (docs/transparency.md §10); the society's CLI checks them itself.
+    cosigners: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -87,7 +91,19 @@ def panel(*, session: Session, statement: Statement, key: OperatorKey, base_url:
         f"--public-key {public_key} --trusted-sth trusted-sth.json"
     )
     sth = None if pinned is None else sth_public(pinned).model_dump()
-    return Panel(sth=sth, public_key=public_key, key_id=key.key_id, command=command)
+    cosigners = (
+        []
+        if pinned is None
+        else [
+            c.witness_vkey.split("+", 1)[0]
+            for c in checkpoints.cosignatures(
+                session=session, size=pinned.tree_size, root_hex=pinned.root_hash
+            )
+        ]
+    )
+    return Panel(
+        sth=sth, public_key=public_key, key_id=key.key_id, command=command, cosigners=cosigners
+    )
 
 
 def _lines(session: Session, statement: Statement) -> Iterator[dict[str, Any]]:

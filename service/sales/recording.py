@@ -33,19 +33,21 @@ from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 
 from service.ledger import accounts
+from service.ledger.encoding import text_field
 from service.ledger.kinds import TransactionKind
 from service.ledger.models import LedgerHead
 from service.ledger.periods import booking_periods
 from service.ledger.service import PreparedPosting, append, lock_chain
-from service.ledger.templates import Dimensions
 from service.sales.exceptions import REJECTIONS
 from service.sales.intake.classification import Batch, rejected
 from service.sales.intake.ingest import Row
-from service.sales.postings import sale_bookings, sale_royalties
+from service.sales.postings import royalties, sale_bookings, sale_royalties
+from service.sales.pricing.compiled import Applied
 from service.sales.pricing.generation import read_token
-from service.sales.pricing.plans import Licensed, Plan, Pricing, licensed, price
+from service.sales.pricing.plans import Licensed, Pricing, licensed, price
 from service.sales.repository import NewSale, delete_sales, insert_sales, stored_sales
 from service.sales.schemas import BatchResult, SaleIn, SaleResult
+from service.sql import is_postgresql
 from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
 
@@ -109,27 +111,32 @@ def _stage(session: Session, batch: Batch, fresh: list[int], *, minimal: bool) -
     staged = _Staged(pricing, session.begin_nested())
     pks = _insert(session, batch.store_code, sales, pricing)
     store_account = accounts.store(batch.store_code)
+    store_text, now = text_field(store_account), utcnow()
+    as_copy = is_postgresql(session)
     raced: list[tuple[int, SaleIn]] = []
-    for i, sale, plan in sales:
+    for i, sale, applied in sales:
         pk = pks.get(sale.sale_id)
         if pk is None:  # another writer recorded it first; the constraint said so
             raced.append((i, sale))
             continue
         staged.inserted.append((i, sale, pk))
-        if plan.template is not None:
-            gross = sale.quantity * sale.unit_price
-            iswc = pricing.snap.iswc_of(sale.isrc)
+        posting = applied.posting(
+            kind=TransactionKind.sale,
+            reference=f"{TransactionKind.sale}:{batch.store_code}/{sale.sale_id}",
+            month=period_of(sale.sold_at),
+            created_at=now,
+            sale_pk=pk,
+            isrc=sale.isrc,
+            iswc=pricing.snap.iswc_of(sale.isrc),
+            territory=sale.territory,
+            store_account=store_account,
+            store_text=store_text,
+            as_copy=as_copy,
+        )
+        if posting is not None:
             staged.posted.append(i)
-            staged.postings.append(
-                plan.template.fill(
-                    kind=TransactionKind.sale,
-                    reference=f"{TransactionKind.sale}:{batch.store_code}/{sale.sale_id}",
-                    month=period_of(sale.sold_at),
-                    dims=Dimensions(pk, sale.isrc, iswc, sale.territory, gross),
-                    balancing_account=store_account,
-                )
-            )
-        batch.results[i] = _recorded(sale, plan, minimal=minimal)
+            staged.postings.append(posting)
+        batch.results[i] = _recorded(sale, applied, minimal=minimal)
     if raced:
         # ON CONFLICT waited for the other writer to commit: its row is visible now.
         stored = stored_sales(session, batch.store_code, (sale.sale_id for _, sale in raced))
@@ -138,13 +145,13 @@ def _stage(session: Session, batch: Batch, fresh: list[int], *, minimal: bool) -
     return staged
 
 
-def _recorded(sale: SaleIn, plan: Plan, *, minimal: bool) -> SaleResult:
+def _recorded(sale: SaleIn, applied: Applied, *, minimal: bool) -> SaleResult:
     # Trusted values (validated rows, the engine's amounts): no re-validation per sale.
     return SaleResult.model_construct(
         sale_id=sale.sale_id,
         status="recorded",
         error=None,
-        royalties=[] if minimal else plan.royalties(),
+        royalties=[] if minimal else royalties(applied.beneficiary_legs()),
         leaf_index=None,
         booked_period=None,
         adjustment=None,
@@ -165,13 +172,13 @@ def _insert(session: Session, store_code: str, sales: Licensed, pricing: Pricing
             unit_price=sale.unit_price,
             currency=sale.currency,
             iswc=pricing.snap.iswc_of(sale.isrc),
-            held=plan.held,
-            basis=plan.basis_json,
+            held=applied.held,
+            basis=applied.basis_json,
             recorded_at=now,
         )
         # In sale_id order: concurrent batches take the unique index's entries in the
         # same order (see the module's docstring).
-        for _, sale, plan in sorted(sales, key=lambda s: s[1].sale_id)
+        for _, sale, applied in sorted(sales, key=lambda s: s[1].sale_id)
     ]
     return insert_sales(session, rows)
 

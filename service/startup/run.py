@@ -7,6 +7,7 @@ an empty *embedded* (SQLite) database: a PostgreSQL database is the production o
 gets the demo only when asked.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -30,7 +31,8 @@ from service.startup.bootstrap import (
     write_private,
 )
 from service.startup.signing_guard import checked_signing_key
-from service.transparency.signing import settings_key
+from service.transparency import record, witnesses
+from service.transparency.signing import record_file, settings_key
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 PROG = "royalty-ledger"
@@ -146,7 +148,23 @@ def _signing_key_line(settings: Settings) -> str:
     except (ValueError, OSError) as exc:
         raise NotReady(f"LEDGER_SIGNING_KEY: {exc}") from exc
     where = "LEDGER_SIGNING_KEY" if settings.signing_key else settings.signing_key_file
-    return f"Tree heads are signed with key {key.key_id[:16]}… ({where}; back it up)."
+    try:
+        # The signer's record must be readable, and writable where it will be written.
+        kept = key.record or record_file(settings)
+        record.read(kept)
+        if not os.access(kept.parent, os.W_OK):
+            raise NotReady(
+                f"LEDGER_SIGNER_RECORD_FILE: cannot write in {kept.parent} (the signer's "
+                "record of what it signed must be writable)"
+            )
+        asked = witnesses.configured(settings.witnesses)
+    except (record.SignerRefused, witnesses.BadWitness) as exc:
+        raise NotReady(f"{exc}") from exc
+    said = f"Tree heads are signed with key {key.key_id[:16]}… ({where}; back it up)"
+    said += f", its record in {key.record}"
+    if asked:
+        said += f"; witnesses: {', '.join(w.name for w in asked)}"
+    return said + "."
 
 
 def main() -> int:

@@ -199,9 +199,7 @@ def list_statements(
             "description": "JSON (a page of lines), CSV (every line) or the DSR file.",
         },
         304: {"description": "If-None-Match matched the ETag."},
-        406: problem_codes(
-            "not_acceptable", description="Accept names no representation offered here."
-        ),
+        406: problem_codes("not_acceptable", description="Accept names no representation here."),
         429: TOO_MANY,
     },
 )
@@ -256,12 +254,9 @@ def json_statement_response(
         next_cursor=cursor,
     )
     body = detail.model_dump_json().encode()
-    headers = {
-        "Vary": "Accept",
-        "ETag": etag_of(body),
-        # Shown inline; saved (pull-statements, a browser's "save"), it has the one name.
-        "Content-Disposition": f'inline; filename="{formats.file_name(st, "json")}"',
-    }
+    # Shown inline; saved (pull-statements, a browser's "save"), it has the one name.
+    disposition = f'inline; filename="{formats.file_name(st, "json")}"'
+    headers = {"Vary": "Accept", "ETag": etag_of(body), "Content-Disposition": disposition}
     return conditional.not_modified(headers) or Response(body, media_type=JSON, headers=headers)
 
 

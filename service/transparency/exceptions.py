@@ -17,3 +17,11 @@ class BadProofRequest(DomainError):
     status = 400
     code = "bad_proof_request"
     title = "No proof exists for these sizes"
+
+
+class WitnessRefused(DomainError):
+    """A witness that cannot be used: not a cosignature/v1 verifier key, not an http(s) URL."""
+
+    status = 422
+    code = "bad_witness"
+    title = "Not a usable witness"

@@ -27,3 +27,29 @@ class SignedTreeHead(SQLModel, table=True):
     key_id: str = Field(max_length=64)
     signature: str = Field(max_length=88)
     period: str | None = Field(default=None, max_length=7, unique=True)
+
+
+# A witness's cosignature (C2SP cosignature/v1) of the checkpoint of a stored head: the
+# signature line as the witness answered it, kept as received (its timestamp inside).
+class CheckpointCosignature(SQLModel, table=True):
+    __tablename__ = "checkpoint_cosignature"
+    __table_args__ = (sa.UniqueConstraint("tree_size", "root_hash", "witness_vkey"),)
+    id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True),
+    )
+    tree_size: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False, index=True))
+    root_hash: str = Field(max_length=64)
+    witness_vkey: str = Field(max_length=300)
+    cosigned_at: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))
+    line: str = Field(max_length=400)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+
+
+# A witness the operator registered (POST /v1/transparency/witnesses), besides those of
+# LEDGER_WITNESSES: its verifier key and its submission prefix.
+class TransparencyWitness(SQLModel, table=True):
+    __tablename__ = "transparency_witness"
+    vkey: str = Field(primary_key=True, max_length=300)
+    url: str = Field(max_length=2000)
+    added_at: datetime = Field(sa_type=UTCDateTime)

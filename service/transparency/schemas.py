@@ -11,6 +11,11 @@ class KeyPublic(BaseModel):
     alg: str = Field(description="Always `Ed25519`.")
     public_key: str = Field(description="Base64 of the 32 raw bytes of the public key.")
     key_id: str = Field(description="Hex SHA-256 of the 32 raw bytes.")
+    origin: str = Field(description="The log's origin line in its C2SP checkpoints.")
+    verifier_key: str = Field(
+        description="The key as a C2SP signed-note verifier key, `<origin>+<key ID>+"
+        "base64(0x01 ‖ key)`: what witnesses and `verify-statement` check checkpoints with."
+    )
 
 
 class SthPublic(BaseModel):
@@ -47,6 +52,11 @@ class AuditPublic(BaseModel):
     ok: bool
     tree_size: int
     first_bad_leaf: int | None = Field(description="Leaf index = ledger sequence - 1.")
+    signer_record_matches: bool | None = Field(
+        default=None,
+        description="The tree's root at the size the signer last signed is the one it "
+        "signed (null: nothing recorded yet); false means the log was rewritten.",
+    )
 
 
 class InclusionPublic(BaseModel):
@@ -69,3 +79,22 @@ def sth_public(sth: SignedTreeHead) -> SthPublic:
         key_id=sth.key_id,
         signature=sth.signature,
     )
+
+
+class WitnessIn(BaseModel):
+    verifier_key: str = Field(
+        description="The witness's cosignature/v1 verifier key, `<name>+<key ID>+"
+        "base64(0x04 ‖ key)` (`royalty-ledger witness serve` prints it)."
+    )
+    url: str = Field(description="Its tlog-witness submission prefix, http(s).")
+
+
+class WitnessPublic(BaseModel):
+    name: str
+    verifier_key: str
+    url: str
+    cosigned_size: int = Field(description="The largest tree size it cosigned (0: none yet).")
+
+
+class CosignRoundPublic(BaseModel):
+    outcomes: dict[str, str] = Field(description="Per witness name: `ok` or why not.")

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 from service.ledger import log, tiles
 from service.proofs import merkle
 from service.proofs.verifier import sth_message
-from service.transparency import dating
+from service.transparency import dating, record
 from service.transparency.exceptions import BadProofRequest, TreeSizeUnknown
 from service.transparency.models import SignedTreeHead
 from service.transparency.schemas import stamp
@@ -32,14 +32,28 @@ def root_hash(*, session: Session, size: int) -> bytes:
 def _signed(
     session: Session, key: OperatorKey, size: int, moment: datetime, period: str | None = None
 ) -> SignedTreeHead:
+    """A new head of the stored tree of ``size`` leaves, signed only if the signer's own
+    record agrees (``record.approve``: never a smaller tree, never a second root for a
+    size, only a tree that extends the largest one signed)."""
     moment = dating.whole_second_up(moment)
-    root = root_hash(session=session, size=size).hex()
+    root = root_hash(session=session, size=size)
+    message = sth_message(size, stamp(moment), root.hex())
+
+    def prove(first: int, second: int) -> list[bytes]:
+        try:
+            return consistency(session=session, first=first, second=second)
+        except TreeSizeUnknown as exc:
+            raise LookupError(str(exc)) from exc
+
+    if key.record is None:
+        raise record.SignerRefused("This key has no signer's record: it signs no tree head.")
+    signature = record.approve(key.record, size, root, prove, lambda: key.sign(message))
     return SignedTreeHead(
         tree_size=size,
         timestamp=moment,
-        root_hash=root,
+        root_hash=root.hex(),
         key_id=key.key_id,
-        signature=key.sign(sth_message(size, stamp(moment), root)),
+        signature=signature,
         period=period,
     )
 
@@ -65,29 +79,78 @@ def sign_close(
     sign(session=session, key=key, now=now, period=period)
 
 
-def latest(*, session: Session, key: OperatorKey) -> SignedTreeHead:
-    """The head of the tree as it is: the one a close signed at this size, else one signed
-    on demand and dated when the tree reached its size (its last transaction's booking
-    time). Ed25519 signatures are deterministic, so every request for one tree size answers
-    the same bytes: never more than one head per size, and nothing written (a GET never
-    writes; replicas can serve it)."""
-    return of_size(session=session, key=key, size=tiles.stored_size(session))
-
-
-def of_size(*, session: Session, key: OperatorKey, size: int) -> SignedTreeHead:
-    """The head a close signed at this size (the first, if several), else the on-demand
-    head of that size; 404 beyond the tree. ``/sth`` and ``/sth/{size}`` therefore always
-    agree on a size."""
-    sth = session.exec(
+def stored(*, session: Session, size: int) -> SignedTreeHead | None:
+    """The first head stored for ``size`` (a close's, or one signed as the log grew)."""
+    return session.exec(
         select(SignedTreeHead)
         .where(SignedTreeHead.tree_size == size)
         .order_by(col(SignedTreeHead.id))
     ).first()
+
+
+def newest(*, session: Session) -> SignedTreeHead | None:
+    """The stored head of the largest tree."""
+    return session.exec(
+        select(SignedTreeHead).order_by(
+            col(SignedTreeHead.tree_size).desc(), col(SignedTreeHead.id)
+        )
+    ).first()
+
+
+def sign_grown(*, session: Session, key: OperatorKey) -> SignedTreeHead | None:
+    """Sign and store a head of the tree as it is now if no head of its size is stored
+    (the transparency worker, and ``latest``); the new head, else None. A tree smaller
+    than the one the signer last signed is not signed (a close signing a larger one may
+    not have committed yet; or rows were deleted): the stored heads are served instead."""
+    size = tiles.stored_size(session)
+    if stored(session=session, size=size) is not None:
+        return None
+    recorded = record.read(key.record) if key.record is not None else None
+    if recorded is not None and size < recorded[0]:
+        return None
+    sth = _signed(session, key, size, dating.not_before(session, size))
+    session.add(sth)
+    session.flush()
+    return sth
+
+
+def latest(*, session: Session, key: OperatorKey) -> SignedTreeHead:
+    """The head of the tree as it is: the stored one of its size, else one signed now
+    through the signer's record, dated when the tree reached its size (its last
+    transaction's booking time) and *not* stored (a GET never writes; replicas serve it):
+    Ed25519 is deterministic, so every request for the size, and the head the worker
+    stores later (``sign_grown``), are the same bytes. While the signer will not sign the
+    current size (a smaller tree than it signed), the newest stored head."""
+    size = tiles.stored_size(session)
+    found = stored(session=session, size=size)
+    if found is not None:
+        return found
+    recorded = record.read(key.record) if key.record is not None else None
+    if recorded is not None and size < recorded[0]:
+        found = newest(session=session)
+        if found is None:
+            raise TreeSizeUnknown("No tree head is stored for this log.", tree_size=size)
+        return found
+    return _signed(session, key, size, dating.not_before(session, size))
+
+
+def of_size(*, session: Session, key: OperatorKey, size: int) -> SignedTreeHead:
+    """The head stored for this size (the first, if several): a GET never signs a size
+    the log has left behind, so a rewritten past cannot obtain a signature; the current
+    size is signed on first request, like ``latest``. 404 for any other size."""
+    sth = stored(session=session, size=size)
     if sth is not None:
         return sth
-    if size > tiles.stored_size(session):
+    current = tiles.stored_size(session)
+    if size == current:
+        return latest(session=session, key=key)
+    if size > current:
         raise TreeSizeUnknown(f"The log holds fewer than {size} leaves.", tree_size=size)
-    return _signed(session, key, size, dating.not_before(session, size))
+    raise TreeSizeUnknown(
+        f"No tree head was signed at size {size}; heads are signed as the log grows and at "
+        "every close (GET /v1/transparency/checkpoint for the latest).",
+        tree_size=size,
+    )
 
 
 def of_period(*, session: Session, period: str) -> SignedTreeHead | None:
@@ -145,3 +208,13 @@ def audit(*, session: Session, chunk: int = 5000) -> int | None:
         if expected != min(after + chunk, size):
             return expected
     return None
+
+
+def matches_signer_record(*, session: Session, key: OperatorKey) -> bool | None:
+    """Whether the stored tree, at the size the signer last signed, has the root it signed
+    (None: nothing recorded, or the tree is smaller). Rebuilt tiles over rewritten rows
+    pass ``audit`` (leaves and tiles agree) but not this."""
+    recorded = record.read(key.record) if key.record is not None else None
+    if recorded is None or recorded[0] == 0 or recorded[0] > tiles.stored_size(session):
+        return None
+    return root_hash(session=session, size=recorded[0]) == recorded[1]

@@ -8,7 +8,7 @@ generated on first use and written with mode 0600 so `make run` needs no setup.
 import base64
 import binascii
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from service.config import Settings
+from service.proofs import notes
 from service.proofs.verifier import key_id
 
 _RAW = serialization.Encoding.Raw
@@ -31,9 +32,22 @@ class OperatorKey:
     private: Ed25519PrivateKey
     public: bytes  # the 32 raw bytes
     key_id: str  # hex SHA-256 of ``public``
+    # The signer's own record (``record.py``; None: unchecked, only for tools that never
+    # sign tree heads) and the log's origin line in checkpoints.
+    record: Path | None = None
+    origin: str = "localhost/royalty-ledger"
 
     def sign(self, message: bytes) -> str:
         return base64.b64encode(self.private.sign(message)).decode()
+
+    @property
+    def note_verifier(self) -> notes.Verifier:
+        """The key as a signed-note verifier: its name is the log's origin."""
+        return notes.Verifier(self.origin, notes.ED25519, self.public)
+
+    def sign_note(self, text: str) -> str:
+        """The checkpoint signature line (type 0x01) over the note ``text``."""
+        return notes.sign(text, self.origin, self.private)
 
 
 def _from_seed(seed: bytes) -> OperatorKey:
@@ -93,6 +107,28 @@ def operator_key(configured: str | None, default_file: str) -> OperatorKey:
             return _decode(path.read_bytes())
 
 
+def record_file(settings: Settings) -> Path:
+    """Where the signer keeps its record: ``signer_record_file``, else beside the key."""
+    if settings.signer_record_file:
+        return Path(settings.signer_record_file)
+    key = settings.signing_key
+    beside = Path(key) if key and Path(key).is_file() else Path(settings.signing_key_file)
+    return beside.with_name(beside.name + ".signed.json")
+
+
+def log_origin(settings: Settings) -> str:
+    """The checkpoint origin: ``log_origin``, else public_url's host and path."""
+    if settings.log_origin:
+        return settings.log_origin
+    if settings.public_url:
+        _, _, rest = settings.public_url.partition("://")
+        if rest.strip("/"):
+            return rest.strip("/")
+    return "localhost/royalty-ledger"
+
+
 def settings_key(settings: Settings) -> OperatorKey:
-    """The key the settings name (``signing_key``, else ``signing_key_file``)."""
-    return operator_key(settings.signing_key, settings.signing_key_file)
+    """The key the settings name (``signing_key``, else ``signing_key_file``), with the
+    signer's record and the log's origin."""
+    key = operator_key(settings.signing_key, settings.signing_key_file)
+    return replace(key, record=record_file(settings), origin=log_origin(settings))

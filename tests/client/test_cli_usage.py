@@ -51,6 +51,9 @@ def test_every_subcommand_is_covered() -> None:
         "import-cwr",
         "backup",
         "restore",
+        "witness",
+        "witness key",
+        "witness serve",
     }
 
 

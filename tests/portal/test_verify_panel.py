@@ -102,3 +102,31 @@ def test_a_big_statement_waits_for_the_verify_now_button(
     assert [result for _, result, _ in _checks(asked)] == ["pass"] * 4
     refused = client.get(f"/portal/statements/{st['id']}", params={"verify": "bogus"})
     assert refused.status_code == 422
+
+
+def test_the_panel_names_the_witnesses_that_cosigned(
+    client: TestClient, demo: dict[str, Any], tmp_path: Any
+) -> None:
+    """Issue #29: which societies' witnesses cosigned the statement's tree head."""
+    from tests.transparency.witnessing import witnesses
+
+    st = _statement(client, demo["SOCIETY"], "2006-10")
+    sign_in(client, demo["SOCIETY"])
+    assert (
+        '<dd id="cosigners">no witness yet</dd>'
+        in client.get(f"/portal/statements/{st['id']}").text
+    )
+    log_vkey = client.get("/v1/transparency/key").json()["verifier_key"]
+    admin = bearer(demo["ADMIN"])
+    with witnesses(tmp_path, log_vkey, "roms.example/w", "hfa.example/w") as running:
+        for w in running:
+            added = client.post(
+                "/v1/transparency/witnesses",
+                json={"verifier_key": w.vkey, "url": w.url},
+                headers=admin,
+            )
+            assert added.status_code == 201, added.text
+        cosigned = client.post("/v1/transparency/witnesses/cosign", headers=admin)
+        assert cosigned.json()["outcomes"] == {"roms.example/w": "ok", "hfa.example/w": "ok"}
+    html = client.get(f"/portal/statements/{st['id']}").text
+    assert '<dd id="cosigners">roms.example/w, hfa.example/w (' in html

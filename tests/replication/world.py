@@ -109,6 +109,8 @@ def every_get(world: World) -> list[Get]:
     """One request per GET route (CSV and DSR of a statement: both, as repeat requests)."""
     i = world.ids
     st = society_statement(world)
+    # the size the close signed: heads are served as stored (issue #29)
+    closed = next(s["ledger_head"]["sequence"] for s in world.statements)
     return [
         Get("/healthz", "/healthz"),
         Get("/readyz", "/readyz"),
@@ -154,7 +156,10 @@ def every_get(world: World) -> list[Get]:
         Get("/v1/statements/{statement_id}/digests", f"/v1/statements/{st}/digests", "society"),
         Get("/v1/transparency/key", "/v1/transparency/key"),
         Get("/v1/transparency/sth", "/v1/transparency/sth"),
-        Get("/v1/transparency/sth/{tree_size}", "/v1/transparency/sth/1"),
+        Get("/v1/transparency/sth/{tree_size}", f"/v1/transparency/sth/{closed}"),
+        Get("/v1/transparency/checkpoint", "/v1/transparency/checkpoint"),
+        Get("/v1/transparency/checkpoint/{tree_size}", f"/v1/transparency/checkpoint/{closed}"),
+        Get("/v1/transparency/witnesses", "/v1/transparency/witnesses"),
         Get("/v1/transparency/inclusion", "/v1/transparency/inclusion?leaf_index=0&tree_size=1"),
         Get("/v1/transparency/consistency", "/v1/transparency/consistency?first=1&second=2"),
         Get("/v1/transparency/audit", "/v1/transparency/audit"),

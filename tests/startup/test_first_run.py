@@ -1,6 +1,7 @@
 """First run on any database (issue #12 point 1): one line when the database cannot be
 used, an admin key when nobody could log in, the demo into any empty database."""
 
+import os
 import stat
 from pathlib import Path
 
@@ -210,3 +211,24 @@ def test_make_demo_does_not_overwrite_another_databases_credentials(
     with Session(engine) as session:
         assert session.exec(select(Society)).first() is None
     engine.dispose()
+
+
+def test_the_start_names_the_signers_record_and_refuses_bad_witnesses(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Issue #29: the signer's record must be writable, LEDGER_WITNESSES usable; one line."""
+    base = {
+        "database_url": empty_database_url,
+        "admin_key_file": tmp_path / "admin-token",
+        "signing_key_file": str(tmp_path / "signing.key"),
+        "signing_key": None,
+    }
+    said = prepare(Settings(**base, signer_record_file=None), demo=False)
+    assert f"its record in {tmp_path / 'signing.key.signed.json'}" in said
+    with pytest.raises(NotReady, match="witness key 'nonsense'"):
+        prepare(Settings(**base, witnesses="nonsense http://127.0.0.1:9"), demo=False)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if not os.access(locked, os.W_OK):  # root writes anywhere
+        with pytest.raises(NotReady, match="LEDGER_SIGNER_RECORD_FILE: cannot write"):
+            prepare(Settings(**base, signer_record_file=str(locked / "r.json")), demo=False)

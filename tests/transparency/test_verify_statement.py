@@ -135,6 +135,7 @@ def test_a_rewritten_closed_month_breaks_consistency(
     session: Session,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
+    signer_record: Path,
 ) -> None:
     """The operator alters November, rebuilds the whole tree from the altered rows and
     closes December: the December statement's STH is signed, its proofs are consistent
@@ -148,6 +149,12 @@ def test_a_rewritten_closed_month_breaks_consistency(
     log.catch_up(session, upto=month.statement["ledger_head"]["sequence"])
     session.flush()
     post_sales(month.client, month.world, 3, day="2006-12-04")
+    # The signer's own record refuses to sign the rewritten tree (issue #29) ...
+    refused = month.client.post("/v1/periods/2006-12/close", headers=month.api.admin)
+    assert (refused.status_code, refused.json()["code"]) == (409, "signer_refused")
+    # ... so an operator determined to sign it removes the record beside its own key: the
+    # society's trusted head still catches the rewrite.
+    signer_record.unlink()
     assert (
         month.client.post("/v1/periods/2006-12/close", headers=month.api.admin).status_code == 201
     )

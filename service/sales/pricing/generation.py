@@ -21,7 +21,7 @@ changes the token. The memo dictionaries of ``service.sales.pricing.price`` and
 
 Memory is bounded: a generation that grows past ``MAX_RECORDINGS`` recordings is replaced
 by an empty one, and each memo is emptied when it passes its limit (``MAX_MEMO`` entries,
-``MAX_PLANS`` for the per-sale plans of ``service.sales.recording``).
+``MAX_PLANS`` for the day look-ups of ``service.sales.pricing.plans``).
 """
 
 import bisect
@@ -48,7 +48,11 @@ from service.tariffs.service import FxTable, load_fx, load_tariff_rows
 
 MAX_RECORDINGS = 250_000
 MAX_MEMO = 100_000
-MAX_PLANS = 10_000  # a plan (deltas, leg templates, royalties, basis text) is a few KB
+# Look-ups of a compiled plan by (ISRC, territory, currency, date): a key and a reference
+# each; the compiled plans themselves (a few KB each) are bounded by MAX_MEMO.
+MAX_PLANS = 200_000
+# Compiled plans (~8 KB each with their legs' pre-encoded text and routes: ~100 MB at the limit).
+MAX_COMPILED = 12_000
 _CHUNK = 5_000
 _ATTEMPTS = 3
 
@@ -96,6 +100,41 @@ class Memo(dict[Any, Any]):
         super().__setitem__(key, value)
 
 
+class AgedMemo:
+    """A bounded memo that keeps what is still used: two halves of ``limit // 2`` entries.
+
+    New entries go to the young half; when it is full it becomes the old half (the
+    previous old half is dropped, ``on_drop`` is called) and a look-up that finds an
+    entry in the old half moves it back to the young one. So a hot entry (a best-selling
+    recording's plan) survives every turn, at the cost of one more look-up on a miss,
+    where emptying a whole memo would recompile the hot set each time.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.half = max(1, limit // 2)
+        self.young: dict[Any, Any] = {}
+        self.old: dict[Any, Any] = {}
+        self.on_drop: list[Any] = []  # callables run when the old half is dropped
+
+    def get(self, key: Any) -> Any:
+        found = self.young.get(key)
+        if found is None:
+            found = self.old.pop(key, None)
+            if found is not None:
+                self.put(key, found)
+        return found
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.young) >= self.half:
+            self.old, self.young = self.young, {}
+            for drop in self.on_drop:
+                drop()
+        self.young[key] = value
+
+    def __len__(self) -> int:
+        return len(self.young) + len(self.old)
+
+
 @dataclass(slots=True)
 class Generation:
     """Everything cached under one catalog token (``None``: private to one batch)."""
@@ -114,8 +153,13 @@ class Generation:
     memo_units: Memo = field(default_factory=Memo)
     memo_claims: Memo = field(default_factory=Memo)
     memo_bases: Memo = field(default_factory=Memo)
-    memo_plans: Memo = field(default_factory=lambda: Memo(MAX_PLANS))
-    memo_stored: Memo = field(default_factory=Memo)  # a basis's stored JSON text, by its key
+    memo_plans: Memo = field(default_factory=lambda: Memo(MAX_PLANS))  # by sale and day
+    # Compiled plans, by what they are made of; ``memo_plans`` is emptied whenever some of
+    # them are dropped, or its references would keep them alive.
+    memo_compiled: AgedMemo = field(default_factory=lambda: AgedMemo(MAX_COMPILED))
+
+    def __post_init__(self) -> None:
+        self.memo_compiled.on_drop.append(self.memo_plans.clear)
 
     def interval(self, asset: AssetKey, on: date) -> int:
         """Which validity interval of ``asset`` ``on`` falls in.

@@ -30,6 +30,7 @@ from service.sales.pricing.engine.engine import (
     UNKNOWN_RECORDING,
     UNKNOWN_WORK,
     MissingFxRate,
+    fixed_amounts,
     unit_royalty,
 )
 from service.sales.pricing.engine.routing import MandateTerms, route_share
@@ -149,11 +150,10 @@ def priced(sale: SaleFacts, snap: Snapshot) -> tuple[tuple[object, ...], Basis]:
     parts: list[tuple[object, ...]] = []
     for right_type, tariff in snap.tariffs_on(sale.territory, on):
         unit_key, (_, _, pending) = _unit_royalty(tariff, sale, snap, on)
-        if pending is not None:
-            claims_key: object = MISSING_FX_RATE
-        else:
-            claims_key = _claims_key(sale, right_type, snap, on)
-        parts.append((right_type, unit_key, claims_key))
+        claims: object = (
+            MISSING_FX_RATE if pending is not None else claims_key(sale, right_type, snap, on)
+        )
+        parts.append((right_type, unit_key, claims))
     key = tuple(parts)
     memo = snap.generation.memo_bases
     basis = memo.get(key)
@@ -300,7 +300,21 @@ def _asset_of(
     return (RECORDING, recording.isrc), None
 
 
-def _claims_key(sale: SaleFacts, right_type: str, snap: Snapshot, on: date) -> object:
+def fixed_terms(
+    tariff: TariffFacts, sale: SaleFacts, snap: Snapshot, on: date, duration: int | None
+) -> tuple[Decimal | None, tuple[str, str] | None]:
+    """(the FX rate from the tariff's currency into the sale's, when they differ; the pair
+    whose rate is missing, when a fixed component needs it): as ``_unit_royalty`` decides
+    them, without the price."""
+    if tariff.currency == sale.currency:
+        return None, None
+    rate = snap.rate(tariff.currency, sale.currency, on)
+    if rate is None and fixed_amounts(tariff.terms, duration):
+        return None, (tariff.currency, sale.currency)
+    return rate, None
+
+
+def claims_key(sale: SaleFacts, right_type: str, snap: Snapshot, on: date) -> object:
     asset, reason = _asset_of(snap.recording(sale.isrc), right_type)
     if asset is None:
         return reason

@@ -59,7 +59,14 @@ def largest_remainder(total: int, weights: Sequence[Decimal]) -> list[int]:
     weight is zero only a zero total can be split.
     """
     integer_weights = scaled_weights(weights)
-    weight_sum = sum(integer_weights)
+    return largest_remainder_scaled(total, integer_weights, sum(integer_weights))
+
+
+def largest_remainder_scaled(
+    total: int, integer_weights: Sequence[int], weight_sum: int
+) -> list[int]:
+    """``largest_remainder`` over weights already scaled to integers (``scaled_weights``)
+    whose sum is ``weight_sum``: what a compiled plan applies per sale."""
     if weight_sum == 0:
         if total == 0:
             return [0] * len(integer_weights)

@@ -109,7 +109,7 @@ def unit_royalty(
     if tariff.percent_of_gross is not None:
         candidates.append(EXACT.multiply(tariff.percent_of_gross, unit_price))
 
-    fixed = _fixed_amounts(tariff, duration_s)
+    fixed = fixed_amounts(tariff, duration_s)
     if fixed:
         rate = _conversion_rate(tariff.currency, sale_currency, fx_rate)
         candidates.extend(EXACT.multiply(amount, rate) for amount in fixed)
@@ -117,7 +117,7 @@ def unit_royalty(
     return max(candidates, default=ZERO)
 
 
-def _fixed_amounts(tariff: TariffTerms, duration_s: int | None) -> list[Decimal]:
+def fixed_amounts(tariff: TariffTerms, duration_s: int | None) -> list[Decimal]:
     """Per-unit amounts in the tariff's currency, for the components that apply."""
     amounts: list[Decimal] = []
     if tariff.per_unit is not None:
