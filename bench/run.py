@@ -36,7 +36,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bench import dsr_in, pulls, workload
+from bench import ceiling, dsr_in, pulls, workload
 from bench.catalogue import Catalogue, build
 from bench.workload import post_all, sale
 from service.engines import make_engine
@@ -58,6 +58,11 @@ def say(message: str) -> None:
 # --- the database ------------------------------------------------------------------------
 
 
+def signer_record(url: str) -> Path:
+    """Where the signer keeps the heads it signed for one benchmark database's log."""
+    return Path(tempfile.gettempdir()) / f"bench-{make_url(url).database}.signed.json"
+
+
 def fresh_database() -> str:
     admin = sa.create_engine(
         make_url(SERVER_URL).set(database="postgres"), isolation_level="AUTOCOMMIT"
@@ -67,6 +72,7 @@ def fresh_database() -> str:
         conn.exec_driver_sql(f'CREATE DATABASE "{DB_NAME}"')
     admin.dispose()
     url = make_url(SERVER_URL).set(database=DB_NAME).render_as_string(hide_password=False)
+    signer_record(url).unlink(missing_ok=True)  # a new database is a new log
     env = {**os.environ, "LEDGER_DATABASE_URL": url}
     subprocess.run(
         [sys.executable, "-m", "alembic", "upgrade", "head"],
@@ -168,6 +174,9 @@ def start_server(
         env["LEDGER_READ_DATABASE_URL"] = read_url
     # The benchmark's own signing key (created on first use), not the working directory's.
     env.setdefault("LEDGER_SIGNING_KEY_FILE", str(Path(tempfile.gettempdir()) / "bench.key"))
+    # The signer's record is per log: each benchmark database has its own (issue 29: one
+    # record across fresh databases would rightly refuse to sign the second log).
+    env.setdefault("LEDGER_SIGNER_RECORD_FILE", str(signer_record(url)))
     # The server `make run` and the image use (its protocol, timeouts and TCP_NODELAY).
     env["LEDGER_WORKERS"] = os.environ.get("BENCH_WORKERS", "2")
     server = subprocess.Popen(
@@ -284,7 +293,16 @@ def main() -> int:
     server = start_server(url)
     try:
         rss_start = rss_mb(server.pid)
+        whole_run = RssSampler(server.pid)  # the service's RSS through the whole bench
+        whole_run.start()
         ingest_rate, worst_rate, replay_rate, p99_ms = ingest(cat, total, worst, posters)
+        rows = [workload.realistic_sale(i, cat.isrcs) for i in range(total)]
+        ceiling_rate = ceiling.measure(url, rows, processes=posters)
+        say(
+            f"ceiling (bench/ceiling.py, the same {total} realistic rows through a bare "
+            f"set-based pipeline): {ceiling_rate:,.0f} sales/s; the service reaches "
+            f"{ingest_rate / ceiling_rate:.2f} of it"
+        )
         copy_s = copy_floor(url, cat, total)
         copy_rate = total / copy_s
         say(
@@ -319,7 +337,7 @@ def main() -> int:
             f"server RSS: start {rss_start:.0f} MB, before fetch {before:.0f} MB, "
             f"peak while fetching {peak:.0f} MB (growth {peak - before:.0f} MB)"
         )
-        peak_overall = max(peak, rss_mb(server.pid))
+        peak_overall = max(peak, whole_run.stop(), rss_mb(server.pid))
         pulled, pulled_replica = measure_pulls(url, admin, statements)
         proof_ms = median_proof_ms(admin)
         say(f"inclusion proofs: median {proof_ms:.2f} ms over 1,000 random leaves (HTTP)")
@@ -328,6 +346,7 @@ def main() -> int:
         say(
             f"ingest_sales_per_s={ingest_rate:.0f} ingest_worst_per_s={worst_rate:.0f} "
             f"replay_per_s={replay_rate:.0f} batch_p99_ms={p99_ms:.0f} "
+            f"ceiling_ratio={ingest_rate / ceiling_rate:.2f} "
             f"copy_ratio={copy_rate / ingest_rate:.1f} "
             f"close_s={close_s:.1f} csv_lines_per_s={csv_lines / csv_s:.0f} "
             f"dsr_lines_per_s={dsr_lines / dsr_s:.0f} "

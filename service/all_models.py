@@ -9,6 +9,7 @@ from service.parties import models as parties_models
 from service.portal import models as portal_models
 from service.sales import models as sales_models
 from service.sales.dsr_intake import models as dsr_intake_models
+from service.scenarios import models as scenarios_models
 from service.statements import models as statements_models
 from service.takedowns import models as takedowns_models
 from service.tariffs import models as tariffs_models
@@ -25,6 +26,7 @@ __all__ = [
     "parties_models",
     "portal_models",
     "sales_models",
+    "scenarios_models",
     "statements_models",
     "takedowns_models",
     "tariffs_models",

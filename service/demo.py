@@ -21,6 +21,7 @@ from service.parties.schemas import (
     RightsHolderCreate,
     SocietyCreate,
     StoreCreate,
+    StoreLicence,
 )
 from service.rights import HolderKind, RightType, Role
 from service.sales.intake.ingest import validate
@@ -242,8 +243,11 @@ def _credentials(session: Session, holder_id: str) -> dict[str, str]:
     """One key per role, named as the README's shell variables; ``HOLDER`` is the id of the
     rights holder whose key ``HOLDER_TOKEN`` is (it may file takedowns for the catalogue);
     ``DIRECT_HOLDER_TOKEN`` is the key of Nevsky Songs, a holder paid directly."""
+    # Licensed in Russia by ROMS: what scenarios with territory=store_licence price by.
+    licence = StoreLicence(territory="RU", society_code="ROMS")
     parties.create_store(
-        session=session, data=StoreCreate(code="allofmp3", name="AllofMP3", country="RU")
+        session=session,
+        data=StoreCreate(code="allofmp3", name="AllofMP3", country="RU", licence=licence),
     )
     credentials = {}
     for name, role, subject in [

@@ -7,6 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
+from service.accept_gate import GATE
 from service.auth import usage
 from service.auth.ratelimit import RateLimitHeaders, limiter_for
 from service.catalog.cwr.router import router as cwr_router
@@ -15,7 +16,7 @@ from service.config import Settings, get_settings
 from service.downloads import Slots
 from service.engines import Replicas, make_engine, make_read_engines
 from service.ledger.router import router as ledger_router
-from service.middleware import BodyLimit, RequestLog
+from service.middleware import BodyLimit, GateWrites, RequestLog
 from service.openapi import install_openapi
 from service.parties.router import balances_router
 from service.parties.router import router as parties_router
@@ -25,12 +26,14 @@ from service.portal.decisions.router import router as portal_decisions_router
 from service.portal.holders.router import router as portal_holders_router
 from service.portal.pages import dependencies as portal_pages
 from service.portal.router import router as portal_router
+from service.portal.scenarios.router import router as portal_scenarios_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers
 from service.problems import pages as problem_pages
 from service.sales import suspense
 from service.sales.dsr_intake import router as dsr
 from service.sales.pricing import generation
 from service.sales.router import router as sales_router
+from service.scenarios.router import router as scenarios_router
 from service.statements import pins as statement_pins
 from service.statements.router import evidence_router
 from service.statements.router import router as statements_router
@@ -64,6 +67,7 @@ ROUTERS = (
     ledger_router,
     balances_router,
     statements_router,
+    scenarios_router,
     takedowns_router,
     transparency_router,
     evidence_router,
@@ -72,6 +76,7 @@ ROUTERS = (
     portal_holders_router,
     portal_admin_router,
     portal_decisions_router,
+    portal_scenarios_router,
 )
 
 
@@ -119,6 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ops_router)
     app.include_router(problem_pages)  # where a problem's `type` resolves
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, streamed=frozenset({dsr.PATH}))
+    # A worker booking a batch lets the others accept the next one (service.accept_gate).
+    GATE.enabled = settings.workers > 1
+    app.add_middleware(GateWrites)
     app.add_middleware(RateLimitHeaders)
     if behind_tls(settings.public_url):
         app.add_middleware(StrictTransportSecurity)

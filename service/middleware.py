@@ -11,6 +11,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service import digits
+from service.accept_gate import GATE, GATED, AcceptGate
 from service.problems import problem
 from service.telemetry.logs import REQUEST_LOGGER
 from service.telemetry.metrics import LATENCY, REQUESTS
@@ -248,3 +249,20 @@ def _log_fields(scope: Scope, route: str, status: int, duration: float) -> dict[
         fields["rows_duplicate"] = sales.get("duplicate", 0)
         fields["rows_rejected"] = sales.get("rejected", 0)
     return fields
+
+
+class GateWrites:
+    """ASGI middleware: counts this worker's gated write batches in ``GATE``."""
+
+    def __init__(self, app: ASGIApp, gate: AcceptGate = GATE) -> None:
+        self.app, self.gate = app, gate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (scope["method"], scope["path"]) not in GATED:
+            await self.app(scope, receive, send)
+            return
+        self.gate.enter()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.gate.leave()

@@ -24,6 +24,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from service.accept_gate import GATE
 from service.config import get_settings
 
 KEEP_ALIVE_TIMEOUT = 5
@@ -44,6 +45,7 @@ class GuardedH11Protocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         _no_delay(transport)
+        GATE.attach(transport)
         self._arm_read_deadline()
 
     def on_response_complete(self) -> None:

@@ -1,7 +1,7 @@
 """statement.dsr_layout and statement_usage.late: DSR files that report nothing and late sales
 
 Revision ID: 0016f
-Revises: 0016w
+Revises: 0016s
 
 A statement's DSR file is immutable (its SHA-256 is its ETag and the operator signs it),
 so a change of layout applies only to months closed after it: each close now records the
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016f"
-down_revision: str | Sequence[str] | None = "0016w"
+down_revision: str | Sequence[str] | None = "0016s"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

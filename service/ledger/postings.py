@@ -1,5 +1,5 @@
 """What a writer hands the ledger: a transaction (``Posting``) with its legs (``Leg``), or
-one already encoded (``PreparedPosting``, from ``service.ledger.templates``)."""
+one already encoded (``PreparedPosting``, from ``service.sales.pricing.compiled``)."""
 
 from collections import defaultdict
 from collections.abc import Sequence
@@ -55,7 +55,7 @@ class Posting:
 class PreparedPosting:
     """A posting whose legs are already encoded: each leg's row in ``LEG_HASHED`` order
     (``values``) and its canonical line (``lines``, as ``leg_line`` writes it). The legs
-    balance per currency (``prepare`` and ``Template.of`` check it)."""
+    balance per currency (``prepare`` checks it; a compiled plan balances by construction)."""
 
     kind: str
     reference: str

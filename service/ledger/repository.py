@@ -66,15 +66,15 @@ def append_rows(
     copy_rows(session, LEGS, LEG_COLUMNS, leg_rows)
 
 
-def append_text(session: Session, tx_rows: Sequence[tuple[Any, ...]], leg_text: str) -> None:
-    """``append_rows`` with the legs already in COPY text format (PostgreSQL only)."""
-    copy_rows(session, TRANSACTIONS, TX_COLUMNS, tx_rows)
-    names = ", ".join(LEG_COLUMNS)
-    with (
-        raw_connection(session).cursor() as cursor,
-        cursor.copy(f"COPY {LEGS.name} ({names}) FROM STDIN") as copy,
-    ):
-        copy.write(leg_text)
+def append_text(session: Session, tx_text: str, leg_text: str) -> None:
+    """``append_rows`` with the rows already in COPY text format (PostgreSQL only)."""
+    with raw_connection(session).cursor() as cursor:
+        for table, columns, text in (
+            (TRANSACTIONS, TX_COLUMNS, tx_text),
+            (LEGS, LEG_COLUMNS, leg_text),
+        ):
+            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+                copy.write(text)
 
 
 def chain(session: Session, chunk: int) -> Iterator[tuple[LedgerTransaction, list[dict[str, Any]]]]:
@@ -192,3 +192,37 @@ def hash_at(session: Session, sequence: int) -> str | None:
     query = sa.select(TRANSACTIONS.c.hash).where(TRANSACTIONS.c.sequence == sequence)
     found = session.execute(query).scalar_one_or_none()
     return None if found is None else str(found)
+
+
+_STORE = f"{accounts.prefix(accounts.AccountKind.store)}%"
+ROYALTY_DIMENSIONS = (
+    LEGS.c.account,
+    LEGS.c.holder_id,
+    LEGS.c.currency,
+    LEGS.c.territory,
+    LEGS.c.right_type,
+)
+
+
+def royalties_of_sales(session: Session, sale_pks: sa.Select[Any]) -> list[sa.Row[Any]]:
+    """What the ledger holds for the sales ``sale_pks`` selects (their sale, refund and
+    release legs; currency conversions carry no sale): per account, holder, currency,
+    territory and right type, the exact sum (store legs have no right type)."""
+    query = (
+        sa.select(*ROYALTY_DIMENSIONS, sa.func.sum(LEGS.c.amount).label("amount"))
+        .where(LEGS.c.sale_pk.in_(sale_pks))
+        .group_by(*ROYALTY_DIMENSIONS)
+    )
+    return list(session.execute(query))
+
+
+def store_units_of_sales(sale_pks: sa.Select[Any]) -> sa.Subquery:
+    """Per sale (``sale_pk``): the units its store legs still carry, sold minus refunded
+    (a sale's leg carries its quantity, a refund's minus the units refunded; a sale whose
+    royalty is zero has no legs and is absent)."""
+    return (
+        sa.select(LEGS.c.sale_pk, sa.func.sum(LEGS.c.units).label("units"))
+        .where(LEGS.c.sale_pk.in_(sale_pks), LEGS.c.account.like(_STORE))
+        .group_by(LEGS.c.sale_pk)
+        .subquery("store_units")
+    )

@@ -7,6 +7,7 @@ one executemany (SQLite). The encoding hashed is in ``service.ledger.encoding``.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,7 @@ from service.ledger.postings import (
     Posting,
     PreparedPosting,
     check_balanced,
+    copy_text,
     prepare,
 )
 from service.ledger.repository import LEGS, TRANSACTIONS
@@ -111,6 +113,7 @@ def _append(
     tx_rows: list[tuple[Any, ...]] = []
     leg_rows: list[tuple[Any, ...]] = []
     leg_text: list[str] = []
+    tx_text: list[str] = []
     as_text = all(p.copy is not None for p in postings)
     salts = transparency_log.new_salts(postings)
     for p, leg_salts in zip(postings, salts, strict=True):
@@ -121,6 +124,11 @@ def _append(
         hashed = digest(prev_hash, sequence, *content, list(p.lines))
         tx_rows.append((sequence, *content, prev_hash, hashed))
         if as_text:
+            tx_text.append(
+                f"{sequence}\t{copy_text(p.kind)}\t{copy_text(p.reference)}\t{p.period}\t"
+                f"{'t' if p.adjustment else 'f'}\t{p.created_at.astimezone(UTC).isoformat()}\t"
+                f"{prev_hash}\t{hashed}\n"
+            )
             assert p.copy is not None
             prefix = f"{sequence}\t{p.period}\t"
             leg_text.extend(
@@ -133,7 +141,7 @@ def _append(
             )
         prev_hash = hashed
     if as_text:
-        repository.append_text(session, tx_rows, "".join(leg_text))
+        repository.append_text(session, "".join(tx_text), "".join(leg_text))
     else:
         repository.append_rows(session, tx_rows, leg_rows)
     # The transparency log's leaves, in the same transaction and under the same lock.

@@ -44,6 +44,11 @@ class Store(SQLModel, table=True):
     # needs the key itself. Shown once (creation, rotation), never in a read.
     webhook_secret: str | None = Field(default=None, max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The store's own licence: the territory whose law it says its sales fall under and the
+    # society that licensed it (AllofMP3: RU, ROMS). Set by an admin; both or neither. Only
+    # scenarios read it (``territory=store_licence``); the books price by the buyer.
+    licence_territory: str | None = Field(default=None, max_length=2)
+    licence_society: str | None = Field(default=None, foreign_key="society.code", max_length=32)
 
 
 # An author, publisher, label or performer owed royalties.

@@ -37,6 +37,7 @@ from service.parties.schemas import (
     SocietyPublic,
     StoreCreate,
     StoreCreated,
+    StoreLicence,
     StorePublic,
 )
 from service.rights import HolderKind, RightType
@@ -117,6 +118,17 @@ def rotate_webhook_secret(code: str, session: SessionDep, caller: AdminCaller) -
     yet delivered are signed with the new secret."""
     store = service.rotate_webhook_secret(session=session, code=code, caller=caller)
     return StoreCreated.model_validate(store, from_attributes=True)
+
+
+@router.put("/stores/{code}/licence", tags=["parties"])
+def set_store_licence(
+    code: str, data: StoreLicence | None, session: SessionDep, caller: AdminCaller
+) -> StorePublic:
+    """Record where a store is licensed (territory) and by which society, as shown in its
+    record; a `null` body forgets it. Scenarios with `territory=store_licence` price the
+    store's sales there."""
+    store = service.set_store_licence(session=session, code=code, licence=data, caller=caller)
+    return StorePublic.model_validate(store, from_attributes=True)
 
 
 @router.get("/stores", tags=["parties"])

@@ -30,6 +30,7 @@ _STORE: dict[str, Any] = {
     "name": "AllofMP3",
     "country": "RU",
     "webhook_url": None,
+    "licence": {"territory": "RU", "society_code": "ROMS"},
 }
 _HOLDER: dict[str, Any] = {
     "name": "Kalinka Music Publishing",
@@ -103,6 +104,16 @@ def _webhook_url(url: str | None) -> str | None:
     return url
 
 
+# The territory and society of a store's licence (AllofMP3: licensed in Russia by ROMS).
+class StoreLicence(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"territory": "RU", "society_code": "ROMS"}]},
+    )
+    territory: Country
+    society_code: Annotated[str, Field(min_length=1, max_length=32, examples=["ROMS"])]
+
+
 # What an admin sends to register a store.
 class StoreCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_STORE]})
@@ -110,6 +121,7 @@ class StoreCreate(BaseModel):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     country: Country
     webhook_url: Annotated[str | None, Field(max_length=2000), AfterValidator(_webhook_url)] = None
+    licence: StoreLicence | None = None
 
 
 # A store as admins and the store itself read it.
@@ -119,6 +131,22 @@ class StorePublic(BaseModel):
     name: str
     country: str
     webhook_url: str | None
+    licence: StoreLicence | None = Field(
+        default=None,
+        description="Where the store is licensed and by which society; null: not recorded. "
+        "Scenarios with `territory=store_licence` price its sales there.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _licence_of_row(cls, data: Any) -> Any:
+        # A stored row keeps the licence in two columns; the API shows one object.
+        territory = getattr(data, "licence_territory", None)
+        if territory is not None and not isinstance(data, dict):
+            fields = {name: getattr(data, name) for name in cls.model_fields if name != "licence"}
+            licence = {"territory": territory, "society_code": data.licence_society}
+            return {**fields, "licence": licence}
+        return data
 
 
 # The answer to a store's creation and to a rotation: the only time the secret is shown.

@@ -28,6 +28,7 @@ from service.parties.schemas import (
     RightsHolderCreate,
     SocietyCreate,
     StoreCreate,
+    StoreLicence,
 )
 from service.rights import RightType, Role
 from service.timeutil import ranges_overlap, utcnow
@@ -118,7 +119,12 @@ def create_store(
             )
     if session.get(Store, data.code) is not None:
         raise PartyExists(f"Store {data.code} already exists.", party=accounts.store(data.code))
-    store = Store.model_validate(data.model_dump())
+    if data.licence is not None:
+        _licensing_society(session, data.licence, loc="licence")
+    store = Store.model_validate(data.model_dump(exclude={"licence"}))
+    if data.licence is not None:
+        store.licence_territory = data.licence.territory
+        store.licence_society = data.licence.society_code
     store.webhook_secret = new_webhook_secret()
     session.add(store)
     session.flush()
@@ -137,6 +143,27 @@ def rotate_webhook_secret(*, session: Session, code: str, caller: Caller) -> Sto
     session.add(store)
     session.flush()
     return store
+
+
+def set_store_licence(
+    *, session: Session, code: str, licence: StoreLicence | None, caller: Caller
+) -> Store:
+    """Record (or, with None, forget) where a store is licensed and by which society."""
+    store = get_store(session=session, code=code, caller=caller)
+    if licence is not None:
+        _licensing_society(session, licence, loc=None)
+    store.licence_territory = None if licence is None else licence.territory
+    store.licence_society = None if licence is None else licence.society_code
+    session.add(store)
+    session.flush()
+    return store
+
+
+def _licensing_society(session: Session, licence: StoreLicence, *, loc: str | None) -> None:
+    if session.get(Society, licence.society_code) is None:
+        where = ["body", *([loc] if loc else []), "society_code"]
+        why = f"no society {licence.society_code}"
+        raise Invalid(f"licence: {why}.", errors=[{"loc": where, "msg": why}])
 
 
 def get_store(*, session: Session, code: str, caller: Caller) -> Store:
@@ -327,3 +354,13 @@ def holder_names(*, session: Session, holder_ids: set[str]) -> dict[str, str]:
         return {}
     query = select(RightsHolder.id, RightsHolder.name).where(col(RightsHolder.id).in_(holder_ids))
     return dict(session.exec(query).all())
+
+
+def store_licences(
+    *, session: Session, codes: Sequence[str] | None = None
+) -> dict[str, str | None]:
+    """Store code -> the territory of its licence (None: not recorded), for ``codes`` or all."""
+    query = select(Store.code, Store.licence_territory)
+    if codes is not None:
+        query = query.where(col(Store.code).in_(sorted(set(codes))))
+    return {code: territory for code, territory in session.exec(query)}

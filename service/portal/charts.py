@@ -121,3 +121,46 @@ def per_currency(title: str, amounts: Sequence[Any], *, chart_id: str) -> list[C
         )
         charts.append(Chart(currency, named, svg, mine))
     return charts
+
+
+SIDES = ("Books", "Scenario")
+
+
+def paired(
+    title: str,
+    values: Sequence[tuple[str, Decimal, Decimal]],
+    *,
+    currency: str,
+    chart_id: str,
+) -> str:
+    """Two bars per label, side by side: the books (first colour) and a scenario (second),
+    each with its value printed at its end, a legend above and an axis underneath."""
+    if not values:
+        return ""
+    top = nice_top(max(max(b, s) for _, b, s in values))
+    legend = "".join(
+        f'<rect x="{LABEL + i * 90}" y="4" width="12" height="12" fill="{COLOURS[i]}"/>'
+        f'<text x="{LABEL + i * 90 + 16}" y="15" font-size="{FONT}">{side}</text>'
+        for i, side in enumerate(SIDES)
+    )
+    parts = [legend]
+    pair = 2 * (ROW - 6) + 8
+    for i, (label, books, scenario) in enumerate(values):
+        y = 24 + i * pair
+        parts.append(
+            f'<text x="{LABEL - 6}" y="{y + ROW - 4}" text-anchor="end" font-size="{FONT}">'
+            f"{escape(label[:13])}</text>"
+        )
+        for j, value in enumerate((books, scenario)):
+            top_y = y + j * (ROW - 6)
+            length = _length(value, top)
+            parts.append(
+                f'<rect x="{LABEL}" y="{top_y + 2}" width="{length}" height="{ROW - 10}" '
+                f'fill="{COLOURS[j]}"><title>{escape(label)}, {SIDES[j].lower()}: '
+                f"{money(value, currency)}</title></rect>"
+                f'<text x="{LABEL + length + 4}" y="{top_y + 13}" font-size="{FONT - 1}">'
+                f"{escape(money(value, currency, code=False))}</text>"
+            )
+    bottom = 24 + pair * len(values)
+    parts.append(_axis(top, bottom + 2, currency))
+    return _svg(title, chart_id, bottom + 40, "".join(parts))

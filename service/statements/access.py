@@ -8,13 +8,16 @@ these functions with the caller (Polar's ``get_readable_*``), so the rule is wri
 - a society reads its own statements and every line on them;
 - a rights holder reads its own statements (it is paid directly) and every line on them,
   and, on society statements, only its own lines (its remittance advice).
+
+Other reports whose rows name a party and a holder (scenarios) filter them with the same
+rule, ``readable_party_rows``.
 """
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from service.auth.caller import Caller
-from service.ledger.accounts import own_statement_party
+from service.ledger.accounts import AccountKind, own_statement_party
 from service.rights import Role
 from service.sql import table_of
 from service.statements.exceptions import StatementNotFound
@@ -31,22 +34,43 @@ def own_party(caller: Caller) -> str | None:
 
 def readable_statements(caller: Caller) -> sa.ColumnElement[bool]:
     """The statements ``caller`` may read whole (over ``statement``)."""
-    if caller.is_admin:
-        return sa.true()
-    party = own_party(caller)
-    return STATEMENTS.c.party == party if party else sa.false()
+    return _readable(caller, party=STATEMENTS.c.party)
 
 
 def readable_lines(caller: Caller) -> sa.ColumnElement[bool]:
     """The statement lines ``caller`` may read (over ``statement_line`` joined to its
     ``statement``): its whole statements' lines, and a holder's own lines on society
     statements."""
-    whole = readable_statements(caller)
-    if caller.role is Role.rights_holder and caller.subject:
-        remittance = sa.and_(
-            STATEMENTS.c.party_type == "society", LINES.c.holder_id == caller.subject
-        )
-        return sa.or_(whole, remittance)
+    on_society = STATEMENTS.c.party_type == "society"
+    return _readable(
+        caller, party=STATEMENTS.c.party, holder_id=LINES.c.holder_id, on_society=on_society
+    )
+
+
+def readable_party_rows(
+    caller: Caller, *, party: sa.ColumnElement[str], holder_id: sa.ColumnElement[str | None]
+) -> sa.ColumnElement[bool]:
+    """The same rule over rows of another report that name a party (an account, as a
+    statement does) and a holder, e.g. a scenario's: a party's own rows, and a holder's
+    own rows under a society."""
+    on_society = party.like(f"{AccountKind.society}:%")
+    return _readable(caller, party=party, holder_id=holder_id, on_society=on_society)
+
+
+def _readable(
+    caller: Caller,
+    *,
+    party: sa.ColumnElement[str],
+    holder_id: sa.ColumnElement[str | None] | None = None,
+    on_society: sa.ColumnElement[bool] | None = None,
+) -> sa.ColumnElement[bool]:
+    if caller.is_admin:
+        return sa.true()
+    own = own_party(caller)
+    whole = party == own if own else sa.false()
+    holder = caller.role is Role.rights_holder and caller.subject
+    if holder and holder_id is not None and on_society is not None:
+        return sa.or_(whole, sa.and_(on_society, holder_id == caller.subject))
     return whole
 
 

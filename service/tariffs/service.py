@@ -225,3 +225,19 @@ def fx_rate(*, session: Session, from_currency: str, to_currency: str, on: date)
     """The latest rate on or before ``on`` (inverse rates usable); None when unknown."""
     table = load_fx(session=session, currencies={from_currency, to_currency}, until=on)
     return table.rate(from_currency, to_currency, on)
+
+
+def fx_rate_dates(
+    *, session: Session, currencies: Iterable[str], start: date, end: date
+) -> set[date]:
+    """The dates in ``[start, end]`` on which a rate between two of ``currencies`` is
+    dated: between two of them, every "latest rate on or before" answer is the same."""
+    wanted = sorted(set(currencies))
+    if len(wanted) < 2:
+        return set()
+    query = select(col(FxRate.date)).where(
+        col(FxRate.from_currency).in_(wanted),
+        col(FxRate.to_currency).in_(wanted),
+        col(FxRate.date).between(start, end),
+    )
+    return set(session.exec(query))

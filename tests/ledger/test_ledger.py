@@ -1,7 +1,6 @@
 """The ledger through HTTP: balances, head, verification, tampering, append-only rows."""
 
 import hashlib
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -11,10 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from service.ledger.encoding import canonical_content, leg_line, transaction_hash
-from service.ledger.exceptions import Unbalanced
 from service.ledger.models import GENESIS_HASH
-from service.ledger.postings import Leg, Posting, prepare
-from service.ledger.templates import Dimensions, Template
 from tests.factories import Api, bearer, isrc, share
 from tests.sales.conftest import Store, a_sale, balance
 
@@ -234,62 +230,3 @@ def test_the_canonical_encoding_is_fixed_and_documented() -> None:
     # Pinned hex, computed once with hashlib over "0" * 64 + the content above: not with
     # the production function, so a change to the hashing itself fails here.
     assert digest == "9ac1872e030a6a3483b822f62de57fb3e974c40dd950fb46680a5347d5333f2e"
-
-
-def test_a_filled_template_is_the_posting_of_its_legs() -> None:
-    """The sales batch fills templates instead of encoding each leg: same rows, same text."""
-    dims = Dimensions(12, "RUA010600001", "T-034.524.680-1", "RU", D("5.4"))
-    per_sale = dict(
-        sale_pk=dims.sale_pk,
-        isrc=dims.isrc,
-        iswc=dims.iswc,
-        territory=dims.territory,
-        gross=dims.gross,
-    )
-    legs = [
-        Leg(
-            "holder:x",
-            "RUB",
-            D("1.5"),
-            right_type="performance",
-            holder_id="h|1",
-            society_code="ROMS",
-            non_member=True,
-            share=D("0.250000"),
-            units=2,
-            **per_sale,
-        ),
-        Leg(
-            "suspense:unknown_recording",
-            "RUB",
-            D("0.2"),
-            right_type="neighbouring",
-            suspense_reason="unknown_recording",
-            **per_sale,
-        ),
-        Leg("store:s", "RUB", D("-1.7"), units=2, **per_sale),
-    ]
-    created = datetime(2006, 11, 3, 10, 0, tzinfo=UTC)
-    expected = prepare(Posting("sale", "sale:s/1", "2006-11", legs, created_at=created))
-    # Built from another sale of another store: its per-sale fields and store are replaced.
-    another = [
-        replace(leg, sale_pk=1, isrc="GBAAA0000001", iswc=None, territory="GB", gross=D(1))
-        for leg in legs
-    ]
-    another[-1] = replace(another[-1], account="store:t")
-    filled = Template.of(another, balancing=2).fill(
-        kind="sale",
-        reference="sale:s/1",
-        month="2006-11",
-        dims=dims,
-        balancing_account="store:s",
-        created_at=created,
-    )
-    assert filled.values == expected.values
-    assert filled.lines == expected.lines
-    assert expected.lines == [leg_line(*v) for v in expected.values]
-
-
-def test_an_unbalanced_template_is_refused() -> None:
-    with pytest.raises(Unbalanced):
-        Template.of([Leg("holder:x", "RUB", D("1")), Leg("store:s", "RUB", D("-0.9"))])

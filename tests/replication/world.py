@@ -77,6 +77,7 @@ def build_world(client: TestClient, api: Api) -> World:
         },
     )
     tariff = api.get("/v1/tariffs").json()["data"][0]["id"]
+    scenario = api.post("/v1/scenarios", {"period_from": "2006-11", "store": store})
     ids = {
         "society": society,
         "holder": holder,
@@ -86,6 +87,7 @@ def build_world(client: TestClient, api: Api) -> World:
         "takedown": filed["id"],
         "payment": payment["id"],
         "tariff": tariff,
+        "scenario": scenario["id"],
     }
     world = World(tokens, ids)
     world.statements = api.get("/v1/statements", period="2006-11").json()["data"]
@@ -163,6 +165,8 @@ def every_get(world: World) -> list[Get]:
         Get("/v1/transparency/inclusion", "/v1/transparency/inclusion?leaf_index=0&tree_size=1"),
         Get("/v1/transparency/consistency", "/v1/transparency/consistency?first=1&second=2"),
         Get("/v1/transparency/audit", "/v1/transparency/audit"),
+        Get("/v1/scenarios/{scenario_id}", f"/v1/scenarios/{i['scenario']}", token="society"),
+        Get("/v1/scenarios/{scenario_id}", f"/v1/scenarios/{i['scenario']}?format=csv"),
     ]
 
 

@@ -334,7 +334,7 @@ def compile_plan(*, currency: str, rights: list[RightTerms]) -> CompiledPlan:
             unclaimed = EXACT.subtract(ONE, exact_sum(shares))
             if unclaimed < 0:
                 raise ValueError(f"shares total {exact_sum(shares)}, more than 1")
-            weights = tuple(scaled_weights([*shares, unclaimed]))
+            weights = _weights([*shares, unclaimed])
             keyed = [
                 _slot(
                     currency, terms.right_type, c.holder_id, s, c.society_code, c.non_member, None
@@ -368,6 +368,23 @@ def compile_plan(*, currency: str, rights: list[RightTerms]) -> CompiledPlan:
     )
 
 
+_SCALE = Decimal(10) ** 12  # shares are stored with at most 12 decimals (numeric(24, 12))
+
+
+def _weights(shares: list[Decimal]) -> tuple[int, ...]:
+    """The shares as integer weights in the same proportions. Any common scale gives the
+    largest-remainder split the same parts, so shares with at most 12 decimals are simply
+    scaled (exactly: at most 13 digits each); others go the engine's way."""
+    found = []
+    for share in shares:
+        scaled = share * _SCALE
+        whole = int(scaled)
+        if whole != scaled:
+            return tuple(scaled_weights(shares))
+        found.append(whole)
+    return tuple(found)
+
+
 def _claimed(claims: tuple[Claim, ...]) -> Decimal:
     return sum((c.share for c in claims), Decimal(0))
 
@@ -394,7 +411,7 @@ def _slot(
         holder_id, society_code, non_member, suspense
     )
     currency_text, currency_copy, middle, copy_middle = _right(currency, right_type)
-    share_text = "-" if share is None else str(normalize(share) + 0)  # encoding._share
+    share_text, share_copy = _share_texts(share)
     return Slot(
         key=(right_type, society_code, holder_id, non_member, suspense),
         account=account,
@@ -409,8 +426,16 @@ def _slot(
         tail=f"{tail}{share_text}|",
         copy_head=f"{account_copy}\t{currency_copy}\t",
         copy_middle=copy_middle,
-        copy_tail=f"{copy_tail}{copy_text(None if share is None else str(share))}\t",
+        copy_tail=f"{copy_tail}{share_copy}\t",
     )
+
+
+@lru_cache(maxsize=16_384)
+def _share_texts(share: Decimal | None) -> tuple[str, str]:
+    """A share as the canonical line writes it (``encoding._share``) and as COPY does."""
+    if share is None:
+        return "-", copy_text(None)
+    return str(normalize(share) + 0), str(share)
 
 
 @lru_cache(maxsize=16_384)

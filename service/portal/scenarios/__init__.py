@@ -1,0 +1,1 @@
+"""The portal's scenario pages: a re-priced month beside the books."""
