@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from service.engines import READ_ONLY
 from service.errors import DomainError
-from service.problems import PROBLEM_JSON, Problem
+from service.problems import CODES_KEY, PROBLEM_JSON, Problem
 
 # Bytes produced per connection checkout: the first batch small (the client sees bytes at
 # once), each next one twice as large up to the last.
@@ -39,9 +39,10 @@ Produce = Callable[[Session], Iterator[bytes]]
 # The answer a download route documents for its 429.
 TOO_MANY = {
     "model": Problem,
-    "description": "`too_many_downloads`: the party (or the service) runs as many downloads "
-    "at once as it may; retry when one has finished.",
+    "description": "The party (or the service) runs as many downloads at once as it may; "
+    "retry when one has finished.",
     "content": {PROBLEM_JSON: {}},
+    CODES_KEY: ["too_many_downloads"],
 }
 
 

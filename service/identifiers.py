@@ -11,6 +11,7 @@ from typing import Annotated
 import pycountry
 from babel.numbers import get_currency_precision
 from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic.fields import FieldInfo
 from stdnum import isni as stdnum_isni
 from stdnum import isrc as stdnum_isrc
 from stdnum.exceptions import ValidationError as StdnumError
@@ -131,12 +132,51 @@ def normalize_dsr_name(value: str) -> str:
     return value
 
 
-ISRC = Annotated[str, _pre, AfterValidator(normalize_isrc), Field(examples=["RUA010600001"])]
-ISWC = Annotated[str, _pre, AfterValidator(normalize_iswc), Field(examples=["T-034.524.680-1"])]
-IPI = Annotated[str, _pre, AfterValidator(normalize_ipi), Field(examples=["00033188001"])]
-ISNI = Annotated[str, _pre, AfterValidator(normalize_isni), Field(examples=["0000000121032683"])]
-Country = Annotated[str, _pre, AfterValidator(normalize_country), Field(examples=["RU"])]
-Territory = Annotated[str, _pre, AfterValidator(normalize_territory), Field(examples=["RU"])]
-Currency = Annotated[str, _pre, AfterValidator(normalize_currency), Field(examples=["USD"])]
-DPID = Annotated[str, _pre, AfterValidator(normalize_dpid), Field(examples=["PADPIDA2011072101T"])]
-DsrName = Annotated[str, _pre, AfterValidator(normalize_dsr_name), Field(examples=["ROMS"])]
+# The JSON schema's `pattern` of each: every spelling the validator accepts (surrounding
+# spaces, lower case, the separators it drops), so the contract neither promises more nor
+# refuses what the server takes; check digits and code lists are the validator's alone.
+_S = r"\s*"
+
+
+def _spelled(pattern: str, example: str) -> FieldInfo:
+    info: FieldInfo = Field(
+        examples=[example], json_schema_extra={"pattern": f"^{_S}{pattern}{_S}$"}
+    )
+    return info
+
+
+ISRC_SPELLING = r"[ -]*(?:[A-Za-z][ -]*){2}(?:[A-Za-z0-9][ -]*){3}(?:[0-9][ -]*){7}"
+ISWC_SPELLING = r"[Tt]-?[0-9]{3}\.?[0-9]{3}\.?[0-9]{3}-?[0-9]"
+ISRC = Annotated[str, _pre, AfterValidator(normalize_isrc), _spelled(ISRC_SPELLING, "RUA010600001")]
+ISWC = Annotated[
+    str, _pre, AfterValidator(normalize_iswc), _spelled(ISWC_SPELLING, "T-034.524.680-1")
+]
+IPI = Annotated[
+    str, _pre, AfterValidator(normalize_ipi), _spelled(r"[ .]*(?:[0-9][ .]*){11}", "00033188001")
+]
+ISNI = Annotated[
+    str,
+    _pre,
+    AfterValidator(normalize_isni),
+    _spelled(r"[ -]*(?:[0-9][ -]*){15}[0-9Xx][ -]*", "0000000121032683"),
+]
+Country = Annotated[str, _pre, AfterValidator(normalize_country), _spelled("[A-Za-z]{2}", "RU")]
+Territory = Annotated[
+    str,
+    _pre,
+    AfterValidator(normalize_territory),
+    _spelled("(?:[A-Za-z]{2}|[Ww][Oo][Rr][Ll][Dd])", "RU"),
+]
+Currency = Annotated[str, _pre, AfterValidator(normalize_currency), _spelled("[A-Za-z]{3}", "USD")]
+DPID = Annotated[
+    str,
+    _pre,
+    AfterValidator(normalize_dpid),
+    _spelled("[Pp][Aa][Dd][Pp][Ii][Dd][Aa][0-9A-Za-z]{11}", "PADPIDA2011072101T"),
+]
+DsrName = Annotated[
+    str,
+    _pre,
+    AfterValidator(normalize_dsr_name),
+    _spelled("[A-Za-z0-9][A-Za-z0-9.-]{0,63}", "ROMS"),
+]

@@ -28,6 +28,7 @@ from service.portal.pages import dependencies as portal_pages
 from service.portal.router import router as portal_router
 from service.portal.scenarios.router import router as portal_scenarios_router
 from service.problems import PROBLEM_RESPONSES, install_problem_handlers
+from service.problems import pages as problem_pages
 from service.sales import suspense
 from service.sales.dsr_intake import router as dsr
 from service.sales.pricing import generation
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     portal.install(app)
     portal_pages.install(app)
     app.include_router(ops_router)
+    app.include_router(problem_pages)  # where a problem's `type` resolves
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, streamed=frozenset({dsr.PATH}))
     # A worker booking a batch lets the others accept the next one (service.accept_gate).
     GATE.enabled = settings.workers > 1

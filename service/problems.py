@@ -7,22 +7,28 @@ renders them. Nothing below the routers builds an HTTP response by hand.
 
 import re
 from collections.abc import Sequence
+from html import escape
 from http import HTTPStatus
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service import failover
 from service.errors import DomainError, validation_errors
+from service.problem_types import ProblemType, problem_types
 from service.telemetry.writable import REFUSED, refuses_writes
 
 PROBLEM_JSON = "application/problem+json"
-TYPE_BASE = "https://royalty-ledger.example/problems/"
+# A problem's `type` is this path plus its code: a page the app itself serves (`GET
+# /problems/{code}`, and `/problems#{code}` on the index), so it resolves against whichever
+# host answered, and is the same string on every deployment (RFC 9457 3.1.1: a URI
+# reference; clients key on `code`).
+TYPE_BASE = "/problems/"
 
 
 # One bad field of a request.
@@ -59,19 +65,23 @@ class Problem(BaseModel):
     errors: list[FieldError] = Field(default_factory=list)
 
 
+# How a route's ``responses`` names problem codes the source does not show
+# (service.openapi turns them into the operation's documented problems).
+CODES_KEY = "x-problem-codes"
+
+
+def problem_codes(*codes: str, description: str = "") -> dict[str, Any]:
+    """A route's ``responses`` entry: these problem codes, for this status."""
+    return {"description": description, CODES_KEY: list(codes)}
+
+
 def _problem_response(description: str) -> dict[str, Any]:
     return {"model": Problem, "description": description, "content": {PROBLEM_JSON: {}}}
 
 
+# Declared on every domain route; service.openapi adds, per operation, the statuses and
+# codes that operation can answer with (what it raises, its inputs, its authentication).
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _problem_response("The body cannot be parsed"),
-    401: _problem_response("Missing, unknown, revoked or expired token"),
-    403: _problem_response("This role (or this key's scopes) may not use the endpoint"),
-    404: _problem_response("Not found (or someone else's)"),
-    409: _problem_response("Conflicts with the current state"),
-    413: _problem_response("The body is too large"),
-    422: _problem_response("Validation failed; `errors` names each bad field"),
-    429: _problem_response("Over the key's rate limit: see `Retry-After` and `RateLimit`"),
     503: _problem_response("The database is not reachable (a failover): retry after Retry-After"),
 }
 
@@ -136,7 +146,8 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(
         exc.status_code,
         detail=str(exc.detail) if exc.detail else HTTPStatus(exc.status_code).phrase,
-        code=http_code(exc.status_code),
+        # The framework's 400 is a body it could not decode: the contract's `malformed`.
+        code="malformed" if exc.status_code == 400 else http_code(exc.status_code),
         headers=headers or None,
     )
 
@@ -166,6 +177,7 @@ async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
     return problem(
         500,
         detail="An unexpected error occurred; nothing was written.",
+        code="internal_error",
         headers={"Connection": "close"},
     )
 
@@ -190,3 +202,45 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)
+
+
+# --- the problem types' pages: what a problem's `type` resolves to ------------------------
+
+pages = APIRouter(include_in_schema=False)
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title></head>
+<body><main><h1>{title}</h1>{body}
+<p>Every error is an RFC 9457 problem (<code>application/problem+json</code>) with this
+<code>type</code>, a <code>code</code> to branch on and, for bad fields, an
+<code>errors</code> list; which operation answers with which code:
+<a href="/docs">/docs</a>.</p></main></body></html>
+"""
+
+
+def _entry(kind: ProblemType) -> str:
+    return (
+        f'<section id="{kind.code}"><h2><a href="{TYPE_BASE}{kind.code}">'
+        f"<code>{kind.code}</code></a> — {kind.status} {escape(kind.title)}</h2>"
+        f"<p>{escape(kind.meaning)}</p></section>"
+    )
+
+
+@pages.get("/problems", response_class=HTMLResponse)
+def problem_index() -> HTMLResponse:
+    """Every problem type, each at a stable anchor (``/problems#<code>``)."""
+    kinds = sorted(problem_types().values(), key=lambda k: (k.status, k.code))
+    body = "".join(_entry(kind) for kind in kinds)
+    return HTMLResponse(_PAGE.format(title="Problem types", body=body))
+
+
+@pages.get("/problems/{code}", response_class=HTMLResponse)
+def problem_page(code: str) -> HTMLResponse:
+    """The page a problem's ``type`` (``/problems/<code>``) resolves to."""
+    kind = problem_types().get(code)
+    if kind is None:
+        raise StarletteHTTPException(404, f"No problem type {code!r}: see /problems.")
+    title = f"{kind.code}: {kind.title}"
+    return HTMLResponse(_PAGE.format(title=escape(title), body=_entry(kind)))

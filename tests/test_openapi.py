@@ -47,16 +47,26 @@ def test_bounds_use_json_schema_keywords(spec: dict[str, Any]) -> None:
 
 
 def test_errors_are_declared_only_as_problem_json(spec: dict[str, Any]) -> None:
+    """Each error response is problem+json, names its codes (an enum on `code`) and shows
+    an example of each, of its own status and with a `type` the app serves."""
     seen = 0
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
             for status, response in operation["responses"].items():
-                if status[0] in "45":
-                    seen += 1
-                    assert response["content"] == {
-                        PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}
-                    }, (method, path, status)
-    assert seen > 50
+                if status[0] not in "45":
+                    continue
+                seen += 1
+                assert list(response["content"]) == [PROBLEM_JSON], (method, path, status)
+                media = response["content"][PROBLEM_JSON]
+                problem_ref, codes = media["schema"]["allOf"]
+                assert problem_ref == {"$ref": "#/components/schemas/Problem"}
+                enum = codes["properties"]["code"]["enum"]
+                assert enum and sorted(media["examples"]) == enum, (method, path, status)
+                for code, shown in media["examples"].items():
+                    value = shown["value"]
+                    assert (value["status"], value["code"]) == (int(status), code)
+                    assert value["type"] == f"/problems/{code}"
+    assert seen > 300
     assert "HTTPValidationError" not in spec["components"]["schemas"]
 
 

@@ -8,7 +8,7 @@ what these produce (a :class:`Caller`, a :class:`PageParams`, plain values).
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth import ratelimit, scopes
@@ -20,7 +20,7 @@ from service.config import Settings
 from service.db import SessionDep
 from service.errors import NotFound
 from service.failover import read_despite_failover
-from service.identifiers import normalize_isrc, normalize_iswc
+from service.identifiers import ISRC_SPELLING, ISWC_SPELLING, normalize_isrc, normalize_iswc
 from service.pagination import PageParams
 from service.rights import Role
 from service.timeutil import utcnow
@@ -100,25 +100,52 @@ TakedownReader = Annotated[Caller, Depends(require_role(Role.rights_holder, Role
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=1000, description="Rows per page (max 1000).")] = 100,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[
+        str | None,
+        # Base64url, as issued (pagination.encode_cursor); anything else is refused anyway.
+        Query(
+            description="`next_cursor` of the previous page.",
+            min_length=1,
+            max_length=1024,
+            pattern=r"^[A-Za-z0-9_=-]+$",
+        ),
+    ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]
 
+# List filters, bounded so the contract can say so: a value that no stored one could equal
+# is refused (422) rather than matching nothing.
+IdFilter = Annotated[str | None, Query(min_length=1, max_length=32)]
+TextFilter = Annotated[str | None, Query(min_length=1, max_length=300)]
+CountryFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z]{2}$")]
+TerritoryFilter = Annotated[str | None, Query(pattern=r"^(?:[A-Za-z]{2}|[Ww][Oo][Rr][Ll][Dd])$")]
+CurrencyFilter = Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$")]
+IsrcFilter = Annotated[str | None, Query(pattern=f"^{ISRC_SPELLING}$")]
+IswcFilter = Annotated[str | None, Query(pattern=f"^{ISWC_SPELLING}$")]
+PartyFilter = Annotated[
+    str | None, Query(pattern=r"^(?:society|holder|store):[^:]{1,73}$", examples=["society:ROMS"])
+]
+
 
 # An ISRC or ISWC in a path names an asset: one that is not even well-formed is a 404
 # (there is no such asset), never a 422. The problems' own NotFound, so that auth imports
 # no domain (the catalog's AssetNotFound adds nothing to it).
-def valid_isrc(isrc: str) -> str:
+# The pattern is documented, not enforced by FastAPI: what fails it is a 404, as above.
+def valid_isrc(
+    isrc: Annotated[str, Path(json_schema_extra={"pattern": f"^{ISRC_SPELLING}$"})],
+) -> str:
     try:
         return normalize_isrc(isrc)
     except ValueError:
         raise NotFound(f"No recording {isrc} (not a valid ISRC).") from None
 
 
-def valid_iswc(iswc: str) -> str:
+def valid_iswc(
+    iswc: Annotated[str, Path(json_schema_extra={"pattern": f"^{ISWC_SPELLING}$"})],
+) -> str:
     try:
         return normalize_iswc(iswc)
     except ValueError:

@@ -8,9 +8,12 @@ from sqlmodel import Session
 from service.auth.dependencies import (
     AdminCaller,
     AnyCaller,
+    IdFilter,
     IsrcPath,
+    IswcFilter,
     IswcPath,
     PageDep,
+    TextFilter,
     valid_iswc,
 )
 from service.catalog import service, titles
@@ -104,8 +107,8 @@ def list_works(
     session: SessionDep,
     _: AnyCaller,
     page: PageDep,
-    holder_id: str | None = None,
-    title: str | None = None,
+    holder_id: IdFilter = None,
+    title: TextFilter = None,
 ) -> Page[WorkPublic]:
     rows, cursor = service.list_works(session=session, page=page, holder_id=holder_id, title=title)
     return Page(data=[_work_public(session, w) for w in rows], next_cursor=cursor)
@@ -141,9 +144,9 @@ def list_recordings(
     session: SessionDep,
     _: AnyCaller,
     page: PageDep,
-    iswc: str | None = None,
-    artist: str | None = None,
-    holder_id: str | None = None,
+    iswc: IswcFilter = None,
+    artist: TextFilter = None,
+    holder_id: IdFilter = None,
 ) -> Page[RecordingPublic]:
     rows, cursor = service.list_recordings(
         session=session,

@@ -17,12 +17,11 @@ from typing import Any
 
 import httpx
 
-from service.client.downloads import ETags, fetch_params, file_name
+from service.client.downloads import ETags, fallback_name, fetch_params, file_name
+from service.client.retry import Retry
 
 REQUEST_ID = "X-Request-ID"  # the ledger logs it with every request (service/middleware.py)
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
-REFUSED_RETRY_DELAY = 0.5  # seconds before the one retry of a refused connection
 MINIMAL = {"Prefer": "return=minimal"}  # RFC 7240: counts and rejected rows only
 Sale = Mapping[str, Any]
 Refund = Mapping[str, Any]  # {"sale_id", "refund_id", "quantity", "refunded_at"}
@@ -132,47 +131,6 @@ def _refund_request(refunds: list[dict[str, Any]], minimal: bool) -> dict[str, A
     return {"json": {"refunds": refunds}, "headers": MINIMAL if minimal else {}}
 
 
-class _Retry:
-    """When to send a request again, and after how long.
-
-    429 and 502-504 are transient: back off exponentially (or as long as Retry-After says)
-    up to ``retries`` times; so are timeouts and dropped connections. A refused connection
-    means nobody listens there: one quick retry covers a server that is restarting, then
-    the caller hears about it at once instead of after a minute of backoff.
-    """
-
-    def __init__(self, retries: int, backoff: float) -> None:
-        self.retries = retries
-        self.backoff = backoff
-        self.attempt = 0
-        self.refused = 0
-
-    def after_answer(self, response: httpx.Response) -> float | None:
-        """Seconds to wait before sending again, or None to return this answer."""
-        attempt = self._next()
-        if response.status_code not in RETRY_STATUSES or attempt >= self.retries:
-            return None
-        retry_after = response.headers.get("Retry-After", "")
-        return float(retry_after) if retry_after.isdigit() else self._backoff(attempt)
-
-    def after_error(self, error: httpx.TransportError) -> float | None:
-        """Seconds to wait before sending again, or None to raise ``error``."""
-        attempt = self._next()
-        if attempt >= self.retries:
-            return None
-        if isinstance(error, httpx.ConnectError):
-            self.refused += 1
-            return min(self.backoff, REFUSED_RETRY_DELAY) if self.refused <= 1 else None
-        return self._backoff(attempt)
-
-    def _next(self) -> int:
-        self.attempt += 1
-        return self.attempt - 1
-
-    def _backoff(self, attempt: int) -> float:
-        return float(self.backoff * (2**attempt))
-
-
 class LedgerClient:
     """Synchronous client. Pass ``client`` to reuse an httpx.Client (tests, pooling)."""
 
@@ -196,7 +154,7 @@ class LedgerClient:
     def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         # One id per call, kept across its retries, so the server's log lines of a call match.
         headers = {**self.auth, REQUEST_ID: uuid.uuid4().hex, **kwargs.pop("headers", {})}
-        retry = _Retry(self.retries, self.backoff)
+        retry = Retry(self.retries, self.backoff)
         while True:
             try:
                 response = self.http.request(method, path, headers=headers, **kwargs)
@@ -291,13 +249,31 @@ class LedgerClient:
                 continue
             if response.status_code != 200:
                 raise LedgerError(response)
-            name = file_name(
-                response, f"statement-{statement['id']}.{'tsv' if fmt == 'dsr' else fmt}"
-            )
-            (out_dir / name).write_bytes(response.content)
+            name = file_name(response, fallback_name(statement, fmt))
+            body = response.content
+            if fmt == "json" and response.json().get("next_cursor"):
+                body = self._whole_statement(statement["id"], response.json())
+            (out_dir / name).write_bytes(body)
             etags.remember(key, response.headers.get("ETag"), name)
             written.append(out_dir / name)
         return written
+
+    def _whole_statement(self, statement_id: str, first: dict[str, Any]) -> bytes:
+        """A JSON statement with every line: the API pages them (1,000 at most a page)."""
+        whole, cursor = first, first["next_cursor"]
+        while cursor:
+            page = _expect(
+                self._request(
+                    "GET",
+                    f"/v1/statements/{statement_id}",
+                    params={"cursor": cursor, "limit": 1000},
+                ),
+                200,
+            )
+            whole["lines"].extend(page["lines"])
+            cursor = page["next_cursor"]
+        whole["next_cursor"] = None
+        return json.dumps(whole, separators=(",", ":")).encode()
 
     # --- administration (admin token) -------------------------------------------------
 
@@ -375,7 +351,7 @@ class AsyncLedgerClient:
     async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         # One id per call, kept across its retries, so the server's log lines of a call match.
         headers = {**self.auth, REQUEST_ID: uuid.uuid4().hex, **kwargs.pop("headers", {})}
-        retry = _Retry(self.retries, self.backoff)
+        retry = Retry(self.retries, self.backoff)
         while True:
             try:
                 response = await self.http.request(method, path, headers=headers, **kwargs)

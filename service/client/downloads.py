@@ -4,6 +4,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -15,6 +16,13 @@ def file_name(response: httpx.Response, fallback: str) -> str:
     match = re.search(r'filename="?([^";]+)"?', disposition)
     name = match.group(1) if match else fallback
     return Path(name).name  # never let a header choose a directory
+
+
+def fallback_name(statement: dict[str, Any], fmt: str) -> str:
+    """The server's own name for a statement file (``statement-<period>-<party>.<ext>``,
+    ``service.statements.formats.file_name``), for a server that sends none."""
+    party = str(statement["party"]).replace(":", "-")
+    return f"statement-{statement['period']}-{party}.{'tsv' if fmt == 'dsr' else fmt}"
 
 
 def fetch_params(fmt: str) -> tuple[dict[str, str], dict[str, str]]:

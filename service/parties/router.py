@@ -11,7 +11,14 @@ from sqlmodel import Session
 
 from service.auth import service as keys
 from service.auth.caller import Caller
-from service.auth.dependencies import AdminCaller, AnyCaller, PageDep, SettingsDep
+from service.auth.dependencies import (
+    AdminCaller,
+    AnyCaller,
+    CountryFilter,
+    IdFilter,
+    PageDep,
+    SettingsDep,
+)
 from service.auth.schemas import ApiKeyCreate, ApiKeyPublic
 from service.db import SessionDep
 from service.errors import Invalid
@@ -70,7 +77,7 @@ def list_societies(
     session: SessionDep,
     _: AnyCaller,
     page: PageDep,
-    country: str | None = None,
+    country: CountryFilter = None,
     right_type: RightType | None = None,
     extended_collective_licensing: bool | None = None,
 ) -> Page[SocietyPublic]:
@@ -174,8 +181,8 @@ def list_mandates(
     session: SessionDep,
     caller: AnyCaller,
     page: PageDep,
-    holder_id: str | None = None,
-    society_code: str | None = None,
+    holder_id: IdFilter = None,
+    society_code: IdFilter = None,
     right_type: Annotated[RightType | None, Query()] = None,
 ) -> Page[MandatePublic]:
     """Admin sees all; a society its own mandates; a holder the mandates it gave."""

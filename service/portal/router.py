@@ -30,7 +30,7 @@ from service.portal.dependencies import (
 from service.portal.footing import footing
 from service.portal.pages.dependencies import safe_next
 from service.rights import RightType
-from service.statements import listing
+from service.statements import formats, listing
 from service.statements import service as statements
 from service.statements.dependencies import Conditional
 from service.statements.line_pages import PAGE_SIZES, SORTABLE, LineFilter, lines_page
@@ -251,7 +251,7 @@ def download(
         # follow): the API's own renderer, asked for as many lines as the statement has.
         every_line = PageParams(limit=max(1, st.line_count), cursor=None)
         response = json_statement_response(session, st, every_line, Conditional(None))
-        name = f"statement-{st.period}-{st.party.replace(':', '-')}.json"
+        name = formats.file_name(st, "json")
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     return file_statement_response(session, st, kind, Conditional(None), downloads)

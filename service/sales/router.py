@@ -10,6 +10,7 @@ from service.db import SessionDep
 from service.errors import DomainError
 from service.pagination import Page
 from service.preferences import wants_minimal
+from service.problems import problem_codes
 from service.rights import RightType
 from service.sales import service
 from service.sales.dependencies import ActingStore, OwnSale, StoreParam
@@ -105,10 +106,14 @@ _SALES_BODY: dict[str, Any] = {
                 }
             },
         },
-        201: {"description": "A bare sale, recorded"},
-        409: {"description": "A bare sale whose sale_id was recorded with other content"},
-        415: {"description": "Not JSON, NDJSON or CSV"},
-        451: {"description": "A bare sale that is withdrawn or unlicensed"},
+        201: {"model": SaleResult, "description": "A bare sale, recorded"},
+        409: problem_codes(
+            "conflict", description="A bare sale whose sale_id was recorded with other content"
+        ),
+        415: problem_codes("unsupported_media_type", description="Not JSON, NDJSON or CSV"),
+        451: problem_codes(
+            "withdrawn", "unlicensed", description="A bare sale that is withdrawn or unlicensed"
+        ),
     },
 )
 def post_sales(
@@ -231,7 +236,11 @@ def get_sale(sale: OwnSale, session: SessionDep) -> SaleDetail:
 @router.post(
     "/sales/{sale_id}/refunds",
     status_code=201,
-    responses={200: {"description": "Already recorded: the first result again"}},
+    responses={
+        200: {"description": "Already recorded: the first result again"},
+        409: problem_codes("conflict", description="The refund_id was used with other content"),
+        422: problem_codes("refund_exceeds_sale"),
+    },
 )
 def post_refund(
     sale_id: str,
@@ -269,7 +278,7 @@ def post_refund(
                 }
             },
         },
-        415: {"description": "Not JSON"},
+        415: problem_codes("unsupported_media_type", description="Not JSON or NDJSON"),
     },
 )
 def post_refunds(

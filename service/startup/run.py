@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
+from service.auth.service import authenticate
 from service.config import Settings, get_settings, settings_problem
 from service.demo import load_demo
 from service.engines import make_engine
@@ -77,6 +78,22 @@ def seed_demo(
     return True
 
 
+def point_env_at(engine: Engine, env_file: Path, base: str) -> None:
+    """A demo loaded by an earlier start, served now on another port: the file's ``BASE``
+    follows, so a second shell that sources it finds this server. Only when the file's
+    ADMIN token opens this database (a file of another database is left alone)."""
+    if not env_file.exists():
+        return
+    creds = read_env_file(env_file)
+    if creds.get("BASE") == base or "ADMIN" not in creds:
+        return
+    with Session(engine) as session:
+        if authenticate(session=session, token=creds["ADMIN"], admin_token=None) is None:
+            return
+    creds.pop("BASE", None)
+    write_private(env_file, _env_text(creds, base))
+
+
 def describe_demo(*, loaded: bool, env_file: Path, base: str) -> str:
     """What a walkthrough needs: every credential, where they are kept, one call to try."""
     if not env_file.exists():
@@ -88,7 +105,7 @@ def describe_demo(*, loaded: bool, env_file: Path, base: str) -> str:
     lines += [
         f"  kept in {env_file} (mode 0600); in a shell: . ./{env_file.name}",
         "Try:",
-        f"  curl -s -H 'Authorization: Bearer {creds.get('STORE', '')}' "
+        f"  curl -sS --fail-with-body -H 'Authorization: Bearer {creds.get('STORE', '')}' "
         f"-H 'Content-Type: application/json' {base}/v1/sales -d "
         '\'{"sale_id":"try-1","isrc":"RUA010600001","territory":"US",'
         '"sold_at":"2006-11-03T10:00:00Z","quantity":1,"unit_price":"0.10","currency":"USD"}\'',
@@ -104,9 +121,10 @@ def prepare(settings: Settings, *, demo: bool) -> str:
     try:
         check_database(engine)
         migrate(url)
-        loaded = demo and seed_demo(
-            engine, settings.demo_env_file, base=f"http://{settings.host}:{settings.port}"
-        )
+        base = f"http://{settings.host}:{settings.port}"
+        loaded = demo and seed_demo(engine, settings.demo_env_file, base=base)
+        if demo and not loaded:
+            point_env_at(engine, settings.demo_env_file, base)
         with Session(engine) as session:
             admin = ensure_admin(
                 session=session,
@@ -117,7 +135,6 @@ def prepare(settings: Settings, *, demo: bool) -> str:
     finally:
         engine.dispose()
     signing = _signing_key_line(settings)
-    base = f"http://{settings.host}:{settings.port}"
     # A credentials file from another database must not be shown for this one.
     shown = describe_demo(loaded=loaded, env_file=settings.demo_env_file, base=base) if demo else ""
     return "\n".join(["", *(part for part in (shown, admin, signing) if part), ""])

@@ -33,8 +33,17 @@ class StatementFile:
     chunks: Callable[[Session], Iterator[bytes]]
 
 
+def file_name(statement: Statement, kind: Literal["csv", "json"]) -> str:
+    """The one name a statement's CSV or JSON goes by wherever it is downloaded (the API's
+    Content-Disposition, the portal, `royalty-ledger pull-statements`):
+    ``statement-<period>-<party>.<kind>``, ``society:ROMS`` written ``society-ROMS``. A DSR
+    file is named as DSR Part 1 clause 8.1 requires (``DSR_<recipient>_<sender>_...tsv``,
+    ``render.dsr_document``)."""
+    return f"statement-{statement.period}-{statement.party.replace(':', '-')}.{kind}"
+
+
 def _csv_file(session: Session, statement: Statement) -> StatementFile:
-    name = f"statement-{statement.period}-{statement.party.replace(':', '-')}.csv"
+    name = file_name(statement, "csv")
     return StatementFile(name, CSV, lambda reader: csv_chunks(reader, statement))
 
 

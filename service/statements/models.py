@@ -53,6 +53,9 @@ class Statement(SQLModel, table=True):
     # The party's DDEX identity at close (NULL: closed before migration 0008).
     dsr_recipient_id: str | None = Field(default=None, max_length=18)
     dsr_recipient_name: str | None = Field(default=None, max_length=64)
+    # How its DSR file is laid out (render.dsr_document.DSR_LAYOUT), frozen at close so
+    # the file stays byte-identical; NULL: closed before migration 0016f (layout 1).
+    dsr_layout: int | None = Field(default=None)
 
 
 # One line of a statement: the royalties of one recording, work, territory, right type,
@@ -92,6 +95,9 @@ class StatementUsage(SQLModel, table=True):
     gross_sold: Decimal = Field(sa_type=Money)
     gross_returned: Decimal = Field(sa_type=Money)
     royalty: Decimal = Field(sa_type=Money)
+    # Dated in an earlier, closed month (a late sale or refund); false for every row of a
+    # statement closed before migration 0016f.
+    late: bool = False
 
 
 # The strong ETag of a streamed representation (csv | dsr): the SHA-256 of its bytes,

@@ -9,16 +9,25 @@ from fastapi.responses import StreamingResponse
 from sqlmodel import Session
 
 from service.auth.caller import Caller
-from service.auth.dependencies import AdminCaller, AnyCaller, PageDep, SettingsDep, require_role
+from service.auth.dependencies import (
+    AdminCaller,
+    AnyCaller,
+    IdFilter,
+    PageDep,
+    PartyFilter,
+    SettingsDep,
+    require_role,
+)
 from service.db import ReadSessionDep, SessionDep
 from service.downloads import TOO_MANY, Downloads
 from service.ledger.schemas import HeadPublic
 from service.pagination import Page, PageParams, page_of
+from service.problems import problem_codes
 from service.replication import first_holding, fresh_reader
 from service.rights import Role
 from service.statements import evidence, formats, repository, service
 from service.statements import payments as payments_service
-from service.statements.amounts import fmt_exact, fmt_minor, fmt_rate
+from service.statements.amounts import fmt_exact, fmt_minor, fmt_rate, round_minor
 from service.statements.close.service import close_period, issuer_of
 from service.statements.dependencies import (
     Conditional,
@@ -134,6 +143,7 @@ def get_period(period: PeriodPath, session: SessionDep, caller: AnyCaller) -> Pe
 
 def _statement_public(st: Statement) -> StatementPublic:
     c = st.currency
+    lines = round_minor(st.royalty_exact, c)  # rounded once, here and nowhere else
     return StatementPublic(
         id=st.id,
         period=st.period,
@@ -144,6 +154,8 @@ def _statement_public(st: Statement) -> StatementPublic:
             royalty=fmt_minor(st.royalty, c),
             commission=fmt_minor(st.commission, c),
             net=fmt_minor(st.net, c),
+            lines_royalty=fmt_minor(lines, c),
+            rounding=fmt_minor(round_minor(st.royalty, c) - lines, c),
         ),
         opening_balance=fmt_minor(st.opening_balance, c),
         payments=fmt_minor(st.payments, c),
@@ -166,7 +178,7 @@ def list_statements(
     caller: PartyReader,
     page: PageDep,
     period: PeriodQuery = None,
-    party: Annotated[str | None, Query(examples=["society:ROMS"])] = None,
+    party: PartyFilter = None,
 ) -> Page[StatementPublic]:
     """The caller's statements (admin: all, `party=` to filter)."""
     session = fresh_reader(primary=primary, reader=reader, watermark=repository.last_close)
@@ -187,7 +199,7 @@ def list_statements(
             "description": "JSON (a page of lines), CSV (every line) or the DSR file.",
         },
         304: {"description": "If-None-Match matched the ETag."},
-        406: {"description": "Accept names no representation offered here."},
+        406: problem_codes("not_acceptable", description="Accept names no representation here."),
         429: TOO_MANY,
     },
 )
@@ -242,7 +254,9 @@ def json_statement_response(
         next_cursor=cursor,
     )
     body = detail.model_dump_json().encode()
-    headers = {"Vary": "Accept", "ETag": etag_of(body)}
+    # Shown inline; saved (pull-statements, a browser's "save"), it has the one name.
+    disposition = f'inline; filename="{formats.file_name(st, "json")}"'
+    headers = {"Vary": "Accept", "ETag": etag_of(body), "Content-Disposition": disposition}
     return conditional.not_modified(headers) or Response(body, media_type=JSON, headers=headers)
 
 
@@ -271,7 +285,7 @@ def royalties(
     caller: HolderReader,
     page: PageDep,
     period: PeriodQuery = None,
-    holder_id: Annotated[str | None, Query(description="Admin only.")] = None,
+    holder_id: Annotated[IdFilter, Query(description="Admin only.")] = None,
 ) -> Page[RemittanceLinePublic]:
     """A rights holder's own lines on every society statement (remittance advice)."""
     if not caller.is_admin:
@@ -333,7 +347,7 @@ def list_payments(
     session: SessionDep,
     caller: PartyReader,
     page: PageDep,
-    party: Annotated[str | None, Query(examples=["society:ROMS"])] = None,
+    party: PartyFilter = None,
 ) -> Page[PaymentPublic]:
     rows, cursor = payments_service.list_payments(
         session=session, caller=caller, page=page, party=party

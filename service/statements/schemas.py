@@ -85,6 +85,15 @@ class TotalsPublic(BaseModel):
         description="commission_rate x the lines' exact sum, rounded half-even."
     )
     net: Amount = Field(description="royalty - commission of the rounded totals.")
+    lines_royalty: Amount = Field(
+        description="The lines' exact sum (`royalty_exact`), rounded half-even once to the "
+        "currency's minor unit."
+    )
+    rounding: Amount = Field(
+        description="royalty - lines_royalty: the change in the sub-minor-unit remainder "
+        "carried between months (-1, 0 or +1 minor unit), so that royalty = lines_royalty "
+        "+ rounding and every month's figure is explained by what the statement shows."
+    )
 
 
 # A statement's header, as listed.
@@ -98,7 +107,13 @@ class StatementPublic(BaseModel):
                     "party_type": "society",
                     "party": "society:ROMS",
                     "currency": "RUB",
-                    "totals": {"royalty": "2456.70", "commission": "368.51", "net": "2088.19"},
+                    "totals": {
+                        "royalty": "2456.70",
+                        "commission": "368.51",
+                        "net": "2088.19",
+                        "lines_royalty": "2456.70",
+                        "rounding": "0.00",
+                    },
                     "opening_balance": "0.00",
                     "payments": "0.00",
                     "closing_balance": "2456.70",

@@ -12,7 +12,16 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import Session
 
-from service.auth.dependencies import AdminCaller, FilerCaller, PageDep, TakedownReader
+from service.auth.dependencies import (
+    AdminCaller,
+    FilerCaller,
+    IdFilter,
+    IsrcFilter,
+    IswcFilter,
+    PageDep,
+    TakedownReader,
+    TerritoryFilter,
+)
 from service.db import ReadSessionDep, SessionDep
 from service.errors import Invalid
 from service.identifiers import normalize_isrc, normalize_iswc, normalize_territory
@@ -63,13 +72,13 @@ def list_takedowns(
     page: PageDep,
     status: TakedownStatus | None = None,
     territory: Annotated[
-        str | None, Query(description="Takedowns in force there: naming it or WORLD.")
+        TerritoryFilter, Query(description="Takedowns in force there: naming it or WORLD.")
     ] = None,
     isrc: Annotated[
-        str | None, Query(description="Takedowns of this recording or of its work.")
+        IsrcFilter, Query(description="Takedowns of this recording or of its work.")
     ] = None,
-    iswc: Annotated[str | None, Query(description="Takedowns of this work.")] = None,
-    claimant_holder_id: str | None = None,
+    iswc: Annotated[IswcFilter, Query(description="Takedowns of this work.")] = None,
+    claimant_holder_id: IdFilter = None,
 ) -> Page[TakedownPublic]:
     """Oldest first, each with its full history. A rights holder sees its own only."""
     session = fresh_reader(primary=primary, reader=reader, watermark=service.last_event)

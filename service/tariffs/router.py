@@ -5,7 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from service.auth.dependencies import AdminCaller, AnyCaller, PageDep
+from service.auth.dependencies import (
+    AdminCaller,
+    AnyCaller,
+    CurrencyFilter,
+    PageDep,
+    TerritoryFilter,
+)
 from service.db import SessionDep
 from service.pagination import Page
 from service.rights import RightType
@@ -65,9 +71,9 @@ def list_tariffs(
     session: SessionDep,
     _: AnyCaller,
     page: PageDep,
-    territory: str | None = None,
+    territory: TerritoryFilter = None,
     right_type: RightType | None = None,
-    currency: str | None = None,
+    currency: CurrencyFilter = None,
     on: date | None = None,
 ) -> Page[TariffPublic]:
     """Filter with `on=YYYY-MM-DD` for the tariffs in force on a date."""
@@ -102,8 +108,8 @@ def list_fx_rates(
     session: SessionDep,
     _: AnyCaller,
     page: PageDep,
-    from_currency: Annotated[str | None, Query(alias="from")] = None,
-    to_currency: Annotated[str | None, Query(alias="to")] = None,
+    from_currency: Annotated[CurrencyFilter, Query(alias="from")] = None,
+    to_currency: Annotated[CurrencyFilter, Query(alias="to")] = None,
     on: Annotated[date | None, Query(alias="date")] = None,
 ) -> Page[FxRatePublic]:
     rows, cursor = service.list_fx_rates(

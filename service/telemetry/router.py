@@ -8,13 +8,16 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from service.db import SessionDep
-from service.problems import problem
+from service.problems import problem, problem_codes
 from service.telemetry.readiness import not_ready
 
 router = APIRouter(tags=["ops"])
 
 
-@router.get("/healthz", responses={503: {"description": "The database does not answer"}})
+@router.get(
+    "/healthz",
+    responses={503: problem_codes("not_ready", description="The database does not answer")},
+)
 def healthz(session: SessionDep) -> Any:
     """200 when the service and its database answer (the public contract). Migrations at
     head and the rest of readiness are ``/readyz``'s."""
@@ -25,7 +28,10 @@ def healthz(session: SessionDep) -> Any:
     return {"status": "ok"}
 
 
-@router.get("/readyz", responses={503: {"description": "Not ready (database or migrations)"}})
+@router.get(
+    "/readyz",
+    responses={503: problem_codes("not_ready", description="Not ready (database or migrations)")},
+)
 def readyz(session: SessionDep) -> Any:
     """Readiness: 200 when the database answers and its schema is at the migrations'
     head; otherwise a 503 problem saying which and how to fix it."""

@@ -113,3 +113,29 @@ def test_pull_statements_downloads_again_a_file_altered_since(
     assert society.pull_statements("2006-11", out, fmt="csv") == [path]
     assert path.read_bytes() == original
     assert society.pull_statements("2006-11", out, fmt="csv") == []
+
+
+def test_a_statement_file_has_one_name_wherever_it_is_downloaded(
+    api: Api, client: TestClient, store: str, tmp_path: Path
+) -> None:
+    """CSV and JSON: ``statement-<period>-<party>.<ext>`` from the API and pull-statements
+    alike (issue #25 found two schemes; the portal's JSON download names it with the same
+    ``formats.file_name``); DSR: the standard's own name."""
+    LedgerClient(token=api.key("store", store), client=client).post_sales([SALE])
+    assert client.post("/v1/periods/2006-11/close", headers=api.admin).status_code in (200, 201)
+    token = api.key("society", "ROMS")
+    society = LedgerClient(token=token, client=client)
+    [statement] = society.statements("2006-11")
+    auth = {"Authorization": f"Bearer {token}"}
+    served = {
+        fmt: client.get(f"/v1/statements/{statement['id']}", headers={**auth, **accept})
+        for fmt, accept in (("csv", {"Accept": "text/csv"}), ("json", {}))
+    }
+    for fmt, response in served.items():
+        assert (
+            f'filename="statement-2006-11-society-ROMS.{fmt}"'
+            in (response.headers["Content-Disposition"])
+        )
+        [pulled] = society.pull_statements("2006-11", tmp_path / fmt, fmt=fmt)
+        assert pulled.name == f"statement-2006-11-society-ROMS.{fmt}"
+        assert pulled.read_bytes() == response.content

@@ -121,6 +121,8 @@ def every_get(world: World) -> list[Get]:
         Get("/docs", "/docs"),
         Get("/docs/oauth2-redirect", "/docs/oauth2-redirect"),
         Get("/redoc", "/redoc"),
+        Get("/problems", "/problems"),
+        Get("/problems/{code}", "/problems/invalid"),
         Get("/v1/api-keys", "/v1/api-keys"),
         Get("/v1/societies", "/v1/societies"),
         Get("/v1/societies/{code}", f"/v1/societies/{i['society']}"),

@@ -119,8 +119,12 @@ def test_make_run_says_loaded_only_when_it_loaded(empty_database_url: str, tmp_p
     )
     first = prepare(settings, demo=True)
     assert "Demo data loaded:" in first and "Admin: this database has admin keys" in first
-    second = prepare(settings, demo=True)
+    assert read_env_file(tmp_path / "demo.env")["BASE"] == "http://127.0.0.1:8000"
+    # Served on another port now: the file a second shell sources follows the server.
+    second = prepare(settings.model_copy(update={"port": 8010}), demo=True)
     assert "Demo data loaded:" not in second and "Demo data (loaded earlier):" in second
+    assert read_env_file(tmp_path / "demo.env")["BASE"] == "http://127.0.0.1:8010"
+    assert "http://127.0.0.1:8010/docs" in second
     assert not (tmp_path / "admin-token").exists()  # the demo's ADMIN lets an admin in
     assert describe_demo(loaded=False, env_file=tmp_path / "none.env", base="http://x") == ""
 

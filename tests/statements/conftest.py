@@ -168,3 +168,15 @@ def statements(client: TestClient, api: Api) -> Statements:
 
 def amounts(lines: list[dict[str, Any]], key: str = "royalty") -> Decimal:
     return sum((Decimal(line[key]) for line in lines), Decimal(0))
+
+
+def totals(royalty: str, commission: str, net: str, rounding: str = "0.00") -> dict[str, str]:
+    """A statement's `totals` whose lines' sum, rounded once, is `royalty` less `rounding`."""
+    lines = Decimal(royalty) - Decimal(rounding)
+    return {
+        "royalty": royalty,
+        "commission": commission,
+        "net": net,
+        "lines_royalty": f"{lines:.2f}",
+        "rounding": rounding,
+    }

@@ -153,6 +153,7 @@ def usage_rows(statement_id: str | None, party: str | None, period: str) -> sa.S
         s.gross_sold,
         s.gross_returned,
         s.royalty,
+        (s.late == 1).label("late"),
     )
 
 
@@ -180,6 +181,7 @@ def insert_usage(
         "gross_sold",
         "gross_returned",
         "royalty",
+        "late",
     ]
     insert = postgresql.insert(USAGE) if is_postgresql(session) else sqlite.insert(USAGE)
     session.execute(insert.from_select(columns, query).on_conflict_do_nothing())
@@ -212,6 +214,8 @@ def _usage_per_sale(statement_id: str | None, party: str | None, period: str) ->
             sa.func.max(sa.func.abs(sa.func.coalesce(LEGS.c.units, 0))).label("u"),
             sa.func.max(sa.func.abs(sa.func.coalesce(LEGS.c.gross, 0))).label("g"),
             sa.func.sum(LEGS.c.amount).label("r"),
+            # Dated in an earlier, closed month: the lines' `adjustment`, the DSR's late sale.
+            sa.func.max(sa.case((TXS.c.adjustment, 1), else_=0)).label("late"),
         )
         .where(LEGS.c.period == period, TXS.c.period == period)
         .group_by(
@@ -244,6 +248,7 @@ def _usage_per_sale(statement_id: str | None, party: str | None, period: str) ->
             sa.func.max(sa.case((refund, 0), else_=per_tx.c.g)).label("gross_sold"),
             sa.func.sum(sa.case((refund, per_tx.c.g), else_=0)).label("gross_returned"),
             sa.func.sum(per_tx.c.r).label("royalty"),
+            sa.func.max(per_tx.c.late).label("late"),
         )
         .group_by(*keys)
         .subquery("per_sale")

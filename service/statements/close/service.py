@@ -41,6 +41,7 @@ from service.statements.close.representations import prepare_representations
 from service.statements.exceptions import EarlierPeriodOpen, PeriodNotEnded
 from service.statements.models import Statement
 from service.statements.periods import month_end
+from service.statements.render.dsr_document import DSR_LAYOUT
 from service.transparency import service as transparency
 from service.transparency.signing import OperatorKey, settings_key
 
@@ -155,6 +156,7 @@ def _issue_statements(
         # Frozen so the DSR file stays byte-identical if the settings change later.
         "dsr_sender_id": issuer.dsr_sender_id,
         "dsr_sender_name": issuer.dsr_sender_name,
+        "dsr_layout": DSR_LAYOUT,
     }
     rows = []
     for account in sorted(terms):

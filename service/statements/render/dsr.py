@@ -76,7 +76,7 @@ class DsrSummary:
     rights_controller_party_id: str | None  # "namespace::id", e.g. "DPID::PADPIDA..."
     allocated_usages: int
     allocated_revenue: Decimal
-    rights_type: RightsType
+    rights_type: RightsType | None  # optional in SY02.02; None for "nothing reported"
     content_category: str = "Music"  # mandatory, free text agreed with the recipient
     commercial_model: str = "PayAsYouGoModel"
     use_type: str = "PermanentDownload"
@@ -159,7 +159,7 @@ def _head(h: DsrHeader) -> str:
 
 
 def _summary(s: DsrSummary) -> str:
-    if s.rights_type not in get_args(RightsType):
+    if s.rights_type is not None and s.rights_type not in get_args(RightsType):
         raise ValueError(f"RightsType {s.rights_type!r} is not one of {get_args(RightsType)}")
     party, dpid, fx = (
         s.rights_controller_party_id,
@@ -184,7 +184,7 @@ def _summary(s: DsrSummary) -> str:
         cell.integer(s.allocated_usages, "AllocatedUsages"),
         cell.dec(s.allocated_revenue, "AllocatedRevenue"),
         cell.dec(s.allocated_net_revenue, "AllocatedNetRevenue", required=False),
-        s.rights_type,
+        s.rights_type or "",
         cell.text(s.content_category, "ContentCategory"),
         cell.checked("currency", fx, "CurrencyOfTransaction") if fx else "",
         cell.dec(s.exchange_rate, "ExchangeRate", required=False),

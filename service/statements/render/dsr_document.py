@@ -9,6 +9,7 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,8 +32,16 @@ from service.statements.render.dsr import (
 )
 from service.statements.render.dsr_sql import statement_blocks
 
+# The DSR layout a close freezes on its statements (``Statement.dsr_layout``; NULL is 1).
+# Layout 2: a statement without sales has one summary record reporting nothing (DSR Part
+# 1 clause 7.19: HEAD, at least one summary record, FOOT), where 1 wrote none; and sales
+# or refunds dated in an earlier, closed month (the CSV's and JSON's `adjustment` lines)
+# are reported under summary records of their own, ServiceDescription ``LATE_SERVICE``
+# (a sales context of its own, Part 1 clause 6.5: SY02.02 has no date cell to carry it).
+DSR_LAYOUT = 2
 CHUNK = 1 << 18  # characters per chunk sent (and hashed)
 SERVICE = "Downloads"  # DSR ServiceDescription: no spaces or underscores allowed
+LATE_SERVICE = "Downloads-Late"
 USAGE = table_of(StatementUsage)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _ROW_COLUMNS = (
@@ -44,7 +53,10 @@ _ROW_COLUMNS = (
     "sale_pk",
     "usages",
     "returns",
+    "late",
 )
+# (territory or WORLD, right type, sale currency, late): what a summary record stands for.
+SummaryKey = tuple[str, str, str, bool]
 _ISRC = re.compile(r"^[A-Z]{2}[A-Z0-9]{3}[0-9]{7}$")
 
 
@@ -62,12 +74,13 @@ class DsrDocument:
     statement_id: str
     header: DsrHeader
     summaries: list[DsrSummary]
-    summary_ids: dict[tuple[str, str, str], str]
+    summary_ids: dict[SummaryKey, str]
     file_name: str
     source: sa.FromClause = USAGE
     # Blocks already formatted by PostgreSQL (``dsr_sql``) for this statement, if the
     # caller streams them (the close, a month at a time); else they are read here.
     formatted: Iterator[Any] | None = None
+    by_late: bool = False  # layout 2: late rows under summaries of their own
 
     def chunks(self) -> Iterator[bytes]:
         buffer: list[str] = []
@@ -125,7 +138,7 @@ class DsrDocument:
     def _sale(self, block_id: int, row: Any) -> str:
         # Formatted from typed values (integers, codes of the ledger's own vocabulary): the
         # per-cell checks of ``render.dsr`` cost more than the rest of the file together.
-        sid = self.summary_ids[(row.territory or "WORLD", row.right_type, row.currency)]
+        sid = self.summary_ids[_key(row, self.by_late)]
         tx = f"{row.sale_pk}-{row.right_type}" if row.sale_pk is not None else f"U{row.row_no}"
         return su01_line(
             block_id, sid, tx, int(row.usages), int(row.returns), row.sold_micros, row.ret_micros
@@ -205,7 +218,10 @@ def dsr_document(
     source = USAGE if grouped is not None else _usage_source(session, statement)
     if grouped is None:
         grouped = _grouped(session, source, statement.id)
-    summaries, ids = _summaries(grouped, controller, dpid)
+    layout = statement.dsr_layout or 1
+    summaries, ids = _summaries(grouped, controller, dpid, by_late=layout >= 2)
+    if not summaries and layout >= 2:
+        summaries = [_nothing_reported(statement.currency, controller, dpid)]
     territories = sorted({key[0] for key in ids})
     place = territories[0] if len(territories) == 1 else "multi" if territories else "WORLD"
     start, end = first_day(statement.period), last_day(statement.period)
@@ -230,7 +246,9 @@ def dsr_document(
         territory=place,
         created_at=statement.closed_at,
     )
-    return DsrDocument(session, statement.id, header, summaries, ids, name, source, formatted)
+    return DsrDocument(
+        session, statement.id, header, summaries, ids, name, source, formatted, layout >= 2
+    )
 
 
 def _usage_source(session: Session, statement: Statement) -> sa.FromClause:
@@ -251,7 +269,13 @@ def recipient_identity(statement: Statement) -> tuple[str | None, str]:
 
 
 def _grouped_query(usage: sa.FromClause) -> sa.Select[Any]:
-    keys = (usage.c.statement_id, usage.c.territory, usage.c.right_type, usage.c.currency)
+    keys = (
+        usage.c.statement_id,
+        usage.c.territory,
+        usage.c.right_type,
+        usage.c.currency,
+        usage.c.late,
+    )
     return (
         sa.select(
             *keys,
@@ -280,28 +304,60 @@ def month_grouped(session: Session, period: str) -> dict[str, list[Any]]:
     return by_statement
 
 
+def _nothing_reported(currency: str, controller: str, dpid: str | None) -> DsrSummary:
+    """The summary record of a month without sales (a payment-only statement): zero
+    usages and revenue, worldwide, in the statement's currency, no right type (an
+    optional cell: none was exercised)."""
+    return DsrSummary(
+        summary_record_id="SR1",
+        territory="WORLD",
+        service_description=SERVICE,
+        usages=0,
+        currency=currency,
+        net_revenue=Decimal(0),
+        rights_controller=controller,
+        rights_controller_party_id=f"DPID::{dpid}" if dpid else None,
+        allocated_usages=0,
+        allocated_revenue=Decimal(0),
+        rights_type=None,
+    )
+
+
+def _key(row: Any, by_late: bool) -> SummaryKey:
+    return (row.territory or "WORLD", row.right_type, row.currency, by_late and bool(row.late))
+
+
 def _summaries(
-    grouped: Iterable[Any], controller: str, dpid: str | None
-) -> tuple[list[DsrSummary], dict[tuple[str, str, str], str]]:
-    """SY02 records, one per territory, right type and sale currency, and their ids."""
+    grouped: Iterable[Any], controller: str, dpid: str | None, *, by_late: bool
+) -> tuple[list[DsrSummary], dict[SummaryKey, str]]:
+    """SY02 records, one per territory, right type and sale currency (and, ``by_late``,
+    whether the rows are late), and their ids. Rows come sorted by those keys, late last,
+    so a layout-1 statement's late and other rows of one key are adjacent and merge."""
+    merged: list[tuple[tuple[Any, ...], SummaryKey, list[Any]]] = []
+    for row in grouped:
+        raw = (row.territory, row.right_type, row.currency, by_late and bool(row.late))
+        sums = [int(row.usages), row.gross_sold - row.gross_returned, row.royalty]
+        if merged and merged[-1][0] == raw:
+            merged[-1][2][:] = [a + b for a, b in zip(merged[-1][2], sums, strict=True)]
+        else:
+            merged.append((raw, _key(row, by_late), sums))
     summaries, ids = [], {}
-    for n, row in enumerate(grouped, 1):
-        territory = row.territory or "WORLD"
+    for n, (_, key, (usages, net, royalty)) in enumerate(merged, 1):
         sid = f"SR{n}"
-        ids[(territory, row.right_type, row.currency)] = sid
+        ids[key] = sid
         summaries.append(
             DsrSummary(
                 summary_record_id=sid,
-                territory=territory,
-                service_description=SERVICE,
-                usages=int(row.usages),
-                currency=row.currency,
-                net_revenue=row.gross_sold - row.gross_returned,
+                territory=key[0],
+                service_description=LATE_SERVICE if key[3] else SERVICE,
+                usages=usages,
+                currency=key[2],
+                net_revenue=net,
                 rights_controller=controller,
                 rights_controller_party_id=f"DPID::{dpid}" if dpid else None,
-                allocated_usages=int(row.usages),
-                allocated_revenue=row.royalty,
-                rights_type=RIGHTS_TYPE_FOR[row.right_type],
+                allocated_usages=usages,
+                allocated_revenue=royalty,
+                rights_type=RIGHTS_TYPE_FOR[key[1]],
             )
         )
     return summaries, ids

@@ -3,8 +3,9 @@ or of a whole month's statements (the close, which hashes them), SU01 lines alre
 
 Byte for byte what ``dsr_document.su01_line`` writes from the same rows (tests compare the
 two paths): blocks are runs of one ISRC in ``row_no`` order (``itertools.groupby``), the
-SummaryRecordId is ``SR<n>`` in (territory, right type, currency) order with a missing
-territory read as ``WORLD``, and the unit price is the half-even micro-unit quotient of
+SummaryRecordId is ``SR<n>`` in (territory, right type, currency, late) order with a
+missing territory read as ``WORLD`` (a statement of layout 1 has no late row: its rows
+were written before ``late`` was), and the unit price is the half-even micro-unit quotient of
 Python's floor ``divmod``, written without trailing zeros.
 """
 
@@ -30,20 +31,20 @@ WITH scope AS (
   SELECT m.*, sum(m.starts) OVER (PARTITION BY m.statement_id ORDER BY m.row_no) AS block
   FROM marked m
 ), groups AS (
-  SELECT statement_id, territory, right_type, currency, row_number() OVER (
-    PARTITION BY statement_id ORDER BY territory, right_type, currency) AS n
-  FROM scope GROUP BY statement_id, territory, right_type, currency
+  SELECT statement_id, territory, right_type, currency, late, row_number() OVER (
+    PARTITION BY statement_id ORDER BY territory, right_type, currency, late) AS n
+  FROM scope GROUP BY statement_id, territory, right_type, currency, late
 ), ids AS (
   SELECT statement_id, coalesce(territory, 'WORLD') AS territory, right_type, currency,
-    max(n) AS n
-  FROM groups GROUP BY statement_id, coalesce(territory, 'WORLD'), right_type, currency
+    late, max(n) AS n
+  FROM groups GROUP BY statement_id, coalesce(territory, 'WORLD'), right_type, currency, late
 ), priced AS (
   SELECT b.statement_id, b.row_no, b.block, b.isrc, i.n AS sid, b.sale_pk, b.right_type,
     b.usages, b.returns, x.g, x.d, floor(x.g::numeric / x.d)::bigint AS q
   FROM numbered b
   JOIN ids i ON i.statement_id = b.statement_id
     AND i.territory = coalesce(b.territory, 'WORLD')
-    AND i.right_type = b.right_type AND i.currency = b.currency
+    AND i.right_type = b.right_type AND i.currency = b.currency AND i.late = b.late
   CROSS JOIN LATERAL (SELECT
     CASE WHEN b.usages <> 0 THEN b.gross_sold WHEN b.returns <> 0 THEN b.gross_returned
       ELSE 0 END AS g,
