@@ -5,7 +5,7 @@
 The month is what a store's month looks like to the close: a Zipf catalogue
 (bench.catalogue: 8 societies in 5 currencies, 4,000 holders in 4 currencies, 5 % of
 works with an unclaimed share, so suspense), sales in six territories with mixed
-currencies (FX at close), quantities 1–10, 3 % replayed rows (a store retrying), 2 % of
+currencies (FX at close), quantities 1 to 10, 3 % replayed rows (a store retrying), 2 % of
 sales refunded, and 1 % *late* sales: sold in October, which is already closed, so they
 are booked into November as adjustments. October holds a thousandth of the month's
 sales and is closed first, by ``close_period``.
@@ -170,8 +170,7 @@ def daily_rates(engine: Any) -> None:
     catalogue's rates of 31 October, six decimals): the close converts at many rates."""
     rng = random.Random(11)
     base = {
-        (r.from_currency, r.to_currency): r.rate
-        for r in Session(engine).exec(select(FxRate)).all()
+        (r.from_currency, r.to_currency): r.rate for r in Session(engine).exec(select(FxRate)).all()
     }
     rows = []
     for n in range(61):
