@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 PG_REPLICA_URL ?= postgresql+psycopg://postgres@127.0.0.1:5433/postgres
 
-.PHONY: install lock audit run demo migrate test lint format typecheck check bench clean replica-up replica-down ha-up ha-down
+.PHONY: install lock audit run demo migrate test lint format typecheck check bench bench-month clean replica-up replica-down ha-up ha-down
 
 # Installs exactly the locked versions, every file checked against its SHA-256
 # (requirements-dev.lock; the image installs requirements.lock, the runtime subset).
@@ -74,6 +74,12 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# A realistic month through the write path, closed, pulled and verified (bench/month_close.py);
+# its last line is the summary. Size: SALES (default 100000). PostgreSQL only.
+SALES ?= 100000
+bench-month: $(STAMP)
+	MONTH_SALES=$(SALES) $(BIN)/python -m bench.month_close
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache royalty-ledger.db* royalty-ledger.demo.env

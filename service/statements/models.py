@@ -64,7 +64,8 @@ class StatementLine(SQLModel, table=True):
     __tablename__ = "statement_line"
     __table_args__ = (sa.UniqueConstraint("statement_id", "line_no"),)
     id: int | None = Field(default=None, sa_column=sa.Column(AutoBigInt, primary_key=True))
-    statement_id: str = Field(foreign_key="statement.id", max_length=32)
+    # No foreign key (0016c): the close writes lines only by joining its new statements.
+    statement_id: str = Field(max_length=32)
     line_no: int
     isrc: str | None = Field(default=None, max_length=12)
     iswc: str | None = Field(default=None, max_length=15)
@@ -83,7 +84,8 @@ class StatementLine(SQLModel, table=True):
 # currency: what the DSR export reports (SU01 rows), frozen at close.
 class StatementUsage(SQLModel, table=True):
     __tablename__ = "statement_usage"
-    statement_id: str = Field(foreign_key="statement.id", primary_key=True, max_length=32)
+    # No foreign key (0016c): the close writes usage rows only by joining its new statements.
+    statement_id: str = Field(primary_key=True, max_length=32)
     row_no: int = Field(primary_key=True)
     isrc: str | None = Field(default=None, max_length=12)
     territory: str | None = Field(default=None, max_length=2)

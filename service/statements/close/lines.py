@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from service.ledger.kinds import TransactionKind
@@ -157,17 +156,15 @@ def usage_rows(statement_id: str | None, party: str | None, period: str) -> sa.S
     )
 
 
-def insert_usage(
-    session: Session, statement_id: str | None, party: str | None, period: str
-) -> None:
+def insert_usage(session: Session, period: str) -> None:
     """DSR usage: a row per statement, sale and right type, in the sale's currency.
 
     Written by the close for all of the month's statements in one statement
     (``representations``), from the parties' legs of the month. The legs of a closed month
-    never change, so neither do these rows.
+    never change, so neither do these rows. A plain INSERT: the month's statements were
+    created in this very transaction, so no row of theirs can exist yet.
     """
-    # SQLite parses INSERT … SELECT … ON CONFLICT only with a WHERE.
-    query = usage_rows(statement_id, party, period).where(sa.true())
+    query = usage_rows(None, None, period)
     columns = [
         "statement_id",
         "row_no",
@@ -183,8 +180,7 @@ def insert_usage(
         "royalty",
         "late",
     ]
-    insert = postgresql.insert(USAGE) if is_postgresql(session) else sqlite.insert(USAGE)
-    session.execute(insert.from_select(columns, query).on_conflict_do_nothing())
+    session.execute(sa.insert(USAGE).from_select(columns, query))
 
 
 def _usage_per_sale(statement_id: str | None, party: str | None, period: str) -> sa.Subquery:

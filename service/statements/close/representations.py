@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from service.sql import is_postgresql
 from service.statements import formats, repository
+from service.statements.close import plans
 from service.statements.close.lines import insert_usage
 from service.statements.models import Statement
 from service.statements.render.csv_file import csv_digests
@@ -35,7 +36,10 @@ def digest_of(chunks: Iterator[bytes]) -> str:
 def prepare_representations(session: Session, period: str) -> None:
     """Write each statement's DSR usage rows and store its CSV and DSR ETags."""
     statements = session.exec(select(Statement).where(col(Statement.period) == period)).all()
-    insert_usage(session, None, None, period)  # every statement's rows, in one statement
+    plans.fresh(session, "statement")  # the month's statements, written moments ago
+    with plans.hash_plan(session, sort=True):
+        insert_usage(session, period)  # every statement's rows, in one statement
+    plans.fresh(session, "statement_usage")
     if is_postgresql(session):
         csv = csv_digests(session, list(statements)) if statements else {}
         dsr = _month_dsr_digests(session, period, statements)

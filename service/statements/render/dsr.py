@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal, get_args
 
 from service.statements.render import dsr_cells as cell
@@ -193,24 +194,46 @@ def _summary(s: DsrSummary) -> str:
 
 
 def _resource(r: DsrRecording) -> str:
-    isrc = (r.isrc or "").replace("-", "").upper()
-    iswc = (r.iswc or "").replace("-", "").replace(".", "").upper()
+    block = cell.integer(r.block_id, "BlockId")
+    reference = cell.text(r.resource_reference, "ResourceReference")
+    described = _described(
+        r.dsp_resource_id, r.isrc, r.title, r.sub_title, r.display_artist, r.duration_s,
+        r.iswc, r.composers, r.publishers,
+    )  # fmt: skip
+    return f"AS02.02\t{block}\t{reference}\t{described}"
+
+
+# A month's files describe the same popular recordings again and again (one block per
+# statement that earned from them): their checked cells are written once per process.
+# Nothing is cached for a value that fails a check (the exception propagates each time).
+@lru_cache(maxsize=1 << 16)
+def _described(
+    dsp_resource_id: str,
+    isrc_code: str | None,
+    title: str,
+    sub_title: str | None,
+    display_artist: str,
+    duration_s: int | None,
+    iswc_code: str | None,
+    composers: tuple[str, ...],
+    publishers: tuple[str, ...],
+) -> str:
+    """The AS02.02 cells after ResourceReference, and the line's end."""
+    isrc = (isrc_code or "").replace("-", "").upper()
+    iswc = (iswc_code or "").replace("-", "").replace(".", "").upper()
     return cell.line([
-        "AS02.02",
-        cell.integer(r.block_id, "BlockId"),
-        cell.text(r.resource_reference, "ResourceReference"),
-        cell.text(r.dsp_resource_id, "DspResourceId"),
+        cell.text(dsp_resource_id, "DspResourceId"),
         cell.checked("isrc", isrc, "ISRC") if isrc else "",
-        cell.text(r.title, "Title"),
-        cell.text(r.sub_title, "SubTitle", required=False),
-        cell.text(r.display_artist, "DisplayArtistName"),
+        cell.text(title, "Title"),
+        cell.text(sub_title, "SubTitle", required=False),
+        cell.text(display_artist, "DisplayArtistName"),
         "",  # DisplayArtistPartyId
-        cell.duration(r.duration_s),
+        cell.duration(duration_s),
         "SoundRecording",
         cell.checked("iswc", iswc, "ISWC") if iswc else "",
-        cell.many(r.composers, "ComposerAuthor"),
+        cell.many(composers, "ComposerAuthor"),
         "", "", "",  # ComposerAuthorPartyId, Arranger, ArrangerPartyId
-        cell.many(r.publishers, "MusicPublisher"),
+        cell.many(publishers, "MusicPublisher"),
         "", "", "", "", "",  # MusicPublisherPartyId .. IsMasterRecording: not known to us
     ])  # fmt: skip
 
