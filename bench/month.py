@@ -27,9 +27,12 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -87,12 +90,17 @@ def admin_sql(sql: str) -> None:
         conn.execute(sql)
 
 
-def signing_key() -> OperatorKey:
-    return operator_key(SIGNING_SEED, "/nonexistent")
+def signer_record(database: str) -> Path:
+    """The signer's record of one bench database's log (issue 29: a record per log)."""
+    return Path(tempfile.gettempdir()) / f"bench-{database}.signed.json"
 
 
-def issuer() -> Issuer:
-    return Issuer(ISSUER_ID, ISSUER_NAME, signing_key())
+def signing_key(database: str = TEMPLATE) -> OperatorKey:
+    return replace(operator_key(SIGNING_SEED, "/nonexistent"), record=signer_record(database))
+
+
+def issuer(database: str = TEMPLATE) -> Issuer:
+    return Issuer(ISSUER_ID, ISSUER_NAME, signing_key(database))
 
 
 def migrate(url: str) -> None:
@@ -191,6 +199,7 @@ def build_month() -> float:
     """Build the template database; returns the seconds the month's sales took."""
     admin_sql(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
     admin_sql(f'CREATE DATABASE "{TEMPLATE}"')
+    signer_record(TEMPLATE).unlink(missing_ok=True)  # a new database is a new log
     url = url_of(TEMPLATE)
     migrate(url)
     engine = make_engine(url)

@@ -13,7 +13,7 @@ then runs ``royalty-ledger verify-statement --all`` on the statement with the mo
 (every inclusion proof, every line re-added). Its last line is the summary:
 
     month_sales= build_s= close_s= close_peak_rss_mb= statements= lines=
-    csv_lines_per_s= dsr_lines_per_s= verify_s=
+    csv_lines_per_s= dsr_lines_per_s= verify_s= scenario_s=
 
 CLOSE_PROFILE=file writes a cProfile of the close; CLOSE_EXPLAIN=file the EXPLAIN
 (ANALYZE, BUFFERS) of every statement of the close slower than 200 ms (auto_explain).
@@ -23,6 +23,7 @@ import cProfile
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -35,10 +36,11 @@ import psycopg
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from bench import month
+from bench import month, scenario
 from bench.catalogue import Catalogue
 from bench.run import RssSampler, fetch, load_average
 from service.engines import make_engine
+from service.scenarios.schemas import ScenarioCreate, TerritoryRule
 from service.statements.close.service import close_period
 
 PORT = int(os.environ.get("MONTH_PORT", "8771"))
@@ -51,10 +53,18 @@ def _cpu_of(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
+def signer_record() -> Path:
+    return month.signer_record(month.DB_NAME)
+
+
 def clone() -> str:
     month.admin_sql(f'DROP DATABASE IF EXISTS "{month.DB_NAME}" WITH (FORCE)')
     month.admin_sql(f'CREATE DATABASE "{month.DB_NAME}" TEMPLATE "{month.TEMPLATE}"')
     url = month.url_of(month.DB_NAME)
+    # The clone's log extends the template's: its signer's record starts from the template's.
+    signer_record().unlink(missing_ok=True)
+    if month.signer_record(month.TEMPLATE).exists():
+        shutil.copyfile(month.signer_record(month.TEMPLATE), signer_record())
     month.migrate(url)
     with psycopg.connect(month.dsn_of(month.DB_NAME), autocommit=True) as conn:
         conn.execute("ANALYZE")
@@ -90,7 +100,10 @@ def close_child(url: str) -> None:
         if profiler:
             profiler.enable()
         close_period(
-            session=session, period=month.MONTH, now=datetime.now(UTC), issuer=month.issuer()
+            session=session,
+            period=month.MONTH,
+            now=datetime.now(UTC),
+            issuer=month.issuer(month.DB_NAME),
         )
         session.commit()
         if profiler:
@@ -145,6 +158,8 @@ def serve(url: str) -> subprocess.Popen[bytes]:
         "LEDGER_DATABASE_URL": url,
         "LEDGER_DEMO": "false",
         "LEDGER_SIGNING_KEY": month.SIGNING_SEED,
+        # The clone's own log: its own signer's record (issue 29), never the repository's.
+        "LEDGER_SIGNER_RECORD_FILE": str(signer_record()),
         "LEDGER_WEBHOOKS_WORKER": "false",
         "LEDGER_DOWNLOADS_PER_PARTY": "8",
     }
@@ -218,9 +233,17 @@ def verify(statement_id: str) -> float:
 
 
 def summary(fields: dict[str, Any]) -> str:
-    """The last line `make bench-month` prints. Keys in this order; issue 28 (scenarios)
-    appends ``scenario_s=`` after ``verify_s`` through ``fields``."""
+    """The last line `make bench-month` prints, keys in this order (``scenario_s`` last)."""
     return " ".join(f"{key}={value}" for key, value in fields.items())
+
+
+def rerun_month(url: str) -> float:
+    """Issue 28: seconds a scenario takes to re-price the month (buyer's rule, cold pricing
+    cache, rolled back); its report must not differ from the books."""
+    data = ScenarioCreate(period_from=month.MONTH, territory=TerritoryRule.buyer)
+    seconds, (sales, groups, differs) = scenario.run_once(url, data, None)  # type: ignore[misc]
+    month.say(f"scenario: {sales} sales in {groups} groups, {seconds:.1f} s, differs={differs}")
+    return seconds
 
 
 def run_all(step: str) -> None:
@@ -259,7 +282,7 @@ def run_all(step: str) -> None:
         "csv_lines_per_s": f"{pulled['csv']:.0f}",
         "dsr_lines_per_s": f"{pulled['dsr']:.0f}",
         "verify_s": f"{verify_s:.1f}",
-        # issue 28: "scenario_s": ...,
+        "scenario_s": f"{rerun_month(url):.1f}",
     }
     month.say(summary(fields))
 
