@@ -7,7 +7,8 @@ first — both take twice as long — while another worker may sit idle (issue 2
 of a 1,000-sale batch came from exactly that). So while a worker books as many write
 batches as its bound (``WRITE_BATCHES_PER_WORKER``), it takes its listening sockets off
 its event loop; the kernel keeps queueing connections on the shared socket, and the
-workers that still listen take them. When the batch ends, the worker listens again.
+workers that still listen take them. When the batch ends, the worker listens again, and
+after ``MAX_PAUSE_S`` at the latest.
 
 Only bounded write batches (``POST /v1/sales``, ``POST /v1/refunds``) count: a DSR file
 takes minutes and must not stop a worker from serving everything else. With one worker
@@ -24,6 +25,9 @@ import logging
 from typing import Any
 
 WRITE_BATCHES_PER_WORKER = 1
+# A worker never stops listening longer than this: a batch held up (a failover, a slow
+# disk) must not leave health checks and reads unanswered on every worker at once.
+MAX_PAUSE_S = 2.0
 GATED = frozenset({("POST", "/v1/sales"), ("POST", "/v1/refunds")})
 
 log = logging.getLogger("ledger.accept_gate")
@@ -38,6 +42,7 @@ class AcceptGate:
         self.servers: list[asyncio.Server] = []
         self.busy = 0
         self.paused = False
+        self._deadline: asyncio.TimerHandle | None = None
 
     def attach(self, transport: Any) -> None:
         """Remember the server a connection came from (once per server)."""
@@ -56,13 +61,19 @@ class AcceptGate:
             self.resume()
 
     def pause(self) -> None:
+        if not self.servers:
+            return
         for server in self.servers:
             loop = server.get_loop()
             for sock in server.sockets:
                 loop.remove_reader(sock.fileno())
         self.paused = True
+        self._deadline = self.servers[0].get_loop().call_later(MAX_PAUSE_S, self.resume)
 
     def resume(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
         self.paused = False
         for server in self.servers:
             if server.is_serving():

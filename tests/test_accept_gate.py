@@ -85,3 +85,29 @@ def test_only_bounded_write_batches_count(method: str, path: str, counted: bool)
     asyncio.run(middleware(scope, None, None))  # type: ignore[arg-type]
     assert seen == [1 if counted else 0]
     assert gate.busy == 0
+
+
+def test_a_worker_listens_again_after_the_longest_pause_even_if_still_busy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("service.accept_gate.MAX_PAUSE_S", 0.2)
+
+    async def scenario() -> list[int]:
+        gate = AcceptGate(bound=1)
+        gate.enabled = True
+        Counting.gate, Counting.accepted = gate, []
+        server = await asyncio.get_running_loop().create_server(Counting, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        first = await _connect(port)
+        gate.enter()  # a batch that does not end
+        second = await _connect(port)  # 0.3 s: past the longest pause, so it is taken
+        seen = [len(Counting.accepted), gate.paused]
+        for sock in (first, second):
+            sock.close()
+        for transport in Counting.accepted:
+            transport.close()
+        server.close()
+        await server.wait_closed()
+        return seen
+
+    assert asyncio.run(scenario()) == [2, False]
