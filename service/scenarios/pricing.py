@@ -134,7 +134,7 @@ def price_groups(
             if plan is None:
                 yield group, unlicensed.setdefault(where, Priced(where, reason=UNLICENSED))
                 continue
-            plan_key = (id(plan), group.unit_price, group.currency)
+            plan_key = (plan.serial, group.unit_price, group.currency)
             memo_key: tuple[object, ...] = (
                 plan_key,
                 where,

@@ -21,11 +21,11 @@ the micro-unit and the byte, over random catalogues, prices and quantities.
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Context, Decimal, Inexact, InvalidOperation, Overflow
 from functools import lru_cache
-from itertools import pairwise
+from itertools import count, pairwise
 from typing import Any
 
 from service.ledger import accounts
@@ -37,6 +37,7 @@ from service.sales.pricing.engine.allocation import largest_remainder_scaled, sc
 from service.sales.pricing.engine.engine import MISSING_FX_RATE, UNCLAIMED_SHARE
 from service.sales.pricing.engine.quanta import EXACT, ONE, ZERO, exact_sum
 
+_SERIALS = count()
 _UNIT = "@@unit-royalty-{}@@"  # where a right type's unit royalty goes in the basis text
 _MICROS = 1_000_000
 
@@ -241,6 +242,9 @@ class CompiledPlan:
     # Every slot with its (right type, part) position, in the legs' canonical order.
     order: tuple[tuple[tuple[int, int], Slot], ...]
     basis_pieces: tuple[str, ...]  # the basis text around each right type's unit royalty
+    # Unique in the process, for callers that memoise by plan: ``id()`` is reused once a
+    # plan leaves the bounded memo.
+    serial: int = field(default_factory=lambda: next(_SERIALS))
 
     def apply(self, unit_price: Decimal, units: int) -> Applied:
         """The sale of ``units`` units at ``unit_price`` (validated: finite, not negative)."""
