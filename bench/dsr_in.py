@@ -22,6 +22,8 @@ import httpx
 from bench.catalogue import CURRENCY_OF, TERRITORIES
 from bench.workload import PRICES
 from service.sales.dsr_intake import mapping, parser
+from service.sales.dsr_intake.service import CHUNK
+from service.sales.pricing.generation import tune_gc
 
 BLOCK = 20  # SU01 lines per block (one recording's sales in a month)
 _AS = "\t".join(["AS02.02", "{block}", "R1", "R1", "{isrc}", "Title", "", "Artist", "", ""])
@@ -83,28 +85,34 @@ def write(path: Path, isrcs: list[str], count: int, message_id: str, seed: int =
 
 
 def parse_rates(path: Path) -> tuple[float, float]:
-    """Lines/s of the structural pass, and of the mapping pass (lines to validated sales)."""
+    """Lines/s of the structural pass, and of the mapping pass (lines to the chunks of
+    rows ``record_sales`` books), with the server's collector thresholds (``create_app``
+    raises them: CPython's defaults re-traverse a chunk's rows over and over)."""
+    tune_gc()
     with path.open("rb") as stream:
         started = time.perf_counter()
         outline = parser.outline(stream)
         structure_s = time.perf_counter() - started
         stream.seek(0)
         started = time.perf_counter()
-        for _ in mapping.usages(stream, outline, now=datetime.now(UTC)):
+        for _ in mapping.chunks(stream, outline, now=datetime.now(UTC), size=CHUNK):
             pass
         mapping_s = time.perf_counter() - started
     return outline.lines / structure_s, outline.lines / mapping_s
 
 
-def _rows(path: Path) -> list[dict[str, Any]]:
+def _rows(path: Path) -> list[tuple[dict[str, Any], int]]:
+    """Each sale of the file as POST /v1/sales takes it, with the units its line returns."""
     with path.open("rb") as stream:
         outline = parser.outline(stream)
         stream.seek(0)
-        return [
-            u.row.sale.model_dump(mode="json")
-            for u in mapping.usages(stream, outline, now=datetime.now(UTC))
-            if u.row is not None and u.row.sale is not None
-        ]
+        found = []
+        for chunk in mapping.chunks(stream, outline, now=datetime.now(UTC), size=CHUNK):
+            returns = dict(chunk.returns)
+            for i, row in enumerate(chunk.rows):
+                assert row.sale is not None
+                found.append((row.sale.model_dump(mode="json"), returns.get(i, 0)))
+        return found
 
 
 def post_dsr(base: str, token: str, path: Path) -> tuple[float, dict[str, Any]]:
@@ -132,7 +140,7 @@ def measure(base: str, admin: httpx.Client, isrcs: list[str], lines: int, say: A
         write(path, isrcs, lines, "BENCH-DSR-1")
         structure, mapped = parse_rates(path)
         say(
-            f"DSR parse: structural pass {structure:,.0f} lines/s, lines to validated sales "
+            f"DSR parse: structural pass {structure:,.0f} lines/s, lines to the rows booked "
             f"{mapped:,.0f} lines/s (in-process)"
         )
         dsr_s, receipt = post_dsr(base, store_token(admin, "benchdsr"), path)
@@ -140,7 +148,8 @@ def measure(base: str, admin: httpx.Client, isrcs: list[str], lines: int, say: A
     say(
         f"DSR in: {lines} SU01 lines in {dsr_s:.1f} s = {lines / dsr_s:,.0f} lines/s "
         f"({receipt['sales_recorded']} sales, {receipt['refunds_recorded']} refunds, "
-        f"{receipt['rejected']} rejected); the same sales through POST /v1/sales: "
+        f"{receipt['rejected']} rejected); the same sales and returns through POST /v1/sales "
+        f"and /v1/refunds: "
         f"{json_s:.1f} s = {lines / json_s:,.0f} sales/s (one client each)"
     )
     return (
@@ -150,17 +159,31 @@ def measure(base: str, admin: httpx.Client, isrcs: list[str], lines: int, say: A
 
 
 def post_same_rows(base: str, token: str, path: Path) -> float:
-    """Seconds to book the file's sales through POST /v1/sales, 1,000 a batch, one client."""
+    """Seconds to book the file's sales through POST /v1/sales, 1,000 a batch, one client,
+    and their returns through POST /v1/refunds after each batch (as the DSR post books a
+    chunk's returns after its sales)."""
     rows = _rows(path)
     headers = {"Authorization": f"Bearer {token}", "Prefer": "return=minimal"}
+    json_type = {"Content-Type": "application/json"}
     started = time.perf_counter()
     with httpx.Client(base_url=base, headers=headers, timeout=None) as client:
         for first in range(0, len(rows), 1000):
-            body = json.dumps({"sales": rows[first : first + 1000]})
-            answer = client.post(
-                "/v1/sales", content=body, headers={"Content-Type": "application/json"}
-            )
-            answer.raise_for_status()
+            batch = rows[first : first + 1000]
+            body = json.dumps({"sales": [sale for sale, _ in batch]})
+            client.post("/v1/sales", content=body, headers=json_type).raise_for_status()
+            refunds = [
+                {
+                    "sale_id": sale["sale_id"],
+                    "refund_id": f"{sale['sale_id']}-r",
+                    "quantity": units,
+                    "refunded_at": sale["sold_at"],
+                }
+                for sale, units in batch
+                if units
+            ]
+            if refunds:
+                body = json.dumps({"refunds": refunds})
+                client.post("/v1/refunds", content=body, headers=json_type).raise_for_status()
     return time.perf_counter() - started
 
 

@@ -7,15 +7,14 @@
    Another file under the same MessageId is a conflict (409); the same file again goes on
    (an interrupted post is resumed by posting the file again: what was booked comes back
    as duplicates, since sale ids are derived from the message).
-3. A second pass maps SU01 lines (``mapping``) and books them ``chunk`` lines at a time:
+3. A second pass maps SU01 lines (``mapping.chunks``) and books them ``chunk`` lines at a time:
    the sales through ``sales.service.record_sales`` and the returns through
    ``sales.service.record_refunds`` — the one booking path every sale takes — each chunk then
    committed by ``checkpoint`` (the request's session), so a chunk is atomic and memory
    stays flat whatever the file's size.
 """
 
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -27,7 +26,7 @@ from service.sales.dsr_intake.exceptions import DsrMessageConflict
 from service.sales.dsr_intake.models import DsrMessage
 from service.sales.dsr_intake.parser import Outline, outline
 from service.sales.dsr_intake.schemas import MAX_LISTED, DsrReceipt, DsrRejection
-from service.sales.intake.ingest import RefundRow
+from service.sales.intake.ingest import RefundRow, Row
 from service.sales.schemas import RefundIn
 from service.sql import insert_ignoring_duplicates, table_of
 from service.timeutil import utcnow
@@ -97,16 +96,11 @@ def ingest_dsr(
     checkpoint()
     tally = _Tally(found)
     upload.stream.seek(0)
-    lines = mapping.usages(upload.stream, found, now=utcnow())
-    for usages in _chunks(lines, chunk or CHUNK):
-        _book(session, store_code, usages, tally)
+    for part in mapping.chunks(upload.stream, found, now=utcnow(), size=chunk or CHUNK):
+        _book(session, store_code, part, tally)
+        del part  # a chunk's rows are not kept while the next is read
         checkpoint()
     return tally.receipt()
-
-
-def _chunks(usages: Iterator[mapping.Usage], size: int) -> Iterator[list[mapping.Usage]]:
-    while batch := list(itertools.islice(usages, size)):
-        yield batch
 
 
 def _claim(session: Session, store_code: str, found: Outline, sha256: str) -> None:
@@ -132,56 +126,52 @@ def _claim(session: Session, store_code: str, found: Outline, sha256: str) -> No
         )
 
 
-def _book(session: Session, store_code: str, usages: list[mapping.Usage], tally: _Tally) -> None:
+def _book(session: Session, store_code: str, chunk: mapping.Chunk, tally: _Tally) -> None:
     """One chunk: its sales in one batch, then the returns of the sales that stand."""
-    sold = [u for u in usages if u.row is not None]
-    batch = sales.record_sales(
-        session=session, store_code=store_code, rows=[u.row for u in sold if u.row], minimal=True
-    )
-    returns: list[tuple[mapping.Usage, RefundRow]] = []
-    for usage, result in zip(sold, batch.results, strict=True):
-        if result.status == "recorded":
+    results = sales.record_sales(
+        session=session, store_code=store_code, rows=chunk.rows, minimal=True
+    ).results
+    for i, result in enumerate(results):
+        status = result.status
+        if status == "recorded":
             tally.sales_recorded += 1
-        elif result.status == "duplicate":
+        elif status == "duplicate":
             tally.duplicates += 1
         else:
             assert result.error is not None
             error = result.error
             tally.reject(
                 mapping.Rejection(
-                    usage.line, "SU01", None, error.code, error.detail, error.takedown_id
+                    chunk.lines[i], "SU01", None, error.code, error.detail, error.takedown_id
                 )
             )
-            continue
-        if usage.returns:
-            returns.append((usage, _refund(usage)))
-    for usage in usages:
-        if usage.rejection is not None:
-            tally.reject(usage.rejection)
-        elif usage.row is None:
-            tally.skipped += 1
-    _refund_returns(session, store_code, returns, tally)
+    for rejection in chunk.rejections:
+        tally.reject(rejection)
+    tally.skipped += chunk.skipped
+    stand = [
+        (chunk.lines[i], _refund(chunk.rows[i], units))
+        for i, units in chunk.returns
+        if results[i].status in ("recorded", "duplicate")
+    ]
+    _refund_returns(session, store_code, stand, tally)
 
 
-def _refund(usage: mapping.Usage) -> RefundRow:
-    assert usage.row is not None and usage.row.sale is not None
-    sale = usage.row.sale
+def _refund(row: Row, units: int) -> RefundRow:
+    assert row.sale is not None
+    sale = row.sale
     refund_id = f"{sale.sale_id}-r"
-    refund = RefundIn(refund_id=refund_id, quantity=usage.returns, refunded_at=sale.sold_at)
+    refund = RefundIn(refund_id=refund_id, quantity=units, refunded_at=sale.sold_at)
     return RefundRow(sale.sale_id, refund_id, refund)
 
 
 def _refund_returns(
-    session: Session,
-    store_code: str,
-    returns: list[tuple[mapping.Usage, RefundRow]],
-    tally: _Tally,
+    session: Session, store_code: str, returns: list[tuple[int, RefundRow]], tally: _Tally
 ) -> None:
     if not returns:
         return
     rows = [row for _, row in returns]
     refunds = sales.record_refunds(session=session, store_code=store_code, rows=rows, minimal=True)
-    for (usage, _), outcome in zip(returns, refunds.results, strict=True):
+    for (line, _), outcome in zip(returns, refunds.results, strict=True):
         if outcome.status == "recorded":
             tally.refunds_recorded += 1
         elif outcome.status == "duplicate":
@@ -189,7 +179,7 @@ def _refund_returns(
         else:
             assert outcome.error is not None
             detail = f"the sale was booked, its returns not: {outcome.error.detail}"
-            tally.reject(_rejected(usage.line, outcome.error.code, detail, cell="Returns"))
+            tally.reject(_rejected(line, outcome.error.code, detail, cell="Returns"))
 
 
 def _rejected(line: int, code: str, detail: str, cell: str | None = None) -> mapping.Rejection:
