@@ -19,9 +19,13 @@ keys are cached too (an unknown ISRC, a holder without mandates), since creating
 changes the token. The memo dictionaries of ``service.sales.pricing.price`` and
 ``service.sales.recording`` live on the generation for the same reason.
 
-Memory is bounded: a generation that grows past ``MAX_RECORDINGS`` recordings is replaced
-by an empty one, and each memo is emptied when it passes its limit (``MAX_MEMO`` entries,
-``MAX_PLANS`` for the day look-ups of ``service.sales.pricing.plans``).
+Memory is bounded in bytes (``configure``: ``CACHE_MB`` a process by default): every entry
+is counted at an approximate size measured with tracemalloc (the ``*_BYTES`` constants;
+docs/dsr-intake.md, "Memory"), and each part of the cache keeps within its share of the
+budget (``SHARES``). A memo forgets by age (``AgedMemo``: the half not used since the last
+turn goes); the catalogue part (recordings, share versions, mandates) is dropped whole
+when it passes its share and reloaded as batches need it, the memos kept (same token:
+what they hold is still true).
 """
 
 import bisect
@@ -41,20 +45,21 @@ from service.catalog.service import RECORDING, WORK, AssetKey, VersionShares, lo
 from service.parties.models import Mandate
 from service.parties.service import ecl_societies
 from service.sales.models import CatalogVersion
+from service.sales.pricing.budget import (
+    BASIS_BYTES,
+    BUDGET,
+    CLAIMS_BYTES,
+    LOOKUP_BYTES,
+    MEMO_BYTES,
+    AgedMemo,
+    catalogue_bytes,
+    plan_bytes,
+)
 from service.sales.pricing.engine.engine import TariffTerms
 from service.sales.pricing.engine.routing import MandateTerms
 from service.sql import among, is_postgresql, table_of
 from service.tariffs.service import FxTable, load_fx, load_tariff_rows
 
-MAX_RECORDINGS = 250_000
-MAX_MEMO = 100_000
-# Look-ups of a compiled plan by (ISRC, territory, currency, date): a key and a reference
-# each; the compiled plans themselves (a few KB each) are bounded by MAX_MEMO.
-MAX_PLANS = 200_000
-# Compiled plans (~7 KB each with their legs' pre-encoded text: ~55 MB at the limit; a
-# worker's whole cache measured at 163 MB after the bench's 150,000 realistic sales).
-MAX_COMPILED = 8_000
-MAX_CLAIMS = 20_000
 _CHUNK = 5_000
 _ATTEMPTS = 3
 
@@ -89,54 +94,6 @@ class TariffFacts:
         return self.terms.currency
 
 
-class Memo(dict[Any, Any]):
-    """A dictionary that empties itself instead of growing past ``limit`` entries."""
-
-    def __init__(self, limit: int = MAX_MEMO) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        if len(self) >= self.limit:
-            self.clear()
-        super().__setitem__(key, value)
-
-
-class AgedMemo:
-    """A bounded memo that keeps what is still used: two halves of ``limit // 2`` entries.
-
-    New entries go to the young half; when it is full it becomes the old half (the
-    previous old half is dropped, ``on_drop`` is called) and a look-up that finds an
-    entry in the old half moves it back to the young one. So a hot entry (a best-selling
-    recording's plan) survives every turn, at the cost of one more look-up on a miss,
-    where emptying a whole memo would recompile the hot set each time.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.half = max(1, limit // 2)
-        self.young: dict[Any, Any] = {}
-        self.old: dict[Any, Any] = {}
-        self.on_drop: list[Any] = []  # callables run when the old half is dropped
-
-    def get(self, key: Any) -> Any:
-        found = self.young.get(key)
-        if found is None:
-            found = self.old.pop(key, None)
-            if found is not None:
-                self.put(key, found)
-        return found
-
-    def put(self, key: Any, value: Any) -> None:
-        if len(self.young) >= self.half:
-            self.old, self.young = self.young, {}
-            for drop in self.on_drop:
-                drop()
-        self.young[key] = value
-
-    def __len__(self) -> int:
-        return len(self.young) + len(self.old)
-
-
 @dataclass(slots=True)
 class Generation:
     """Everything cached under one catalog token (``None``: private to one batch)."""
@@ -150,20 +107,49 @@ class Generation:
     ecl: dict[tuple[str, str], str] = field(default_factory=dict)
     ecl_loaded: bool = False
     breaks: dict[AssetKey, list[date]] = field(default_factory=dict)
-    memo_tariffs: Memo = field(default_factory=Memo)
-    memo_rates: Memo = field(default_factory=Memo)
-    memo_units: Memo = field(default_factory=Memo)
+    catalogue_bytes: int = 0  # approximate bytes of recordings, versions and mandates
+    memo_tariffs: AgedMemo = field(
+        default_factory=lambda: AgedMemo(BUDGET.of("memos", memos=4), MEMO_BYTES)
+    )
+    memo_rates: AgedMemo = field(
+        default_factory=lambda: AgedMemo(BUDGET.of("memos", memos=4), MEMO_BYTES)
+    )
+    memo_units: AgedMemo = field(
+        default_factory=lambda: AgedMemo(BUDGET.of("memos", memos=4), MEMO_BYTES)
+    )
     # Routed shares are read when a plan compiles; the plan keeps what it needs, so a
     # smaller memo costs a re-route now and then, not a sale's look-up.
-    memo_claims: Memo = field(default_factory=lambda: Memo(MAX_CLAIMS))
-    memo_bases: Memo = field(default_factory=Memo)
-    memo_plans: Memo = field(default_factory=lambda: Memo(MAX_PLANS))  # by sale and day
+    memo_claims: AgedMemo = field(
+        default_factory=lambda: AgedMemo(BUDGET.of("claims"), CLAIMS_BYTES)
+    )
+    memo_bases: AgedMemo = field(
+        default_factory=lambda: AgedMemo(BUDGET.of("memos", memos=4), BASIS_BYTES)
+    )
+    # By sale and day (a reference to a compiled plan, or None: no tariff).
+    memo_plans: AgedMemo = field(default_factory=lambda: AgedMemo(BUDGET.of("plans"), LOOKUP_BYTES))
     # Compiled plans, by what they are made of; ``memo_plans`` is emptied whenever some of
     # them are dropped, or its references would keep them alive.
-    memo_compiled: AgedMemo = field(default_factory=lambda: AgedMemo(MAX_COMPILED))
+    memo_compiled: AgedMemo = field(
+        default_factory=lambda: AgedMemo(BUDGET.of("compiled"), plan_bytes)
+    )
 
     def __post_init__(self) -> None:
-        self.memo_compiled.on_drop.append(self.memo_plans.clear)
+        if self.memo_plans.clear not in self.memo_compiled.on_drop:
+            self.memo_compiled.on_drop.append(self.memo_plans.clear)
+
+    def emptied_catalogue(self) -> "Generation":
+        """The same token and memos without the catalogue (batches reload what they need;
+        the memos hold what is still true under this token)."""
+        return Generation(
+            token=self.token,
+            memo_tariffs=self.memo_tariffs,
+            memo_rates=self.memo_rates,
+            memo_units=self.memo_units,
+            memo_claims=self.memo_claims,
+            memo_bases=self.memo_bases,
+            memo_plans=self.memo_plans,
+            memo_compiled=self.memo_compiled,
+        )
 
     def interval(self, asset: AssetKey, on: date) -> int:
         """Which validity interval of ``asset`` ``on`` falls in.
@@ -208,6 +194,7 @@ class _Loaded:
         )
 
     def merge_into(self, generation: Generation) -> None:
+        generation.catalogue_bytes += catalogue_bytes(self.recordings, self.versions, self.mandates)
         # Mandates before versions: a reader that finds a version finds its holders.
         generation.mandates.update(self.mandates)
         generation.versions.update(self.versions)
@@ -260,10 +247,14 @@ def read_token(session: Session) -> str | None:
 
 
 def _generation_for(token: str) -> Generation:
+    """The generation of ``token``; over its share, the catalogue part starts empty again
+    (in a new object: a batch still pricing from the old one keeps it whole)."""
     global _current
     with _lock:
-        if _current.token != token or len(_current.recordings) > MAX_RECORDINGS:
+        if _current.token != token:
             _current = Generation(token=token)
+        elif _current.catalogue_bytes > BUDGET.of("catalogue"):
+            _current = _current.emptied_catalogue()
         return _current
 
 
@@ -272,6 +263,14 @@ def clear() -> None:
     global _current
     with _lock:
         _current = Generation(token=None)
+
+
+def configure(megabytes: float) -> None:
+    """Set the cache's budget (``LEDGER_PRICING_CACHE_MB``) and start an empty cache."""
+    if megabytes <= 0:
+        raise ValueError("the pricing cache needs a positive budget")
+    BUDGET.total = int(megabytes * 2**20)
+    clear()
 
 
 def load_generation(
