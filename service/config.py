@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     dsr_sender_name: str = "royalty-ledger"
     # Bodies above this are refused before they are parsed (a 10,000-row batch is ~2.5 MB).
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    # Each process's pricing cache (catalogue, compiled plans, memos) in MB: a byte budget,
+    # entries counted at measured sizes (service/sales/pricing/budget.py, CACHE_MB).
+    pricing_cache_mb: float = Field(default=48.0, gt=0)
     # Seconds a request may take to arrive whole (headers and body): service.server.
     request_read_timeout: float = Field(default=15.0, gt=0)
     # Load the demo catalogue into an empty embedded database on start (make run sets it).

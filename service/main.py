@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     suspense.subscribe_to_catalog()
     statement_pins.register()
     generation.tune_gc()
+    generation.configure(settings.pricing_cache_mb)
     # /docs and /redoc with Swagger UI and ReDoc served from the fastapi-offline package:
     # a society's network may not reach a CDN, and the pages must not need one.
     app = FastAPIOffline(

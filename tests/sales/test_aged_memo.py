@@ -12,6 +12,8 @@ from types import SimpleNamespace
 import pytest
 
 from service.catalog.service import RECORDING, ShareRow, VersionShares
+from service.config import Settings
+from service.main import create_app
 from service.sales.pricing import budget
 from service.sales.pricing import generation as cache
 from service.sales.pricing.budget import AgedMemo, plan_bytes
@@ -146,3 +148,9 @@ def test_the_counted_bytes_are_near_what_the_entries_take() -> None:
         tracemalloc.stop()
     counted = generation.catalogue_bytes
     assert 1.0 <= counted / taken <= 1.8, (counted, taken)
+
+
+def test_the_setting_is_the_budget_and_defaults_to_it() -> None:
+    assert Settings().pricing_cache_mb == budget.CACHE_MB
+    create_app(Settings(pricing_cache_mb=16))
+    assert budget.BUDGET.total == 16 * 2**20
