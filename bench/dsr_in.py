@@ -3,14 +3,19 @@ parse rate in-process, and its booking through POST /v1/sales/dsr next to POST /
 on the very same rows (BENCH_DSR_LINES SU01 lines, default 50,000; run after the close,
 so both book into the next open month alike).
 
-``python -m bench.dsr_in FILE LINES`` writes a file of LINES SU01 lines (for measuring
-the service's memory on large files by hand; see docs/dsr-intake.md).
+``python -m bench.dsr_in FILE LINES`` writes a file of LINES SU01 lines.
+``python -m bench.dsr_in memory LINES`` books such a file (uniform over every recording of
+the bench catalogue: the most the pricing cache can be asked to hold) on a server of one
+worker, against a copy of `make bench`'s database (run `make bench` first), and prints
+the server's RSS as lines are booked (docs/dsr-intake.md, "Memory").
 """
 
 import json
+import os
 import random
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -18,13 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from bench.catalogue import CURRENCY_OF, TERRITORIES
+from bench.catalogue import Catalogue as _Catalogue
 from bench.workload import PRICES
 from service.sales.dsr_intake import mapping, parser
 from service.sales.dsr_intake.service import CHUNK
 from service.sales.pricing.generation import tune_gc
 
+ADMIN_TOKEN = _Catalogue().admin_token  # the bench catalogue's admin key
 BLOCK = 20  # SU01 lines per block (one recording's sales in a month)
 _AS = "\t".join(["AS02.02", "{block}", "R1", "R1", "{isrc}", "Title", "", "Artist", "", ""])
 _AS += "\tSoundRecording" + "\t" * 11
@@ -187,7 +197,75 @@ def post_same_rows(base: str, token: str, path: Path) -> float:
     return time.perf_counter() - started
 
 
+def memory(count: int) -> None:
+    """Book ``count`` SU01 lines through POST /v1/sales/dsr; RSS and lines booked every
+    30 s (the server's process tree, VmRSS; lines booked: the store's sales so far)."""
+    from bench import run  # bench.run imports this module
+
+    url = _clone(run.SERVER_URL, run.DB_NAME, "ledger_dsr_memory")
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        isrcs = [r[0] for r in conn.execute("SELECT isrc FROM recording ORDER BY 1")]
+    os.environ["BENCH_WORKERS"] = "1"
+    server = run.start_server(url, port=run.PORT + 2)
+    base = f"http://127.0.0.1:{run.PORT + 2}"
+    outcome: dict[str, Any] = {}
+    try:
+        admin = httpx.Client(
+            base_url=base, timeout=60, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        )
+        token = store_token(admin, "dsrmemory")
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "memory.tsv"
+            write(path, isrcs, count, f"MEMORY-{count}")
+            start = run.rss_mb(server.pid)
+            print(f"{count} SU01 lines, {len(isrcs)} recordings; server RSS {start:.0f} MB")
+            poster = threading.Thread(
+                target=lambda: outcome.update(
+                    zip(("s", "receipt"), post_dsr(base, token, path), strict=True)
+                )
+            )
+            poster.start()
+            while poster.is_alive():
+                poster.join(30)
+                _memory_line(dsn, run.rss_mb(server.pid), start, run.load_average())
+        print(f"receipt: {outcome.get('receipt')}; {outcome.get('s', 0):.0f} s")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _memory_line(dsn: str, rss: float, start: float, load: str) -> None:
+    with psycopg.connect(dsn) as conn:
+        query = "SELECT count(*) FROM sale WHERE store_code = 'dsrmemory'"
+        booked = conn.execute(query).fetchone()
+    stamp = datetime.now(UTC).strftime("%H:%M:%S")
+    lines = booked[0] if booked else 0
+    print(f"{stamp} booked {lines:>9,} RSS {rss:6.0f} MB growth {rss - start:5.0f} MB; {load}")
+
+
+def _clone(server_url: str, source: str, name: str) -> str:
+    """A copy of ``source`` (the bench catalogue and month) named ``name``."""
+    url = make_url(server_url)
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    admin.dispose()
+    clone = url.set(database=name).render_as_string(hide_password=False)
+    # The clone's log is the template's: the signer's record of it too (bench.run).
+    record = Path(tempfile.gettempdir())
+    copy = record / f"bench-{name}.signed.json"
+    template = record / f"bench-{source}.signed.json"
+    if template.exists():
+        copy.write_bytes(template.read_bytes())
+    return clone
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "memory":
+        memory(int(sys.argv[2]))
+        raise SystemExit(0)
     target, count = Path(sys.argv[1]), int(sys.argv[2])
     isrcs = [f"RUB0106{n:05d}" for n in range(10_000)]
     print(write(target, isrcs, count, f"BENCH-{count}"))
