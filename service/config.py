@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     # Each process's pricing cache (catalogue, compiled plans, memos) in MB: a byte budget,
     # entries counted at measured sizes (service/sales/pricing/budget.py, CACHE_MB).
-    pricing_cache_mb: float = Field(default=48.0, gt=0)
+    pricing_cache_mb: float = Field(default=32.0, gt=0)
     # Seconds a request may take to arrive whole (headers and body): service.server.
     request_read_timeout: float = Field(default=15.0, gt=0)
     # Load the demo catalogue into an empty embedded database on start (make run sets it).

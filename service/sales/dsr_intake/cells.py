@@ -28,7 +28,7 @@ _PROBE: dict[str, Any] = {
     "currency": "USD",
 }
 _MAX_SALE_ID = 100  # ``ClientId``'s length; its characters are ours (hex, digits, "-")
-_KEPT = 20_000  # distinct ISRCs or prices remembered (~200 bytes each), then forgotten
+_KEPT = 5_000  # distinct ISRCs or prices remembered (~300 bytes each), then forgotten
 # Where each field of a sale comes from, for a rejected line's cell.
 _SOURCE = {
     "isrc": "ISRC",

@@ -31,7 +31,7 @@ from service.sales.schemas import RefundIn
 from service.sql import insert_ignoring_duplicates, table_of
 from service.timeutil import utcnow
 
-CHUNK = 5_000  # SU01 lines per transaction (record_sales takes at most 10,000 rows)
+CHUNK = 2_000  # SU01 lines per transaction (record_sales takes at most 10,000 rows)
 MESSAGES = table_of(DsrMessage)
 
 

@@ -11,13 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, overload
 
-# The pricing cache's budget a process, in MB (``configure``); the default keeps a worker's
-# growth over a 10^6-line DSR post under 100 MB with the DSR intake's own chunk
-# (docs/dsr-intake.md, "Memory").
-CACHE_MB = 48.0
-# Each part's share of the budget. Compiled plans and the catalogue they are compiled
-# from are most of it; a Zipf workload's hot plans fit (bench: realistic sales/s).
-SHARES = {"compiled": 0.40, "catalogue": 0.35, "plans": 0.10, "claims": 0.05, "memos": 0.10}
+# The pricing cache's budget a process, in MB (``configure``; LEDGER_PRICING_CACHE_MB).
+# Counted, not RSS: docs/dsr-intake.md ("Memory") gives the RSS a worker reaches with it.
+CACHE_MB = 32.0
+# Each part's share of the budget. Compiled plans get most: a plan costs a compile to
+# rebuild, a dropped catalogue costs a batch a few set queries to reload what it needs.
+SHARES = {"compiled": 0.55, "catalogue": 0.20, "plans": 0.10, "claims": 0.05, "memos": 0.10}
 # Approximate bytes an entry keeps alive, measured with tracemalloc over the bench
 # catalogue (entries freed / bytes freed, by size class; docs/dsr-intake.md, "Memory").
 RECORDING_BYTES = 230  # RecordingFacts and its key
