@@ -46,7 +46,8 @@ from service.sales.pricing.compiled import Applied
 from service.sales.pricing.generation import read_token
 from service.sales.pricing.plans import Licensed, Pricing, licensed, price
 from service.sales.repository import NewSale, delete_sales, insert_sales, stored_sales
-from service.sales.schemas import BatchResult, SaleIn, SaleResult
+from service.sales.results import BatchOutcome, Booking, SaleOutcome
+from service.sales.schemas import SaleIn
 from service.sql import is_postgresql
 from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
@@ -54,7 +55,7 @@ from service.timeutil import period_of, utcnow
 
 def record_sales(
     *, session: Session, store_code: str, rows: Sequence[Row], minimal: bool = False
-) -> BatchResult:
+) -> BatchOutcome[SaleOutcome]:
     """Every row's outcome. ``minimal``: duplicates are not answered with their first
     royalties, leaf and booking (``Prefer: return=minimal`` answers counts and rejections
     only, so reading them back from the ledger would be wasted)."""
@@ -80,7 +81,7 @@ def record_sales(
     return batch.finish(sale_royalties(session, first), sale_bookings(session, first))
 
 
-def record_one(*, session: Session, store_code: str, row: Row) -> SaleResult:
+def record_one(*, session: Session, store_code: str, row: Row) -> SaleOutcome:
     """A bare sale: its result, or its rejection raised as a problem (nothing written)."""
     result = record_sales(session=session, store_code=store_code, rows=[row]).results[0]
     if result.error is not None:
@@ -145,16 +146,11 @@ def _stage(session: Session, batch: Batch, fresh: list[int], *, minimal: bool) -
     return staged
 
 
-def _recorded(sale: SaleIn, applied: Applied, *, minimal: bool) -> SaleResult:
-    # Trusted values (validated rows, the engine's amounts): no re-validation per sale.
-    return SaleResult.model_construct(
-        sale_id=sale.sale_id,
-        status="recorded",
-        error=None,
+def _recorded(sale: SaleIn, applied: Applied, *, minimal: bool) -> SaleOutcome:
+    return SaleOutcome(
+        sale.sale_id,
+        "recorded",
         royalties=[] if minimal else royalties(applied.beneficiary_legs()),
-        leaf_index=None,
-        booked_period=None,
-        adjustment=None,
     )
 
 
@@ -194,7 +190,7 @@ def _book(session: Session, locked: LedgerHead, batch: Batch, staged: _Staged) -
     for i, sale, _ in staged.inserted:
         result = batch.results[i]
         if result is not None and result.status == "recorded":
-            result.booked_period, result.adjustment = booked[period_of(sale.sold_at)]
+            result.book(Booking(*booked[period_of(sale.sold_at)]))
     for i, sequence in zip(staged.posted, sequences, strict=True):
         # A store's receipt: the transparency log's leaf of the sale (docs/transparency.md).
         if (result := batch.results[i]) is not None:

@@ -24,7 +24,6 @@ from service.sales.schemas import (
     BatchSummary,
     RefundIn,
     RefundPublic,
-    ReleasePublic,
     ReleaseRun,
     SaleBatchIn,
     SaleDetail,
@@ -152,7 +151,7 @@ def post_sales(
                 raise
             request.state.sales_rows = count_sales([(result.status, None)])
             response.status_code = 201 if result.status == "recorded" else 200
-            return result
+            return SaleResult.model_validate(result, from_attributes=True)
         # Every Prefer field counts (the parameter above documents it; FastAPI keeps one).
         minimal = wants_minimal(request.headers.getlist("prefer"))
         batch = service.record_sales(
@@ -165,7 +164,7 @@ def post_sales(
     if minimal:
         response.headers["Preference-Applied"] = "return=minimal"
         return BatchSummary.of(batch)
-    return batch
+    return BatchResult.model_validate(batch, from_attributes=True)
 
 
 def _public(sale: Sale, refunded: int) -> SalePublic:
@@ -214,22 +213,16 @@ def get_sale(sale: OwnSale, session: SessionDep) -> SaleDetail:
     """One sale with its first result's royalties, its refunds and its suspense releases."""
     history = service.sale_history(session=session, sale=sale)
     booked = history.booked
-    return SaleDetail(
-        **_public(sale, history.refunded).model_dump(),
-        booked_period=booked.period if booked is not None else None,
-        adjustment=booked.adjustment if booked is not None else None,
-        royalties=booked.royalties if booked is not None else [],
-        refunds=history.refunds,
-        releases=[
-            ReleasePublic(
-                sequence=e.sequence,
-                period=e.period,
-                adjustment=e.adjustment,
-                created_at=e.created_at,
-                royalties=e.royalties,
-            )
-            for e in history.releases
-        ],
+    return SaleDetail.model_validate(
+        {
+            **_public(sale, history.refunded).model_dump(),
+            "booked_period": booked.period if booked is not None else None,
+            "adjustment": booked.adjustment if booked is not None else None,
+            "royalties": booked.royalties if booked is not None else [],
+            "refunds": history.refunds,
+            "releases": history.releases,  # entries: a release's fields by name
+        },
+        from_attributes=True,
     )
 
 
@@ -260,7 +253,7 @@ def post_refund(
     )
     if not created:
         response.status_code = 200
-    return refund
+    return RefundPublic.model_validate(refund, from_attributes=True)
 
 
 @router.post(
@@ -319,7 +312,7 @@ def post_refunds(
     if minimal:
         response.headers["Preference-Applied"] = "return=minimal"
         return RefundBatchSummary.of(batch)
-    return batch
+    return RefundBatchResult.model_validate(batch, from_attributes=True)
 
 
 @router.get("/suspense")
@@ -352,7 +345,10 @@ def list_suspense(
         isrc=isrc,
         right_type=right_type.value if right_type else None,
     )
-    return Page(data=data, next_cursor=cursor)
+    return Page(
+        data=[SuspensePublic.model_validate(held, from_attributes=True) for held in data],
+        next_cursor=cursor,
+    )
 
 
 @router.post("/suspense/release")
@@ -362,4 +358,6 @@ def release_suspense(session: SessionDep, _: AdminCaller) -> ReleaseRun:
     Catalog changes (a new recording, a work linked, new shares) release by themselves;
     this re-examines every sale that still holds something.
     """
-    return service.release_suspense(session=session)
+    return ReleaseRun.model_validate(
+        service.release_suspense(session=session), from_attributes=True
+    )
