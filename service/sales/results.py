@@ -54,22 +54,25 @@ class Booking:
     adjustment: bool
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class SaleOutcome:
-    """One posted sale's outcome. A recorded sale's booking and leaf are filled in once
-    the batch is appended (under the chain's lock), after it was priced."""
+    """One posted sale's outcome: recorded (priced and booked), a duplicate (the first
+    outcome again) or rejected."""
 
     sale_id: str | None
     status: Status
     error: Rejection | None = None
     royalties: list[Royalty] = field(default_factory=list)
     leaf_index: int | None = None  # its transaction's sequence - 1 in the transparency log
-    booked_period: str | None = None
-    adjustment: bool | None = None
+    booking: Booking | None = None  # None: rejected, or it moved no money
 
-    def book(self, booking: Booking | None) -> None:
-        if booking is not None:
-            self.booked_period, self.adjustment = booking.period, booking.adjustment
+    @property
+    def booked_period(self) -> str | None:
+        return self.booking.period if self.booking is not None else None
+
+    @property
+    def adjustment(self) -> bool | None:
+        return self.booking.adjustment if self.booking is not None else None
 
 
 @dataclass(frozen=True, slots=True)

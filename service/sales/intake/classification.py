@@ -86,11 +86,13 @@ class Batch:
         first row's outcome; the counts."""
         for i, pk in self.duplicates.items():
             royalties, leaf_index = replayed.get(pk, ([], None))  # absent: not read back
-            duplicate = SaleOutcome(
-                self.rows[i].sale_id, "duplicate", royalties=royalties, leaf_index=leaf_index
+            self.results[i] = SaleOutcome(
+                self.rows[i].sale_id,
+                "duplicate",
+                royalties=royalties,
+                leaf_index=leaf_index,
+                booking=booked.get(pk),
             )
-            duplicate.book(booked.get(pk))
-            self.results[i] = duplicate
         for i, j in self.repeats:
             self.results[i] = _repeat(self.rows[i], self.rows[j], self.results[j])
         results = [r for r in self.results if r is not None]
@@ -111,6 +113,5 @@ def _repeat(row: Row, first_row: Row, first: SaleOutcome | None) -> SaleOutcome:
         "duplicate",
         royalties=first.royalties,
         leaf_index=first.leaf_index,
-        booked_period=first.booked_period,
-        adjustment=first.adjustment,
+        booking=first.booking,
     )
