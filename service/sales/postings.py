@@ -17,11 +17,12 @@ from sqlmodel import Session
 from service.ledger import accounts
 from service.ledger import repository as ledger_repository
 from service.ledger.kinds import TransactionKind
+from service.ledger.periods import Booking
 from service.ledger.service import Leg
 from service.rights import RightType
 from service.sales.pricing.basis import RIGHT_ORDER, Delta, sort_key
 from service.sales.pricing.engine.engine import MISSING_FX_RATE
-from service.sales.results import Booking, Entry, Royalty
+from service.sales.results import Entry, Royalty
 
 _STORE_PREFIX = accounts.prefix(accounts.AccountKind.store)
 

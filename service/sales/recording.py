@@ -36,7 +36,7 @@ from service.ledger import accounts
 from service.ledger.encoding import text_field
 from service.ledger.kinds import TransactionKind
 from service.ledger.models import LedgerHead
-from service.ledger.periods import booking_periods
+from service.ledger.periods import Booking, booking_periods
 from service.ledger.service import PreparedPosting, append, lock_chain
 from service.sales.exceptions import REJECTIONS
 from service.sales.intake.classification import Batch, rejected
@@ -46,7 +46,7 @@ from service.sales.pricing.compiled import Applied
 from service.sales.pricing.generation import read_token
 from service.sales.pricing.plans import Licensed, Pricing, licensed, price
 from service.sales.repository import NewSale, delete_sales, insert_sales, stored_sales
-from service.sales.results import BatchOutcome, Booking, SaleOutcome
+from service.sales.results import BatchOutcome, SaleOutcome
 from service.sales.schemas import SaleIn
 from service.sql import is_postgresql
 from service.takedowns.service import SaleAsset, withdrawn_sales
@@ -197,7 +197,7 @@ def _book(session: Session, locked: LedgerHead, batch: Batch, staged: _Staged) -
         session=session, periods={period_of(sale.sold_at) for _, sale, _, _ in staged.inserted}
     )
     for i, sale, _, applied in staged.inserted:
-        booking = Booking(*booked[period_of(sale.sold_at)])
+        booking = booked[period_of(sale.sold_at)]
         batch.results[i] = _recorded(sale, applied, booking, leaves.get(i), minimal=staged.minimal)
 
 

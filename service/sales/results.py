@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
+from service.ledger.periods import Booking
 from service.rights import RightType
 
 Status = Literal["recorded", "duplicate", "rejected"]
@@ -43,15 +44,6 @@ class Rejection:
     takedown_id: str | None = None
     sold: int | None = None
     refunded: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Booking:
-    """Where the ledger booked a transaction: its month, and whether that month was
-    another (an adjustment, because its own was closed)."""
-
-    period: str
-    adjustment: bool
 
 
 @dataclass(frozen=True, slots=True)

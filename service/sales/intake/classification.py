@@ -6,9 +6,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.ledger.periods import Booking
 from service.sales.intake.ingest import Row
 from service.sales.repository import COMPARED, StoredSale
-from service.sales.results import BatchOutcome, Booking, Rejection, Royalty, SaleOutcome
+from service.sales.results import BatchOutcome, Rejection, Royalty, SaleOutcome
 from service.sales.schemas import SaleIn
 
 

@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from service.ledger.kinds import TransactionKind
 from service.ledger.models import LedgerHead
-from service.ledger.periods import booking_periods
+from service.ledger.periods import Booking, booking_periods
 from service.ledger.service import Posting, append, lock_chain
 from service.sales.intake.ingest import RefundRow
 from service.sales.models import Refund, Sale
@@ -36,7 +36,6 @@ from service.sales.pricing import basis as bases
 from service.sales.repository import refunded_units, refunds_by_id, sales_by_id
 from service.sales.results import (
     BatchOutcome,
-    Booking,
     RecordedRefund,
     RefundOutcome,
     Rejection,
@@ -309,7 +308,7 @@ def _post(
     # The months the ledger booked them in (under the same lock, so the same answer).
     booked = booking_periods(session=session, periods={p.period for p in postings})
     for f, royalty_list, moved in reversed_:
-        where = Booking(*booked[period_of(f.refund.refunded_at)]) if moved else None
+        where = booked[period_of(f.refund.refunded_at)] if moved else None
         public = recorded_refund(f.sale, f.refund, royalty_list, where, now)
         batch.outcomes[f.index] = Outcome("recorded", public)
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from service.errors import DomainError
 from service.ledger.kinds import TransactionKind
+from service.ledger.periods import Booking
 from service.sales.exceptions import (
     RefundConflict,
     RefundExceedsSale,
@@ -22,7 +23,7 @@ from service.sales.intake.ingest import RefundRow
 from service.sales.models import Refund, Sale
 from service.sales.postings import sale_entries
 from service.sales.refunds.batch import recorded_refund, reference, refund_rows
-from service.sales.results import Booking, RecordedRefund
+from service.sales.results import RecordedRefund
 from service.sales.schemas import RefundIn
 
 # A rejected row's code -> the problem the single endpoint answers (same code).
