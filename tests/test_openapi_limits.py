@@ -21,23 +21,6 @@ _LIMITS = frozenset({"maxLength", "pattern", "enum", "const"})
 # so no unbounded text gets through.
 _BOUNDED_FORMATS = frozenset({"date", "date-time"})
 
-# Fields declared in service/sales/router.py, which the sales rework owns: listed here
-# until their limits are declared there, each with the declaration that states it (the
-# names are service.auth.dependencies' and service.sales.dependencies'). Empty this set
-# as they are applied: an entry that no longer lacks a limit fails the test.
-PENDING_SALES_LIMITS = {
-    "GET /v1/sales query:isrc",  # isrc: IsrcFilter = None (an ISRC's spellings)
-    "GET /v1/sales query:territory",  # territory: TerritoryFilter = None (alpha-2 or WORLD)
-    "GET /v1/suspense query:isrc",  # isrc: IsrcFilter = None
-    "GET /v1/suspense query:territory",  # territory: TerritoryFilter = None
-    # reason: Literal["unknown_recording", "unknown_work", "unclaimed_share",
-    # "missing_fx_rate"] | None = None (engine.SUSPENSE_REASONS)
-    "GET /v1/suspense query:reason",
-    "POST /v1/sales/{sale_id}/refunds path:sale_id",  # sale_id: SaleIdPath (100)
-    "POST /v1/sales header:prefer",  # Header(max_length=HEADER_MAX_LENGTH, ...) (1024)
-    "POST /v1/refunds header:prefer",  # Header(max_length=HEADER_MAX_LENGTH, ...) (1024)
-}
-
 
 def _is_string(node: dict[str, Any]) -> bool:
     kind = node.get("type")
@@ -87,12 +70,8 @@ def unbounded_request_strings(spec: dict[str, Any]) -> set[str]:
 
 
 def test_every_string_request_field_states_its_limit(app: FastAPI) -> None:
-    missing = unbounded_request_strings(app.openapi())
-    unlisted = sorted(missing - PENDING_SALES_LIMITS)
-    assert not unlisted, f"{len(unlisted)} without a limit:\n" + "\n".join(unlisted)
-    # An entry whose limit was declared leaves the list (so that it ends up empty).
-    done = sorted(PENDING_SALES_LIMITS - missing)
-    assert not done, "declared now, drop from PENDING_SALES_LIMITS:\n" + "\n".join(done)
+    missing = sorted(unbounded_request_strings(app.openapi()))
+    assert not missing, f"{len(missing)} without a limit:\n" + "\n".join(missing)
 
 
 def test_the_walk_finds_strings_at_every_depth() -> None:

@@ -2,7 +2,7 @@
 caller's own sale. Both raise the sales domain's problems, so a route gets a value it
 may use as is."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query
 
@@ -26,6 +26,8 @@ StoreParam = Annotated[
 # No longer than the column (sale.sale_id). Only a length: the ids the DSR intake derives
 # are not spelled through `schemas.ClientId`, and a path must reach every stored sale.
 SaleIdPath = Annotated[str, Path(max_length=100)]
+# Why suspense holds money (the engine's SUSPENSE_REASONS; a test holds the two equal).
+SuspenseReason = Literal["unknown_recording", "unknown_work", "unclaimed_share", "missing_fx_rate"]
 
 
 def acting_store(session: SessionDep, caller: StoreCaller, store: StoreParam = None) -> str:

@@ -5,7 +5,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from service.auth.dependencies import AdminCaller, PageDep, StoreCaller
+from service.auth.dependencies import (
+    HEADER_MAX_LENGTH,
+    AdminCaller,
+    IsrcFilter,
+    PageDep,
+    StoreCaller,
+    TerritoryFilter,
+)
 from service.db import SessionDep
 from service.errors import DomainError
 from service.pagination import Page
@@ -13,7 +20,13 @@ from service.preferences import wants_minimal
 from service.problems import problem_codes
 from service.rights import RightType
 from service.sales import service
-from service.sales.dependencies import ActingStore, OwnSale, StoreParam
+from service.sales.dependencies import (
+    ActingStore,
+    OwnSale,
+    SaleIdPath,
+    StoreParam,
+    SuspenseReason,
+)
 from service.sales.intake.ingest import parse, parse_refunds
 from service.sales.models import Sale
 from service.sales.refunds.schemas import REFUNDS_BODY, RefundBatchResult, RefundBatchSummary
@@ -124,6 +137,7 @@ def post_sales(
     prefer: Annotated[
         str | None,
         Header(
+            max_length=HEADER_MAX_LENGTH,
             description="`return=minimal` (RFC 7240): a batch answers its counts and "
             "rejected rows only (`BatchSummary`), not one result per row.",
             examples=["return=minimal"],
@@ -191,8 +205,8 @@ def list_sales(
     caller: StoreCaller,
     page: PageDep,
     store: StoreParam = None,
-    isrc: str | None = None,
-    territory: str | None = None,
+    isrc: IsrcFilter = None,
+    territory: TerritoryFilter = None,
     period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", examples=["2006-11"])] = None,
 ) -> Page[SalePublic]:
     """A store's own sales; an admin sees every store's (filter with `store=`)."""
@@ -236,7 +250,7 @@ def get_sale(sale: OwnSale, session: SessionDep) -> SaleDetail:
     },
 )
 def post_refund(
-    sale_id: str,
+    sale_id: SaleIdPath,
     data: RefundIn,
     response: Response,
     session: SessionDep,
@@ -283,6 +297,7 @@ def post_refunds(
     prefer: Annotated[
         str | None,
         Header(
+            max_length=HEADER_MAX_LENGTH,
             description="`return=minimal` (RFC 7240): answer the counts and rejected rows "
             "only (`RefundBatchSummary`), not one result per row.",
             examples=["return=minimal"],
@@ -320,9 +335,9 @@ def list_suspense(
     session: SessionDep,
     _: AdminCaller,
     page: PageDep,
-    reason: str | None = None,
-    territory: str | None = None,
-    isrc: str | None = None,
+    reason: SuspenseReason | None = None,
+    territory: TerritoryFilter = None,
+    isrc: IsrcFilter = None,
     right_type: RightType | None = None,
 ) -> Page[SuspensePublic]:
     """What suspense holds, by reason, territory, ISRC and right type, per currency.
