@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         static_url="/docs-assets",
         lifespan=_serving,
     )
-    install_openapi(app)
+    install_openapi(app, body_limit=settings.max_body_bytes)
     app.state.settings = settings
     app.state.rate_limiter = limiter_for(settings.rate_limit)  # None: no limit (default)
     app.state.key_use = usage.KeyUse()  # API keys' last use, written by _serving's thread

@@ -7,7 +7,8 @@ Each operation lists the problems *it* can answer with, per status: the codes (a
 dependencies raise (``service.raises`` reads the source), what its inputs imply (a body
 can be malformed, too large or invalid; a path parameter can name nothing), and codes a
 route declares itself (``responses={status: problem_codes(...)}``). Lists get an example
-built from their item's own example, so `/docs` shows what a page looks like.
+built from their item's own example, so `/docs` shows what a page looks like. A text
+body (CSV, NDJSON, a CWR file) states the size the app keeps, as the app was configured.
 """
 
 from collections import defaultdict
@@ -54,7 +55,7 @@ def _input_codes(method: str, operation: dict[str, Any], *, database: bool) -> s
         codes.add("read_only")
     if operation.get("requestBody"):
         codes |= {"malformed", "too_large", "invalid"}
-    if any(p.get("in") in ("path", "query") for p in params):
+    if any(p.get("in") in ("path", "query", "header") for p in params):
         codes.add("invalid")
     if any(p.get("in") == "path" for p in params):
         codes.add("not_found")
@@ -153,8 +154,22 @@ def _decimal_strings(node: Any) -> None:
             _decimal_strings(value)
 
 
-def install_openapi(app: FastAPI) -> None:
-    """Replace ``app.openapi`` by a generator that applies the fixes above, once."""
+def _raw_body_limits(spec: dict[str, Any], body_limit: int) -> None:
+    """A text body (CSV, NDJSON, CWR: a bare string schema) states the limit
+    ``middleware.BodyLimit`` keeps (413 past it), unless its route states its own (a DSR
+    file, which its endpoint streams): no more characters than bytes."""
+    # ``spec`` is get_openapi's own copy (encoded afresh), not the routes' declarations.
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                schema = media.get("schema", {})
+                if schema.get("type") == "string" and "maxLength" not in schema:
+                    schema["maxLength"] = body_limit
+
+
+def install_openapi(app: FastAPI, *, body_limit: int) -> None:
+    """Replace ``app.openapi`` by a generator that applies the fixes above, once;
+    ``body_limit`` is the bytes a request body may have (``LEDGER_MAX_BODY_BYTES``)."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
@@ -170,6 +185,7 @@ def install_openapi(app: FastAPI) -> None:
             _problem_responses(app, spec)
             _list_examples(spec)
             _decimal_strings(spec)
+            _raw_body_limits(spec, body_limit)
             app.openapi_schema = spec
         return app.openapi_schema
 

@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service import failover
 from service.errors import DomainError, validation_errors
 from service.problem_types import ProblemType, problem_types
-from service.telemetry.writable import REFUSED, refuses_writes
+from service.writable import REFUSED, refuses_writes
 
 PROBLEM_JSON = "application/problem+json"
 # A problem's `type` is this path plus its code: a page the app itself serves (`GET

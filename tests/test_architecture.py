@@ -2,9 +2,18 @@
 them fails here rather than in review."""
 
 import ast
+import importlib
+import inspect
+import pkgutil
 import re
+import typing
 from pathlib import Path
+from types import ModuleType
 from typing import Any
+
+from pydantic import BaseModel
+
+import service
 
 SERVICE = Path(__file__).resolve().parent.parent / "service"
 # The HTTP layer: routers, request dependencies, and the app's own plumbing.
@@ -166,3 +175,53 @@ def test_no_module_below_the_http_layer_loads_a_web_framework() -> None:
         m: " -> ".join(chain) for m, chain in _web_loaders().items() if not _may_load_the_web(m)
     }
     assert offenders == {}
+
+
+# --- services answer in the domain's words, routers map to response bodies ---------------
+
+
+def _response_bodies(annotation: Any) -> set[str]:
+    """Pydantic models named by a type annotation that are not tables (a table model is
+    the domain's own record; any other model is a request or response body)."""
+    found: set[str] = set()
+    is_model = isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    if is_model and not annotation.model_config.get("table"):
+        found.add(f"{annotation.__module__}.{annotation.__qualname__}")
+    for argument in typing.get_args(annotation):
+        found |= _response_bodies(argument)
+    return found
+
+
+def _bodies_returned(module: ModuleType) -> dict[str, set[str]]:
+    returned: dict[str, set[str]] = {}
+    for name, function in inspect.getmembers(module, inspect.isfunction):
+        if function.__module__ != module.__name__ or name.startswith("_"):
+            continue
+        bodies = _response_bodies(typing.get_type_hints(function).get("return"))
+        if bodies:
+            returned[name] = bodies
+    return returned
+
+
+def test_no_service_returns_a_response_body() -> None:
+    services = [
+        importlib.import_module(found.name)
+        for found in pkgutil.walk_packages(service.__path__, "service.")
+        if found.name.endswith(".service")
+    ]
+    assert len(services) >= 10
+    returned = {m.__name__: bodies for m in services if (bodies := _bodies_returned(m))}
+    assert returned == {}, "services return domain results; their routers map them"
+
+
+def test_the_service_rule_sees_a_response_body() -> None:
+    from service.sales import schemas
+
+    module = ModuleType("service.planted.service")
+
+    def batch() -> list[schemas.BatchResult] | None:
+        raise NotImplementedError
+
+    batch.__module__ = module.__name__
+    module.batch = batch  # type: ignore[attr-defined]
+    assert _bodies_returned(module) == {"batch": {"service.sales.schemas.BatchResult"}}

@@ -129,6 +129,18 @@ PartyFilter = Annotated[
     str | None, Query(pattern=r"^(?:society|holder|store):[^:]{1,73}$", examples=["society:ROMS"])
 ]
 
+# Path ids, no longer than the column holding them (VARCHAR(32); a store's code 64): a
+# longer one is refused (422 naming the parameter) rather than looked up. No id that long
+# exists, so the refusal tells nothing about anyone's resources.
+IdPath = Annotated[str, Path(max_length=32)]
+StoreCodePath = Annotated[str, Path(max_length=64)]
+
+# The request headers routes read (Accept, If-None-Match, Prefer, Content-Disposition):
+# far longer than a client sends (a browser's Accept is ~150 characters, an ETag 66),
+# far shorter than the whole header block may be (server.MAX_HEADER_BYTES): a value past
+# it is a 422 naming the header, before anything splits or parses it.
+HEADER_MAX_LENGTH = 1024
+
 
 # An ISRC or ISWC in a path names an asset: one that is not even well-formed is a 404
 # (there is no such asset), never a 422. The problems' own NotFound, so that auth imports

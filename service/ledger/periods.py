@@ -14,6 +14,7 @@ behind a closed month), and the oldest open month is the one after the latest cl
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -31,16 +32,27 @@ def latest_closed(session: Session) -> str | None:
     return repository.latest_closed(session)
 
 
-def booking_periods(*, session: Session, periods: Iterable[str]) -> dict[str, tuple[str, bool]]:
-    """Month ``YYYY-MM`` -> (month it is booked in, adjustment?). One query for all."""
+class Booking(NamedTuple):
+    """Where the ledger books an entry: its month, and whether that is another month than
+    its own (an adjustment, because its own was closed)."""
+
+    period: str
+    adjustment: bool
+
+
+def booking_periods(*, session: Session, periods: Iterable[str]) -> dict[str, Booking]:
+    """Month ``YYYY-MM`` -> where an entry of that month is booked. One query for all."""
     wanted = set(periods)
     if not wanted:
         return {}
     last = latest_closed(session)
     if last is None:
-        return {period: (period, False) for period in wanted}
+        return {period: Booking(period, False) for period in wanted}
     open_month = next_period(last)
-    return {period: (open_month, True) if period <= last else (period, False) for period in wanted}
+    return {
+        period: Booking(open_month, True) if period <= last else Booking(period, False)
+        for period in wanted
+    }
 
 
 def closed_month(session: Session, period: str) -> PeriodClose | None:

@@ -16,8 +16,10 @@ from service.auth.dependencies import (
     AnyCaller,
     CountryFilter,
     IdFilter,
+    IdPath,
     PageDep,
     SettingsDep,
+    StoreCodePath,
 )
 from service.auth.schemas import ApiKeyCreate, ApiKeyPublic
 from service.db import SessionDep
@@ -59,7 +61,7 @@ def list_api_keys(session: SessionDep, _: AdminCaller, page: PageDep) -> Page[Ap
 
 
 @router.delete("/api-keys/{key_id}", status_code=204, tags=["auth"])
-def revoke_api_key(key_id: str, session: SessionDep, _: AdminCaller) -> Response:
+def revoke_api_key(key_id: IdPath, session: SessionDep, _: AdminCaller) -> Response:
     """Revoke a key; it stops working with the next request."""
     keys.revoke_api_key(session=session, key_id=key_id)
     return Response(status_code=204)
@@ -93,7 +95,7 @@ def list_societies(
 
 
 @router.get("/societies/{code}", tags=["parties"])
-def get_society(code: str, session: SessionDep, _: AnyCaller) -> SocietyPublic:
+def get_society(code: IdPath, session: SessionDep, _: AnyCaller) -> SocietyPublic:
     return SocietyPublic.model_validate(
         service.get_society(session=session, code=code), from_attributes=True
     )
@@ -113,7 +115,9 @@ def create_store(
 
 
 @router.post("/stores/{code}/webhook-secret", tags=["parties"])
-def rotate_webhook_secret(code: str, session: SessionDep, caller: AdminCaller) -> StoreCreated:
+def rotate_webhook_secret(
+    code: StoreCodePath, session: SessionDep, caller: AdminCaller
+) -> StoreCreated:
     """Replace a store's webhook signing secret and show the new one, once. Webhooks not
     yet delivered are signed with the new secret."""
     store = service.rotate_webhook_secret(session=session, code=code, caller=caller)
@@ -122,7 +126,7 @@ def rotate_webhook_secret(code: str, session: SessionDep, caller: AdminCaller) -
 
 @router.put("/stores/{code}/licence", tags=["parties"])
 def set_store_licence(
-    code: str, data: StoreLicence | None, session: SessionDep, caller: AdminCaller
+    code: StoreCodePath, data: StoreLicence | None, session: SessionDep, caller: AdminCaller
 ) -> StorePublic:
     """Record where a store is licensed (territory) and by which society, as shown in its
     record; a `null` body forgets it. Scenarios with `territory=store_licence` price the
@@ -141,7 +145,7 @@ def list_stores(session: SessionDep, caller: AnyCaller, page: PageDep) -> Page[S
 
 
 @router.get("/stores/{code}", tags=["parties"])
-def get_store(code: str, session: SessionDep, caller: AnyCaller) -> StorePublic:
+def get_store(code: StoreCodePath, session: SessionDep, caller: AnyCaller) -> StorePublic:
     store = service.get_store(session=session, code=code, caller=caller)
     return StorePublic.model_validate(store, from_attributes=True)
 
@@ -165,7 +169,9 @@ def list_rights_holders(
 
 
 @router.get("/rights-holders/{holder_id}", tags=["parties"])
-def get_rights_holder(holder_id: str, session: SessionDep, caller: AnyCaller) -> RightsHolderPublic:
+def get_rights_holder(
+    holder_id: IdPath, session: SessionDep, caller: AnyCaller
+) -> RightsHolderPublic:
     holder = service.get_holder(session=session, holder_id=holder_id, caller=caller)
     return RightsHolderPublic.model_validate(holder, from_attributes=True)
 
@@ -201,6 +207,9 @@ def list_mandates(
 # --- balances: the ledger's figures for one party, tagged with the ledger's endpoints ---
 
 balances_router = APIRouter(prefix="/v1", tags=["ledger"])
+# The ledger's account column (ledger_leg.account): no longer party has a balance. A length
+# only, no pattern: `_readable_account` explains a malformed party better than a regex can.
+_ACCOUNT_MAX_LENGTH = 80
 
 
 @balances_router.get("/balances")
@@ -210,6 +219,7 @@ def balances(
     party: Annotated[
         str | None,
         Query(
+            max_length=_ACCOUNT_MAX_LENGTH,
             examples=["society:ROMS"],
             description="`society:<code>`, `holder:<id>` or `store:<code>`; required for "
             "admins, defaults to the caller's own account.",

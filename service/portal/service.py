@@ -6,7 +6,7 @@ one access rule), balances from the ledger, titles and shares from the catalogue
 money from sales (``tests/portal/test_reads_through_owners.py`` checks both).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,7 @@ from service.ledger import service as ledger
 from service.pagination import PageParams
 from service.parties import service as parties
 from service.rights import Role
-from service.sales.suspense import list_suspense
+from service.sales.service import list_suspense
 from service.statements import summaries
 from service.statements.access import own_party
 from service.statements.models import Payment, Statement
@@ -96,7 +96,7 @@ def concerning_suspense(*, session: Session, caller: Caller) -> list[dict[str, A
         rights = parties.society_right_types(session=session, code=caller.subject)
         held = [h for h in held if h.right_type in rights]
     return [
-        {**h.model_dump(), "released_by": RELEASED_BY.get(h.reason, "an operator's decision")}
+        {**asdict(h), "released_by": RELEASED_BY.get(h.reason, "an operator's decision")}
         for h in held
     ]
 

@@ -9,7 +9,6 @@ built from those legs, so a replay reads back exactly what the first answer said
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,10 +17,12 @@ from sqlmodel import Session
 from service.ledger import accounts
 from service.ledger import repository as ledger_repository
 from service.ledger.kinds import TransactionKind
+from service.ledger.periods import Booking
 from service.ledger.service import Leg
+from service.rights import RightType
 from service.sales.pricing.basis import RIGHT_ORDER, Delta, sort_key
 from service.sales.pricing.engine.engine import MISSING_FX_RATE
-from service.sales.schemas import RoyaltyPublic
+from service.sales.results import Entry, Royalty
 
 _STORE_PREFIX = accounts.prefix(accounts.AccountKind.store)
 
@@ -84,7 +85,7 @@ def legs_for(dims: SaleDims, deltas: Sequence[Delta], *, store_units: int | None
     return legs
 
 
-def royalties(legs: Iterable[Leg]) -> list[RoyaltyPublic]:
+def royalties(legs: Iterable[Leg]) -> list[Royalty]:
     """A result's ``royalties``: the non-store legs, in the canonical order."""
     return _public(
         {
@@ -101,10 +102,10 @@ def royalties(legs: Iterable[Leg]) -> list[RoyaltyPublic]:
     )
 
 
-def _public(rows: Iterable[dict[str, Any]]) -> list[RoyaltyPublic]:
+def _public(rows: Iterable[dict[str, Any]]) -> list[Royalty]:
     entries = [
-        RoyaltyPublic(
-            right_type=row["right_type"],
+        Royalty(
+            right_type=RightType(row["right_type"]),
             society_code=row["society_code"],
             holder_id=row["holder_id"],
             non_member=row["non_member"],
@@ -132,7 +133,7 @@ def _public(rows: Iterable[dict[str, Any]]) -> list[RoyaltyPublic]:
 
 def sale_royalties(
     session: Session, sale_pks: Iterable[int]
-) -> dict[int, tuple[list[RoyaltyPublic], int | None]]:
+) -> dict[int, tuple[list[Royalty], int | None]]:
     """Each sale's first result: the legs of its ``sale`` transaction, and that
     transaction's leaf in the transparency log (sequence - 1). One query per 5,000."""
     pks = sorted(set(sale_pks))
@@ -145,27 +146,14 @@ def sale_royalties(
     }
 
 
-def sale_bookings(session: Session, sale_pks: Iterable[int]) -> dict[int, tuple[str, bool]]:
-    """Where each sale's ``sale`` transaction was booked: (month, adjustment)."""
+def sale_bookings(session: Session, sale_pks: Iterable[int]) -> dict[int, Booking]:
+    """Where each sale's ``sale`` transaction was booked."""
     return {
-        row["sale_pk"]: (row["period"], bool(row["adjustment"]))
+        row["sale_pk"]: Booking(row["period"], bool(row["adjustment"]))
         for row in ledger_repository.sale_legs(
             session, sorted(set(sale_pks)), kind=TransactionKind.sale
         )
     }
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """One ledger transaction of a sale, with the royalties it moved."""
-
-    sequence: int
-    kind: str
-    reference: str
-    period: str
-    adjustment: bool
-    created_at: datetime
-    royalties: list[RoyaltyPublic]
 
 
 def sale_entries(session: Session, sale_pk: int) -> list[Entry]:

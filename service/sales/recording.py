@@ -36,7 +36,7 @@ from service.ledger import accounts
 from service.ledger.encoding import text_field
 from service.ledger.kinds import TransactionKind
 from service.ledger.models import LedgerHead
-from service.ledger.periods import booking_periods
+from service.ledger.periods import Booking, booking_periods
 from service.ledger.service import PreparedPosting, append, lock_chain
 from service.sales.exceptions import REJECTIONS
 from service.sales.intake.classification import Batch, rejected
@@ -46,7 +46,8 @@ from service.sales.pricing.compiled import Applied
 from service.sales.pricing.generation import read_token
 from service.sales.pricing.plans import Licensed, Pricing, licensed, price
 from service.sales.repository import NewSale, delete_sales, insert_sales, stored_sales
-from service.sales.schemas import BatchResult, SaleIn, SaleResult
+from service.sales.results import BatchOutcome, SaleOutcome
+from service.sales.schemas import SaleIn
 from service.sql import is_postgresql
 from service.takedowns.service import SaleAsset, withdrawn_sales
 from service.timeutil import period_of, utcnow
@@ -54,7 +55,7 @@ from service.timeutil import period_of, utcnow
 
 def record_sales(
     *, session: Session, store_code: str, rows: Sequence[Row], minimal: bool = False
-) -> BatchResult:
+) -> BatchOutcome[SaleOutcome]:
     """Every row's outcome. ``minimal``: duplicates are not answered with their first
     royalties, leaf and booking (``Prefer: return=minimal`` answers counts and rejections
     only, so reading them back from the ledger would be wasted)."""
@@ -80,7 +81,7 @@ def record_sales(
     return batch.finish(sale_royalties(session, first), sale_bookings(session, first))
 
 
-def record_one(*, session: Session, store_code: str, row: Row) -> SaleResult:
+def record_one(*, session: Session, store_code: str, row: Row) -> SaleOutcome:
     """A bare sale: its result, or its rejection raised as a problem (nothing written)."""
     result = record_sales(session=session, store_code=store_code, rows=[row]).results[0]
     if result.error is not None:
@@ -97,18 +98,21 @@ class _Staged:
 
     pricing: Pricing
     savepoint: SessionTransaction
-    inserted: list[tuple[int, SaleIn, int]] = field(default_factory=list)  # row, sale, pk
+    minimal: bool  # answer no royalties (``Prefer: return=minimal``)
+    # row, sale, pk, what it was priced at: its outcome is written once it is booked
+    inserted: list[tuple[int, SaleIn, int, Applied]] = field(default_factory=list)
     postings: list[PreparedPosting] = field(default_factory=list)
     posted: list[int] = field(default_factory=list)  # the row of each posting
 
 
 def _stage(session: Session, batch: Batch, fresh: list[int], *, minimal: bool) -> _Staged | None:
-    """Price, insert and fill in the fresh rows' transactions (no chain lock needed)."""
+    """Price, insert and fill in the fresh rows' transactions (no chain lock needed); the
+    inserted rows' outcomes wait for the booking (``_book``)."""
     pricing = price(session, batch, fresh)
     if pricing is None:
         return None
     sales = licensed(batch, pricing)
-    staged = _Staged(pricing, session.begin_nested())
+    staged = _Staged(pricing, session.begin_nested(), minimal)
     pks = _insert(session, batch.store_code, sales, pricing)
     store_account = accounts.store(batch.store_code)
     store_text, now = text_field(store_account), utcnow()
@@ -119,7 +123,7 @@ def _stage(session: Session, batch: Batch, fresh: list[int], *, minimal: bool) -
         if pk is None:  # another writer recorded it first; the constraint said so
             raced.append((i, sale))
             continue
-        staged.inserted.append((i, sale, pk))
+        staged.inserted.append((i, sale, pk, applied))
         posting = applied.posting(
             kind=TransactionKind.sale,
             reference=f"{TransactionKind.sale}:{batch.store_code}/{sale.sale_id}",
@@ -136,7 +140,6 @@ def _stage(session: Session, batch: Batch, fresh: list[int], *, minimal: bool) -
         if posting is not None:
             staged.posted.append(i)
             staged.postings.append(posting)
-        batch.results[i] = _recorded(sale, applied, minimal=minimal)
     if raced:
         # ON CONFLICT waited for the other writer to commit: its row is visible now.
         stored = stored_sales(session, batch.store_code, (sale.sale_id for _, sale in raced))
@@ -145,16 +148,15 @@ def _stage(session: Session, batch: Batch, fresh: list[int], *, minimal: bool) -
     return staged
 
 
-def _recorded(sale: SaleIn, applied: Applied, *, minimal: bool) -> SaleResult:
-    # Trusted values (validated rows, the engine's amounts): no re-validation per sale.
-    return SaleResult.model_construct(
-        sale_id=sale.sale_id,
-        status="recorded",
-        error=None,
+def _recorded(
+    sale: SaleIn, applied: Applied, booking: Booking, leaf_index: int | None, *, minimal: bool
+) -> SaleOutcome:
+    return SaleOutcome(
+        sale.sale_id,
+        "recorded",
         royalties=[] if minimal else royalties(applied.beneficiary_legs()),
-        leaf_index=None,
-        booked_period=None,
-        adjustment=None,
+        leaf_index=leaf_index,
+        booking=booking,
     )
 
 
@@ -184,21 +186,19 @@ def _insert(session: Session, store_code: str, sales: Licensed, pricing: Pricing
 
 
 def _book(session: Session, locked: LedgerHead, batch: Batch, staged: _Staged) -> None:
-    """Under the chain lock: the takedown check, then the append, in booking months."""
+    """Under the chain lock: the takedown check, the append, in booking months, and the
+    recorded rows' outcomes."""
     _withdraw(session, batch, staged)
     sequences = append(session=session, postings=staged.postings, locked=locked)
+    # A store's receipt: the transparency log's leaf of the sale (docs/transparency.md).
+    leaves = {i: sequence - 1 for i, sequence in zip(staged.posted, sequences, strict=True)}
     # The months the ledger booked them in (under the same lock, so the same answer).
     booked = booking_periods(
-        session=session, periods={period_of(sale.sold_at) for _, sale, _ in staged.inserted}
+        session=session, periods={period_of(sale.sold_at) for _, sale, _, _ in staged.inserted}
     )
-    for i, sale, _ in staged.inserted:
-        result = batch.results[i]
-        if result is not None and result.status == "recorded":
-            result.booked_period, result.adjustment = booked[period_of(sale.sold_at)]
-    for i, sequence in zip(staged.posted, sequences, strict=True):
-        # A store's receipt: the transparency log's leaf of the sale (docs/transparency.md).
-        if (result := batch.results[i]) is not None:
-            result.leaf_index = sequence - 1
+    for i, sale, _, applied in staged.inserted:
+        booking = booked[period_of(sale.sold_at)]
+        batch.results[i] = _recorded(sale, applied, booking, leaves.get(i), minimal=staged.minimal)
 
 
 def _withdraw(session: Session, batch: Batch, staged: _Staged) -> None:
@@ -225,7 +225,7 @@ def _withdraw(session: Session, batch: Batch, staged: _Staged) -> None:
             f"{sale.isrc} is taken down in {sale.territory} on that date.",
             takedown_id=takedown,
         )
-    delete_sales(session, [pk for i, _, pk in staged.inserted if i in rows])
+    delete_sales(session, [pk for i, _, pk, _ in staged.inserted if i in rows])
     staged.inserted = [entry for entry in staged.inserted if entry[0] not in rows]
     kept = [n for n, i in enumerate(staged.posted) if i not in rows]
     staged.postings = [staged.postings[n] for n in kept]

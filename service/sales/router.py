@@ -5,7 +5,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from service.auth.dependencies import AdminCaller, PageDep, StoreCaller
+from service.auth.dependencies import (
+    HEADER_MAX_LENGTH,
+    AdminCaller,
+    IsrcFilter,
+    PageDep,
+    StoreCaller,
+    TerritoryFilter,
+)
 from service.db import SessionDep
 from service.errors import DomainError
 from service.pagination import Page
@@ -13,7 +20,13 @@ from service.preferences import wants_minimal
 from service.problems import problem_codes
 from service.rights import RightType
 from service.sales import service
-from service.sales.dependencies import ActingStore, OwnSale, StoreParam
+from service.sales.dependencies import (
+    ActingStore,
+    OwnSale,
+    SaleIdPath,
+    StoreParam,
+    SuspenseReason,
+)
 from service.sales.intake.ingest import parse, parse_refunds
 from service.sales.models import Sale
 from service.sales.refunds.schemas import REFUNDS_BODY, RefundBatchResult, RefundBatchSummary
@@ -24,7 +37,6 @@ from service.sales.schemas import (
     BatchSummary,
     RefundIn,
     RefundPublic,
-    ReleasePublic,
     ReleaseRun,
     SaleBatchIn,
     SaleDetail,
@@ -125,6 +137,7 @@ def post_sales(
     prefer: Annotated[
         str | None,
         Header(
+            max_length=HEADER_MAX_LENGTH,
             description="`return=minimal` (RFC 7240): a batch answers its counts and "
             "rejected rows only (`BatchSummary`), not one result per row.",
             examples=["return=minimal"],
@@ -152,7 +165,7 @@ def post_sales(
                 raise
             request.state.sales_rows = count_sales([(result.status, None)])
             response.status_code = 201 if result.status == "recorded" else 200
-            return result
+            return SaleResult.model_validate(result, from_attributes=True)
         # Every Prefer field counts (the parameter above documents it; FastAPI keeps one).
         minimal = wants_minimal(request.headers.getlist("prefer"))
         batch = service.record_sales(
@@ -165,7 +178,7 @@ def post_sales(
     if minimal:
         response.headers["Preference-Applied"] = "return=minimal"
         return BatchSummary.of(batch)
-    return batch
+    return BatchResult.model_validate(batch, from_attributes=True)
 
 
 def _public(sale: Sale, refunded: int) -> SalePublic:
@@ -192,8 +205,8 @@ def list_sales(
     caller: StoreCaller,
     page: PageDep,
     store: StoreParam = None,
-    isrc: str | None = None,
-    territory: str | None = None,
+    isrc: IsrcFilter = None,
+    territory: TerritoryFilter = None,
     period: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", examples=["2006-11"])] = None,
 ) -> Page[SalePublic]:
     """A store's own sales; an admin sees every store's (filter with `store=`)."""
@@ -214,22 +227,16 @@ def get_sale(sale: OwnSale, session: SessionDep) -> SaleDetail:
     """One sale with its first result's royalties, its refunds and its suspense releases."""
     history = service.sale_history(session=session, sale=sale)
     booked = history.booked
-    return SaleDetail(
-        **_public(sale, history.refunded).model_dump(),
-        booked_period=booked.period if booked is not None else None,
-        adjustment=booked.adjustment if booked is not None else None,
-        royalties=booked.royalties if booked is not None else [],
-        refunds=history.refunds,
-        releases=[
-            ReleasePublic(
-                sequence=e.sequence,
-                period=e.period,
-                adjustment=e.adjustment,
-                created_at=e.created_at,
-                royalties=e.royalties,
-            )
-            for e in history.releases
-        ],
+    return SaleDetail.model_validate(
+        {
+            **_public(sale, history.refunded).model_dump(),
+            "booked_period": booked.period if booked is not None else None,
+            "adjustment": booked.adjustment if booked is not None else None,
+            "royalties": booked.royalties if booked is not None else [],
+            "refunds": history.refunds,
+            "releases": history.releases,  # entries: a release's fields by name
+        },
+        from_attributes=True,
     )
 
 
@@ -243,7 +250,7 @@ def get_sale(sale: OwnSale, session: SessionDep) -> SaleDetail:
     },
 )
 def post_refund(
-    sale_id: str,
+    sale_id: SaleIdPath,
     data: RefundIn,
     response: Response,
     session: SessionDep,
@@ -260,7 +267,7 @@ def post_refund(
     )
     if not created:
         response.status_code = 200
-    return refund
+    return RefundPublic.model_validate(refund, from_attributes=True)
 
 
 @router.post(
@@ -290,6 +297,7 @@ def post_refunds(
     prefer: Annotated[
         str | None,
         Header(
+            max_length=HEADER_MAX_LENGTH,
             description="`return=minimal` (RFC 7240): answer the counts and rejected rows "
             "only (`RefundBatchSummary`), not one result per row.",
             examples=["return=minimal"],
@@ -319,7 +327,7 @@ def post_refunds(
     if minimal:
         response.headers["Preference-Applied"] = "return=minimal"
         return RefundBatchSummary.of(batch)
-    return batch
+    return RefundBatchResult.model_validate(batch, from_attributes=True)
 
 
 @router.get("/suspense")
@@ -327,9 +335,9 @@ def list_suspense(
     session: SessionDep,
     _: AdminCaller,
     page: PageDep,
-    reason: str | None = None,
-    territory: str | None = None,
-    isrc: str | None = None,
+    reason: SuspenseReason | None = None,
+    territory: TerritoryFilter = None,
+    isrc: IsrcFilter = None,
     right_type: RightType | None = None,
 ) -> Page[SuspensePublic]:
     """What suspense holds, by reason, territory, ISRC and right type, per currency.
@@ -352,7 +360,10 @@ def list_suspense(
         isrc=isrc,
         right_type=right_type.value if right_type else None,
     )
-    return Page(data=data, next_cursor=cursor)
+    return Page(
+        data=[SuspensePublic.model_validate(held, from_attributes=True) for held in data],
+        next_cursor=cursor,
+    )
 
 
 @router.post("/suspense/release")
@@ -362,4 +373,6 @@ def release_suspense(session: SessionDep, _: AdminCaller) -> ReleaseRun:
     Catalog changes (a new recording, a work linked, new shares) release by themselves;
     this re-examines every sale that still holds something.
     """
-    return service.release_suspense(session=session)
+    return ReleaseRun.model_validate(
+        service.release_suspense(session=session), from_attributes=True
+    )

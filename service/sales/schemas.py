@@ -15,6 +15,7 @@ from pydantic import (
 from service.bounds import ASCII_NUMBER, CANONICAL, MONEY_PLACES, Timestamp
 from service.identifiers import ISRC, Country, Currency
 from service.rights import RightType
+from service.sales.results import BatchOutcome, SaleOutcome
 
 MAX_BATCH = 10_000
 MAX_QUANTITY = 1_000_000
@@ -247,16 +248,18 @@ class BatchSummary(BatchCounts):
     rejections: Annotated[list[RejectedRow], Field(description="The rejected rows, in order.")]
 
     @classmethod
-    def of(cls, batch: BatchResult) -> "BatchSummary":
-        return cls(
-            recorded=batch.recorded,
-            duplicates=batch.duplicates,
-            rejected=batch.rejected,
-            rejections=[
-                RejectedRow(row=i, sale_id=r.sale_id, error=r.error)
-                for i, r in enumerate(batch.results)
-                if r.error is not None
-            ],
+    def of(cls, batch: BatchOutcome[SaleOutcome]) -> "BatchSummary":
+        return cls.model_validate(
+            {
+                "recorded": batch.recorded,
+                "duplicates": batch.duplicates,
+                "rejected": batch.rejected,
+                "rejections": [
+                    {"row": i, "sale_id": r.sale_id, "error": r.error}
+                    for i, r in batch.rejections()
+                ],
+            },
+            from_attributes=True,
         )
 
 

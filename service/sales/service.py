@@ -1,10 +1,11 @@
 """The sales domain's entry points: what the router, the DSR intake and every other caller
 use to book sales and refunds, read a store's sales and manage suspense.
 
-Plain functions with keyword-only arguments over a session; the stages behind them live in
-``intake/`` (reading and sorting rows), ``pricing/`` (the snapshot, plans and the pure
-engine), ``recording.py`` (a batch of sales, one transaction), ``refunds/`` and
-``suspense.py``. Nothing here imports the web framework.
+Plain functions with keyword-only arguments over a session, answering the domain's own
+results (``service.sales.results``: the router maps them to response bodies). The stages
+behind them live in ``intake/`` (reading and sorting rows), ``pricing/`` (the snapshot,
+plans and the pure engine), ``recording.py`` (a batch of sales, one transaction),
+``refunds/`` and ``suspense.py``. Nothing here imports the web framework.
 """
 
 from collections.abc import Sequence
@@ -17,44 +18,45 @@ from service.pagination import PageParams
 from service.sales import recording, repository, suspense
 from service.sales.intake.ingest import RefundRow, Row
 from service.sales.models import Sale
-from service.sales.postings import Entry, sale_entries
+from service.sales.postings import sale_entries
 from service.sales.refunds.batch import refund_batch
-from service.sales.refunds.schemas import RefundBatchResult
 from service.sales.refunds.single import refund_sale, refunds_of
-from service.sales.schemas import (
-    BatchResult,
-    RefundIn,
-    RefundPublic,
-    ReleaseRun,
-    SaleResult,
-    SuspensePublic,
+from service.sales.results import (
+    BatchOutcome,
+    Entry,
+    Held,
+    RecordedRefund,
+    RefundOutcome,
+    ReleaseCount,
+    SaleOutcome,
 )
+from service.sales.schemas import RefundIn
 
 
 def record_sales(
     *, session: Session, store_code: str, rows: Sequence[Row], minimal: bool = False
-) -> BatchResult:
+) -> BatchOutcome[SaleOutcome]:
     """Book a batch of sales in one transaction: every row's outcome, in order."""
     return recording.record_sales(
         session=session, store_code=store_code, rows=rows, minimal=minimal
     )
 
 
-def record_sale(*, session: Session, store_code: str, row: Row) -> SaleResult:
+def record_sale(*, session: Session, store_code: str, row: Row) -> SaleOutcome:
     """Book one bare sale; its rejection is raised as a domain error (nothing written)."""
     return recording.record_one(session=session, store_code=store_code, row=row)
 
 
 def record_refunds(
     *, session: Session, store_code: str, rows: Sequence[RefundRow], minimal: bool = False
-) -> RefundBatchResult:
+) -> BatchOutcome[RefundOutcome]:
     """Book a batch of refunds in one transaction: every row's outcome, in order."""
     return refund_batch(session=session, store_code=store_code, rows=rows, minimal=minimal)
 
 
 def refund(
     *, session: Session, store_code: str, sale_id: str, data: RefundIn
-) -> tuple[RefundPublic, bool]:
+) -> tuple[RecordedRefund, bool]:
     """Refund units of one sale: (the refund, whether it was recorded now)."""
     return refund_sale(session=session, store_code=store_code, sale_id=sale_id, data=data)
 
@@ -87,7 +89,7 @@ class SaleHistory:
 
     sale: Sale
     booked: Entry | None  # the sale's own transaction
-    refunds: list[RefundPublic]
+    refunds: list[RecordedRefund]
     releases: list[Entry]  # suspense released to the parties it was held for
 
     @property
@@ -115,7 +117,7 @@ def list_suspense(
     territory: str | None = None,
     isrc: str | None = None,
     right_type: str | None = None,
-) -> tuple[list[SuspensePublic], str | None]:
+) -> tuple[list[Held], str | None]:
     """Money held in suspense, grouped by why, where and what."""
     return suspense.list_suspense(
         session=session,
@@ -127,6 +129,6 @@ def list_suspense(
     )
 
 
-def release_suspense(*, session: Session) -> ReleaseRun:
+def release_suspense(*, session: Session) -> ReleaseCount:
     """Re-price every held sale and book what can now be allocated."""
     return suspense.release(session=session)

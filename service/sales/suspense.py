@@ -26,12 +26,13 @@ from service.ledger.models import LedgerHead
 from service.ledger.service import Posting, append, lock_chain
 from service.money import MICRO
 from service.pagination import PageParams, paginate
+from service.rights import RightType
 from service.sales.models import Sale
 from service.sales.postings import SaleDims, legs_for
 from service.sales.pricing import basis as bases
 from service.sales.pricing.price import load_snapshot, reprice
 from service.sales.repository import held_sales, refunded_units
-from service.sales.schemas import HeldAmount, ReleaseRun, SuspensePublic
+from service.sales.results import Held, HeldMoney, ReleaseCount
 
 _CHUNK = 2000
 
@@ -39,7 +40,7 @@ _CHUNK = 2000
 # --- releasing ---------------------------------------------------------------------------
 
 
-def release(*, session: Session, isrcs: Iterable[str] | None = None) -> ReleaseRun:
+def release(*, session: Session, isrcs: Iterable[str] | None = None) -> ReleaseCount:
     """Re-base every held sale (of ``isrcs``, or all) and book what can now be allocated."""
     locked = lock_chain(session)  # before reading: a sale committed meanwhile is seen, not missed
     wanted = None if isrcs is None else sorted(set(isrcs))
@@ -48,7 +49,7 @@ def release(*, session: Session, isrcs: Iterable[str] | None = None) -> ReleaseR
     while True:
         chunk = held_sales(session, after=after, isrcs=wanted, limit=_CHUNK)
         if not chunk:
-            return ReleaseRun(examined=examined, released=released)
+            return ReleaseCount(examined=examined, released=released)
         examined += len(chunk)
         released += _release_chunk(session, locked, chunk)
         after = chunk[-1].id or after
@@ -120,7 +121,7 @@ def list_suspense(
     territory: str | None = None,
     isrc: str | None = None,
     right_type: str | None = None,
-) -> tuple[list[SuspensePublic], str | None]:
+) -> tuple[list[Held], str | None]:
     held = ledger_repository.held_in_suspense(
         reason=reason,
         territory=territory,
@@ -135,7 +136,7 @@ def list_suspense(
     keys = [tuple(row) for row in found]
     if not keys:
         return [], None
-    amounts: dict[tuple[Any, ...], list[HeldAmount]] = defaultdict(list)
+    amounts: dict[tuple[Any, ...], list[HeldMoney]] = defaultdict(list)
     rows = session.execute(
         sa.select(*key, held.c.currency, held.c.amount, held.c.units)
         .where(sa.tuple_(*key) >= sa.tuple_(*keys[0]), sa.tuple_(*key) <= sa.tuple_(*keys[-1]))
@@ -143,14 +144,20 @@ def list_suspense(
     )
     for row in rows:
         amounts[tuple(row[:4])].append(
-            HeldAmount(
+            HeldMoney(
                 currency=row.currency,
                 amount=Decimal(row.amount).quantize(MICRO),
                 units=int(row.units or 0),
             )
         )
     data = [
-        SuspensePublic(reason=k[0], territory=k[1], isrc=k[2], right_type=k[3], amounts=amounts[k])
+        Held(
+            reason=k[0],
+            territory=k[1],
+            isrc=k[2],
+            right_type=RightType(k[3]),
+            amounts=amounts[k],
+        )
         for k in keys
     ]
     return data, cursor

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Response
 
-from service.auth.dependencies import AdminCaller, PartyReader
+from service.auth.dependencies import HEADER_MAX_LENGTH, AdminCaller, IdPath, PartyReader
 from service.db import SessionDep
 from service.scenarios import report, service
 from service.scenarios.schemas import ScenarioCreate, ScenarioPublic
@@ -30,10 +30,10 @@ def create_scenario(
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
 )
 def get_scenario(
-    scenario_id: str,
+    scenario_id: IdPath,
     session: SessionDep,
     caller: PartyReader,
-    accept: Annotated[str | None, Header()] = None,
+    accept: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
     format: Annotated[Literal["json", "csv"] | None, Query()] = None,
 ) -> Response:
     """The report: per party and currency, and per buyer's territory and right type, what

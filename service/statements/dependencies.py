@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request, Response
 
 from service.auth.caller import Caller
-from service.auth.dependencies import AnyCaller
+from service.auth.dependencies import HEADER_MAX_LENGTH, AnyCaller
 from service.downloads import Downloads
 from service.statements.exceptions import NotAcceptable
 from service.statements.formats import CSV, JSON, TSV, Kind
@@ -77,7 +77,7 @@ class Negotiation:
 
 def representation(
     format: Annotated[Kind | None, Query(description="Overrides Accept.")] = None,
-    accept: Annotated[str | None, Header()] = None,
+    accept: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
 ) -> Negotiation:
     return Negotiation(format, accept)
 
@@ -115,7 +115,9 @@ class Conditional:
         return None
 
 
-def conditional(if_none_match: Annotated[str | None, Header()] = None) -> Conditional:
+def conditional(
+    if_none_match: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
+) -> Conditional:
     return Conditional(if_none_match)
 
 

@@ -13,6 +13,7 @@ from service.auth.dependencies import (
     AdminCaller,
     AnyCaller,
     IdFilter,
+    IdPath,
     PageDep,
     PartyFilter,
     SettingsDep,
@@ -204,7 +205,7 @@ def list_statements(
     },
 )
 def get_statement(
-    statement_id: str,
+    statement_id: IdPath,
     # Declared first so the served parameters keep their order (format before the page's).
     asked: Representation,
     conditional: ConditionalDep,
@@ -356,7 +357,7 @@ def list_payments(
 
 
 @router.get("/payments/{payment_id}", tags=["payments"])
-def get_payment(payment_id: str, session: SessionDep, caller: PartyReader) -> PaymentPublic:
+def get_payment(payment_id: IdPath, session: SessionDep, caller: PartyReader) -> PaymentPublic:
     return _payment_public(
         payments_service.get_payment(session=session, caller=caller, payment_id=payment_id)
     )
@@ -370,7 +371,7 @@ def get_payment(payment_id: str, session: SessionDep, caller: PartyReader) -> Pa
     responses={200: {"content": {NDJSON: {"schema": {"type": "string"}}}}, 429: TOO_MANY},
 )
 def statement_evidence(
-    statement_id: str,
+    statement_id: IdPath,
     primary: SessionDep,
     reader: ReadSessionDep,
     caller: AnyCaller,

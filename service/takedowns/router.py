@@ -16,6 +16,7 @@ from service.auth.dependencies import (
     AdminCaller,
     FilerCaller,
     IdFilter,
+    IdPath,
     IsrcFilter,
     IswcFilter,
     PageDep,
@@ -98,7 +99,7 @@ def list_takedowns(
 
 @router.get("/takedowns/{takedown_id}")
 def get_takedown(
-    takedown_id: str, primary: SessionDep, reader: ReadSessionDep, caller: TakedownReader
+    takedown_id: IdPath, primary: SessionDep, reader: ReadSessionDep, caller: TakedownReader
 ) -> TakedownPublic:
     """Status and full history: who, in which role, when, what, why, with what evidence."""
     session = fresh_reader(primary=primary, reader=reader, watermark=service.last_event)
@@ -108,7 +109,7 @@ def get_takedown(
 
 @router.post("/takedowns/{takedown_id}/decision")
 def decide_takedown(
-    takedown_id: str, data: DecisionIn, session: SessionDep, caller: AdminCaller
+    takedown_id: IdPath, data: DecisionIn, session: SessionDep, caller: AdminCaller
 ) -> TakedownPublic:
     """Approve or reject a pending takedown (twice → 409). Approval is refused (422,
     code `no_share`) unless the claimant holds, on the decision date, a share of the
@@ -120,7 +121,7 @@ def decide_takedown(
 
 @router.post("/takedowns/{takedown_id}/lift")
 def lift_takedown(
-    takedown_id: str, data: LiftIn, session: SessionDep, caller: AdminCaller
+    takedown_id: IdPath, data: LiftIn, session: SessionDep, caller: AdminCaller
 ) -> TakedownPublic:
     """Lift an approved takedown: sales dated from `effective_at` on are accepted again;
     those dated between the takedown's and the lift's `effective_at` stay withdrawn."""

@@ -10,7 +10,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from service.telemetry.writable import REFUSED, refuses_writes, write_refusal
+from service.writable import REFUSED, refuses_writes, write_refusal
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

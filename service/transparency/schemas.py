@@ -82,11 +82,13 @@ def sth_public(sth: SignedTreeHead) -> SthPublic:
 
 
 class WitnessIn(BaseModel):
+    # As long as the columns that keep them (transparency_witness) at most.
     verifier_key: str = Field(
+        max_length=300,
         description="The witness's cosignature/v1 verifier key, `<name>+<key ID>+"
-        "base64(0x04 ‖ key)` (`royalty-ledger witness serve` prints it)."
+        "base64(0x04 ‖ key)` (`royalty-ledger witness serve` prints it).",
     )
-    url: str = Field(description="Its tlog-witness submission prefix, http(s).")
+    url: str = Field(max_length=2000, description="Its tlog-witness submission prefix, http(s).")
 
 
 class WitnessPublic(BaseModel):

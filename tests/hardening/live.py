@@ -4,6 +4,7 @@ a private PostgreSQL database, on a port the kernel hands out."""
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,12 +26,28 @@ class Live:
     process: subprocess.Popen[bytes]
 
 
+# The signer's record of each database a server was started on. A module's server starts
+# before any test's own record is set (autouse fixtures are per test), and the default
+# record lies beside the key in the checkout: a second run of the suite would then find
+# the first run's heads there and (rightly) refuse to sign the new database's tree.
+_RECORDS: dict[str, str] = {}
+
+
+def _record_of(database_url: str) -> str:
+    if database_url not in _RECORDS:
+        _RECORDS[database_url] = str(Path(tempfile.mkdtemp(prefix="signer-")) / "signed.json")
+    return _RECORDS[database_url]
+
+
 def start(database_url: str, port: int, **env: str) -> Live:
     environment = {
         **os.environ,
         "LEDGER_DATABASE_URL": database_url,
         "LEDGER_ADMIN_TOKEN": ADMIN_TOKEN,
         "LEDGER_DEMO": "false",
+        # A test's own record when it set one (the autouse fixture), else the database's.
+        "LEDGER_SIGNER_RECORD_FILE": os.environ.get("LEDGER_SIGNER_RECORD_FILE")
+        or _record_of(database_url),
         **env,
     }
     process = subprocess.Popen(

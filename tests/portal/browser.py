@@ -47,6 +47,8 @@ def run_server(tmp: Path) -> Iterator[Server]:
         "LEDGER_DEMO": "true",
         "LEDGER_PORT": str(port),
         "LEDGER_ADMIN_TOKEN": "",
+        # Its own signer's record: the default lies in the checkout, shared across runs.
+        "LEDGER_SIGNER_RECORD_FILE": str(tmp / "signer.signed.json"),
     }
     python = sys.executable
     # `royalty-ledger demo`: migrates the empty database and loads the demo, writing its

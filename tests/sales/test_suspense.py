@@ -304,3 +304,12 @@ def test_concurrent_releases_release_once(isolated_app: Any) -> None:
         ).scalar_one()
     assert releases == 20  # 10 when the recording was posted, 10 for the completed shares
     assert held_total == 0
+
+
+def test_the_suspense_filter_names_every_reason_the_engine_holds_for() -> None:
+    from typing import get_args
+
+    from service.sales.dependencies import SuspenseReason
+    from service.sales.pricing.engine.engine import SUSPENSE_REASONS
+
+    assert set(get_args(SuspenseReason)) == SUSPENSE_REASONS

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
-from service.auth.dependencies import AdminCaller
+from service.auth.dependencies import HEADER_MAX_LENGTH, AdminCaller
 from service.catalog.cwr import service
 from service.catalog.cwr.ack import ack_file
 from service.catalog.cwr.schemas import CwrAck, ack_of
@@ -49,7 +49,7 @@ def import_cwr(
         date | None,
         Query(description="When revised shares take effect (default: the file's creation date)."),
     ] = None,
-    accept: Annotated[str | None, Header()] = None,
+    accept: Annotated[str | None, Header(max_length=HEADER_MAX_LENGTH)] = None,
 ) -> CwrAck | Response:
     """Register works, writers, publishers, shares and recordings from a CISAC CWR file.
 

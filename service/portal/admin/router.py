@@ -19,7 +19,7 @@ from service.portal import audit, new_key, sessions
 from service.portal.dependencies import AdminPage, checked, render
 from service.portal.service import RELEASED_BY
 from service.rights import Role
-from service.sales.suspense import list_suspense
+from service.sales.service import list_suspense
 from service.statements import closable
 from service.statements import service as statements
 from service.statements.close.service import close_period, issuer_of

@@ -10,6 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from service.auth.dependencies import HEADER_MAX_LENGTH
+from service.sales.dependencies import ActingStore
 from service.sales.dsr_intake.exceptions import DsrMediaType, DsrTooLarge, DsrUnreadable
 from service.sales.dsr_intake.service import Upload
 
@@ -54,13 +56,17 @@ async def _decoded(request: Request, encoding: str) -> AsyncIterator[bytes]:
 
 async def dsr_upload(
     request: Request,
+    # The store first: a request naming none, or no store's code, is answered before its
+    # file is read (a dependency with invalid inputs is not run, so neither is this one).
+    _store: ActingStore,
     content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
     content_encoding: Annotated[str | None, Header(include_in_schema=False)] = None,
     content_disposition: Annotated[
         str | None,
         Header(
+            max_length=HEADER_MAX_LENGTH,
             description='`attachment; filename="DSR_..._..tsv"`: the DSR Part 1 file name, '
-            "checked against the HEAD."
+            "checked against the HEAD.",
         ),
     ] = None,
 ) -> AsyncIterator[Upload]:

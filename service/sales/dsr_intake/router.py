@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from service.db import SessionDep
 from service.sales.dependencies import ActingStore
-from service.sales.dsr_intake.dependencies import MEDIA_TYPE, DsrUpload
+from service.sales.dsr_intake.dependencies import MAX_DSR_BYTES, MEDIA_TYPE, DsrUpload
 from service.sales.dsr_intake.schemas import DsrReceipt
 from service.sales.dsr_intake.service import ingest_dsr
 
@@ -26,7 +26,13 @@ _EXAMPLE = (
 _BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {MEDIA_TYPE: {"schema": {"type": "string"}, "example": _EXAMPLE}},
+        "content": {
+            MEDIA_TYPE: {
+                # The decompressed file's bytes (413 past them): no more characters than that.
+                "schema": {"type": "string", "maxLength": MAX_DSR_BYTES},
+                "example": _EXAMPLE,
+            }
+        },
     }
 }
 

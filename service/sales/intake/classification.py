@@ -6,9 +6,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.ledger.periods import Booking
 from service.sales.intake.ingest import Row
 from service.sales.repository import COMPARED, StoredSale
-from service.sales.schemas import BatchResult, RowError, SaleIn, SaleResult
+from service.sales.results import BatchOutcome, Rejection, Royalty, SaleOutcome
+from service.sales.schemas import SaleIn
 
 
 def differences(stored: StoredSale | SaleIn, sent: SaleIn) -> list[str]:
@@ -16,16 +18,11 @@ def differences(stored: StoredSale | SaleIn, sent: SaleIn) -> list[str]:
     return [name for name in COMPARED if getattr(stored, name) != getattr(sent, name)]
 
 
-def rejected(sale_id: str | None, code: str, detail: str, **extra: Any) -> SaleResult:
-    return SaleResult(
-        sale_id=sale_id,
-        status="rejected",
-        error=RowError(code=code, detail=detail, **extra),
-        royalties=[],
-    )
+def rejected(sale_id: str | None, code: str, detail: str, **extra: Any) -> SaleOutcome:
+    return SaleOutcome(sale_id, "rejected", Rejection(code, detail, **extra))
 
 
-def _conflict(sale_id: str, fields: Iterable[str], where: str) -> SaleResult:
+def _conflict(sale_id: str, fields: Iterable[str], where: str) -> SaleOutcome:
     return rejected(
         sale_id,
         "conflict",
@@ -39,7 +36,7 @@ class Batch:
 
     store_code: str
     rows: Sequence[Row]
-    results: list[SaleResult | None]
+    results: list[SaleOutcome | None]
     duplicates: dict[int, int] = field(default_factory=dict)  # row -> pk it replays
     first: dict[str, int] = field(default_factory=dict)  # sale_id -> its first row
     repeats: list[tuple[int, int]] = field(default_factory=list)  # (row, first row)
@@ -83,36 +80,28 @@ class Batch:
 
     def finish(
         self,
-        replayed: dict[int, tuple[list[Any], int | None]],
-        booked: dict[int, tuple[str, bool]],
-    ) -> BatchResult:
+        replayed: dict[int, tuple[list[Royalty], int | None]],
+        booked: dict[int, Booking],
+    ) -> BatchOutcome[SaleOutcome]:
         """Duplicates answered with their first royalties, leaf and booking, repeats with their
         first row's outcome; the counts."""
         for i, pk in self.duplicates.items():
-            period, adjustment = booked.get(pk, (None, None))
             royalties, leaf_index = replayed.get(pk, ([], None))  # absent: not read back
-            self.results[i] = SaleResult(
-                sale_id=self.rows[i].sale_id,
-                status="duplicate",
-                error=None,
+            self.results[i] = SaleOutcome(
+                self.rows[i].sale_id,
+                "duplicate",
                 royalties=royalties,
                 leaf_index=leaf_index,
-                booked_period=period,
-                adjustment=adjustment,
+                booking=booked.get(pk),
             )
         for i, j in self.repeats:
             self.results[i] = _repeat(self.rows[i], self.rows[j], self.results[j])
         results = [r for r in self.results if r is not None]
         assert len(results) == len(self.rows)
-        return BatchResult(
-            recorded=sum(r.status == "recorded" for r in results),
-            duplicates=sum(r.status == "duplicate" for r in results),
-            rejected=sum(r.status == "rejected" for r in results),
-            results=results,
-        )
+        return BatchOutcome(results)
 
 
-def _repeat(row: Row, first_row: Row, first: SaleResult | None) -> SaleResult:
+def _repeat(row: Row, first_row: Row, first: SaleOutcome | None) -> SaleOutcome:
     """A sale_id seen earlier in the same batch takes that row's outcome."""
     assert row.sale is not None and first_row.sale is not None and first is not None
     changed = differences(first_row.sale, row.sale)
@@ -120,12 +109,10 @@ def _repeat(row: Row, first_row: Row, first: SaleResult | None) -> SaleResult:
         return _conflict(row.sale.sale_id, changed, "sent earlier in this batch")
     if first.status == "rejected":
         return first
-    return SaleResult(
-        sale_id=row.sale.sale_id,
-        status="duplicate",
-        error=None,
+    return SaleOutcome(
+        row.sale.sale_id,
+        "duplicate",
         royalties=first.royalties,
-        booked_period=first.booked_period,
-        adjustment=first.adjustment,
         leaf_index=first.leaf_index,
+        booking=first.booking,
     )

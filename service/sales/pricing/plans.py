@@ -17,7 +17,8 @@ from sqlmodel import Session
 from service.bounds import MAX_MONEY
 from service.sales.intake.classification import Batch, rejected
 from service.sales.pricing.basis import Claim
-from service.sales.pricing.compiled import Applied, CompiledPlan, RightTerms, compile_plan
+from service.sales.pricing.compiled import Applied, CompiledPlan
+from service.sales.pricing.compiling import RightTerms, compile_plan
 from service.sales.pricing.engine.engine import MISSING_FX_RATE, fixed_amounts
 from service.sales.pricing.engine.quanta import to_quanta
 from service.sales.pricing.price import (

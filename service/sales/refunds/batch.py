@@ -21,26 +21,32 @@ of one):
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from sqlmodel import Session
 
 from service.ledger.kinds import TransactionKind
 from service.ledger.models import LedgerHead
-from service.ledger.periods import booking_periods
+from service.ledger.periods import Booking, booking_periods
 from service.ledger.service import Posting, append, lock_chain
 from service.sales.intake.ingest import RefundRow
 from service.sales.models import Refund, Sale
 from service.sales.postings import SaleDims, legs_for, refund_entries, royalties
 from service.sales.pricing import basis as bases
-from service.sales.refunds.schemas import RefundBatchResult, RefundResult, RefundRowError
 from service.sales.repository import refunded_units, refunds_by_id, sales_by_id
-from service.sales.schemas import RefundIn, RefundPublic, RoyaltyPublic
+from service.sales.results import (
+    BatchOutcome,
+    RecordedRefund,
+    RefundOutcome,
+    Rejection,
+    Royalty,
+    Status,
+)
+from service.sales.schemas import RefundIn
 from service.sql import insert_ignoring_duplicates, table_of
 from service.timeutil import period_of, utcnow
 
 REFUNDS = table_of(Refund)
-Status = Literal["recorded", "duplicate", "rejected"]
 
 
 def reference(store_code: str, refund_id: str) -> str:
@@ -52,13 +58,12 @@ class Outcome:
     """One row's outcome: the refund (recorded or replayed) or why it was rejected."""
 
     status: Status
-    refund: RefundPublic | None = None  # a duplicate's stays None when not read back
-    error: RefundRowError | None = None
+    refund: RecordedRefund | None = None  # a duplicate's stays None when not read back
+    error: Rejection | None = None
 
 
 def rejected(code: str, detail: str, **extra: Any) -> Outcome:
-    error = RefundRowError.model_validate({"code": code, "detail": detail, **extra})
-    return Outcome("rejected", error=error)
+    return Outcome("rejected", error=Rejection(code, detail, **extra))
 
 
 @dataclass(slots=True)
@@ -145,29 +150,15 @@ def _changed(recorded: tuple[Any, Any, Any], sent: tuple[Any, Any, Any]) -> list
 
 def refund_batch(
     *, session: Session, store_code: str, rows: Sequence[RefundRow], minimal: bool = False
-) -> RefundBatchResult:
-    """Every row's result, in order. ``minimal``: duplicates are not read back from the
+) -> BatchOutcome[RefundOutcome]:
+    """Every row's outcome, in order. ``minimal``: duplicates are not read back from the
     ledger (``Prefer: return=minimal`` answers counts and rejections only)."""
     outcomes = refund_rows(session=session, store_code=store_code, rows=rows, minimal=minimal)
-    results = [_result(row, outcome) for row, outcome in zip(rows, outcomes, strict=True)]
-    return RefundBatchResult(
-        recorded=sum(r.status == "recorded" for r in results),
-        duplicates=sum(r.status == "duplicate" for r in results),
-        rejected=sum(r.status == "rejected" for r in results),
-        results=results,
-    )
-
-
-def _result(row: RefundRow, outcome: Outcome) -> RefundResult:
-    public = outcome.refund
-    return RefundResult(
-        refund_id=row.refund_id,
-        sale_id=row.sale_id,
-        status=outcome.status,
-        error=outcome.error,
-        royalties=public.royalties if public is not None else [],
-        booked_period=public.booked_period if public is not None else None,
-        adjustment=public.adjustment if public is not None else None,
+    return BatchOutcome(
+        [
+            RefundOutcome(row.refund_id, row.sale_id, o.status, o.refund, o.error)
+            for row, o in zip(rows, outcomes, strict=True)
+        ]
     )
 
 
@@ -292,7 +283,7 @@ def _post(
     units = dict(refunded)
     basis: dict[int, bases.Basis] = {}
     postings: list[Posting] = []
-    reversed_: list[tuple[_Fresh, list[RoyaltyPublic], bool]] = []
+    reversed_: list[tuple[_Fresh, list[Royalty], bool]] = []
     for f in recorded:
         sale, refund = f.sale, f.refund
         assert sale.id is not None
@@ -318,7 +309,7 @@ def _post(
     booked = booking_periods(session=session, periods={p.period for p in postings})
     for f, royalty_list, moved in reversed_:
         where = booked[period_of(f.refund.refunded_at)] if moved else None
-        public = refund_public(f.sale, f.refund, royalty_list, where, now)
+        public = recorded_refund(f.sale, f.refund, royalty_list, where, now)
         batch.outcomes[f.index] = Outcome("recorded", public)
 
 
@@ -330,10 +321,10 @@ def _read_back(session: Session, batch: _Batch) -> None:
     for i, (sale, refund) in batch.replays.items():
         entry = entries.get(reference(batch.store_code, refund.refund_id))
         if entry is None:  # it moved no money: nothing was booked
-            public = refund_public(sale, refund, [], None, refund.recorded_at)
+            public = recorded_refund(sale, refund, [], None, refund.recorded_at)
         else:
-            booked = (entry.period, entry.adjustment)
-            public = refund_public(sale, refund, entry.royalties, booked, refund.recorded_at)
+            booked = Booking(entry.period, entry.adjustment)
+            public = recorded_refund(sale, refund, entry.royalties, booked, refund.recorded_at)
         batch.outcomes[i] = Outcome("duplicate", public)
 
 
@@ -350,21 +341,19 @@ def dims(sale: Sale) -> SaleDims:
     )
 
 
-def refund_public(
+def recorded_refund(
     sale: Sale,
     refund: RefundIn | Refund,
-    royalty_list: list[RoyaltyPublic],
-    booked: tuple[str, bool] | None,
+    royalty_list: list[Royalty],
+    booking: Booking | None,
     recorded_at: datetime,
-) -> RefundPublic:
-    period, adjustment = booked if booked is not None else (None, None)
-    return RefundPublic(
-        booked_period=period,
-        adjustment=adjustment,
+) -> RecordedRefund:
+    return RecordedRefund(
         refund_id=refund.refund_id,
         sale_id=sale.sale_id,
         quantity=refund.quantity,
         refunded_at=refund.refunded_at.astimezone(UTC),
         recorded_at=recorded_at,
         royalties=royalty_list,
+        booking=booking,
     )

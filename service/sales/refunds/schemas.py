@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
+from service.sales.results import BatchOutcome, RefundOutcome
 from service.sales.schemas import (
     MAX_BATCH,
     BatchCounts,
@@ -185,14 +186,16 @@ class RefundBatchSummary(BatchCounts):
     ]
 
     @classmethod
-    def of(cls, batch: RefundBatchResult) -> "RefundBatchSummary":
-        return cls(
-            recorded=batch.recorded,
-            duplicates=batch.duplicates,
-            rejected=batch.rejected,
-            rejections=[
-                RefundRejectedRow(row=i, refund_id=r.refund_id, sale_id=r.sale_id, error=r.error)
-                for i, r in enumerate(batch.results)
-                if r.error is not None
-            ],
+    def of(cls, batch: BatchOutcome[RefundOutcome]) -> "RefundBatchSummary":
+        return cls.model_validate(
+            {
+                "recorded": batch.recorded,
+                "duplicates": batch.duplicates,
+                "rejected": batch.rejected,
+                "rejections": [
+                    {"row": i, "refund_id": r.refund_id, "sale_id": r.sale_id, "error": r.error}
+                    for i, r in batch.rejections()
+                ],
+            },
+            from_attributes=True,
         )

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from service.errors import DomainError
 from service.ledger.kinds import TransactionKind
+from service.ledger.periods import Booking
 from service.sales.exceptions import (
     RefundConflict,
     RefundExceedsSale,
@@ -21,8 +22,9 @@ from service.sales.exceptions import (
 from service.sales.intake.ingest import RefundRow
 from service.sales.models import Refund, Sale
 from service.sales.postings import sale_entries
-from service.sales.refunds.batch import reference, refund_public, refund_rows
-from service.sales.schemas import RefundIn, RefundPublic
+from service.sales.refunds.batch import recorded_refund, reference, refund_rows
+from service.sales.results import RecordedRefund
+from service.sales.schemas import RefundIn
 
 # A rejected row's code -> the problem the single endpoint answers (same code).
 REFUND_PROBLEMS: dict[str, type[DomainError]] = {
@@ -35,7 +37,7 @@ REFUND_PROBLEMS: dict[str, type[DomainError]] = {
 
 def refund_sale(
     *, session: Session, store_code: str, sale_id: str, data: RefundIn
-) -> tuple[RefundPublic, bool]:
+) -> tuple[RecordedRefund, bool]:
     """(the refund, whether it was recorded now); a replay returns the first result.
 
     A rejection is raised as its problem, nothing written."""
@@ -60,7 +62,7 @@ def _refunds(session: Session, sale: Sale) -> list[Refund]:
     )
 
 
-def refunds_of(session: Session, sale: Sale) -> list[RefundPublic]:
+def refunds_of(session: Session, sale: Sale) -> list[RecordedRefund]:
     """Every refund of a sale, in the order recorded, with the royalties it reversed."""
     assert sale.id is not None
     by_reference = {
@@ -70,8 +72,8 @@ def refunds_of(session: Session, sale: Sale) -> list[RefundPublic]:
     for r in _refunds(session, sale):
         entry = by_reference.get(reference(sale.store_code, r.refund_id))
         if entry is None:  # it moved no money: nothing was booked
-            found.append(refund_public(sale, r, [], None, r.recorded_at))
+            found.append(recorded_refund(sale, r, [], None, r.recorded_at))
         else:
-            booked = (entry.period, entry.adjustment)
-            found.append(refund_public(sale, r, entry.royalties, booked, r.recorded_at))
+            booked = Booking(entry.period, entry.adjustment)
+            found.append(recorded_refund(sale, r, entry.royalties, booked, r.recorded_at))
     return found

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
-from service.auth.dependencies import SettingsDep
+from service.auth.dependencies import IdPath, SettingsDep
 from service.db import SessionDep
 from service.statements import service
 from service.statements.router import PartyReader
@@ -21,7 +21,7 @@ def _key(settings: SettingsDep) -> OperatorKey:
 
 @router.get("/statements/{statement_id}/digests")
 def statement_digests(
-    statement_id: str,
+    statement_id: IdPath,
     session: SessionDep,
     caller: PartyReader,
     key: Annotated[OperatorKey, Depends(_key)],
