@@ -57,6 +57,7 @@ def post_dsr(session: SessionDep, store_code: ActingStore, upload: DsrUpload) ->
     books what an interrupted post left and nothing twice; another file under the same
     MessageId is a 409. The receipt counts what was booked and lists rejected lines.
     """
-    return ingest_dsr(
+    receipt = ingest_dsr(
         session=session, store_code=store_code, upload=upload, checkpoint=session.commit
     )
+    return DsrReceipt.model_validate(receipt, from_attributes=True)

@@ -25,7 +25,7 @@ from service.sales.dsr_intake import filename, mapping
 from service.sales.dsr_intake.exceptions import DsrMessageConflict
 from service.sales.dsr_intake.models import DsrMessage
 from service.sales.dsr_intake.parser import Outline, outline
-from service.sales.dsr_intake.schemas import MAX_LISTED, DsrReceipt, DsrRejection
+from service.sales.dsr_intake.schemas import MAX_LISTED
 from service.sales.intake.ingest import RefundRow, Row
 from service.sales.schemas import RefundIn
 from service.sql import insert_ignoring_duplicates, table_of
@@ -44,6 +44,25 @@ class Upload:
     file_name: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What posting a DSR file booked (the router answers it as ``DsrReceipt``)."""
+
+    message_id: str
+    sender: str
+    file_number: int
+    lines_read: int
+    usage_lines: int
+    sales_recorded: int
+    duplicates: int
+    refunds_recorded: int
+    refund_duplicates: int
+    skipped: int
+    rejected: int
+    rejections: list[mapping.Rejection]  # the first MAX_LISTED
+    rejections_listed: int
+
+
 @dataclass(slots=True)
 class _Tally:
     outline: Outline
@@ -53,16 +72,16 @@ class _Tally:
     refund_duplicates: int = 0
     skipped: int = 0
     rejected: int = 0
-    rejections: list[DsrRejection] = field(default_factory=list)
+    rejections: list[mapping.Rejection] = field(default_factory=list)
 
     def reject(self, rejection: mapping.Rejection) -> None:
         self.rejected += 1
         if len(self.rejections) < MAX_LISTED:
-            self.rejections.append(DsrRejection.model_validate(rejection, from_attributes=True))
+            self.rejections.append(rejection)
 
-    def receipt(self) -> DsrReceipt:
+    def receipt(self) -> Receipt:
         found = self.outline
-        return DsrReceipt(
+        return Receipt(
             message_id=found.message_id,
             sender=found.head["SenderPartyId"],
             file_number=found.file_number,
@@ -86,7 +105,7 @@ def ingest_dsr(
     upload: Upload,
     checkpoint: Callable[[], None],
     chunk: int | None = None,
-) -> DsrReceipt:
+) -> Receipt:
     """Book a DSR file for ``store_code`` (see the module's docstring for the steps)."""
     upload.stream.seek(0)
     found = outline(upload.stream)
