@@ -20,6 +20,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlmodel import Session
 
@@ -170,10 +171,20 @@ class Repricer:
 def _outcome(quanta: dict[Line, int]) -> Outcome:
     held: dict[str, int] = {}
     for (account, _, _), amount in quanta.items():
-        parsed = accounts.parse(account)
-        if parsed is not None and parsed.kind is accounts.AccountKind.suspense:
-            held[parsed.name] = held.get(parsed.name, 0) + amount
+        reason = _suspense_reason(account)
+        if reason is not None:
+            held[reason] = held.get(reason, 0) + amount
     return Outcome(tuple(quanta.items()), sum(quanta.values()), tuple(held.items()))
+
+
+@lru_cache(maxsize=65_536)
+def _suspense_reason(account: str) -> str | None:
+    """The reason money on ``account`` is held, if it is a suspense account (cached: a
+    month's outcomes name a few thousand accounts a million times)."""
+    parsed = accounts.parse(account)
+    if parsed is not None and parsed.kind is accounts.AccountKind.suspense:
+        return parsed.name
+    return None
 
 
 def _compiled(plan: CompiledPlan, price: Decimal, sold: int, refunded: int) -> dict[Line, int]:

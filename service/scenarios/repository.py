@@ -15,7 +15,7 @@ from service.auth.caller import Caller
 from service.ledger import repository as ledger
 from service.sales.repository import sale_day, sale_facts
 from service.scenarios.models import ScenarioException, ScenarioRow
-from service.sql import copy_rows, table_of
+from service.sql import copy_rows, is_postgresql, table_of
 from service.statements.access import readable_party_rows
 
 ROWS = table_of(ScenarioRow)
@@ -42,17 +42,24 @@ EXCEPTION_COLUMNS = (
 )
 
 
-def sale_pks(*, period_from: str, period_to: str, store_code: str | None) -> sa.Select[Any]:
-    """The ids of the sales of those months (of one store, or all)."""
+def sale_filter(
+    *, period_from: str, period_to: str, store_code: str | None
+) -> list[sa.ColumnElement[bool]]:
+    """Which sales a scenario re-prices: those of the months (of one store, or all)."""
     sales = sale_facts()
-    query = sa.select(sales.c.id).where(sales.c.period.between(period_from, period_to))
+    where: list[sa.ColumnElement[bool]] = [sales.c.period.between(period_from, period_to)]
     if store_code is not None:
-        query = query.where(sales.c.store_code == store_code)
-    return query
+        where.append(sales.c.store_code == store_code)
+    return where
 
 
-def sale_rows(session: Session, pks: sa.Select[Any]) -> Iterator[sa.Row[Any]]:
-    """The sales ``pks`` selects, grouped by everything that decides their money: (store,
+def sale_pks(where: Sequence[sa.ColumnElement[bool]]) -> sa.Select[Any]:
+    """The ids of the sales ``where`` selects (what the ledger's reads take)."""
+    return sa.select(sale_facts().c.id).where(*where)
+
+
+def sale_rows(session: Session, where: Sequence[sa.ColumnElement[bool]]) -> Iterator[sa.Row[Any]]:
+    """The sales ``where`` selects, grouped by everything that decides their money: (store,
     ISRC, buyer's territory, currency, day, unit price in micro-units, units sold, units
     outstanding, number of sales). The day is a date (ISO text on SQLite); segments are
     the caller's (``scenarios.segments``: they differ per kind of sale).
@@ -60,7 +67,7 @@ def sale_rows(session: Session, pks: sa.Select[Any]) -> Iterator[sa.Row[Any]]:
     Streamed from a server-side cursor: 10^6 sales are several 10^5 rows, read as plain
     tuples (no ORM object, no Decimal) in batches of ``_BATCH``."""
     sales = sale_facts()
-    units = ledger.store_units_of_sales(pks)
+    units = ledger.store_units_of_sales(sale_pks(where))
     keys = (
         sales.c.store_code,
         sales.c.isrc,
@@ -75,15 +82,27 @@ def sale_rows(session: Session, pks: sa.Select[Any]) -> Iterator[sa.Row[Any]]:
     query = (
         sa.select(*keys, sa.func.count())
         .select_from(sales.outerjoin(units, units.c.sale_pk == sales.c.id))
-        .where(sales.c.id.in_(pks))
+        .where(*where)
         .group_by(*keys)
     )
+    _room_to_aggregate(session)
     result = session.execute(query, execution_options={"yield_per": _BATCH})
     for batch in result.partitions():
         yield from batch
 
 
 _BATCH = 20_000
+
+
+def _room_to_aggregate(session: Session) -> None:
+    """Lets PostgreSQL hash the month's groups in memory for this transaction: with the
+    default 4 MB, 10^6 sales are sorted on disk by eight keys instead (SET LOCAL: back to
+    the server's setting when the scenario's transaction ends)."""
+    if is_postgresql(session):
+        session.execute(sa.text(f"SET LOCAL work_mem = '{_WORK_MEM}'"))
+
+
+_WORK_MEM = "256MB"
 
 
 def insert_report(

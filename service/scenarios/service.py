@@ -54,14 +54,14 @@ def run(*, session: Session, data: ScenarioCreate) -> Scenario:
         catalogue_date=data.catalogue_date,
     )
     head = ledger_service.head(session=session).sequence
-    pks = repository.sale_pks(
+    where = repository.sale_filter(
         period_from=data.period_from, period_to=period_to, store_code=data.store
     )
     start, end = _first_day(data.period_from), _last_day(period_to)
-    grouped = repository.sale_rows(session, pks)
+    grouped = repository.sale_rows(session, where)
     side = tally(session=session, rows=grouped, rules=rules, start=start, end=end)
     books: dict[RowKey, Decimal] = {}
-    for row in ledger.royalties_of_sales(session, pks):
+    for row in ledger.royalties_of_sales(session, repository.sale_pks(where)):
         key = (row.account, row.holder_id, row.currency, row.territory, row.right_type)
         books[key] = books.get(key, _ZERO) + row.amount
     scenario = Scenario(
