@@ -60,6 +60,7 @@ def run(*, session: Session, data: ScenarioCreate) -> Scenario:
     start, end = _first_day(data.period_from), _last_day(period_to)
     grouped = repository.sale_rows(session, where)
     side = tally(session=session, rows=grouped, rules=rules, start=start, end=end)
+    amounts, held = side.decimals()
     books: dict[RowKey, Decimal] = {}
     for row in ledger.royalties_of_sales(session, repository.sale_pks(where)):
         key = (row.account, row.holder_id, row.currency, row.territory, row.right_type)
@@ -79,15 +80,15 @@ def run(*, session: Session, data: ScenarioCreate) -> Scenario:
         differs_from_books=False,
     )
     rows = []
-    for key in sorted(books.keys() | side.amounts.keys(), key=_sortable):
-        was, now = books.get(key, _ZERO), side.amounts.get(key, _ZERO)
+    for key in sorted(books.keys() | amounts.keys(), key=_sortable):
+        was, now = books.get(key, _ZERO), amounts.get(key, _ZERO)
         if was or now:
             rows.append((scenario.id, *key, was, now))
             scenario.differs_from_books |= was != now
     session.add(scenario)
     session.flush()
-    held = sorted(side.held.items(), key=_held_order)
-    repository.insert_report(session, rows, [(scenario.id, *key, *value) for key, value in held])
+    unpaid = sorted(held.items(), key=_held_order)
+    repository.insert_report(session, rows, [(scenario.id, *key, *value) for key, value in unpaid])
     return scenario
 
 

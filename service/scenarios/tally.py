@@ -24,6 +24,7 @@ from sqlmodel import Session
 from service.ledger import accounts
 from service.sales.pricing.engine.quanta import from_quanta
 from service.scenarios.pricing import NO_STORE_LICENCE, UNLICENSED, Repricer, Rules
+from service.scenarios.workers import run_parts
 
 # (party, holder id, currency, buyer's territory, right type): one row of the report.
 RowKey = tuple[str, str | None, str, str, str | None]
@@ -39,12 +40,30 @@ Counted = tuple[Hashable, int, int, int, str, str, str]
 
 @dataclass(slots=True)
 class Tally:
-    """The scenario's money per row, what stays unpaid per exception, and the volumes."""
+    """The scenario's side: money per row and what stays unpaid per exception (sales,
+    units, amount), in micro-units until ``decimals``, and the volumes."""
 
-    amounts: dict[RowKey, Decimal] = field(default_factory=dict)
-    held: dict[ExceptionKey, list[Any]] = field(default_factory=dict)  # sales, units, amount
+    amounts: dict[RowKey, int] = field(default_factory=dict)
+    held: dict[ExceptionKey, list[int]] = field(default_factory=dict)
     sales: int = 0
     groups: int = 0  # distinct (kind, segment, price, units sold, outstanding)
+
+    def add(self, other: "Tally") -> None:
+        for row, amount in other.amounts.items():
+            self.amounts[row] = self.amounts.get(row, 0) + amount
+        for key, (sales, units, amount) in other.held.items():
+            unpaid = self.held.setdefault(key, [0, 0, 0])
+            unpaid[0] += sales
+            unpaid[1] += units
+            unpaid[2] += amount
+        self.sales += other.sales
+        self.groups += other.groups
+
+    def decimals(self) -> tuple[dict[RowKey, Decimal], dict[ExceptionKey, list[Any]]]:
+        """The rows' amounts and the exceptions' as Decimals (what the report stores)."""
+        amounts = {row: from_quanta(amount) for row, amount in self.amounts.items()}
+        held = {key: [s, u, from_quanta(a)] for key, (s, u, a) in self.held.items()}
+        return amounts, held
 
 
 def tally(
@@ -59,9 +78,23 @@ def tally(
             sold = kinds[kind] = []
         sold.append((day, price, quantity, outstanding, sales))
     repricer = Repricer(session=session, keys=kinds, rules=rules, start=start, end=end)
+    for store, isrc, territory, currency in kinds:
+        # Every read of the database happens here, before any worker starts.
+        where = repricer.where(store, territory)
+        if where is not None:
+            repricer.segments.cuts(isrc, where, currency)
+    return run_parts(lambda part: _price(repricer, part), list(kinds.items()), key=_isrc)
+
+
+def _isrc(item: tuple[Kind, list[Sold]]) -> str:
+    return item[0][1]
+
+
+def _price(repricer: Repricer, kinds: list[tuple[Kind, list[Sold]]]) -> Tally:
+    """One part of the kinds re-priced (in one process: the parent or a worker)."""
     result = Tally()
     counted: dict[Counted, list[Any]] = {}
-    for kind, sold in kinds.items():
+    for kind, sold in kinds:
         result.groups += _count(repricer, kind, sold, counted, result)
     _multiply(repricer, counted, result)
     return result
@@ -144,9 +177,7 @@ def _multiply(repricer: Repricer, counted: dict[Counted, list[Any]], out: Tally)
         quanta[row] = quanta.get(row, 0) - outcome.total * sales
         for reason, amount in outcome.held:
             _hold(out, (reason, territory, where, currency), sales, outstanding, amount)
-    out.amounts = {row: from_quanta(amount) for row, amount in quanta.items()}
-    for unpaid in out.held.values():
-        unpaid[2] = from_quanta(unpaid[2])
+    out.amounts = quanta
 
 
 def _hold(out: Tally, key: ExceptionKey, sales: int, outstanding: int, amount: int) -> None:
