@@ -50,6 +50,12 @@ class Segments:
             found = self._cuts[key] = sorted(d for d in days if self.start < d <= self._end)
         return found
 
+    def read_rates(self, kinds: Iterable[tuple[str, str]]) -> None:
+        """Reads now the FX rate dates of every (territory priced in, currency): ``cuts``
+        then reads nothing from the database (a forked worker may call it)."""
+        for where, currency in set(kinds):
+            self._tariff_days(where, currency)
+
     def _tariff_days(self, where: str, currency: str) -> set[date]:
         """Tariffs of ``where`` starting or ending, and the rates they may read dated."""
         found = self._tariffs.get((where, currency))

@@ -78,11 +78,12 @@ def tally(
             sold = kinds[kind] = []
         sold.append((day, price, quantity, outstanding, sales))
     repricer = Repricer(session=session, keys=kinds, rules=rules, start=start, end=end)
-    for store, isrc, territory, currency in kinds:
-        # Every read of the database happens here, before any worker starts.
-        where = repricer.where(store, territory)
-        if where is not None:
-            repricer.segments.cuts(isrc, where, currency)
+    # Every read of the database happens here, before any worker starts.
+    repricer.segments.read_rates(
+        (where, currency)
+        for store, _, territory, currency in kinds
+        if (where := repricer.where(store, territory)) is not None
+    )
     return run_parts(lambda part: _price(repricer, part), list(kinds.items()), key=_isrc)
 
 

@@ -3,10 +3,13 @@ would have priced it, and a worker that fails never changes the answer."""
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Self
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
 from service.scenarios import workers
 from tests.factories import bearer
@@ -65,11 +68,26 @@ def _report(client: TestClient, token: str) -> Any:
 
 
 def test_the_report_is_the_same_on_one_core_and_two(
-    client: TestClient, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    client: TestClient, demo: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     one = _report(client, demo["ADMIN"])
     monkeypatch.setattr(workers, "WORKERS", 2)
     monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
-    two = _report(client, demo["ADMIN"])
+    # A worker must never use the connection it inherited: it would interleave with the
+    # parent's. Statements run by another process are written down (its memory is not
+    # the test's).
+    parent, trace = os.getpid(), tmp_path / "worker-statements"
+
+    def outside_the_parent(*args: Any) -> None:
+        if os.getpid() != parent:
+            with trace.open("a") as out:
+                out.write(f"{args[2]}\n")
+
+    sa.event.listen(Engine, "before_cursor_execute", outside_the_parent)
+    try:
+        two = _report(client, demo["ADMIN"])
+    finally:
+        sa.event.remove(Engine, "before_cursor_execute", outside_the_parent)
     assert one[1], "the scenario re-prices something"
     assert two == one
+    assert not trace.exists(), trace.read_text()
