@@ -8,8 +8,6 @@ booked, no balance, statement or log moves (a test compares every table and ``ve
 
 import calendar
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,14 +25,11 @@ from service.sales.pricing.engine.engine import TariffTerms
 from service.scenarios import repository
 from service.scenarios.exceptions import ScenarioNotFound
 from service.scenarios.models import Scenario
-from service.scenarios.pricing import Group, Override, Priced, Rules, price_groups, segments
+from service.scenarios.pricing import Override, Rules
 from service.scenarios.schemas import ScenarioCreate, TariffOverride, TerritoryRule
+from service.scenarios.tally import ExceptionKey, RowKey, tally
 from service.timeutil import utcnow
 
-# (party, holder id, currency, buyer's territory, right type): one row of the report.
-RowKey = tuple[str, str | None, str, str, str | None]
-# (reason, buyer's territory, territory priced in, currency)
-ExceptionKey = tuple[str, str, str | None, str]
 _ZERO = Decimal("0.000000")
 
 
@@ -59,16 +54,15 @@ def run(*, session: Session, data: ScenarioCreate) -> Scenario:
         catalogue_date=data.catalogue_date,
     )
     head = ledger_service.head(session=session).sequence
-    pks = repository.sale_pks(
+    where = repository.sale_filter(
         period_from=data.period_from, period_to=period_to, store_code=data.store
     )
     start, end = _first_day(data.period_from), _last_day(period_to)
-    keys = repository.sale_keys(session, pks)
-    cuts = segments(session=session, keys=keys, rules=rules, start=start, end=end)
-    groups = list(repository.sale_groups(session, pks, start=start, cuts=cuts))
-    scenario_side, held = _tally(price_groups(session=session, groups=groups, rules=rules))
+    grouped = repository.sale_rows(session, where)
+    side = tally(session=session, rows=grouped, rules=rules, start=start, end=end)
+    amounts, held = side.decimals()
     books: dict[RowKey, Decimal] = {}
-    for row in ledger.royalties_of_sales(session, pks):
+    for row in ledger.royalties_of_sales(session, repository.sale_pks(where)):
         key = (row.account, row.holder_id, row.currency, row.territory, row.right_type)
         books[key] = books.get(key, _ZERO) + row.amount
     scenario = Scenario(
@@ -80,22 +74,21 @@ def run(*, session: Session, data: ScenarioCreate) -> Scenario:
         territory_rule=data.territory.value,
         catalogue_date=data.catalogue_date,
         overrides=[o.model_dump(mode="json") for o in data.tariffs],
-        sales=sum(g.sales for g in groups),
-        groups=len(groups),
+        sales=side.sales,
+        groups=side.groups,
         ledger_sequence=head,
         differs_from_books=False,
     )
     rows = []
-    for key in sorted(books.keys() | scenario_side.keys(), key=_sortable):
-        was, now = books.get(key, _ZERO), scenario_side.get(key, _ZERO)
+    for key in sorted(books.keys() | amounts.keys(), key=_sortable):
+        was, now = books.get(key, _ZERO), amounts.get(key, _ZERO)
         if was or now:
             rows.append((scenario.id, *key, was, now))
             scenario.differs_from_books |= was != now
     session.add(scenario)
     session.flush()
-    repository.insert_report(
-        session, rows, [(scenario.id, *key, *value) for key, value in sorted(held.items())]
-    )
+    unpaid = sorted(held.items(), key=_held_order)
+    repository.insert_report(session, rows, [(scenario.id, *key, *value) for key, value in unpaid])
     return scenario
 
 
@@ -124,31 +117,8 @@ def _override(o: TariffOverride) -> Override:
     return Override(o.territory, terms)
 
 
-def _tally(
-    priced: Iterable[tuple[Group, Priced]],
-) -> tuple[dict[RowKey, Decimal], dict[ExceptionKey, list[Any]]]:
-    """Every line's money times the number of sales behind it; what is unpaid, per
-    exception. Sales are counted per shared ``Priced`` first and multiplied once."""
-    counted: dict[tuple[int, str, str], list[int]] = {}
-    results: dict[int, Priced] = {}
-    for group, result in priced:
-        results[id(result)] = result
-        entry = counted.setdefault((id(result), group.currency, group.territory), [0, 0])
-        entry[0] += group.sales
-        entry[1] += group.outstanding * group.sales
-    amounts: dict[RowKey, Decimal] = defaultdict(lambda: _ZERO)
-    held: dict[ExceptionKey, list[Any]] = {}
-    for (which, currency, territory), (sales, units) in counted.items():
-        result = results[which]
-        reasons = {result.reason: _ZERO} if result.reason is not None else result.held
-        for reason, amount in reasons.items():
-            unpaid = held.setdefault((reason, territory, result.priced_in, currency), [0, 0, _ZERO])
-            unpaid[0] += sales
-            unpaid[1] += units
-            unpaid[2] += amount * sales
-        for (account, holder, right_type), amount in result.amounts.items():
-            amounts[(account, holder, currency, territory, right_type)] += amount * sales
-    return dict(amounts), held
+def _held_order(item: tuple[ExceptionKey, list[Any]]) -> tuple[str, ...]:
+    return tuple(part or "" for part in item[0])
 
 
 def _first_day(period: str) -> date:
