@@ -34,7 +34,6 @@ from service.sales.pricing.engine.allocation import largest_remainder_scaled
 from service.sales.pricing.engine.quanta import EXACT, ZERO
 
 _SERIALS = count()
-_UNIT = "@@unit-royalty-{}@@"  # where a right type's unit royalty goes in the basis text
 _MICROS = 1_000_000
 
 
