@@ -46,8 +46,24 @@ class Rejection:
     refunded: int | None = None
 
 
+class _Booked:
+    """What the public bodies call a booking: ``booked_period`` and ``adjustment``, both
+    null when nothing was booked."""
+
+    __slots__ = ()
+    booking: Booking | None
+
+    @property
+    def booked_period(self) -> str | None:
+        return self.booking.period if self.booking is not None else None
+
+    @property
+    def adjustment(self) -> bool | None:
+        return self.booking.adjustment if self.booking is not None else None
+
+
 @dataclass(frozen=True, slots=True)
-class SaleOutcome:
+class SaleOutcome(_Booked):
     """One posted sale's outcome: recorded (priced and booked), a duplicate (the first
     outcome again) or rejected."""
 
@@ -58,17 +74,9 @@ class SaleOutcome:
     leaf_index: int | None = None  # its transaction's sequence - 1 in the transparency log
     booking: Booking | None = None  # None: rejected, or it moved no money
 
-    @property
-    def booked_period(self) -> str | None:
-        return self.booking.period if self.booking is not None else None
-
-    @property
-    def adjustment(self) -> bool | None:
-        return self.booking.adjustment if self.booking is not None else None
-
 
 @dataclass(frozen=True, slots=True)
-class RecordedRefund:
+class RecordedRefund(_Booked):
     """A recorded refund with the royalties it reversed (negative amounts)."""
 
     refund_id: str
@@ -78,14 +86,6 @@ class RecordedRefund:
     recorded_at: datetime
     royalties: list[Royalty]
     booking: Booking | None  # None: it moved no money, so nothing was booked
-
-    @property
-    def booked_period(self) -> str | None:
-        return self.booking.period if self.booking is not None else None
-
-    @property
-    def adjustment(self) -> bool | None:
-        return self.booking.adjustment if self.booking is not None else None
 
 
 @dataclass(frozen=True, slots=True)
